@@ -1,0 +1,182 @@
+"""Kokuchi settings: one module, driven by KOKUCHI_* environment variables.
+
+Development defaults are safe for a single machine (SQLite in ./var, DEBUG on). With
+KOKUCHI_DEBUG=0 a secret key is required; nothing else differs between environments.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("KOKUCHI_DEBUG", True)
+DATA_DIR = Path(env("KOKUCHI_DATA_DIR", str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The shared reference data (guideline, feeds samples, manufacturers.yaml) sits beside the repo.
+SHARED_DIR = Path(env("KOKUCHI_SHARED_DIR", str(BASE_DIR.parent / "shared")))
+
+SECRET_KEY = env("KOKUCHI_SECRET_KEY") or env("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off."
+        )
+    SECRET_KEY = "kokuchi-development-only-not-secret"
+
+ALLOWED_HOSTS = [h for h in (env("KOKUCHI_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in (env("KOKUCHI_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o
+]
+# Absolute base URL used in e-mails (customer links).
+SITE_URL = (env("KOKUCHI_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_filters",
+    "django_tasks_db",
+    "kokuchi.core",
+    "kokuchi.catalog",
+    "kokuchi.customers",
+    "kokuchi.deals",
+    "kokuchi.devices",
+    "kokuchi.vulnerabilities",
+    "kokuchi.disclosures",
+    "kokuchi.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "kokuchi" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kokuchi.core.context_processors.roles",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "kokuchi.sqlite3",
+            "OPTIONS": {
+                # WAL lets the task worker and the web server share the file; IMMEDIATE avoids
+                # "database is locked" on write upgrades.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Japanese first; English available (KOKUCHI_LANGUAGE=en or the language switcher).
+LANGUAGE_CODE = env("KOKUCHI_LANGUAGE", "ja") or "ja"
+LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "kokuchi" / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Outgoing e-mail (customer links, vulnerability notices): SMTP configured from the environment.
+MAILERS = {
+    "default": {
+        "BACKEND": env("KOKUCHI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env("KOKUCHI_EMAIL_HOST", "localhost"),
+            "port": int(env("KOKUCHI_EMAIL_PORT", "25") or "25"),
+            "username": env("KOKUCHI_EMAIL_HOST_USER", "") or "",
+            "password": env("KOKUCHI_EMAIL_HOST_PASSWORD", "") or "",
+            "use_tls": env_bool("KOKUCHI_EMAIL_USE_TLS", False),
+            "timeout": 30,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env("KOKUCHI_DEFAULT_FROM_EMAIL", "kokuchi@localhost")
+
+# Vulnerability feeds: NVD API key is optional (higher rate limit when set).
+NVD_API_KEY = env("KOKUCHI_NVD_API_KEY") or env("NVD_API_KEY")
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("KOKUCHI_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,17 @@
+"""Test settings: fast hashing, in-memory e-mail, tasks run immediately."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DATA_DIR = Path(tempfile.mkdtemp(prefix="kokuchi-test-"))
+MEDIA_ROOT = DATA_DIR / "media"
+STATIC_ROOT = DATA_DIR / "static"
+if not os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "test.sqlite3"}}
+LANGUAGE_CODE = "ja"

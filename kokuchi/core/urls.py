@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kokuchi.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]
