@@ -1,0 +1,204 @@
+"""Vulnerabilities (脆弱性) from JVN iPedia and NVD, with CISA KEV and EPSS beside them.
+
+The shapes here are shared by the feed loaders (which fill them) and the matcher (which reads
+them): NVD configurations are kept as published (nodes, operators, negate, CPE criteria and
+version bounds), JVN affected products keep the version text exactly as published plus the
+ranges parsed from it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VulnerabilitySource(models.TextChoices):
+    NVD = "nvd", "NVD"
+    JVN = "jvn", "JVN iPedia"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "CRITICAL", _("Critical")
+    HIGH = "HIGH", _("High")
+    MEDIUM = "MEDIUM", _("Medium")
+    LOW = "LOW", _("Low")
+    NONE = "NONE", _("None")
+
+
+class VulnerabilityQuerySet(models.QuerySet):
+    def live(self):
+        """Entries that are neither rejected (NVD) nor withdrawn (JVN ** 削除 ** etc.)."""
+        return self.filter(withdrawn=False)
+
+    def known_exploited(self):
+        return self.filter(vuln_id__in=KnownExploited.objects.values("cve_id"))
+
+
+class Vulnerability(models.Model):
+    """A vulnerability (脆弱性) keyed by its ID: CVE-YYYY-N from NVD or JVNDB-YYYY-NNNNNN from
+    JVN iPedia. A JVNDB entry links to its CVEs through aliases."""
+
+    vuln_id = models.CharField(_("ID"), max_length=40, unique=True)
+    source = models.CharField(_("source"), max_length=10, choices=VulnerabilitySource.choices)
+    title_ja = models.TextField(_("title (Japanese)"), blank=True)
+    title_en = models.TextField(_("title (English)"), blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    cvss3_score = models.DecimalField(_("CVSS v3 base score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    cvss3_severity = models.CharField(_("CVSS v3 severity"), max_length=10, choices=Severity.choices, blank=True)
+    cvss3_vector = models.CharField(_("CVSS v3 vector"), max_length=200, blank=True)
+    cvss4_score = models.DecimalField(_("CVSS v4 base score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    cvss4_severity = models.CharField(_("CVSS v4 severity"), max_length=10, choices=Severity.choices, blank=True)
+    cvss4_vector = models.CharField(_("CVSS v4 vector"), max_length=300, blank=True)
+    cwe_ids = models.JSONField(_("CWE"), default=list, blank=True)
+    published = models.DateTimeField(_("published"), null=True, blank=True)
+    last_modified = models.DateTimeField(_("last modified"), null=True, blank=True)
+    # The source's own status word (NVD vulnStatus such as "Analyzed", "Awaiting Analysis",
+    # "Rejected"; JVN has none) and whether the entry is withdrawn/rejected.
+    source_status = models.CharField(_("status at source"), max_length=40, blank=True)
+    withdrawn = models.BooleanField(_("rejected or withdrawn"), default=False)
+    references = models.JSONField(_("references"), default=list, blank=True)
+    # NVD configurations as published: [{"operator": "AND"|"OR", "negate": bool, "nodes": [
+    #   {"operator": "OR", "negate": bool, "cpeMatch": [{"vulnerable": bool, "criteria": cpe23,
+    #    "versionStartIncluding": ..., "versionStartExcluding": ..., "versionEndIncluding": ...,
+    #    "versionEndExcluding": ...}]}]}]
+    configurations = models.JSONField(_("NVD configurations"), default=list, blank=True)
+    # sha256 of the parsed record: an import that yields the same hash changes nothing, and the
+    # matcher re-examines only rows whose hash changed.
+    content_hash = models.CharField(max_length=64, blank=True)
+    changed_at = models.DateTimeField(_("changed in Kokuchi at"), auto_now=True, db_index=True)
+
+    objects = VulnerabilityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "vuln_id"]
+        verbose_name = _("vulnerability")
+        verbose_name_plural = _("vulnerabilities")
+
+    def __str__(self) -> str:
+        return self.vuln_id
+
+    @property
+    def title(self) -> str:
+        return self.title_ja or self.title_en
+
+    @property
+    def severity(self) -> str:
+        return self.cvss3_severity or self.cvss4_severity
+
+    @property
+    def base_score(self):
+        return self.cvss3_score if self.cvss3_score is not None else self.cvss4_score
+
+    @property
+    def url(self) -> str:
+        if self.vuln_id.startswith("JVNDB-"):
+            year = self.vuln_id.split("-")[1]
+            return f"https://jvndb.jvn.jp/ja/contents/{year}/{self.vuln_id}.html"
+        return f"https://nvd.nist.gov/vuln/detail/{self.vuln_id}"
+
+
+class VulnerabilityAlias(models.Model):
+    """Another ID of the same vulnerability (a JVNDB entry's CVE IDs, and back)."""
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="aliases")
+    alias_id = models.CharField(_("alias"), max_length=40, db_index=True)
+
+    class Meta:
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [models.UniqueConstraint(fields=["vulnerability", "alias_id"], name="unique_alias")]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability_id} = {self.alias_id}"
+
+
+class AffectedProduct(models.Model):
+    """A product JVN iPedia lists as affected: vendor, product, CPE as published (2.2) and
+    converted (2.3), the version text exactly as published, and ranges parsed from it.
+
+    `ranges` is a list of {"start": str|None, "start_inclusive": bool, "end": str|None,
+    "end_inclusive": bool, "exact": str|None, "cve_ids": [..]} — empty when the text could not
+    be parsed (then matching falls back to vendor/product alone, with low confidence).
+    """
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="affected_products")
+    vendor = models.CharField(_("vendor"), max_length=200, blank=True)
+    product = models.CharField(_("product"), max_length=300, blank=True)
+    cpe22 = models.CharField(_("CPE 2.2 as published"), max_length=300, blank=True)
+    cpe23 = models.CharField(_("CPE 2.3"), max_length=300, blank=True)
+    version_text = models.TextField(_("version text as published"), blank=True)
+    ranges = models.JSONField(_("parsed ranges"), default=list, blank=True)
+    ranges_parsed = models.BooleanField(_("version text parsed"), default=False)
+
+    class Meta:
+        verbose_name = _("affected product (JVN)")
+        verbose_name_plural = _("affected products (JVN)")
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.product} {self.version_text}"
+
+
+class VulnerabilityCpe(models.Model):
+    """Index of (part, vendor, product) named by a vulnerability, from NVD criteria and JVN CPEs.
+
+    It answers "which vulnerabilities concern this product" without walking every configuration,
+    and it is the vocabulary from which CPEs are suggested for products.
+    """
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="cpe_index")
+    part = models.CharField(max_length=1)
+    vendor = models.CharField(max_length=200)
+    product = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["vendor", "product"], name="vulncpe_vendor_product")]
+        constraints = [
+            models.UniqueConstraint(fields=["vulnerability", "part", "vendor", "product"], name="unique_vuln_cpe"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability_id} {self.part}:{self.vendor}:{self.product}"
+
+
+class KnownExploited(models.Model):
+    """An entry of CISA's Known Exploited Vulnerabilities catalog (keyed by CVE ID, so it can be
+    loaded before or after the CVE itself)."""
+
+    cve_id = models.CharField(_("CVE ID"), max_length=40, unique=True)
+    vendor_project = models.CharField(_("vendor / project"), max_length=200, blank=True)
+    product = models.CharField(_("product"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=500, blank=True)
+    date_added = models.DateField(_("date added"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    known_ransomware_use = models.CharField(_("known ransomware campaign use"), max_length=20, blank=True)
+    required_action = models.TextField(_("required action"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-date_added"]
+        verbose_name = _("known exploited vulnerability (KEV)")
+        verbose_name_plural = _("known exploited vulnerabilities (KEV)")
+
+    def __str__(self) -> str:
+        return self.cve_id
+
+    @property
+    def ransomware(self) -> bool:
+        return self.known_ransomware_use.strip().lower() == "known"
+
+
+class EpssScore(models.Model):
+    """FIRST EPSS probability of exploitation for one CVE, as of `score_date`."""
+
+    cve_id = models.CharField(_("CVE ID"), max_length=40, unique=True)
+    score = models.FloatField(_("EPSS score"))
+    percentile = models.FloatField(_("EPSS percentile"), null=True, blank=True)
+    score_date = models.DateField(_("score date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("EPSS score")
+        verbose_name_plural = _("EPSS scores")
+
+    def __str__(self) -> str:
+        return f"{self.cve_id} {self.score:.5f}"
