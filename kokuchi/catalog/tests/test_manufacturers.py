@@ -1,0 +1,182 @@
+from io import StringIO
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from kokuchi.catalog.manufacturers import DEFAULT_PATH, ManufacturerDataError, load_manufacturers
+from kokuchi.catalog.models import Manufacturer
+
+pytestmark = pytest.mark.django_db
+
+SHARED_YAML = settings.SHARED_DIR / "data" / "manufacturers.yaml"
+
+
+def shared_entries() -> list[dict]:
+    return yaml.safe_load(SHARED_YAML.read_text(encoding="utf-8"))["manufacturers"]
+
+
+def write_yaml(path, entries) -> str:
+    path.write_text(yaml.safe_dump({"manufacturers": entries}, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def test_packaged_yaml_is_the_shared_one():
+    assert DEFAULT_PATH.read_bytes() == SHARED_YAML.read_bytes()
+
+
+def test_g5_2_3_fresh_database_has_the_manufacturers_of_the_yaml_field_by_field():
+    """The data migration loaded them; every field equals the YAML (null URL -> empty)."""
+    entries = shared_entries()
+    assert Manufacturer.objects.count() == len(entries) == 37
+    for entry in entries:
+        manufacturer = Manufacturer.objects.get(slug=entry["id"])
+        assert manufacturer.name_ja == entry["name_ja"]
+        assert manufacturer.name_en == entry["name_en"]
+        assert manufacturer.vulnerability_info_url == (entry["psirt_url"] or "")
+        assert manufacturer.support_url == (entry["support_url"] or "")
+        assert manufacturer.csaf_provider_metadata_url == (entry["csaf_provider_metadata"] or "")
+        assert manufacturer.verified is entry["verified"]
+        assert manufacturer.source == entry["source"]
+        assert manufacturer.notes == entry["notes"]
+
+
+def test_g5_2_3_fortinet_row_exactly():
+    fortinet = Manufacturer.objects.get(slug="fortinet")
+    assert fortinet.name_ja == "フォーティネット"
+    assert fortinet.vulnerability_info_url == "https://www.fortiguard.com/psirt"
+    assert fortinet.support_url == "https://support.fortinet.com/Download/FirmwareImages.aspx"
+    assert fortinet.csaf_provider_metadata_url == ""
+    assert fortinet.cpe_vendor == "fortinet"
+    assert fortinet.needs_confirmation is False
+
+
+def test_g5_2_3_unverified_entries_need_confirmation():
+    unverified = {entry["id"] for entry in shared_entries() if not entry["verified"]}
+    assert unverified == {"yamaha", "buffalo", "iodata", "allied_telesis", "fujitsu", "konica_minolta"}
+    flagged = {m.slug for m in Manufacturer.objects.all() if m.needs_confirmation}
+    assert flagged == unverified
+    assert Manufacturer.objects.get(slug="yamaha").vulnerability_info_url == ""
+
+
+def test_cpe_vendor_names_come_from_the_feed_samples():
+    assert dict(Manufacturer.objects.exclude(cpe_vendor="").values_list("slug", "cpe_vendor")) == {
+        "yamaha": "yamaha", "nec": "nec", "buffalo": "buffalo", "fortinet": "fortinet", "cisco": "cisco",
+        "paloalto": "paloaltonetworks", "microsoft": "microsoft", "apple": "apple",
+    }
+    feeds = settings.SHARED_DIR / "data" / "feeds"
+    text = "".join(p.read_text(errors="replace") for p in feeds.rglob("*") if p.suffix in {".json", ".xml", ".rdf"})
+    for vendor in Manufacturer.objects.exclude(cpe_vendor="").values_list("cpe_vendor", flat=True):
+        assert f":{vendor}:" in text
+
+
+def test_reload_is_a_no_op():
+    before = dict(Manufacturer.objects.values_list("slug", "updated_at"))
+    result = load_manufacturers(path=SHARED_YAML)
+    assert (result.created, result.updated, result.kept) == ([], [], [])
+    assert len(result.unchanged) == 37
+    assert dict(Manufacturer.objects.values_list("slug", "updated_at")) == before
+
+
+def test_staff_confirmed_url_is_never_overwritten(tmp_path):
+    yamaha = Manufacturer.objects.get(slug="yamaha")
+    yamaha.vulnerability_info_url = "https://staff.example.jp/yamaha-security"
+    yamaha.verified = True
+    yamaha.save()
+    entries = shared_entries()
+    result = load_manufacturers(path=write_yaml(tmp_path / "m.yaml", entries))
+    yamaha.refresh_from_db()
+    assert yamaha.vulnerability_info_url == "https://staff.example.jp/yamaha-security"
+    assert yamaha.verified is True
+    assert result.updated == []
+    # A YAML that now names a different URL (still unverified) does not replace it either.
+    entries[0]["psirt_url"] = "https://example.jp/other"
+    result = load_manufacturers(path=write_yaml(tmp_path / "m2.yaml", entries))
+    yamaha.refresh_from_db()
+    assert yamaha.vulnerability_info_url == "https://staff.example.jp/yamaha-security"
+    assert yamaha.verified is True
+    assert result.kept == ["yamaha.vulnerability_info_url"]
+
+
+def test_null_url_in_yaml_does_not_clear_a_url_staff_filled_in(tmp_path):
+    Manufacturer.objects.filter(slug="fujitsu").update(support_url="https://staff.example.jp/fujitsu")
+    load_manufacturers(path=SHARED_YAML)
+    assert Manufacturer.objects.get(slug="fujitsu").support_url == "https://staff.example.jp/fujitsu"
+    assert Manufacturer.objects.get(slug="fujitsu").verified is False
+
+
+def test_yaml_fills_empty_fields_and_confirms_the_same_url(tmp_path):
+    entries = shared_entries()
+    entries[0]["psirt_url"] = "https://example.jp/yamaha-psirt"
+    entries[0]["verified"] = True
+    entries[0]["notes"] = "confirmed"
+    result = load_manufacturers(path=write_yaml(tmp_path / "m.yaml", entries))
+    yamaha = Manufacturer.objects.get(slug="yamaha")
+    assert result.updated == ["yamaha"]
+    assert (yamaha.vulnerability_info_url, yamaha.verified, yamaha.notes) == (
+        "https://example.jp/yamaha-psirt", True, "confirmed")
+    assert yamaha.needs_confirmation is False
+
+
+def test_new_entry_is_created(tmp_path):
+    entries = shared_entries() + [{
+        "id": "newvendor", "name_ja": "新メーカー", "name_en": "New Vendor", "psirt_url": None,
+        "support_url": None, "csaf_provider_metadata": None, "source": "test", "verified": False,
+    }]
+    result = load_manufacturers(path=write_yaml(tmp_path / "m.yaml", entries))
+    assert result.created == ["newvendor"]
+    created = Manufacturer.objects.get(slug="newvendor")
+    assert (created.name_ja, created.vulnerability_info_url, created.notes, created.needs_confirmation) == (
+        "新メーカー", "", "", True)
+
+
+@pytest.mark.parametrize(
+    ("index", "change", "message"),
+    [
+        (1, {"psirt_url": "not a url"}, "manufacturers[1] (id=nec): psirt_url: not a valid http(s) URL"),
+        (2, {"name_ja": ""}, "manufacturers[2] (id=buffalo): name_ja: required"),
+        (3, {"verified": "yes"}, "manufacturers[3] (id=iodata): verified: required, true or false"),
+        (4, {"id": "bad id"}, "manufacturers[4] (id=bad id): id: only letters"),
+        (5, {"id": "yamaha"}, "manufacturers[5] (id=yamaha): duplicate id"),
+        (0, {"verified": True}, "manufacturers[0] (id=yamaha): verified: true needs a psirt_url"),
+        (6, {"support_url": "ftp://example.jp/x"}, "manufacturers[6] (id=fortinet): support_url"),
+    ],
+)
+def test_malformed_yaml_is_rejected_naming_the_entry_and_changes_nothing(tmp_path, index, change, message):
+    entries = shared_entries()
+    entries[0]["name_ja"] = "変更されるはずのない名前"
+    entries[index] = entries[index] | change
+    before = list(Manufacturer.objects.order_by("slug").values())
+    with pytest.raises(ManufacturerDataError) as excinfo:
+        load_manufacturers(path=write_yaml(tmp_path / "bad.yaml", entries))
+    assert str(excinfo.value).startswith(message)
+    assert list(Manufacturer.objects.order_by("slug").values()) == before
+
+
+def test_missing_url_key_is_rejected(tmp_path):
+    entries = shared_entries()
+    del entries[7]["csaf_provider_metadata"]
+    expected = r"^manufacturers\[7\] \(id=cisco\): csaf_provider_metadata: missing"
+    with pytest.raises(ManufacturerDataError, match=expected):
+        load_manufacturers(path=write_yaml(tmp_path / "bad.yaml", entries))
+
+
+def test_wrong_top_level_shape_is_rejected(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("- id: yamaha\n", encoding="utf-8")
+    with pytest.raises(ManufacturerDataError, match="expected a mapping with a 'manufacturers' list"):
+        load_manufacturers(path=path)
+
+
+def test_load_manufacturers_command_reports_counts():
+    out = StringIO()
+    call_command("load_manufacturers", str(SHARED_YAML), stdout=out)
+    assert out.getvalue() == "Manufacturers: 0 created, 0 updated, 37 unchanged.\n"
+
+
+def test_load_manufacturers_command_fails_on_bad_yaml(tmp_path):
+    entries = shared_entries()
+    entries[1]["psirt_url"] = "nope"
+    with pytest.raises(CommandError, match=r"manufacturers\[1\] \(id=nec\): psirt_url"):
+        call_command("load_manufacturers", write_yaml(tmp_path / "bad.yaml", entries), stdout=StringIO())
