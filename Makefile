@@ -1,25 +1,38 @@
 # Kokuchi: `make run` sets up and starts with demo data; `make test` sets up and runs the tests.
+# Both need only a Python >= 3.12 (found by scripts/find-python) and access to the package registry.
 PYTHON ?= $(shell scripts/find-python)
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test lint bench setup messages
+.PHONY: run test lint setup messages
 
 setup: $(STAMP)
 
+# Reinstalls whenever pyproject.toml changes (the stamp name carries its checksum).
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found" >&2; exit 1; }
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (Django 6 needs it); set PYTHON=/path/to/python3.12" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+		|| { echo "$(PYTHON) is older than 3.12 (Django 6 needs 3.12+)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Migrate, load the demo data, run the task worker in the background and the web server in the
+# foreground; stopping the server (Ctrl-C) also stops the worker.
 run: $(STAMP)
 	$(BIN)/kokuchi migrate --noinput
 	$(BIN)/kokuchi demo
-	$(BIN)/kokuchi runserver 127.0.0.1:8000
+	@bash -c ' \
+		$(BIN)/kokuchi db_worker --no-reload & worker=$$!; \
+		trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT; \
+		trap "exit 130" INT TERM; \
+		echo; echo "Kokuchi: http://$(HOST):$(PORT)/  (log in with a demo login above; Ctrl-C stops)"; echo; \
+		$(BIN)/kokuchi runserver --noreload $(HOST):$(PORT)'
 
 test: $(STAMP)
 	$(BIN)/ruff check .
