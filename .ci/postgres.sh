@@ -54,7 +54,8 @@ case "${1:-}" in
   stop)
     if [ -d "$PGDATA" ]; then
       "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
-      rm -rf "$PGDATA"
+      # Remove only a directory this script created (it holds the port file).
+      if [ -f "$PORTFILE" ]; then rm -rf "$PGDATA"; fi
     fi
     ;;
   url)

@@ -625,12 +625,13 @@ def load_demo(*, today: datetime.date | None = None, with_users: bool = True, fo
     anchor = today or timezone.localdate()
     with transaction.atomic():
         users = load_users(force=force) if with_users else {}
+        # The demo deals belong to the demo sales user whenever it exists (also with --no-users).
+        sales_rep = users.get("sales") or User.objects.filter(username="sales").first()
         load_reseller()
         load_manufacturer_list()
         products = load_products(today=anchor)
         plans = load_plans()
         customers = load_customers(today=anchor)
-        load_deals(today=anchor, customers=customers, products=products, plans=plans,
-                   sales_rep=users.get("sales"))
+        load_deals(today=anchor, customers=customers, products=products, plans=plans, sales_rep=sales_rep)
     logins = [(username, password, role.value) for username, password, role in DEMO_USERS] if with_users else []
     return DemoSummary(counts=count_rows(), logins=logins, anchor=anchor)

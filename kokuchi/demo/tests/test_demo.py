@@ -197,3 +197,11 @@ def test_demo_command_without_debug_with_force_or_without_users(settings):
     assert (User.objects.count(), Customer.objects.count()) == (0, 10)
     call_command("demo", "--force", stdout=StringIO())
     assert User.objects.count() == 3
+
+
+def test_demo_reloaded_without_users_keeps_the_deals_with_the_sales_user():
+    load_demo(today=ANCHOR)
+    summary = load_demo(today=ANCHOR, with_users=False)
+    assert summary.logins == []
+    assert summary.counts == EXPECTED_COUNTS
+    assert Deal.objects.filter(sales_rep__username="sales").count() == 11
