@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kokuchi.customers",
     "kokuchi.deals",
     "kokuchi.devices",
+    "kokuchi.dashboard",
     "kokuchi.vulnerabilities",
     "kokuchi.disclosures",
     "kokuchi.demo",
@@ -129,7 +130,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "core:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Japanese first; English available (KOKUCHI_LANGUAGE=en or the language switcher).
