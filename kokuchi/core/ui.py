@@ -67,8 +67,11 @@ class FilteredListView(StaffRequiredMixin, ListView):
     page_title = ""
 
     def get_queryset(self):
-        self.filterset = self.filterset_class(self.request.GET, queryset=super().get_queryset(),
-                                              request=self.request)
+        queryset = super().get_queryset()
+        if not queryset.query.order_by:
+            # Aggregating annotations drop Meta.ordering; pagination needs a stable order.
+            queryset = queryset.order_by(*queryset.model._meta.ordering, "pk")
+        self.filterset = self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):

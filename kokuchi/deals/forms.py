@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kokuchi.catalog.models import Product, ServicePlan
 from kokuchi.core.ui import DateInput, StaffModelForm
-from kokuchi.deals.models import Deal, DealLine, ProposalResponse, ProposedPlan
+from kokuchi.deals.models import Deal, DealLine, ProposedPlan
 
 
 class DealForm(StaffModelForm):
@@ -45,9 +45,3 @@ class PlanAnswerForm(StaffModelForm):
         widgets = {"answered_on": DateInput(), "decline_reason": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"decline_reason": _("Required when the customer declines: the disclosure's "
                                           "no-liability statement rests on it (G5.3).")}
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("response") == ProposalResponse.DECLINED and not (cleaned.get("decline_reason") or "").strip():
-            self.add_error("decline_reason", _("A declined plan needs the customer's reason."))
-        return cleaned
