@@ -185,7 +185,7 @@ def test_g5_1_5_jc_star_expiry_beyond_two_years_refused(client, objs):
     response = client.post(reverse("catalog:product_create"), data)
     assert response.status_code == 200
     assert response.context["form"].errors["jc_star_expires_on"] == [
-        "A JC-STAR label is valid for at most two years from its issue date (until 2027-10-01)."]
+        "JC-STAR ラベルの有効期間は付与日から最長 2 年です（2027-10-01 まで）。"]
     assert not Product.objects.filter(model_number="WLX222").exists()
 
 

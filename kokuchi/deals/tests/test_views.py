@@ -161,7 +161,7 @@ def test_g5_3_decline_without_reason_refused(client, objs):
     response = client.post(reverse("deals:plan_answer", args=[objs["proposal"].pk]),
                            {"response": ProposalResponse.DECLINED, "decline_reason": "  "})
     assert response.status_code == 200
-    assert response.context["form"].errors["decline_reason"] == ["A declined plan needs the customer's reason."]
+    assert response.context["form"].errors["decline_reason"] == ["契約しない場合は顧客の理由を入力してください。"]
     objs["proposal"].refresh_from_db()
     assert objs["proposal"].response == ProposalResponse.PENDING
 
@@ -170,7 +170,7 @@ def test_refused_transition_via_button_changes_nothing(client, objs):
     client.force_login(make_user(Role.SALES))
     response = client.post(reverse("deals:deal_status", args=[objs["deal"].pk]), {"status": DealStatus.DELIVERED},
                            follow=True)
-    assert [str(m) for m in response.context["messages"]] == ["A deal cannot go from Draft to Delivered."]
+    assert [str(m) for m in response.context["messages"]] == ["案件を「下書き」から「納品済み」には変更できません。"]
     objs["deal"].refresh_from_db()
     assert (objs["deal"].status, objs["deal"].delivered_on) == (DealStatus.DRAFT, None)
 

@@ -65,8 +65,8 @@ def post_data(name, o):
                             "start_date": "2026-06-01", "end_date": "2027-05-31", "renewal_term_months": "12",
                             "notice_period_days": "30", "devices": [device.pk]},
         "contract_edit": {"customer": customer.pk, "plan": o["plan"].pk,
-                          "start_date": o["contract"].start_date.isoformat(), "end_date": "2030-04-30", "renewal_term_months": "12", "notice_period_days": "60",
-                          "devices": [device.pk]},
+                          "start_date": o["contract"].start_date.isoformat(), "end_date": "2030-04-30",
+                          "renewal_term_months": "12", "notice_period_days": "60", "devices": [device.pk]},
     }[name]
 
 
@@ -178,7 +178,7 @@ def test_device_of_another_customers_deal_refused(client, objs):
     foreign_deal = make_deal()
     data = post_data("device_create", objs) | {"deal": foreign_deal.pk}
     response = client.post(reverse("devices:device_create"), data)
-    assert response.context["form"].errors["deal"] == ["This deal belongs to another customer."]
+    assert response.context["form"].errors["deal"] == ["この案件は別の顧客のものです。"]
     assert Device.objects.count() == 1
 
 
@@ -230,7 +230,7 @@ def test_firmware_update_error_shown_on_form(client, objs):
     response = client.post(reverse("devices:device_firmware", args=[objs["device"].pk]),
                            {"version": "7.0.12", "changed_on": "2026-06-01"})
     assert response.status_code == 200
-    assert response.context["form"].errors["version"] == ["The device already runs 7.0.12."]
+    assert response.context["form"].errors["version"] == ["この機器は既に 7.0.12 です。"]
 
 
 # --- lists ----------------------------------------------------------------------------------
