@@ -142,6 +142,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Project-wide assets (kokuchi.css) live outside any app.
+STATICFILES_DIRS = [BASE_DIR / "kokuchi" / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"

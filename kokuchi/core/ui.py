@@ -18,6 +18,9 @@ from django.views.generic import ListView
 from kokuchi.core.roles import StaffRequiredMixin
 
 LIST_PAGE_SIZE = 25
+# Django 6.1's blank choice label ships without a Japanese translation; naming it here keeps it
+# in our catalogue, which takes precedence over Django's.
+BLANK_CHOICE_LABEL = _("- Select an option -")
 
 
 class DateInput(forms.DateInput):
