@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kokuchi.customers",
     "kokuchi.deals",
     "kokuchi.devices",
+    "kokuchi.dashboard",
     "kokuchi.vulnerabilities",
     "kokuchi.disclosures",
     "kokuchi.demo",
@@ -129,7 +130,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "core:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Japanese first; English available (KOKUCHI_LANGUAGE=en or the language switcher).
@@ -141,6 +142,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Project-wide assets (kokuchi.css) live outside any app.
+STATICFILES_DIRS = [BASE_DIR / "kokuchi" / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"

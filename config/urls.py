@@ -16,6 +16,7 @@ urlpatterns = [
     path("vulnerabilities/", include("kokuchi.vulnerabilities.urls")),
     path("disclosures/", include("kokuchi.disclosures.urls")),
     path("", include("kokuchi.core.urls")),
+    path("", include("kokuchi.dashboard.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

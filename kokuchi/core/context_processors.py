@@ -1,4 +1,4 @@
-from kokuchi.core.roles import can_edit, is_admin, user_role
+from kokuchi.core.roles import EDITOR_ROLES, Role, user_role
 
 
 def roles(request):
@@ -6,8 +6,10 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
+    # One role lookup per page (each lookup reads the user's groups).
+    role = user_role(user)
     return {
-        "user_role": user_role(user),
-        "user_can_edit": can_edit(user),
-        "user_is_admin": is_admin(user),
+        "user_role": role,
+        "user_can_edit": role in EDITOR_ROLES,
+        "user_is_admin": role == Role.ADMIN,
     }

@@ -5,5 +5,6 @@ from kokuchi.core import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("reseller/", views.reseller_detail, name="reseller_detail"),
+    path("reseller/edit/", views.ResellerUpdateView.as_view(), name="reseller_edit"),
 ]

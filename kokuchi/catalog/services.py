@@ -1,0 +1,24 @@
+"""Catalogue workflows used by the staff UI."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from kokuchi.catalog.models import Manufacturer
+
+
+@transaction.atomic
+def confirm_manufacturer(*, manufacturer: Manufacturer, vulnerability_info_url: str, user: AbstractBaseUser,
+                         source: str = "") -> Manufacturer:
+    """Mark the manufacturer's vulnerability-information URL as confirmed (no longer 要確認),
+    storing the URL checked and a dated note of who checked it where."""
+    manufacturer.vulnerability_info_url = vulnerability_info_url
+    manufacturer.verified = True
+    stamp = f"{timezone.localdate().isoformat()} {user.get_username()}"
+    note = f"{stamp}: {source}" if source else stamp
+    manufacturer.source = f"{manufacturer.source}\n{note}".strip()
+    manufacturer.full_clean()
+    manufacturer.save(update_fields=["vulnerability_info_url", "verified", "source", "updated_at"])
+    return manufacturer

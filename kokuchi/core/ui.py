@@ -1,0 +1,125 @@
+"""Shared building blocks of the staff web UI: list pages (search, filters, pagination), form
+pages (title, breadcrumbs, success message) and a form base that renders dates as date pickers.
+
+Every app's views build on these so that all pages look and behave alike; the role guards
+themselves live in `kokuchi.core.roles`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView
+
+from kokuchi.core.roles import StaffRequiredMixin
+
+LIST_PAGE_SIZE = 25
+# Django 6.1's blank choice label ships without a Japanese translation; naming it here keeps it
+# in our catalogue, which takes precedence over Django's.
+BLANK_CHOICE_LABEL = _("- Select an option -")
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; browsers need the ISO value whatever the UI language is."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class StaffModelForm(forms.ModelForm):
+    """ModelForm whose date fields use the native date picker."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField) and not isinstance(field.widget, DateInput):
+                field.widget = DateInput(attrs=field.widget.attrs)
+
+
+def search_filter(queryset: models.QuerySet, value: str, fields: list[str]) -> models.QuerySet:
+    """Keep rows where every word of `value` appears (case-insensitively) in one of `fields`."""
+    for word in value.split():
+        condition = models.Q()
+        for field in fields:
+            condition |= models.Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the named fields (top of the form otherwise)."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+class FilteredListView(StaffRequiredMixin, ListView):
+    """A list page for any staff role: a django-filter FilterSet drives search and filters, and
+    the result is paginated. The FilterSet is always bound so that an empty query lists all."""
+
+    filterset_class = None
+    paginate_by = LIST_PAGE_SIZE
+    page_title = ""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if not queryset.query.order_by:
+            # Aggregating annotations drop Meta.ordering; pagination needs a stable order.
+            queryset = queryset.order_by(*queryset.model._meta.ordering, "pk")
+        self.filterset = self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        active = {key for key, value in self.request.GET.items() if key != "page" and value}
+        context.update(filter=self.filterset, page_title=self.page_title, filters_active=bool(active))
+        return context
+
+
+class FormPageMixin:
+    """Create/edit pages: one shared template, a page title, breadcrumbs and a flash message."""
+
+    template_name = "includes/form_page.html"
+    page_title = ""
+    success_message = _("Saved.")
+
+    def get_page_title(self) -> str:
+        return str(self.page_title)
+
+    def get_breadcrumbs(self) -> list[tuple[str, str]]:
+        """(label, url) pairs leading to this page, the page itself excluded."""
+        return []
+
+    def get_cancel_url(self) -> str:
+        crumbs = self.get_breadcrumbs()
+        return crumbs[-1][1] if crumbs else "/"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(page_title=self.get_page_title(), breadcrumbs=self.get_breadcrumbs(),
+                       cancel_url=self.get_cancel_url())
+        return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, self.success_message)
+        return response
+
+    def save_with(self, form, service, **kwargs):
+        """Finish a valid form through a service call: on success redirect with the flash
+        message; a ValidationError from the service is shown on the form instead."""
+        try:
+            self.object = service(**kwargs)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())

@@ -1,0 +1,204 @@
+"""Staff UI of customers: every page guarded by role, search/filter/pagination, S-SKILL."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from kokuchi.core.roles import Role
+from kokuchi.core.tests.factories import make_user
+from kokuchi.core.tests.helpers import db_snapshot, login_url_for
+from kokuchi.customers.models import Contact, Customer, SelfMaintenanceLevel, SkillAssessment, UpdatePractice
+from kokuchi.customers.tests.factories import make_assessment, make_contact, make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objs():
+    customer = make_customer(customer_code="C00001", name="株式会社北星", name_kana="ホクセイ")
+    contact = make_contact(customer=customer, name="山田 太郎", is_primary=True)
+    return {"customer": customer, "contact": contact}
+
+
+READ_PAGES = {
+    "customer_list": lambda o: reverse("customers:customer_list"),
+    "customer_detail": lambda o: reverse("customers:customer_detail", args=[o["customer"].pk]),
+}
+FORM_PAGES = {
+    "customer_create": lambda o: reverse("customers:customer_create"),
+    "customer_edit": lambda o: reverse("customers:customer_edit", args=[o["customer"].pk]),
+    "contact_create": lambda o: reverse("customers:contact_create", args=[o["customer"].pk]),
+    "contact_edit": lambda o: reverse("customers:contact_edit", args=[o["contact"].pk]),
+    "assessment_create": lambda o: reverse("customers:assessment_create", args=[o["customer"].pk]),
+}
+ALL_PAGES = READ_PAGES | FORM_PAGES
+
+ASSESSMENT_ANSWERS = {"assessed_on": "2026-06-01", "has_it_staff": "on", "has_security_owner": "on",
+                      "update_practice": UpdatePractice.AUTOMATIC_OR_SCHEDULED, "can_check_network_settings": "on",
+                      "notes": "情報システム担当 1 名"}
+
+
+def post_data(name, o):
+    return {
+        "customer_create": {"customer_code": "C09999", "name": "株式会社新規", "name_kana": "シンキ",
+                            "notify_without_contract": "on"},
+        "customer_edit": {"customer_code": "C00001", "name": "株式会社北星ホールディングス", "name_kana": "ホクセイ"},
+        "contact_create": {"name": "佐藤 花子", "department": "総務部", "email": "sato@example.jp", "is_primary": "on"},
+        "contact_edit": {"name": "山田 太郎", "department": "情報システム部", "email": "yamada@example.jp",
+                         "is_primary": "on"},
+        "assessment_create": ASSESSMENT_ANSWERS,
+    }[name]
+
+
+def check_saved(name, o, user):
+    """Assert the exact effect of a successful POST."""
+    customer = o["customer"]
+    if name == "customer_create":
+        created = Customer.objects.get(customer_code="C09999")
+        assert (created.name, created.name_kana, created.notify_without_contract) == ("株式会社新規", "シンキ", True)
+    elif name == "customer_edit":
+        customer.refresh_from_db()
+        assert customer.name == "株式会社北星ホールディングス"
+    elif name == "contact_create":
+        # The new primary contact demotes the former one.
+        assert list(customer.contacts.values_list("name", "is_primary")) == [("佐藤 花子", True), ("山田 太郎", False)]
+    elif name == "contact_edit":
+        o["contact"].refresh_from_db()
+        assert o["contact"].department == "情報システム部"
+    elif name == "assessment_create":
+        assessment = SkillAssessment.objects.get(customer=customer)
+        assert assessment.level == SelfMaintenanceLevel.CAPABLE  # 4 points with IT staff
+        assert assessment.assessed_by == user
+        assert assessment.assessed_on == datetime.date(2026, 6, 1)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_anonymous_is_sent_to_login(client, objs, name):
+    url = ALL_PAGES[name](objs)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == login_url_for(url)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_user_without_role_gets_403(client, objs, name):
+    client.force_login(make_user(role=None))
+    assert client.get(ALL_PAGES[name](objs)).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.SALES, Role.ADMIN])
+@pytest.mark.parametrize("name", sorted(READ_PAGES))
+def test_every_role_can_read(client, objs, name, role):
+    client.force_login(make_user(role))
+    assert client.get(READ_PAGES[name](objs)).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(FORM_PAGES))
+def test_viewer_cannot_change_anything(client, objs, name):
+    client.force_login(make_user(Role.VIEWER))
+    url = FORM_PAGES[name](objs)
+    before = db_snapshot()
+    assert client.get(url).status_code == 403
+    assert client.post(url, post_data(name, objs)).status_code == 403
+    assert db_snapshot() == before
+
+
+@pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
+@pytest.mark.parametrize("name", sorted(FORM_PAGES))
+def test_sales_and_admin_can_change(client, objs, name, role):
+    user = make_user(role)
+    client.force_login(user)
+    url = FORM_PAGES[name](objs)
+    assert client.get(url).status_code == 200
+    response = client.post(url, post_data(name, objs))
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    check_saved(name, objs, user)
+
+
+def test_viewer_sees_no_edit_buttons(client, objs):
+    client.force_login(make_user(Role.VIEWER))
+    content = client.get(reverse("customers:customer_detail", args=[objs["customer"].pk])).content.decode()
+    assert reverse("customers:customer_edit", args=[objs["customer"].pk]) not in content
+    assert reverse("customers:assessment_create", args=[objs["customer"].pk]) not in content
+
+
+def test_form_errors_are_shown_next_to_the_field(client, objs):
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("customers:customer_create"), {"customer_code": "C00001", "name": ""})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"customer_code", "name"}
+    assert Customer.objects.count() == 1
+
+
+def test_s_skill_detail_shows_latest_assessment_answers_and_date(client, objs):
+    customer = objs["customer"]
+    make_assessment(customer=customer, assessed_on=datetime.date(2025, 4, 1), has_it_staff=True)
+    make_assessment(customer=customer, assessed_on=datetime.date(2026, 5, 20), has_security_owner=True,
+                    update_practice=UpdatePractice.OUTSOURCED)
+    client.force_login(make_user(Role.VIEWER))
+    response = client.get(reverse("customers:customer_detail", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="ja")
+    assessment = response.context["assessment"]
+    assert (assessment.assessed_on, assessment.level) == (datetime.date(2026, 5, 20),
+                                                           SelfMaintenanceLevel.NEEDS_SUPPORT)
+    content = response.content.decode()
+    assert "2026年5月20日" in content
+    assert response.context["assessment_count"] == 2
+
+
+def test_list_search_by_code_name_and_kana(client):
+    make_customer(customer_code="C10001", name="株式会社北星", name_kana="ホクセイ")
+    make_customer(customer_code="C10002", name="南風商事株式会社", name_kana="ミナミカゼショウジ")
+    make_customer(customer_code="X20003", name="東邦工業", name_kana="トウホウコウギョウ")
+    client.force_login(make_user(Role.VIEWER))
+    url = reverse("customers:customer_list")
+
+    def codes(query):
+        return [c.customer_code for c in client.get(url, {"q": query}).context["object_list"]]
+
+    assert codes("ミナミ") == ["C10002"]
+    assert codes("北星") == ["C10001"]
+    assert codes("X200") == ["X20003"]
+    assert codes("C100") == ["C10001", "C10002"]
+    assert codes("存在しない") == []
+
+
+def test_list_filter_by_latest_self_maintenance_level(client):
+    capable, difficult, unassessed = make_customer(), make_customer(), make_customer()
+    # The older "capable" answer of `difficult` must not count: only the newest assessment does.
+    make_assessment(customer=difficult, assessed_on=datetime.date(2025, 1, 1), has_it_staff=True,
+                    has_security_owner=True, can_check_network_settings=True, has_incident_contact=True)
+    make_assessment(customer=difficult, assessed_on=datetime.date(2026, 1, 1))
+    make_assessment(customer=capable, has_it_staff=True, has_security_owner=True,
+                    can_check_network_settings=True, has_incident_contact=True)
+    client.force_login(make_user(Role.VIEWER))
+    url = reverse("customers:customer_list")
+
+    def pks(level):
+        return [c.pk for c in client.get(url, {"level": level}).context["object_list"]]
+
+    assert pks("capable") == [capable.pk]
+    assert pks("difficult") == [difficult.pk]
+    assert pks("needs_support") == []
+    assert pks("none") == [unassessed.pk]
+
+
+def test_list_pagination_25_per_page(client):
+    for n in range(30):
+        make_customer(customer_code=f"P{n:03d}")
+    client.force_login(make_user(Role.VIEWER))
+    url = reverse("customers:customer_list")
+    first = client.get(url)
+    second = client.get(url, {"page": 2})
+    assert [c.customer_code for c in first.context["object_list"]][:2] == ["P000", "P001"]
+    assert len(first.context["object_list"]) == 25
+    assert [c.customer_code for c in second.context["object_list"]] == [f"P{n:03d}" for n in range(25, 30)]
+    assert first.context["paginator"].count == 30
+
+
+def test_assessment_level_is_computed_from_answers(client, objs):
+    client.force_login(make_user(Role.SALES))
+    client.post(reverse("customers:assessment_create", args=[objs["customer"].pk]),
+                {"assessed_on": "2026-06-02", "update_practice": UpdatePractice.NEVER})
+    assert SkillAssessment.objects.get().level == SelfMaintenanceLevel.DIFFICULT
+    assert Contact.objects.count() == 1

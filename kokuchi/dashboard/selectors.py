@@ -1,0 +1,111 @@
+"""Read-only figures for the staff dashboard: what needs the reseller's attention today."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+
+from kokuchi.catalog.models import Product
+from kokuchi.customers.models import Customer
+from kokuchi.deals.models import Deal, DealStatus
+from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
+
+# Contracts whose current term ends within this many days are listed as "ending soon".
+CONTRACT_ENDING_SOON_DAYS = 60
+DASHBOARD_LIST_LIMIT = 10
+
+
+def customers_count() -> int:
+    return Customer.objects.count()
+
+
+def in_scope_devices_count() -> int:
+    """Devices whose product is in the guideline's scope (G4), delivered or not."""
+    return Device.objects.in_scope().count()
+
+
+def delivered_devices_without_contract(*, on: datetime.date) -> models.QuerySet[Device]:
+    """Delivered devices not covered by a maintenance contract in force on `on`: the customer
+    bears their vulnerability handling itself (G5.1-0, G5.3), so they are sales leads for
+    maintenance. Devices delivered after `on` are left out."""
+    return (Device.objects.delivered().filter(delivered_on__lte=on).without_contract(on)
+            .select_related("product__manufacturer", "customer")
+            .order_by("delivered_on", "pk"))
+
+
+def undisclosed_deals() -> models.QuerySet[Deal]:
+    """Deals past the draft stage that still need their sale-time disclosure (告知).
+
+    For now every quoted, ordered or delivered deal counts. The Disclosure model is being built
+    in parallel; once disclosures land, the integrator narrows this to deals "without an issued
+    disclosure" (nothing imports the dashboard, so it may import the disclosures app).
+    """
+    return (Deal.objects.filter(status__in=[DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED])
+            .select_related("customer").order_by("opened_on", "pk"))
+
+
+@dataclass(frozen=True)
+class EndingContract:
+    """A contract whose current term ends soon, with the dates the reseller must act on."""
+
+    contract: MaintenanceContract
+    status: ContractStatus
+    term_end: datetime.date
+    notice_deadline: datetime.date
+
+
+def contracts_ending_soon(*, on: datetime.date, within_days: int = CONTRACT_ENDING_SOON_DAYS) -> list[EndingContract]:
+    """Contracts in force on `on` that are in their notice period or whose current term ends
+    within `within_days`, soonest first. The term end of an auto-renewing contract is computed
+    per row (it rolls over), so the filtering happens in Python over the contracts in force."""
+    horizon = on + datetime.timedelta(days=within_days)
+    rows = []
+    for contract in MaintenanceContract.objects.covering(on).select_related("customer", "plan"):
+        term_end = contract.term_end_on(on)
+        status = contract.status_on(on)
+        if status == ContractStatus.NOTICE_PERIOD or term_end <= horizon:
+            rows.append(EndingContract(contract=contract, status=status, term_end=term_end,
+                                       notice_deadline=contract.notice_deadline_on(on)))
+    rows.sort(key=lambda row: (row.term_end, row.contract.pk))
+    return rows
+
+
+def products_with_unconfirmed_manufacturer() -> models.QuerySet[Product]:
+    """Products whose manufacturer's vulnerability-information URL is still 要確認 (unknown or
+    not confirmed): a disclosure for them cannot name the information source (G5.2-3)."""
+    return (Product.objects.filter(models.Q(manufacturer__verified=False)
+                                   | models.Q(manufacturer__vulnerability_info_url=""))
+            .select_related("manufacturer"))
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    customers: int
+    in_scope_devices: int
+    devices_without_contract: int
+    devices_without_contract_list: list[Device]
+    undisclosed_deals: int
+    undisclosed_deals_list: list[Deal]
+    ending_contracts: list[EndingContract]
+    unconfirmed_products: int
+    unconfirmed_products_list: list[Product]
+
+
+def dashboard_summary(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -> DashboardSummary:
+    """Every dashboard figure for day `on`; lists are cut to `limit` rows, counts are exact."""
+    without_contract = delivered_devices_without_contract(on=on)
+    deals = undisclosed_deals()
+    products = products_with_unconfirmed_manufacturer()
+    return DashboardSummary(
+        customers=customers_count(),
+        in_scope_devices=in_scope_devices_count(),
+        devices_without_contract=without_contract.count(),
+        devices_without_contract_list=list(without_contract[:limit]),
+        undisclosed_deals=deals.count(),
+        undisclosed_deals_list=list(deals[:limit]),
+        ending_contracts=contracts_ending_soon(on=on),
+        unconfirmed_products=products.count(),
+        unconfirmed_products_list=list(products[:limit]),
+    )

@@ -1,0 +1,313 @@
+"""Staff UI of deals: lines with 消費税, proposed plans (G5.3), status transitions, roles."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from kokuchi.catalog.models import ProductCategory
+from kokuchi.catalog.tests.factories import make_plan, make_product
+from kokuchi.core.roles import Role
+from kokuchi.core.tests.factories import make_user
+from kokuchi.core.tests.helpers import db_snapshot, login_url_for
+from kokuchi.customers.tests.factories import make_customer
+from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
+from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
+from kokuchi.deals.tests.factories import make_deal, make_deal_line, make_proposed_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objs():
+    customer = make_customer(name="株式会社北星")
+    deal = make_deal(customer=customer, title="本社ネットワーク更改", opened_on=datetime.date(2026, 5, 1))
+    line = make_deal_line(deal=deal, product=make_product(model_number="FG-60F"), quantity=2, unit_price=98000)
+    proposal = make_proposed_plan(deal=deal, plan=make_plan(name="年間保守"))
+    spare_plan = make_plan(name="スポット保守")
+    return {"customer": customer, "deal": deal, "line": line, "proposal": proposal, "spare_plan": spare_plan}
+
+
+READ_PAGES = {
+    "deal_list": lambda o: reverse("deals:deal_list"),
+    "deal_detail": lambda o: reverse("deals:deal_detail", args=[o["deal"].pk]),
+}
+FORM_PAGES = {
+    "deal_create": lambda o: reverse("deals:deal_create"),
+    "deal_edit": lambda o: reverse("deals:deal_edit", args=[o["deal"].pk]),
+    "line_create": lambda o: reverse("deals:line_create", args=[o["deal"].pk]),
+    "line_edit": lambda o: reverse("deals:line_edit", args=[o["line"].pk]),
+    "plan_propose": lambda o: reverse("deals:plan_propose", args=[o["deal"].pk]),
+    "plan_answer": lambda o: reverse("deals:plan_answer", args=[o["proposal"].pk]),
+}
+POST_ONLY = {
+    "deal_status": lambda o: reverse("deals:deal_status", args=[o["deal"].pk]),
+    "line_delete": lambda o: reverse("deals:line_delete", args=[o["line"].pk]),
+}
+CHANGE_PAGES = FORM_PAGES | POST_ONLY
+ALL_PAGES = READ_PAGES | CHANGE_PAGES
+
+
+def post_data(name, o):
+    return {
+        "deal_create": {"title": "支店 UTM 導入", "customer": o["customer"].pk, "opened_on": "2026-06-01"},
+        "deal_edit": {"title": "本社ネットワーク更改（第2期）", "customer": o["customer"].pk,
+                      "opened_on": "2026-05-01", "quote_valid_until": "2026-06-30"},
+        "line_create": {"product": make_product(model_number="FS-108F").pk, "quantity": "3",
+                        "unit_price": "45000", "position": "2"},
+        "line_edit": {"product": o["line"].product_id, "quantity": "5", "unit_price": "98000", "position": "1"},
+        "plan_propose": {"plan": o["spare_plan"].pk},
+        "plan_answer": {"response": ProposalResponse.DECLINED, "decline_reason": "社内の情報システム部で対応するため",
+                        "answered_on": "2026-05-20"},
+        "deal_status": {"status": DealStatus.QUOTED},
+        "line_delete": {},
+    }[name]
+
+
+def check_saved(name, o, user):
+    deal = Deal.objects.get(pk=o["deal"].pk)
+    if name == "deal_create":
+        created = Deal.objects.get(title="支店 UTM 導入")
+        assert (created.number, created.customer, created.status) == ("D2026-0002", o["customer"], DealStatus.DRAFT)
+    elif name == "deal_edit":
+        assert (deal.title, deal.quote_valid_until) == ("本社ネットワーク更改（第2期）", datetime.date(2026, 6, 30))
+    elif name == "line_create":
+        assert list(deal.lines.values_list("product__model_number", "quantity", "unit_price")) == [
+            ("FG-60F", 2, 98000), ("FS-108F", 3, 45000)]
+    elif name == "line_edit":
+        assert list(deal.lines.values_list("quantity", flat=True)) == [5]
+    elif name == "plan_propose":
+        assert list(deal.proposed_plans.values_list("plan__name", "response")) == [
+            ("年間保守", ProposalResponse.PENDING), ("スポット保守", ProposalResponse.PENDING)]
+    elif name == "plan_answer":
+        o["proposal"].refresh_from_db()
+        assert (o["proposal"].response, o["proposal"].decline_reason, o["proposal"].answered_on) == (
+            ProposalResponse.DECLINED, "社内の情報システム部で対応するため", datetime.date(2026, 5, 20))
+    elif name == "deal_status":
+        assert deal.status == DealStatus.QUOTED
+        assert deal.quoted_on is not None
+    elif name == "line_delete":
+        assert deal.lines.count() == 0
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_anonymous_is_sent_to_login(client, objs, name):
+    url = ALL_PAGES[name](objs)
+    for response in (client.get(url), client.post(url, {})):
+        assert response.status_code == 302
+        assert response["Location"] == login_url_for(url)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_user_without_role_gets_403(client, objs, name):
+    client.force_login(make_user(role=None))
+    assert client.get(ALL_PAGES[name](objs)).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.SALES, Role.ADMIN])
+@pytest.mark.parametrize("name", sorted(READ_PAGES))
+def test_every_role_can_read(client, objs, name, role):
+    client.force_login(make_user(role))
+    assert client.get(READ_PAGES[name](objs)).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(CHANGE_PAGES))
+def test_viewer_cannot_change_anything(client, objs, name):
+    client.force_login(make_user(Role.VIEWER))
+    url = CHANGE_PAGES[name](objs)
+    data = post_data(name, objs)
+    before = db_snapshot()
+    assert client.get(url).status_code == 403
+    assert client.post(url, data).status_code == 403
+    assert db_snapshot() == before
+
+
+@pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
+@pytest.mark.parametrize("name", sorted(CHANGE_PAGES))
+def test_sales_and_admin_can_change(client, objs, name, role):
+    user = make_user(role)
+    client.force_login(user)
+    url = CHANGE_PAGES[name](objs)
+    # Action endpoints accept POST only.
+    assert client.get(url).status_code == (405 if name in POST_ONLY else 200)
+    response = client.post(url, post_data(name, objs))
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    check_saved(name, objs, user)
+
+
+def test_viewer_sees_no_status_or_line_buttons(client, objs):
+    client.force_login(make_user(Role.VIEWER))
+    content = client.get(reverse("deals:deal_detail", args=[objs["deal"].pk])).content.decode()
+    assert reverse("deals:deal_status", args=[objs["deal"].pk]) not in content
+    assert reverse("deals:line_delete", args=[objs["line"].pk]) not in content
+    assert reverse("deals:plan_propose", args=[objs["deal"].pk]) not in content
+
+
+def test_detail_shows_subtotal_tax_and_total(client, objs):
+    make_deal_line(deal=objs["deal"], quantity=1, unit_price=12345)
+    client.force_login(make_user(Role.VIEWER))
+    response = client.get(reverse("deals:deal_detail", args=[objs["deal"].pk]))
+    # 2 × 98,000 + 12,345 = 208,345; 消費税 10 % rounded down = 20,834.
+    assert (response.context["subtotal"], response.context["tax"], response.context["total"]) == (
+        208345, 20834, 229179)
+    content = response.content.decode()
+    assert 'data-amount="tax">¥20,834<' in content
+    assert 'data-amount="total">¥229,179<' in content
+
+
+def test_g5_3_decline_without_reason_refused(client, objs):
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("deals:plan_answer", args=[objs["proposal"].pk]),
+                           {"response": ProposalResponse.DECLINED, "decline_reason": "  "})
+    assert response.status_code == 200
+    assert response.context["form"].errors["decline_reason"] == ["契約しない場合は顧客の理由を入力してください。"]
+    objs["proposal"].refresh_from_db()
+    assert objs["proposal"].response == ProposalResponse.PENDING
+
+
+def test_refused_transition_via_button_changes_nothing(client, objs):
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("deals:deal_status", args=[objs["deal"].pk]), {"status": DealStatus.DELIVERED},
+                           follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["案件を「下書き」から「納品済み」には変更できません。"]
+    objs["deal"].refresh_from_db()
+    assert (objs["deal"].status, objs["deal"].delivered_on) == (DealStatus.DRAFT, None)
+
+
+def test_lines_locked_after_delivery(client, objs):
+    deal = objs["deal"]
+    user = make_user(Role.SALES)
+    for status in (DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED):
+        change_deal_status(deal=deal, status=status, user=user)
+    client.force_login(user)
+    client.post(reverse("deals:line_delete", args=[objs["line"].pk]))
+    client.post(reverse("deals:line_create", args=[deal.pk]), post_data("line_create", objs))
+    assert list(DealLine.objects.filter(deal=deal).values_list("quantity", flat=True)) == [2]
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ([DealStatus.QUOTED], True),
+        ([DealStatus.ORDERED], False),
+        ([DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.CLOSED], True),
+        ([DealStatus.QUOTED, DealStatus.DRAFT], True),
+        ([DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.ORDERED], False),
+        ([DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.CLOSED, DealStatus.DELIVERED],
+         False),
+    ],
+)
+def test_change_deal_status_follows_deal_transitions(objs, path, allowed):
+    deal, user = objs["deal"], make_user(Role.SALES)
+    *steps, last = path
+    for status in steps:
+        deal = change_deal_status(deal=deal, status=status, user=user)
+    if allowed:
+        assert change_deal_status(deal=deal, status=last, user=user).status == last
+    else:
+        with pytest.raises(ValidationError) as excinfo:
+            change_deal_status(deal=deal, status=last, user=user)
+        assert excinfo.value.code == "transition_not_allowed"
+        assert Deal.objects.get(pk=deal.pk).status == steps[-1] if steps else DealStatus.DRAFT
+
+
+def test_change_deal_status_stamps_and_clears_dates(objs):
+    deal, user = objs["deal"], make_user(Role.SALES)
+    deal = change_deal_status(deal=deal, status=DealStatus.QUOTED, user=user, on=datetime.date(2026, 5, 10))
+    deal = change_deal_status(deal=deal, status=DealStatus.ORDERED, user=user, on=datetime.date(2026, 5, 20))
+    deal.refresh_from_db()
+    assert (deal.quoted_on, deal.ordered_on) == (datetime.date(2026, 5, 10), datetime.date(2026, 5, 20))
+    # A re-quote steps back: the order date goes, a new quote date is not stamped on the way back.
+    deal = change_deal_status(deal=deal, status=DealStatus.QUOTED, user=user, on=datetime.date(2026, 5, 25))
+    deal.refresh_from_db()
+    assert (deal.status, deal.quoted_on, deal.ordered_on) == (DealStatus.QUOTED, datetime.date(2026, 5, 10), None)
+    for status, day in ((DealStatus.ORDERED, 26), (DealStatus.DELIVERED, 28), (DealStatus.CLOSED, 31)):
+        deal = change_deal_status(deal=deal, status=status, user=user, on=datetime.date(2026, 5, day))
+    deal.refresh_from_db()
+    assert (deal.ordered_on, deal.delivered_on, deal.closed_on) == (
+        datetime.date(2026, 5, 26), datetime.date(2026, 5, 28), datetime.date(2026, 5, 31))
+
+
+def test_deal_without_lines_cannot_be_quoted():
+    deal = make_deal()
+    with pytest.raises(ValidationError) as excinfo:
+        change_deal_status(deal=deal, status=DealStatus.QUOTED, user=make_user(Role.SALES))
+    assert excinfo.value.code == "no_lines"
+    deal.refresh_from_db()
+    assert (deal.status, deal.quoted_on) == (DealStatus.DRAFT, None)
+
+
+def test_unknown_status_refused(objs):
+    with pytest.raises(ValidationError) as excinfo:
+        change_deal_status(deal=objs["deal"], status="shipped", user=make_user(Role.SALES))
+    assert excinfo.value.code == "unknown_status"
+
+
+def test_propose_same_plan_twice_refused(objs):
+    with pytest.raises(ValidationError):
+        propose_plan(deal=objs["deal"], plan=objs["proposal"].plan)
+    assert ProposedPlan.objects.filter(deal=objs["deal"]).count() == 1
+
+
+def test_g5_3_record_plan_answer(objs):
+    proposal = record_plan_answer(proposal=objs["proposal"], response=ProposalResponse.ACCEPTED,
+                                  decline_reason="ignored", answered_on=datetime.date(2026, 5, 15))
+    proposal.refresh_from_db()
+    assert (proposal.response, proposal.decline_reason, proposal.answered_on) == (
+        ProposalResponse.ACCEPTED, "", datetime.date(2026, 5, 15))
+    with pytest.raises(ValidationError):
+        record_plan_answer(proposal=proposal, response=ProposalResponse.DECLINED, decline_reason="")
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+def test_list_search_and_status_filter(client, objs):
+    other = make_customer(name="南風商事株式会社", customer_code="MK001")
+    quoted = make_deal(customer=other, title="UTM 更新")
+    make_deal_line(deal=quoted)
+    change_deal_status(deal=quoted, status=DealStatus.QUOTED, user=make_user(Role.SALES))
+    client.force_login(make_user(Role.VIEWER))
+    url = reverse("deals:deal_list")
+
+    def numbers(**params):
+        return [deal.number for deal in client.get(url, params).context["object_list"]]
+
+    assert numbers(q="南風") == [quoted.number]
+    assert numbers(q="MK001") == [quoted.number]
+    assert numbers(q=objs["deal"].number) == [objs["deal"].number]
+    assert numbers(q="ネットワーク") == [objs["deal"].number]
+    assert numbers(status=DealStatus.QUOTED) == [quoted.number]
+    assert numbers(status=DealStatus.CLOSED) == []
+
+
+def test_list_shows_subtotal_per_deal(client, objs):
+    client.force_login(make_user(Role.VIEWER))
+    response = client.get(reverse("deals:deal_list"))
+    assert [deal.subtotal_amount for deal in response.context["object_list"]] == [196000]
+
+
+def test_list_pagination(client):
+    customer = make_customer()
+    for day in range(1, 28):
+        make_deal(customer=customer, opened_on=datetime.date(2026, 4, day))
+    client.force_login(make_user(Role.VIEWER))
+    response = client.get(reverse("deals:deal_list"), {"page": 2})
+    # Newest first: page 2 holds the two oldest deals.
+    assert [deal.opened_on.day for deal in response.context["object_list"]] == [2, 1]
+
+
+def test_list_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries):
+    for n in range(25):
+        deal = make_deal(title=f"案件{n}")
+        make_deal_line(deal=deal, product=make_product(category=ProductCategory.SWITCH))
+    client.force_login(make_user(Role.VIEWER))
+    # session, user, role guard, role for the menu, count, customer filter choices, page = 7;
+    # a query per row would add 25.
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("deals:deal_list"))
+    assert len(response.context["object_list"]) == 25

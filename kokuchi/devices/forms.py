@@ -1,0 +1,102 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kokuchi.catalog.models import Product
+from kokuchi.core.ui import DateInput, StaffModelForm
+from kokuchi.deals.models import Deal
+from kokuchi.devices.models import Device, MaintenanceContract
+
+
+class DeviceForm(StaffModelForm):
+    """A delivered unit. Once the device is delivered its firmware version at sale is read-only
+    (G5.1-3) and the delivery date can no longer be removed; later versions are recorded as
+    firmware updates."""
+
+    class Meta:
+        model = Device
+        fields = ["customer", "product", "deal", "serial_number", "installation_site", "delivered_on",
+                  "firmware_at_sale", "notes"]
+        help_texts = {"firmware_at_sale": _("The latest firmware at the time of sale (G5.1-3). Left empty, the "
+                                            "product's latest firmware is used. Read-only once delivered.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.select_related("manufacturer")
+        self.fields["deal"].queryset = Deal.objects.select_related("customer")
+        # The stored row decides, not the submitted data: a delivery date typed in this same
+        # form does not freeze the version yet.
+        self.was_delivered = bool(self.instance.pk and Device.objects.filter(
+            pk=self.instance.pk, delivered_on__isnull=False).exists())
+        if self.was_delivered:
+            field = self.fields["firmware_at_sale"]
+            field.disabled = True
+            field.help_text = _("Frozen since delivery (G5.1-3). Record a firmware update to change the "
+                                "current version.")
+            self.fields["delivered_on"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        customer, deal, product = cleaned.get("customer"), cleaned.get("deal"), cleaned.get("product")
+        if deal and customer and deal.customer_id != customer.pk:
+            self.add_error("deal", _("This deal belongs to another customer."))
+        if not self.was_delivered and not cleaned.get("firmware_at_sale") and product:
+            cleaned["firmware_at_sale"] = product.latest_firmware
+            self.instance.firmware_at_sale = product.latest_firmware
+        return cleaned
+
+    def save(self, commit=True):
+        device = super().save(commit=False)
+        # Before delivery (and before any recorded update) the current version follows the
+        # version at sale; afterwards only record_firmware_update changes it.
+        if not self.was_delivered and not (device.pk and device.firmware_changes.exists()):
+            device.current_firmware = device.firmware_at_sale
+        if commit:
+            device.save()
+        return device
+
+
+class FirmwareUpdateForm(forms.Form):
+    version = forms.CharField(label=_("new firmware version"), max_length=80)
+    changed_on = forms.DateField(label=_("updated on"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+
+class ContractForm(StaffModelForm):
+    """A maintenance contract; covered devices must belong to the contract's customer."""
+
+    class Meta:
+        model = MaintenanceContract
+        fields = ["customer", "plan", "deal", "contract_number", "start_date", "end_date", "auto_renewal",
+                  "renewal_term_months", "notice_period_days", "notice_given_on", "devices"]
+        widgets = {"devices": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deal"].queryset = Deal.objects.select_related("customer")
+        customer_id = self._customer_id()
+        devices = Device.objects.select_related("product", "customer")
+        if customer_id:
+            devices = devices.filter(customer_id=customer_id)
+        self.fields["devices"].queryset = devices
+        self.fields["devices"].help_text = _("Choose the customer first (save once) to list only its devices.") \
+            if not customer_id else _("Devices of the contract's customer.")
+
+    def _customer_id(self) -> str | int | None:
+        value = self.data.get(self.add_prefix("customer")) if self.is_bound else None
+        if value is None:
+            value = self.initial.get("customer") or self.instance.customer_id
+        value = getattr(value, "pk", value)
+        return value if str(value).isdigit() else None
+
+    def clean(self):
+        cleaned = super().clean()
+        customer, deal = cleaned.get("customer"), cleaned.get("deal")
+        if customer and deal and deal.customer_id != customer.pk:
+            self.add_error("deal", _("This deal belongs to another customer."))
+        if customer:
+            foreign = [str(device) for device in cleaned.get("devices", []) if device.customer_id != customer.pk]
+            if foreign:
+                self.add_error("devices", _("Not devices of this customer: %(devices)s")
+                               % {"devices": ", ".join(foreign)})
+        return cleaned

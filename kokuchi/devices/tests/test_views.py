@@ -1,0 +1,293 @@
+"""Staff UI of devices (G5.1-3 firmware at sale, S-LIFE) and maintenance contracts."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from kokuchi.catalog.models import ProductCategory
+from kokuchi.catalog.tests.factories import make_plan, make_product
+from kokuchi.core.roles import Role
+from kokuchi.core.tests.factories import make_user
+from kokuchi.core.tests.helpers import db_snapshot, login_url_for
+from kokuchi.customers.tests.factories import make_customer
+from kokuchi.deals.tests.factories import make_deal
+from kokuchi.devices.models import ContractStatus, Device, FirmwareChange, MaintenanceContract
+from kokuchi.devices.services import record_firmware_update
+from kokuchi.devices.tests.factories import make_contract, make_device
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objs():
+    customer = make_customer(name="株式会社北星", customer_code="C00001")
+    product = make_product(model_number="FG-60F", category=ProductCategory.FIREWALL, latest_firmware="7.0.15")
+    device = make_device(customer=customer, product=product, serial_number="FGT60F0000000001",
+                         firmware_at_sale="7.0.12", delivered_on=datetime.date(2026, 5, 1))
+    plan = make_plan(name="年間保守")
+    # The contract runs today whatever day the suite runs: list pages judge coverage on today.
+    today = timezone.localdate()
+    contract = make_contract(customer=customer, plan=plan, devices=[device],
+                             start_date=today - datetime.timedelta(days=100),
+                             end_date=today + datetime.timedelta(days=265))
+    return {"customer": customer, "product": product, "device": device, "plan": plan, "contract": contract}
+
+
+READ_PAGES = {
+    "device_list": lambda o: reverse("devices:device_list"),
+    "device_detail": lambda o: reverse("devices:device_detail", args=[o["device"].pk]),
+    "contract_list": lambda o: reverse("devices:contract_list"),
+    "contract_detail": lambda o: reverse("devices:contract_detail", args=[o["contract"].pk]),
+}
+FORM_PAGES = {
+    "device_create": lambda o: reverse("devices:device_create"),
+    "device_edit": lambda o: reverse("devices:device_edit", args=[o["device"].pk]),
+    "device_firmware": lambda o: reverse("devices:device_firmware", args=[o["device"].pk]),
+    "contract_create": lambda o: reverse("devices:contract_create"),
+    "contract_edit": lambda o: reverse("devices:contract_edit", args=[o["contract"].pk]),
+}
+ALL_PAGES = READ_PAGES | FORM_PAGES
+
+
+def post_data(name, o):
+    customer, device = o["customer"], o["device"]
+    return {
+        "device_create": {"customer": customer.pk, "product": o["product"].pk, "serial_number": "FGT60F0000000002",
+                          "installation_site": "大阪支店"},
+        # firmware_at_sale is read-only after delivery: the posted value must be ignored.
+        "device_edit": {"customer": customer.pk, "product": o["product"].pk, "serial_number": device.serial_number,
+                        "installation_site": "本社 3F", "delivered_on": "2026-05-01", "firmware_at_sale": "9.9.9"},
+        "device_firmware": {"version": "7.0.15", "changed_on": "2026-06-01", "note": "定期メンテナンス"},
+        "contract_create": {"customer": customer.pk, "plan": o["plan"].pk, "contract_number": "M-2026-002",
+                            "start_date": "2026-06-01", "end_date": "2027-05-31", "renewal_term_months": "12",
+                            "notice_period_days": "30", "devices": [device.pk]},
+        "contract_edit": {"customer": customer.pk, "plan": o["plan"].pk,
+                          "start_date": o["contract"].start_date.isoformat(), "end_date": "2030-04-30",
+                          "renewal_term_months": "12", "notice_period_days": "60", "devices": [device.pk]},
+    }[name]
+
+
+def check_saved(name, o, user):
+    device = Device.objects.get(pk=o["device"].pk)
+    if name == "device_create":
+        created = Device.objects.get(serial_number="FGT60F0000000002")
+        # An empty version at sale takes the product's latest firmware (G5.1-3).
+        assert (created.firmware_at_sale, created.current_firmware, created.delivered_on) == ("7.0.15", "7.0.15", None)
+    elif name == "device_edit":
+        assert (device.installation_site, device.firmware_at_sale) == ("本社 3F", "7.0.12")
+    elif name == "device_firmware":
+        assert (device.firmware_at_sale, device.current_firmware) == ("7.0.12", "7.0.15")
+        change = FirmwareChange.objects.get(device=device)
+        assert (change.from_version, change.to_version, change.changed_on, change.recorded_by, change.note) == (
+            "7.0.12", "7.0.15", datetime.date(2026, 6, 1), user, "定期メンテナンス")
+    elif name == "contract_create":
+        contract = MaintenanceContract.objects.get(contract_number="M-2026-002")
+        assert list(contract.devices.all()) == [device]
+        assert (contract.start_date, contract.end_date) == (datetime.date(2026, 6, 1), datetime.date(2027, 5, 31))
+    elif name == "contract_edit":
+        o["contract"].refresh_from_db()
+        assert (o["contract"].end_date, o["contract"].notice_period_days) == (datetime.date(2030, 4, 30), 60)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_anonymous_is_sent_to_login(client, objs, name):
+    url = ALL_PAGES[name](objs)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == login_url_for(url)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PAGES))
+def test_user_without_role_gets_403(client, objs, name):
+    client.force_login(make_user(role=None))
+    assert client.get(ALL_PAGES[name](objs)).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.SALES, Role.ADMIN])
+@pytest.mark.parametrize("name", sorted(READ_PAGES))
+def test_every_role_can_read(client, objs, name, role):
+    client.force_login(make_user(role))
+    assert client.get(READ_PAGES[name](objs)).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(FORM_PAGES))
+def test_viewer_cannot_change_anything(client, objs, name):
+    client.force_login(make_user(Role.VIEWER))
+    url = FORM_PAGES[name](objs)
+    before = db_snapshot()
+    assert client.get(url).status_code == 403
+    assert client.post(url, post_data(name, objs)).status_code == 403
+    assert db_snapshot() == before
+
+
+@pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
+@pytest.mark.parametrize("name", sorted(FORM_PAGES))
+def test_sales_and_admin_can_change(client, objs, name, role):
+    user = make_user(role)
+    client.force_login(user)
+    url = FORM_PAGES[name](objs)
+    assert client.get(url).status_code == 200
+    response = client.post(url, post_data(name, objs))
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    check_saved(name, objs, user)
+
+
+def test_viewer_sees_no_firmware_or_edit_buttons(client, objs):
+    client.force_login(make_user(Role.VIEWER))
+    content = client.get(reverse("devices:device_detail", args=[objs["device"].pk])).content.decode()
+    assert reverse("devices:device_firmware", args=[objs["device"].pk]) not in content
+    assert reverse("devices:device_edit", args=[objs["device"].pk]) not in content
+
+
+def test_g5_1_3_firmware_at_sale_read_only_after_delivery(client, objs):
+    client.force_login(make_user(Role.SALES))
+    response = client.get(reverse("devices:device_edit", args=[objs["device"].pk]))
+    assert response.context["form"].fields["firmware_at_sale"].disabled is True
+    undelivered = make_device(customer=objs["customer"], firmware_at_sale="7.0.12")
+    response = client.get(reverse("devices:device_edit", args=[undelivered.pk]))
+    assert response.context["form"].fields["firmware_at_sale"].disabled is False
+
+
+def test_g5_1_3_firmware_at_sale_editable_before_delivery_moves_current(client, objs):
+    undelivered = make_device(customer=objs["customer"], product=objs["product"], firmware_at_sale="7.0.12")
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("devices:device_edit", args=[undelivered.pk]), {
+        "customer": objs["customer"].pk, "product": objs["product"].pk, "serial_number": undelivered.serial_number,
+        "firmware_at_sale": "7.0.14", "delivered_on": "2026-06-10"})
+    assert response.status_code == 302
+    undelivered.refresh_from_db()
+    assert (undelivered.firmware_at_sale, undelivered.current_firmware, undelivered.delivered_on) == (
+        "7.0.14", "7.0.14", datetime.date(2026, 6, 10))
+
+
+def test_g5_1_3_delivery_date_cannot_be_removed(client, objs):
+    client.force_login(make_user(Role.SALES))
+    data = post_data("device_edit", objs) | {"delivered_on": ""}
+    response = client.post(reverse("devices:device_edit", args=[objs["device"].pk]), data)
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["delivered_on"]
+    objs["device"].refresh_from_db()
+    assert objs["device"].delivered_on == datetime.date(2026, 5, 1)
+
+
+def test_device_of_another_customers_deal_refused(client, objs):
+    client.force_login(make_user(Role.SALES))
+    foreign_deal = make_deal()
+    data = post_data("device_create", objs) | {"deal": foreign_deal.pk}
+    response = client.post(reverse("devices:device_create"), data)
+    assert response.context["form"].errors["deal"] == ["この案件は別の顧客のものです。"]
+    assert Device.objects.count() == 1
+
+
+def test_contract_with_another_customers_device_refused(client, objs):
+    client.force_login(make_user(Role.SALES))
+    foreign = make_device()
+    data = post_data("contract_create", objs) | {"devices": [foreign.pk]}
+    response = client.post(reverse("devices:contract_create"), data)
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["devices"]
+    assert MaintenanceContract.objects.count() == 1
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+def test_g5_1_3_record_firmware_update_keeps_firmware_at_sale(objs):
+    user = make_user(Role.SALES)
+    device = objs["device"]
+    first = record_firmware_update(device=device, version="7.0.14", changed_on=datetime.date(2026, 6, 1), user=user)
+    second = record_firmware_update(device=device, version="7.0.15", changed_on=datetime.date(2026, 7, 1),
+                                    user=user, note="脆弱性対応")
+    device.refresh_from_db()
+    assert (device.firmware_at_sale, device.current_firmware) == ("7.0.12", "7.0.15")
+    assert [(c.from_version, c.to_version) for c in device.firmware_changes.order_by("changed_on")] == [
+        ("7.0.12", "7.0.14"), ("7.0.14", "7.0.15")]
+    assert (first.recorded_by, second.note) == (user, "脆弱性対応")
+
+
+@pytest.mark.parametrize(
+    ("delivered_on", "version", "changed_on", "field"),
+    [
+        (None, "7.0.15", datetime.date(2026, 6, 1), "version"),
+        (datetime.date(2026, 5, 1), "7.0.12", datetime.date(2026, 6, 1), "version"),
+        (datetime.date(2026, 5, 1), "7.0.15", datetime.date(2026, 4, 30), "changed_on"),
+    ],
+)
+def test_record_firmware_update_refusals(delivered_on, version, changed_on, field):
+    device = make_device(firmware_at_sale="7.0.12", delivered_on=delivered_on)
+    with pytest.raises(ValidationError) as excinfo:
+        record_firmware_update(device=device, version=version, changed_on=changed_on, user=make_user(Role.SALES))
+    assert list(excinfo.value.message_dict) == [field]
+    device.refresh_from_db()
+    assert (device.current_firmware, device.firmware_changes.count()) == ("7.0.12", 0)
+
+
+def test_firmware_update_error_shown_on_form(client, objs):
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("devices:device_firmware", args=[objs["device"].pk]),
+                           {"version": "7.0.12", "changed_on": "2026-06-01"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["version"] == ["この機器は既に 7.0.12 です。"]
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def test_device_list_search_and_filters(client, objs):
+    other = make_customer(name="南風商事株式会社", customer_code="MK001")
+    switch = make_device(customer=other, product=make_product(model_number="FS-108F",
+                                                              category=ProductCategory.SWITCH),
+                         serial_number="S124EN0000000009", delivered_on=datetime.date(2026, 5, 2))
+    pc = make_device(customer=other, product=make_product(model_number="PC-1", category=ProductCategory.PC,
+                                                          internet_connectable=False),
+                     serial_number="PC0001")
+    client.force_login(make_user(Role.VIEWER))
+    url = reverse("devices:device_list")
+
+    def serials(**params):
+        return [d.serial_number for d in client.get(url, params).context["object_list"]]
+
+    assert serials(q="FGT60F") == ["FGT60F0000000001"]
+    assert serials(q="FS-108F") == ["S124EN0000000009"]
+    assert serials(q="南風") == ["S124EN0000000009", "PC0001"]  # ordered by model number
+    assert serials(customer=objs["customer"].pk) == ["FGT60F0000000001"]
+    assert serials(category=ProductCategory.SWITCH) == [switch.serial_number]
+    assert serials(in_scope="false") == [pc.serial_number]
+    assert serials(contract="under") == ["FGT60F0000000001"]
+    assert serials(contract="without") == ["S124EN0000000009", "PC0001"]
+    assert serials(delivered="false") == ["PC0001"]
+
+
+def test_device_list_pagination(client):
+    customer = make_customer(customer_code="A0001")
+    product = make_product(model_number="WLX212")
+    for n in range(27):
+        make_device(customer=customer, product=product, serial_number=f"S{n:03d}")
+    client.force_login(make_user(Role.VIEWER))
+    response = client.get(reverse("devices:device_list"), {"page": 2})
+    assert [d.serial_number for d in response.context["object_list"]] == ["S025", "S026"]
+
+
+def test_device_list_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries):
+    customer = make_customer()
+    for n in range(25):
+        device = make_device(customer=customer, delivered_on=datetime.date(2026, 5, 1))
+        if n % 2:
+            make_contract(customer=customer, devices=[device])
+    client.force_login(make_user(Role.VIEWER))
+    # session, user, role guard, role for the menu, count, customer filter choices, page = 7.
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("devices:device_list"))
+    assert len(response.context["object_list"]) == 25
+
+
+def test_contract_list_shows_computed_status(client, objs):
+    client.force_login(make_user(Role.VIEWER))
+    expired = make_contract(customer=objs["customer"], start_date=datetime.date(2020, 4, 1),
+                            end_date=datetime.date(2021, 3, 31))
+    response = client.get(reverse("devices:contract_list"))
+    assert [(c.pk, status) for c, status, _ in response.context["rows"]] == [
+        (objs["contract"].pk, ContractStatus.ACTIVE), (expired.pk, ContractStatus.EXPIRED)]
