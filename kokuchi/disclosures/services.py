@@ -161,12 +161,12 @@ def _plan_rows(deal: Deal, reseller: Reseller) -> list[PlanRow]:
     for proposal in deal.proposed_plans.select_related("plan").order_by("pk"):
         plan = proposal.plan
         rows.append(PlanRow(
-            plan_name=plan.name, kind_label=str(plan.get_kind_display()), kind=plan.kind,
+            plan_name=plan.name, kind_label=content.PLAN_KIND_LABELS_JA[plan.kind], kind=plan.kind,
             description=plan.description, price=plan.price, price_unit=plan.price_unit,
             provider=plan.provider_name if plan.is_third_party else reseller.company_name,
             registered=plan.is_registered, ipa_service_category=plan.ipa_service_category,
             ipa_registration_number=plan.ipa_registration_number, response=proposal.response,
-            response_label=str(proposal.get_response_display()), decline_reason=proposal.decline_reason,
+            response_label=content.RESPONSE_LABELS_JA[proposal.response], decline_reason=proposal.decline_reason,
         ))
     return rows
 
@@ -291,11 +291,11 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
         "registered_plans": [row for row in plan_rows if row.registered],
         "has_registered_plan": any(row.registered for row in plan_rows),
         "uncovered": uncovered,
-        "device_tasks": [(ProductCategory(category).label, content.DEVICE_SPECIFIC_TASKS[category])
+        "device_tasks": [(content.CATEGORY_LABELS_JA[category], content.DEVICE_SPECIFIC_TASKS[category])
                          for category in categories],
         "assessment": assessment,
         "skill_level": level,
-        "skill_level_label": SelfMaintenanceLevel(level).label if level else "",
+        "skill_level_label": content.SKILL_LEVEL_LABELS_JA[level] if level else "",
         "strong_wording": level in (SelfMaintenanceLevel.NEEDS_SUPPORT, SelfMaintenanceLevel.DIFFICULT),
         "risk_facts": content.load_risk_facts(),
         "clause": select_clause(deal=deal, reseller=reseller),
