@@ -62,7 +62,8 @@ def test_s_risk_counts_last_three_years_by_severity_and_known_exploited():
     html = _html(make_document_deal().deal)
     text = section_text(html, "S-RISK")
 
-    assert "2023年5月1日から2026年5月1日までに公表された脆弱性は3件で、うち実際に悪用が確認されたもの（CISAKEV掲載）は1件です。" in text
+    assert ("2023年5月1日から2026年5月1日までに公表された脆弱性は3件で、"
+            "うち実際に悪用が確認されたもの（CISAKEV掲載）は1件です。") in text
     assert "緊急（CRITICAL）重要（HIGH）警告（MEDIUM）注意（LOW）深刻度不明（UNKNOWN）2件1件0件0件0件" in text
     assert "悪用が確認された脆弱性：CVE-2024-21762" in text
 
@@ -136,7 +137,8 @@ def test_g5_3_and_s_skill_strong_wording_for_difficult_customer_with_declined_pl
     html = _html(make_document_deal().deal)
     g53 = section_text(html, "G5.3")
 
-    assert "2026年4月10日に実施した運用体制の確認の結果は「自社での保守は困難」でした。" in section_text(html, "S-SKILL")
+    skill = section_text(html, "S-SKILL")
+    assert "2026年4月10日に実施した運用体制の確認の結果は「自社での保守は困難」でした。" in skill
     assert "保守契約又はスポット作業によるメンテナンスのご利用を強くお勧めいたします" in section_text(html, "S-SKILL")
     assert "お客様ご自身によるメンテナンスは困難と考えられるため" in g53
     assert "ご提案した「年間保守プラン」はご利用にならないとのご回答をいただきました（理由：社内で対応するため）" in g53
@@ -165,7 +167,8 @@ def test_g5_1_4_maintenance_plan_listed_with_price_and_answer():
     html = _html(make_document_deal().deal)
 
     assert section_text(html, "G5.1-4").endswith("年間保守プラン継続的な保守契約株式会社テスト販売¥120,000/年お見送り")
-    assert section_text(html, "G5.4").endswith("SOC監視サービス※SOC（セキュリティ監視）株式会社セキュア監視¥50,000/月お申し込み")
+    assert section_text(html, "G5.4").endswith(
+        "SOC監視サービス※SOC（セキュリティ監視）株式会社セキュア監視¥50,000/月お申し込み")
 
 
 def test_responsibility_matrix_from_accepted_plan_and_active_contract():
@@ -182,7 +185,8 @@ def test_responsibility_matrix_from_accepted_plan_and_active_contract():
     assert first.label == "フォーティネット FG-60F（S/N FGT60F000001）"
     assert first.cells == [["", "○", "△", ""], ["", "○", "△", ""], ["", "○", "", ""], ["", "○", "", ""],
                            ["", "", "", "○"], ["○", "", "", ""]]
-    assert first.basis == ["ご契約のプラン：SOC監視サービス（株式会社セキュア監視）", "保守契約 MC-1：オンサイト保守（株式会社テスト販売）"]
+    assert first.basis == ["ご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
+                           "保守契約 MC-1：オンサイト保守（株式会社テスト販売）"]
     assert second.cells == [["○", "", "△", ""], ["○", "", "△", ""], ["○", "", "", ""], ["○", "", "", ""],
                             ["", "", "", "○"], ["○", "", "", ""]]
     assert [row.label for row in context["matrix"]] == [
