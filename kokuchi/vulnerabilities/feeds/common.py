@@ -132,10 +132,7 @@ _CPE22_PART_RE = re.compile(r"^cpe:/([aho]):([^:]*):([^:]*)")
 
 def cpe23_key(criteria: str) -> tuple[str, str, str] | None:
     """Return (part, vendor, product) of a CPE 2.3 formatted string, escaped colons respected."""
-    if "\\" not in criteria:
-        fields = criteria.split(":", 5)
-    else:
-        fields = re.split(r"(?<!\\):", criteria, maxsplit=5)
+    fields = criteria.split(":", 5) if "\\" not in criteria else re.split(r"(?<!\\):", criteria, maxsplit=5)
     if len(fields) < 5 or fields[0] != "cpe" or fields[1] != "2.3":
         return None
     return fields[2], fields[3], fields[4]

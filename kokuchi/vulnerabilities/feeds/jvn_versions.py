@@ -35,7 +35,8 @@ _FORMS: list[tuple[re.Pattern[str], str]] = [
         rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:以上|以降|から|～|〜)\s*(?P<b>{_VERSION})\s*(?:以下|まで|およびそれ以前|以前)$"),
      "start_end_incl"),
     (re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:未満|より前)$"), "end_excl"),
-    (re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:およびそれ以前|及びそれ以前|とそれ以前|以前|以下|まで)$"), "end_incl"),
+    (re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:およびそれ以前|及びそれ以前|とそれ以前|以前|以下|まで)$"),
+     "end_incl"),
     (re.compile(rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:およびそれ以降|及びそれ以降|以降|以上)$"), "start_incl"),
     (re.compile(rf"^{_PREFIX}(?P<x>{_VERSION})$"), "exact"),
 ]
