@@ -117,12 +117,17 @@ def jvn_cpe23(cpe22: str) -> str:
 
 def _refuse_doctype(head: bytes, file: str) -> None:
     """Refuse DOCTYPE/ENTITY declarations: JVN never uses them and they carry entity bombs and XXE."""
-    match = re.search(rb"<!(DOCTYPE|ENTITY)", head[:_PROLOG_LIMIT])
+    head = head[:_PROLOG_LIMIT]
+    root = re.search(rb"<[A-Za-z_]", head)
+    prolog = head[: root.start()] if root else head
+    match = re.search(rb"<!(DOCTYPE|ENTITY)", prolog)
     if match:
         line = head[: match.start()].count(b"\n") + 1
         raise FeedError(
             "refused: the document declares a DOCTYPE/ENTITY (entity expansion and external entities are "
             "disabled; JVN feeds never declare one)", file=file, position=f"line {line}")
+    if root is None and len(head) >= _PROLOG_LIMIT:
+        raise FeedError("refused: no root element within the first 64 KiB", file=file, position="byte 0")
 
 
 def _xml_error(exc: etree.XMLSyntaxError, file: str) -> FeedError:

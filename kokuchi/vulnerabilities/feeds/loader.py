@@ -34,6 +34,7 @@ from .records import EpssRecord, KevRecord, VulnRecord
 AFTER_IMPORT_HOOKS: list[Callable[[set[str]], None]] = []
 
 BATCH_SIZE = 1000
+EPSS_BATCH_SIZE = 5000
 
 _VULN_FIELDS = (
     "source", "title_ja", "title_en", "description_ja", "description_en", "cvss3_score", "cvss3_severity",
@@ -102,7 +103,7 @@ def _vulnerability(record: VulnRecord, now) -> Vulnerability:
     )
 
 
-def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int = BATCH_SIZE,
+def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | None = None,
                            source: str = "", on_batch: Callable[[ImportResult], None] | None = None
                            ) -> ImportResult:
     """Create or update vulnerabilities (with aliases, affected products and the CPE index).
@@ -111,7 +112,7 @@ def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int = B
     stored hashes and write the changed rows; children of changed rows are replaced in bulk.
     """
     result = ImportResult(source=source)
-    for chunk in batched(records, batch_size):
+    for chunk in batched(records, batch_size or BATCH_SIZE):
         batch = ImportResult(source=source)
         by_id = {record.vuln_id: record for record in chunk}  # a later duplicate wins
         stored = dict(Vulnerability.objects.filter(vuln_id__in=list(by_id)).values_list("vuln_id", "content_hash"))
@@ -185,13 +186,13 @@ def replace_known_exploited(records: Iterable[KevRecord]) -> ImportResult:
     return result
 
 
-def upsert_epss(records: Iterable[EpssRecord], *, batch_size: int = 5000,
+def upsert_epss(records: Iterable[EpssRecord], *, batch_size: int | None = None,
                 on_batch: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Store the latest EPSS score per CVE; rows already holding the same values are not written.
 
     An older file never overwrites a newer stored score (score_date decides)."""
     result = ImportResult(source="epss")
-    for chunk in batched(records, batch_size):
+    for chunk in batched(records, batch_size or EPSS_BATCH_SIZE):
         batch = ImportResult(source="epss")
         by_id = {record.cve_id: record for record in chunk}
         stored = {cve_id: (score, percentile, day) for cve_id, score, percentile, day in

@@ -167,10 +167,7 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
     file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
     reader = open_maybe_gzip(source, on_read)
     try:
-        try:
-            head = reader.read(_HEAD_BYTES)
-        except GZIP_ERRORS as exc:
-            raise FeedError(f"damaged or truncated gzip data ({exc})", file=file, position="byte 0") from exc
+        head = _read_head(reader, file)
         stripped = head.lstrip()
         if not stripped.startswith(b"{"):
             raise FeedError("wrong root: expected a JSON object (NVD CVE API 2.0 / feed 2.0)", file=file,
@@ -189,8 +186,10 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
                                 file=file, position="line 1")
             yield parse_nvd_cve(cve, file=file)
             return
-        if re.search(rb'"format"\s*:\s*"(?!NVD_CVE")', head):
-            raise FeedError("wrong root: format is not NVD_CVE", file=file, position="line 1")
+        if re.search(rb'"format"\s*:\s*"(?!NVD_CVE")', head) or not re.search(
+                rb'"(format|resultsPerPage|totalResults)"\s*:', head):
+            raise FeedError("wrong root: not an NVD CVE API 2.0 page or feed 2.0 file (no format NVD_CVE)",
+                            file=file, position="line 1")
         stream = _Rewound(head, reader)
         count = 0
         last_id = "-"
@@ -212,6 +211,23 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
                             position=f"near byte {reader.count}, after record {count} ({last_id})") from exc
     finally:
         reader.close()
+
+
+def _read_head(reader, file: str) -> bytes:
+    """Read the first 64 KiB in small steps, so a damaged gzip stream is located to within 4 KiB."""
+    chunks = []
+    size = 0
+    try:
+        while size < _HEAD_BYTES:
+            chunk = reader.read(4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except GZIP_ERRORS as exc:
+        raise FeedError(f"damaged or truncated gzip data ({exc})", file=file,
+                        position=f"near byte {size} (decompressed), before the first record") from exc
+    return b"".join(chunks)
 
 
 class _Rewound:
