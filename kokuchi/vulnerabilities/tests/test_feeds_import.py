@@ -29,7 +29,8 @@ pytestmark = pytest.mark.django_db
 
 NVD_RECORDS = ["CVE-2021-20090", "CVE-2023-20198", "CVE-2024-0008", "CVE-2024-20253", "CVE-2024-20282",
                "CVE-2024-2049", "CVE-2024-21762", "CVE-2024-22366", "CVE-2025-0355", "CVE-2025-0356"]
-JVN_FILES = ["jvn/jvndb-feed-fixtures/detail/jvndb_detail_2021.rdf", "jvn/jvndb-feed-fixtures/detail/jvndb_detail_2022.rdf",
+JVN_FILES = ["jvn/jvndb-feed-fixtures/detail/jvndb_detail_2021.rdf",
+             "jvn/jvndb-feed-fixtures/detail/jvndb_detail_2022.rdf",
              "jvn/jvndb-feed-fixtures/detail/jvndb_detail_2023.rdf",
              "jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml"]
 
