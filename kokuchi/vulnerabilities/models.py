@@ -161,6 +161,75 @@ class VulnerabilityCpe(models.Model):
         return f"{self.vulnerability_id} {self.part}:{self.vendor}:{self.product}"
 
 
+class FeedName(models.TextChoices):
+    NVD = "nvd", "NVD"
+    JVN = "jvn", "JVN iPedia"
+    KEV = "kev", "CISA KEV"
+    EPSS = "epss", "FIRST EPSS"
+
+
+class FeedState(models.Model):
+    """Where the online sync of one feed stands: the resume marker of an interrupted run, the
+    watermark of the last complete run, HTTP validators for conditional requests, the JVN file
+    checksums already loaded, and the outcome of the last run for the status page."""
+
+    source = models.CharField(_("feed"), max_length=10, choices=FeedName.choices, unique=True)
+    # Resume marker written in the same transaction as each committed page/file; empty when idle.
+    cursor = models.JSONField(_("resume marker"), default=dict, blank=True)
+    # NVD: lastModEndDate of the last complete run (the next run starts a little before it).
+    watermark = models.DateTimeField(_("synchronised up to"), null=True, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    http_last_modified = models.CharField(max_length=100, blank=True)
+    # JVN: {filename: sha256} of the feed files already loaded (checksum.txt change detection).
+    file_hashes = models.JSONField(default=dict, blank=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["source"]
+        verbose_name = _("feed state")
+        verbose_name_plural = _("feed states")
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class FeedRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCESS = "success", _("Succeeded")
+    NOT_MODIFIED = "not_modified", _("Not modified")
+    FAILED = "failed", _("Failed")
+
+
+class FeedRun(models.Model):
+    """One sync or offline import of one feed: when, what it changed, and how it ended."""
+
+    source = models.CharField(_("feed"), max_length=10, choices=FeedName.choices)
+    kind = models.CharField(_("kind"), max_length=10)  # "sync" or "import"
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=FeedRunStatus.choices,
+                              default=FeedRunStatus.RUNNING)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    deleted = models.PositiveIntegerField(_("deleted"), default=0)
+    pages = models.PositiveIntegerField(_("pages or files"), default=0)
+    changed_ids = models.JSONField(_("changed IDs"), default=list, blank=True)
+    messages = models.JSONField(_("messages"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["source", "-started_at"], name="feedrun_source_started")]
+        verbose_name = _("feed run")
+        verbose_name_plural = _("feed runs")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
 class KnownExploited(models.Model):
     """An entry of CISA's Known Exploited Vulnerabilities catalog (keyed by CVE ID, so it can be
     loaded before or after the CVE itself)."""

@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from kokuchi.catalog.models import Product
 from kokuchi.core.cpe import cpe23_parts
-from kokuchi.vulnerabilities.models import KnownExploited, Severity, Vulnerability, VulnerabilityAlias
+from kokuchi.vulnerabilities.models import (
+    EpssScore,
+    FeedName,
+    FeedRun,
+    FeedState,
+    KnownExploited,
+    Severity,
+    Vulnerability,
+    VulnerabilityAlias,
+)
 
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
@@ -89,3 +98,40 @@ def product_vulnerability_history(
         since=since, until=until, total=len(ids_by_vuln), by_severity=by_severity,
         known_exploited=len(exploited), known_exploited_ids=tuple(exploited),
     )
+
+
+@dataclass(frozen=True)
+class FeedOverview:
+    """One feed as the status page and `kokuchi feeds status` show it."""
+
+    source: str
+    label: str
+    count: int
+    last_run: FeedRun | None
+    last_success_at: datetime.datetime | None
+    watermark: datetime.datetime | None
+    resume_pending: bool
+    last_error: str
+    recent_runs: tuple[FeedRun, ...] = ()
+
+
+def feed_overview(*, recent: int = 5) -> list[FeedOverview]:
+    """Per feed: stored rows, the last run (sync or import), the sync state and the last error."""
+    states = {state.source: state for state in FeedState.objects.all()}
+    counts = {
+        FeedName.NVD: Vulnerability.objects.filter(source="nvd").count(),
+        FeedName.JVN: Vulnerability.objects.filter(source="jvn").count(),
+        FeedName.KEV: KnownExploited.objects.count(),
+        FeedName.EPSS: EpssScore.objects.count(),
+    }
+    rows = []
+    for name in FeedName:
+        runs = tuple(FeedRun.objects.filter(source=name).defer("changed_ids")[:recent])
+        state = states.get(name.value)
+        last_run = runs[0] if runs else None
+        error = (state.last_error if state else "") or (last_run.error if last_run else "")
+        rows.append(FeedOverview(
+            source=name.value, label=name.label, count=counts[name], last_run=last_run,
+            last_success_at=state.last_success_at if state else None, watermark=state.watermark if state else None,
+            resume_pending=bool(state and state.cursor), last_error=error, recent_runs=runs))
+    return rows

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kokuchi.vulnerabilities import views
 
 app_name = "vulnerabilities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.vulnerability_list, name="list"),
+    path("feeds/", views.feed_status, name="feed_status"),
+    path("<str:vuln_id>/", views.vulnerability_detail, name="detail"),
+]

@@ -1,0 +1,384 @@
+"""JVN iPedia (HND format) → VulnRecord: VULDEF 3.2 detail documents (the yearly
+jvndb_detail_YYYY.rdf feeds and getVulnDetailInfo responses) and JVNRSS overview lists
+(getVulnOverviewList responses, jvndb.rdf), plus checksum.txt.
+
+XML is parsed with lxml's iterparse with entity resolution, DTD loading and network access off
+and huge_tree off; a document that declares a DOCTYPE at all is refused before parsing, so an
+entity bomb or an external entity fails at once in bounded memory. Elements are matched on local
+names because the mod_sec namespace changed between feed generations.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
+from .jvn_versions import CVE_RE, parse_version_text
+from .records import AffectedRecord, FeedError, VulnRecord
+
+CVE_SOURCE_NAMES = frozenset({"Common Vulnerabilities and Exposures (CVE)", "National Vulnerability Database (NVD)"})
+# Markers JVN leaves in the title/overview of entries that are not live.
+WITHDRAWN_MARKERS = ("削除", "未確定", "サポート外")
+_MARKER_RE = re.compile(r"\*\*\s*(" + "|".join(WITHDRAWN_MARKERS) + r")\s*\*\*")
+_SIMPLE_CPE22_RE = re.compile(r"^cpe:/([aho]):([a-z0-9._\-]+):([a-z0-9._\-]+)$")
+_PROLOG_LIMIT = 1 << 16
+
+
+@dataclass(frozen=True)
+class JvnStatus:
+    """The MyJVN `status:Status` element (absent in the older yearly feeds)."""
+
+    ret_cd: int
+    err_cd: str
+    err_msg: str
+    total_res: int | None
+    total_res_ret: int | None
+    first_res: int | None
+
+
+@dataclass(frozen=True)
+class OverviewItem:
+    vuln_id: str
+    title: str
+    modified: object  # datetime | None
+
+
+@dataclass(frozen=True)
+class JvnOverview:
+    """A getVulnOverviewList response (or an RSS feed): IDs to fetch in detail, and paging."""
+
+    items: tuple[OverviewItem, ...]
+    status: JvnStatus | None
+    recovered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChecksumEntry:
+    url: str
+    filename: str
+    sha256: str
+    size: int | None
+    last_modified: str
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _text(element) -> str:
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _find(element, name: str):
+    for child in element:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _findall(element, name: str):
+    return [child for child in element if _local(child.tag) == name]
+
+
+def clean_html_text(value: str) -> str:
+    """JVN escapes HTML inside text (&lt;ul&gt;&lt;li&gt;…); render it as plain text lines."""
+    text = re.sub(r"<\s*li\s*>", "\n・", value, flags=re.IGNORECASE)
+    text = re.sub(r"<\s*br\s*/?\s*>|<\s*/\s*(?:li|ul|ol|p)\s*>|<\s*(?:ul|ol|p)\s*>", "\n", text, flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = html.unescape(text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+@functools.lru_cache(maxsize=65536)
+def jvn_cpe23(cpe22: str) -> str:
+    """Convert a JVN CPE 2.2 URI to 2.3 (fast path for the plain part:vendor:product form)."""
+    match = _SIMPLE_CPE22_RE.match(cpe22)
+    if match:
+        return "cpe:2.3:{}:{}:{}:*:*:*:*:*:*:*:*".format(*match.groups())
+    from kokuchi.core.cpe import cpe22_to_cpe23
+
+    try:
+        return cpe22_to_cpe23(cpe22)
+    except (ValueError, NotImplementedError, TypeError, KeyError):
+        return ""
+    except Exception:  # noqa: BLE001 - the cpe library raises bare Exception subclasses on bad URIs
+        return ""
+
+
+def _refuse_doctype(head: bytes, file: str) -> None:
+    """Refuse DOCTYPE/ENTITY declarations: JVN never uses them and they carry entity bombs and XXE."""
+    head = head[:_PROLOG_LIMIT]
+    root = re.search(rb"<[A-Za-z_]", head)
+    prolog = head[: root.start()] if root else head
+    match = re.search(rb"<!(DOCTYPE|ENTITY)", prolog)
+    if match:
+        line = head[: match.start()].count(b"\n") + 1
+        raise FeedError(
+            "refused: the document declares a DOCTYPE/ENTITY (entity expansion and external entities are "
+            "disabled; JVN feeds never declare one)", file=file, position=f"line {line}")
+    if root is None and len(head) >= _PROLOG_LIMIT:
+        raise FeedError("refused: no root element within the first 64 KiB", file=file, position="byte 0")
+
+
+def _xml_error(exc: etree.XMLSyntaxError, file: str) -> FeedError:
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    return FeedError(f"malformed XML: {exc.msg}", file=file, position=f"line {line} column {column}")
+
+
+def _status(element) -> JvnStatus:
+    def number(name):
+        value = (element.get(name) or "").strip()
+        return int(value) if value.isdigit() else None
+
+    ret = (element.get("retCd") or "0").strip()
+    return JvnStatus(
+        ret_cd=int(ret) if ret.isdigit() else 1,
+        err_cd=element.get("errCd") or "",
+        err_msg=element.get("errMsg") or "",
+        total_res=number("totalRes"),
+        total_res_ret=number("totalResRet"),
+        first_res=number("firstRes"),
+    )
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(value) if value else None
+    except InvalidOperation:
+        return None
+
+
+def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
+    """Turn one VULDEF `Vulinfo` element into a VulnRecord."""
+    vuln_id = _text(_find(vulinfo, "VulinfoID"))
+    if not vuln_id.startswith("JVNDB-"):
+        raise FeedError(f"Vulinfo without a JVNDB id ({vuln_id!r})", file=file,
+                        position=f"line {vulinfo.sourceline}")
+    data = _find(vulinfo, "VulinfoData")
+    if data is None:
+        raise FeedError("Vulinfo without VulinfoData", file=file, position=f"line {vulinfo.sourceline} ({vuln_id})")
+    where = f"line {vulinfo.sourceline} ({vuln_id})"
+    title = _text(_find(data, "Title"))
+    description_node = _find(data, "VulinfoDescription")
+    overview = clean_html_text(_text(_find(description_node, "Overview"))) if description_node is not None else ""
+
+    aliases: dict[str, None] = {}
+    cwes: dict[str, None] = {}
+    references = []
+    related = _find(data, "Related")
+    for item in _findall(related, "RelatedItem") if related is not None else ():
+        kind = item.get("type") or ""
+        name = _text(_find(item, "Name"))
+        ref_id = _text(_find(item, "VulinfoID"))
+        url = _text(_find(item, "URL"))
+        if kind == "cwe" and re.match(r"^CWE-\d+$", ref_id):
+            cwes[ref_id] = None
+        if kind == "advisory" and name in CVE_SOURCE_NAMES and CVE_RE.fullmatch(ref_id):
+            aliases[ref_id] = None
+        references.append({"type": kind, "source": name, "id": ref_id, "url": url})
+    cve_ids = list(aliases)
+
+    cvss3 = (None, "", "")
+    cvss4 = (None, "", "")
+    impact = _find(data, "Impact")
+    for cvss in _findall(impact, "Cvss") if impact is not None else ():
+        version = cvss.get("version") or ""
+        vector = _text(_find(cvss, "Vector"))
+        score = _decimal(_text(_find(cvss, "Base")))
+        severity = normalise_severity(_text(_find(cvss, "Severity")))
+        if version.startswith(("3", "4")) and vector and (score is None or not severity):
+            computed = score_from_vector(vector)
+            if computed:
+                score, severity = computed
+        if version.startswith("3"):
+            cvss3 = (score, severity, vector)
+        elif version.startswith("4"):
+            cvss4 = (score, severity, vector)
+
+    affected = []
+    cpes: dict[tuple[str, str, str], None] = {}
+    affected_node = _find(data, "Affected")
+    for item in _findall(affected_node, "AffectedItem") if affected_node is not None else ():
+        cpe22 = _text(_find(item, "Cpe"))
+        cpe23 = jvn_cpe23(cpe22) if cpe22 else ""
+        key = cpe23_key(cpe23) if cpe23 else None
+        if key:
+            cpes[key] = None
+        # Several VersionNumber elements are kept one per line, each exactly as published.
+        version_text = "\n".join(v.text or "" for v in _findall(item, "VersionNumber") if (v.text or "").strip())
+        ranges = parse_version_text(version_text, cve_ids)
+        affected.append(AffectedRecord(
+            vendor=_text(_find(item, "Name")), product=_text(_find(item, "ProductName")), cpe22=cpe22,
+            cpe23=cpe23, version_text=version_text, ranges=tuple(ranges), ranges_parsed=bool(ranges)))
+
+    marker = _MARKER_RE.search(title) or _MARKER_RE.search(overview)
+    return VulnRecord(
+        vuln_id=vuln_id,
+        source="jvn",
+        title_ja=title,
+        description_ja=overview,
+        cvss3_score=cvss3[0], cvss3_severity=cvss3[1], cvss3_vector=cvss3[2],
+        cvss4_score=cvss4[0], cvss4_severity=cvss4[1], cvss4_vector=cvss4[2],
+        cwe_ids=tuple(cwes),
+        # 公表日 (made public) is what counts for "published in the last N years"; JVN's own
+        # registration date stands in when it is missing.
+        published=parse_utc(_text(_find(data, "DatePublic")) or _text(_find(data, "DateFirstPublished")),
+                            file=file, position=where),
+        last_modified=parse_utc(_text(_find(data, "DateLastUpdated")), file=file, position=where),
+        source_status=marker.group(1) if marker else "",
+        withdrawn=marker is not None,
+        references=tuple(references),
+        aliases=tuple(cve_ids),
+        affected=tuple(affected),
+        cpes=tuple(cpes),
+    ).with_hash()
+
+
+def _open_xml(source, file: str, on_read):
+    reader = open_maybe_gzip(source, on_read)
+    try:
+        head = reader.read(_PROLOG_LIMIT)
+    except GZIP_ERRORS as exc:
+        reader.close()
+        raise FeedError(f"damaged or truncated gzip data ({exc})", file=file, position="byte 0") from exc
+    _refuse_doctype(head, file)
+    return reader, head
+
+
+class _Replay:
+    def __init__(self, head: bytes, rest) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            chunk, self.head = self.head, b""
+            return chunk
+        return self.rest.read(size if size > 0 else 1 << 16)
+
+
+def _iterparse(stream, **kwargs):
+    return etree.iterparse(
+        stream, resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+        dtd_validation=False, remove_comments=True, **kwargs)
+
+
+def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None,
+                    status_out: list | None = None) -> Iterator[VulnRecord]:
+    """Stream the VulnRecords of a VULDEF detail document (yearly feed or getVulnDetailInfo).
+
+    Raise FeedError naming the file and line on malformed XML, a wrong root element, or a MyJVN
+    error status. When `status_out` is a list, the document's status:Status is appended to it.
+    """
+    file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
+    reader, head = _open_xml(source, file, on_read)
+    root_checked = False
+    try:
+        for event, element in _iterparse(_Replay(head, reader), events=("start", "end")):
+            name = _local(element.tag)
+            if event == "start":
+                if not root_checked:
+                    root_checked = True
+                    if name != "VULDEF-Document":
+                        hint = " (a JVN RSS overview has no version text: import the detail feed " \
+                               "jvndb_detail_YYYY.rdf instead)" if name == "RDF" else ""
+                        raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}",
+                                        file=file, position=f"line {element.sourceline}")
+                continue
+            if name == "Vulinfo":
+                yield parse_vulinfo(element, file=file)
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                if parent is not None:
+                    # Drop the processed siblings so a 70 MB yearly file streams in bounded memory.
+                    while element.getprevious() is not None:
+                        del parent[0]
+            elif name == "Status":
+                status = _status(element)
+                if status_out is not None:
+                    status_out.append(status)
+                if status.ret_cd != 0:
+                    raise FeedError(f"MyJVN error {status.err_cd}: {status.err_msg}", file=file,
+                                    position=f"line {element.sourceline}")
+    except etree.XMLSyntaxError as exc:
+        raise _xml_error(exc, file) from exc
+    except GZIP_ERRORS as exc:
+        raise FeedError(f"damaged or truncated gzip data ({exc})", file=file,
+                        position=f"near byte {reader.count}") from exc
+    finally:
+        reader.close()
+    if not root_checked:
+        raise FeedError("empty document", file=file, position="byte 0")
+
+
+# The official 2025 sample dataFeed_jvndb_rss_hnd.xml has `retCd= 0` (an unquoted attribute value)
+# inside status:Status. That one defect is repaired and reported; anything else malformed is rejected.
+_UNQUOTED_ATTR_RE = re.compile(rb"(<status:Status\b[^>]*?\s[A-Za-z]+=)\s*([0-9A-Za-z]+)(?=[\s/>])")
+
+
+def parse_jvn_overview(data: bytes, *, file: str = "") -> JvnOverview:
+    """Parse a JVNRSS overview (getVulnOverviewList response, jvndb.rdf, jvndb_new.rdf)."""
+    _refuse_doctype(data, file)
+    recovered: list[str] = []
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        repaired, count = _UNQUOTED_ATTR_RE.subn(rb'\1"\2"', data)
+        if not count:
+            raise _xml_error(exc, file) from exc
+        line, column = exc.position if exc.position else (exc.lineno, 0)
+        try:
+            root = etree.fromstring(repaired, parser)
+        except etree.XMLSyntaxError as exc2:
+            raise _xml_error(exc2, file) from exc2
+        recovered.append(f"{file}: line {line} column {column}: recovered: quoted {count} unquoted attribute "
+                         f"value(s) in status:Status ({exc.msg})")
+    if _local(root.tag) != "RDF":
+        raise FeedError(f"wrong root element <{_local(root.tag)}>, expected <rdf:RDF> (JVNRSS)", file=file,
+                        position=f"line {root.sourceline}")
+    items = []
+    status = None
+    for element in root:
+        name = _local(element.tag)
+        if name == "item":
+            identifier = _text(_find(element, "identifier"))
+            modified = _text(_find(element, "modified")) or _text(_find(element, "date"))
+            if not identifier.startswith("JVNDB-"):
+                raise FeedError(f"item without a JVNDB identifier ({identifier!r})", file=file,
+                                position=f"line {element.sourceline}")
+            items.append(OverviewItem(vuln_id=identifier, title=_text(_find(element, "title")),
+                                      modified=parse_utc(modified, file=file, position=f"line {element.sourceline}")))
+        elif name == "Status":
+            status = _status(element)
+    if status is not None and status.ret_cd != 0:
+        raise FeedError(f"MyJVN error {status.err_cd}: {status.err_msg}", file=file, position="status:Status")
+    return JvnOverview(items=tuple(items), status=status, recovered=tuple(recovered))
+
+
+def parse_checksum(data: bytes, *, file: str = "checksum.txt") -> tuple[ChecksumEntry, ...]:
+    """Parse JVN's checksum.txt (a JSON list of {url, filename, sha256, size, lastModified})."""
+    try:
+        entries = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"malformed JSON: {exc.msg}", file=file,
+                        position=f"line {exc.lineno} column {exc.colno}") from exc
+    if not isinstance(entries, list):
+        raise FeedError("wrong root: expected a JSON list", file=file, position="line 1")
+    result = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not all(k in entry for k in ("url", "filename", "sha256")):
+            raise FeedError("entry without url/filename/sha256", file=file, position=f"entry {index}")
+        result.append(ChecksumEntry(url=entry["url"], filename=entry["filename"], sha256=entry["sha256"].lower(),
+                                    size=entry.get("size"), last_modified=entry.get("lastModified", "")))
+    return tuple(result)

@@ -1,0 +1,19 @@
+"""Paths of the real feed samples under settings.SHARED_DIR/data/feeds (see SOURCES.md there)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+
+def sample(relative: str) -> Path:
+    path = Path(settings.SHARED_DIR) / "data" / "feeds" / relative
+    assert path.is_file(), f"missing sample {path}"
+    return path
+
+
+def rng(start=None, end=None, *, start_inclusive=False, end_inclusive=False, exact=None, cve_ids=()) -> dict:
+    """An expected AffectedProduct.ranges entry."""
+    return {"start": start, "start_inclusive": start_inclusive, "end": end, "end_inclusive": end_inclusive,
+            "exact": exact, "cve_ids": list(cve_ids)}

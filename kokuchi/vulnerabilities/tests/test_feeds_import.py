@@ -1,0 +1,311 @@
+"""Offline import (`kokuchi feeds import`): real samples into the database, re-import is a no-op,
+change tracking for the matcher, and bad or hostile input rejected with the database unchanged."""
+
+import datetime
+import gzip
+import json
+import time
+import tracemalloc
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from kokuchi.vulnerabilities.feeds import loader
+from kokuchi.vulnerabilities.feeds.importer import import_feed_files
+from kokuchi.vulnerabilities.feeds.records import FeedError
+from kokuchi.vulnerabilities.models import (
+    AffectedProduct,
+    EpssScore,
+    FeedRun,
+    KnownExploited,
+    Vulnerability,
+    VulnerabilityAlias,
+    VulnerabilityCpe,
+)
+from kokuchi.vulnerabilities.tests.feedsamples import rng, sample
+
+pytestmark = pytest.mark.django_db
+
+NVD_RECORDS = ["CVE-2021-20090", "CVE-2023-20198", "CVE-2024-0008", "CVE-2024-20253", "CVE-2024-20282",
+               "CVE-2024-2049", "CVE-2024-21762", "CVE-2024-22366", "CVE-2025-0355", "CVE-2025-0356"]
+JVN_FILES = ["jvn/jvndb-feed-fixtures/detail/jvndb_detail_2021.rdf",
+             "jvn/jvndb-feed-fixtures/detail/jvndb_detail_2022.rdf",
+             "jvn/jvndb-feed-fixtures/detail/jvndb_detail_2023.rdf",
+             "jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml"]
+
+
+@pytest.fixture
+def hook_calls():
+    """Calls of an AFTER_IMPORT_HOOKS hook (tests using it commit for real: transaction=True)."""
+    calls = []
+    loader.AFTER_IMPORT_HOOKS.append(calls.append)
+    yield calls
+    loader.AFTER_IMPORT_HOOKS.remove(calls.append)
+
+
+def _nvd_paths():
+    return [sample(f"nvd/cve-records/{cve}.json") for cve in NVD_RECORDS]
+
+
+def _snapshot():
+    return {
+        "vulns": sorted(Vulnerability.objects.values_list("vuln_id", "content_hash", "changed_at")),
+        "aliases": sorted(VulnerabilityAlias.objects.values_list("vulnerability__vuln_id", "alias_id")),
+        "affected": sorted(AffectedProduct.objects.values_list("vulnerability__vuln_id", "cpe22", "version_text")),
+        "cpes": sorted(VulnerabilityCpe.objects.values_list("vulnerability__vuln_id", "part", "vendor", "product")),
+        "kev": sorted(KnownExploited.objects.values_list("cve_id", "due_date")),
+        "epss": sorted(EpssScore.objects.values_list("cve_id", "score", "score_date")),
+    }
+
+
+def _import_everything():
+    call_command("feeds", "import", "--source", "nvd", *_nvd_paths(), "--no-progress")
+    call_command("feeds", "import", "--source", "jvn", *[sample(p) for p in JVN_FILES], "--no-progress")
+    call_command("feeds", "import", "--source", "kev", sample("kev/known_exploited_vulnerabilities.json"),
+                 "--no-progress")
+    call_command("feeds", "import", "--source", "epss", sample("epss/epss_scores-2021-04-14.csv.gz"),
+                 sample("epss/epss_scores-2023-03-07.csv.gz"), "--no-progress")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_s_vuln_import_real_samples_fills_every_table(hook_calls):
+    _import_everything()
+
+    buffalo = Vulnerability.objects.get(vuln_id="CVE-2021-20090")
+    assert (buffalo.source, buffalo.cvss3_score, buffalo.cvss3_severity) == ("nvd", Decimal("9.8"), "CRITICAL")
+    assert buffalo.published == datetime.datetime(2021, 4, 29, 15, 15, 10, 630000, tzinfo=datetime.UTC)
+    assert buffalo.configurations == json.loads(sample("nvd/cve-records/CVE-2021-20090.json").read_text())[
+        "configurations"]
+    assert sorted(buffalo.cpe_index.values_list("part", "vendor", "product")) == [
+        ("h", "buffalo", "wsr-2533dhp3-bk"), ("h", "buffalo", "wsr-2533dhpl2-bk"),
+        ("o", "buffalo", "wsr-2533dhp3-bk_firmware"), ("o", "buffalo", "wsr-2533dhpl2-bk_firmware")]
+    assert Vulnerability.objects.get(vuln_id="CVE-2025-0355").configurations == []
+
+    aterm = Vulnerability.objects.get(vuln_id="JVNDB-2025-000002")
+    assert sorted(aterm.aliases.values_list("alias_id", flat=True)) == ["CVE-2025-0354", "CVE-2025-0355",
+                                                                         "CVE-2025-0356"]
+    wx3000 = aterm.affected_products.get(product="Aterm WX3000HP ファームウェア")
+    assert (wx3000.vendor, wx3000.cpe22, wx3000.cpe23) == (
+        "日本電気", "cpe:/o:nec:aterm_wx3000hp_firmware", "cpe:2.3:o:nec:aterm_wx3000hp_firmware:*:*:*:*:*:*:*:*")
+    assert wx3000.version_text == "Ver.2.4.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）"
+    assert wx3000.ranges == [rng(end="2.4.2", cve_ids=["CVE-2025-0354", "CVE-2025-0355"])]
+    assert wx3000.ranges_parsed is True
+    assert aterm.cpe_index.filter(part="o", vendor="nec", product="aterm_wx3000hp_firmware").exists()
+    assert AffectedProduct.objects.filter(vulnerability__vuln_id="JVNDB-2022-000001").get().ranges_parsed is False
+
+    kev = KnownExploited.objects.get(cve_id="CVE-2024-21762")
+    assert kev.date_added == datetime.date(2024, 2, 9)
+    assert KnownExploited.objects.count() == 1404
+    epss = EpssScore.objects.get(cve_id="CVE-2020-5902")
+    assert (epss.score, epss.percentile, epss.score_date) == (0.97567, 0.99995, datetime.date(2023, 3, 7))
+
+    assert Vulnerability.objects.count() == 10 + 12
+    # The matcher's hook got each committed file's changed IDs (one call per file).
+    assert hook_calls[0] == {"CVE-2021-20090"}
+    assert set().union(*hook_calls[:10]) == set(NVD_RECORDS)
+    run = FeedRun.objects.filter(source="nvd").get()
+    assert (run.kind, run.status, run.created, run.updated, run.unchanged) == ("import", "success", 10, 0, 0)
+    assert run.changed_ids == sorted(NVD_RECORDS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_s_vuln_reimport_is_a_no_op(hook_calls):
+    _import_everything()
+    before = _snapshot()
+    calls_before = len(hook_calls)
+
+    result = import_feed_files(source="nvd", paths=_nvd_paths())
+    jvn = import_feed_files(source="jvn", paths=[sample(p) for p in JVN_FILES])
+    kev = import_feed_files(source="kev", paths=[sample("kev/known_exploited_vulnerabilities.json")])
+    epss = import_feed_files(source="epss", paths=[sample("epss/epss_scores-2023-03-07.csv.gz")])
+
+    assert (result.created, result.updated, result.unchanged, result.changed_ids) == (0, 0, 10, set())
+    assert (jvn.created, jvn.updated, jvn.unchanged, jvn.changed_ids) == (0, 0, 12, set())
+    assert (kev.created, kev.updated, kev.deleted, kev.unchanged, kev.changed_ids) == (0, 0, 0, 1404, set())
+    assert (epss.created, epss.updated, epss.unchanged) == (0, 0, 2)
+    assert _snapshot() == before  # changed_at included: no row was rewritten
+    assert len(hook_calls) == calls_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_s_vuln_changed_record_updates_row_children_and_reports_its_id(tmp_path, hook_calls):
+    import_feed_files(source="nvd", paths=_nvd_paths())
+    old = Vulnerability.objects.get(vuln_id="CVE-2024-22366")
+    other = Vulnerability.objects.get(vuln_id="CVE-2021-20090")
+    cve = json.loads(sample("nvd/cve-records/CVE-2024-22366.json").read_text())
+    cve["vulnStatus"] = "Rejected"
+    cve["configurations"] = cve["configurations"][:1]
+    changed = tmp_path / "CVE-2024-22366.json"
+    changed.write_text(json.dumps(cve))
+    hook_calls.clear()
+
+    result = import_feed_files(source="nvd", paths=[changed, sample("nvd/cve-records/CVE-2021-20090.json")])
+
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    assert result.changed_ids == {"CVE-2024-22366"}
+    assert hook_calls == [{"CVE-2024-22366"}]
+    new = Vulnerability.objects.get(vuln_id="CVE-2024-22366")
+    assert new.pk == old.pk
+    assert (new.withdrawn, new.source_status) == (True, "Rejected")
+    assert new.changed_at > old.changed_at
+    assert new.content_hash != old.content_hash
+    assert list(new.cpe_index.values_list("part", "vendor", "product").order_by("part")) == [
+        ("h", "yamaha", "wlx222"), ("o", "yamaha", "wlx222_firmware")]
+    assert Vulnerability.objects.get(vuln_id="CVE-2021-20090").changed_at == other.changed_at
+    assert not Vulnerability.objects.live().filter(vuln_id="CVE-2024-22366").exists()
+
+
+def test_kev_entry_dropped_from_catalog_is_removed(tmp_path):
+    import_feed_files(source="kev", paths=[sample("kev/known_exploited_vulnerabilities.json")])
+    catalog = json.loads(sample("kev/known_exploited_vulnerabilities.json").read_text())
+    catalog["vulnerabilities"] = [v for v in catalog["vulnerabilities"] if v["cveID"] != "CVE-2021-20090"]
+    catalog["vulnerabilities"][0]["dueDate"] = "2099-01-01"
+    first = catalog["vulnerabilities"][0]["cveID"]
+    path = tmp_path / "kev.json"
+    path.write_text(json.dumps(catalog))
+
+    result = import_feed_files(source="kev", paths=[path])
+
+    assert (result.created, result.updated, result.deleted) == (0, 1, 1)
+    assert result.changed_ids == {"CVE-2021-20090", first}
+    assert not KnownExploited.objects.filter(cve_id="CVE-2021-20090").exists()
+    assert KnownExploited.objects.get(cve_id=first).due_date == datetime.date(2099, 1, 1)
+
+
+def test_epss_older_file_does_not_overwrite_newer_score():
+    import_feed_files(source="epss", paths=[sample("epss/epss_scores-2023-03-07.csv.gz")])
+    result = import_feed_files(source="epss", paths=[sample("epss/epss_scores-2021-09-01.csv.gz")])
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
+    assert EpssScore.objects.get(cve_id="CVE-2018-19571").score == 0.00113
+
+
+# --- bad and hostile input -------------------------------------------------------------------------
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<VULDEF-Document xmlns="http://jvn.jp/vuldef/"><Vulinfo><VulinfoID>JVNDB-2099-000001</VulinfoID>
+<VulinfoData><Title>&lol9;</Title></VulinfoData></Vulinfo></VULDEF-Document>
+"""
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE foo [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
+<VULDEF-Document xmlns="http://jvn.jp/vuldef/"><Vulinfo><VulinfoID>JVNDB-2099-000002</VulinfoID>
+<VulinfoData><Title>&xxe;</Title></VulinfoData></Vulinfo></VULDEF-Document>
+"""
+
+
+def _nvd_page_bytes():
+    """A feed file of all ten CVE records (NVD 2.0 envelope)."""
+    items = [{"cve": json.loads(path.read_text())} for path in _nvd_paths()]
+    return json.dumps({"resultsPerPage": 10, "startIndex": 0, "totalResults": 10, "format": "NVD_CVE",
+                       "version": "2.0", "timestamp": "2025-01-01T00:00:00.000", "vulnerabilities": items}).encode()
+
+
+def _bad_files(tmp_path):
+    page = _nvd_page_bytes()
+    jvn = sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml").read_bytes()
+    return {
+        "truncated-json": ("nvd", "nvdcve-2.0-2024.json", page[: len(page) * 2 // 3],
+                           "malformed or truncated JSON", "near byte "),
+        "truncated-gzip": ("nvd", "nvdcve-2.0-2024.json.gz", gzip.compress(page)[:-4000],
+                           "damaged or truncated gzip data", "near byte "),
+        "wrong-root": ("nvd", "kev.json", sample("kev/known_exploited_vulnerabilities.json").read_bytes()[:5000],
+                       "wrong root", "line 1"),
+        "truncated-xml": ("jvn", "jvndb_detail_2025.rdf", jvn[: len(jvn) // 2], "malformed XML", "line "),
+        "wrong-xml-root": ("jvn", "jvndb.rdf", sample("jvn/jvndb-feed-fixtures/rss/jvndb.rdf").read_bytes(),
+                           "wrong root element <RDF>", "line "),
+        "bomb": ("jvn", "bomb.rdf", BILLION_LAUGHS, "refused: the document declares a DOCTYPE/ENTITY", "line 2"),
+        "xxe": ("jvn", "xxe.rdf", XXE, "refused: the document declares a DOCTYPE/ENTITY", "line 2"),
+        "kev-truncated": ("kev", "known_exploited_vulnerabilities.json",
+                          sample("kev/known_exploited_vulnerabilities.json").read_bytes()[:100000],
+                          "malformed JSON", "line "),
+        "epss-header": ("epss", "epss_scores-2024-01-01.csv", b"cve;epss\nCVE-2020-5902;0.9\n", "wrong header",
+                        "line 1"),
+        "epss-row": ("epss", "epss_scores-2024-01-02.csv",
+                     b"cve,epss,percentile\nCVE-2020-5902,0.9,0.99\nCVE-2018-19571,high,0.5\n", "bad number",
+                     "line 3"),
+    }
+
+
+@pytest.mark.parametrize("case", ["truncated-json", "truncated-gzip", "wrong-root", "truncated-xml", "wrong-xml-root",
+                                  "bomb", "xxe", "kev-truncated", "epss-header", "epss-row"])
+@pytest.mark.django_db(transaction=True)
+def test_bad_input_rejected_naming_file_and_position_database_unchanged(case, tmp_path, monkeypatch, hook_calls):
+    import_feed_files(source="nvd", paths=[sample("nvd/cve-records/CVE-2021-20090.json")])
+    import_feed_files(source="jvn", paths=[sample("jvn/jvndb-feed-fixtures/detail/jvndb_detail_2023.rdf")])
+    import_feed_files(source="kev", paths=[sample("kev/known_exploited_vulnerabilities.json")])
+    import_feed_files(source="epss", paths=[sample("epss/epss_scores-2023-03-07.csv.gz")])
+    before = _snapshot()
+    hook_calls.clear()
+    # Batches of one: records before the damage are written, then must be rolled back.
+    monkeypatch.setattr(loader, "BATCH_SIZE", 1)
+    monkeypatch.setattr(loader, "EPSS_BATCH_SIZE", 1)
+    source, name, content, message, position = _bad_files(tmp_path)[case]
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("feeds", "import", "--source", source, path, "--no-progress")
+
+    text = str(excinfo.value)
+    assert text.startswith(f"import rejected, database unchanged for this file: {path}: {position}")
+    assert message in text
+    assert _snapshot() == before
+    assert hook_calls == []
+    run = FeedRun.objects.filter(source=source).first()
+    assert run.status == "failed"
+    assert str(path) in run.error
+
+
+def test_xml_bomb_fails_fast_in_bounded_memory(tmp_path):
+    path = tmp_path / "bomb.rdf"
+    path.write_bytes(BILLION_LAUGHS)
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(FeedError):
+        import_feed_files(source="jvn", paths=[path])
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1.0
+    assert peak < 5_000_000
+
+
+def test_doctype_hidden_behind_a_long_prolog_is_refused(tmp_path):
+    path = tmp_path / "padded.rdf"
+    path.write_bytes(b"<?xml version='1.0'?>\n<!--" + b"x" * 70000 + b"-->\n" + XXE.split(b"\n", 1)[1])
+    with pytest.raises(FeedError, match="no root element within the first 64 KiB"):
+        import_feed_files(source="jvn", paths=[path])
+    assert Vulnerability.objects.count() == 0
+
+
+def test_bad_second_file_keeps_first_and_says_so(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_bytes(b'{"format": "NVD_CVE", "vulnerabilities": [{"cve": {"id": "CVE-2099-0001", ')
+    with pytest.raises(FeedError):
+        import_feed_files(source="nvd", paths=[sample("nvd/cve-records/CVE-2025-0355.json"), bad])
+    assert list(Vulnerability.objects.values_list("vuln_id", flat=True)) == ["CVE-2025-0355"]
+    run = FeedRun.objects.get(source="nvd")
+    assert run.created == 1
+    assert run.messages[-1].endswith("(1 earlier file(s) were imported and kept)")
+
+
+def test_official_oka_json_sample_that_is_not_json_is_rejected(tmp_path):
+    """dataFeed_jvndb_detail_oka.json is invalid JSON as published (SOURCES.md); JVN import takes the
+    HND XML formats only, so it is rejected at its first byte."""
+    path = sample("jvn/myjvn-api-examples/oka/dataFeed_jvndb_detail_oka.json")
+    with pytest.raises(FeedError, match="malformed XML") as excinfo:
+        import_feed_files(source="jvn", paths=[path])
+    assert f"{path}: line 1 column 1" in str(excinfo.value)
