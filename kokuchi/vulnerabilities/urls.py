@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kokuchi.vulnerabilities import exposure_views
 
 app_name = "vulnerabilities"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("exposures/", exposure_views.exposure_list_view, name="exposure_list"),
+    path("exposures/<int:pk>/status/", exposure_views.exposure_status_view, name="exposure_status"),
+    path("devices/<int:pk>/exposures/", exposure_views.device_exposures_view, name="device_exposures"),
+    path("customers/<int:pk>/exposures/", exposure_views.customer_exposures_view, name="customer_exposures"),
+    path("notices/<str:token>/", exposure_views.notice_read_view, name="notice_read"),
+]
