@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -873,18 +873,16 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
         status=DeliveryStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")[:limit])
     if not due:
         return result
-    connection = mailers.default
     base = settings.SITE_URL
     for delivery in due:
         token = secrets.token_urlsafe(32)
         link = base + reverse("vulnerabilities:notice_read", args=[token])
         message = EmailMessage(subject=delivery.notice.subject,
                                body=delivery.notice.body.replace(LINK_PLACEHOLDER, link),
-                               from_email=settings.DEFAULT_FROM_EMAIL, to=[delivery.recipient],
-                               connection=connection)
+                               from_email=settings.DEFAULT_FROM_EMAIL, to=[delivery.recipient])
         delivery.attempts += 1
         try:
-            message.send()
+            message.send(using="default")
         except (smtplib.SMTPException, OSError) as error:
             delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
             if delivery.attempts >= MAX_ATTEMPTS:
