@@ -64,7 +64,7 @@ def test_import_devices_xlsx(tmp_path, makers):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["顧客コード", "メーカー", "機種", "シリアル番号", "ファームウェア", "納入日", "設置場所"])
-    sheet.append(["C-001", "日本電気", "WG2600HS", "12345678", "1.7.1", datetime.datetime(2025, 4, 1), "本社"])
+    sheet.append(["C-001", "日本電気", "WG2600HS", "12345678", "1.7.1", datetime.date(2025, 4, 1), "本社"])
     sheet.append(["C-001", "Fortinet", "FG-60F", "FGT60F0001", "7.0.12", "2025/04/02", ""])
     path = tmp_path / "devices.xlsx"
     workbook.save(path)

@@ -90,7 +90,8 @@ def test_s_vuln_nec_aterm_cves_only_jvn_describes():
     assert exposures_of(old_gb) == [("CVE-2025-0355", "jvn_range", "open")]
     assert exposures_of(fixed_gb) == []
     assert Exposure.objects.get(device=old_wx).explanation == (
-        "WX1500HP 1.4.1 は CVE-2025-0356 の範囲 1.4.2 未満に該当（JVN 記載「Ver.1.4.2より前のバージョン（CVE-2025-0356）」）")
+        "WX1500HP 1.4.1 は CVE-2025-0356 の範囲 1.4.2 未満に該当"
+        "（JVN 記載「Ver.1.4.2より前のバージョン（CVE-2025-0356）」）")
 
 
 def test_s_vuln_unparsed_jvn_text_matches_vendor_product_with_low_confidence():
