@@ -141,3 +141,79 @@ def lifecycle_work_items(today: datetime.date | None = None) -> list[LifecycleIt
             items.append(LifecycleItem(LifecycleKind.CONTRACT_ENDING, title, end, contract_id=contract.pk,
                                        customer_id=contract.customer_id))
     return sorted(items, key=lambda i: (i.due_on or today, i.kind, i.title))
+
+
+# Japanese (and katakana) manufacturer names → the vendor word NVD/JVN CPEs use.
+VENDOR_ALIASES = {
+    "日本電気": "nec", "nec": "nec", "ヤマハ": "yamaha", "バッファロー": "buffalo", "アイ・オー・データ": "iodata",
+    "アイオーデータ": "iodata", "アイ・オー・データ機器": "iodata", "i-o data": "iodata", "エレコム": "elecom",
+    "富士通": "fujitsu", "シスコ": "cisco", "シスコシステムズ": "cisco", "フォーティネット": "fortinet",
+    "パロアルトネットワークス": "paloaltonetworks", "アライドテレシス": "alliedtelesis", "ネットギア": "netgear",
+    "日立": "hitachi", "日立製作所": "hitachi", "東芝": "toshiba", "パナソニック": "panasonic", "キヤノン": "canon",
+    "リコー": "ricoh", "シャープ": "sharp", "ブラザー": "brother", "エプソン": "epson", "セイコーエプソン": "epson",
+    "京セラ": "kyocera", "富士フイルム": "fujifilm", "コニカミノルタ": "konicaminolta", "シノロジー": "synology",
+    "キューナップ": "qnap", "ソニックウォール": "sonicwall", "ジュニパー": "juniper", "ティーピーリンク": "tp-link",
+}
+
+
+@dataclass(frozen=True)
+class CpeSuggestion:
+    """A CPE proposed for a product from the feeds' vocabulary, for staff to confirm."""
+
+    cpe23: str
+    part: str
+    vendor: str
+    product: str
+    score: float
+
+
+def _vendor_terms(manufacturer) -> list[str]:
+    import unicodedata
+
+    terms = []
+    for name in (manufacturer.cpe_vendor, manufacturer.name_en, manufacturer.slug, manufacturer.name_ja):
+        if not name:
+            continue
+        text = unicodedata.normalize("NFKC", name).strip()
+        for suffix in ("株式会社", "(株)", " inc.", " inc", " corporation", " co., ltd.", " ltd."):
+            text = text.replace(suffix, "").replace(suffix.title(), "")
+        text = text.strip()
+        terms.append(VENDOR_ALIASES.get(text, VENDOR_ALIASES.get(text.lower(), text.lower())))
+    return list(dict.fromkeys(terms))
+
+
+def suggest_cpes(product: Product, *, limit: int = 5, min_score: float = 70.0) -> list[CpeSuggestion]:
+    """Suggest firmware/hardware CPEs for `product` by fuzzy search over VulnerabilityCpe.
+
+    The vendor is found from the manufacturer's names (Japanese names through VENDOR_ALIASES:
+    日本電気 = nec, ヤマハ = yamaha …), then the model number is compared with that vendor's
+    products (``wlx212`` and ``wlx212_firmware`` both score for model WLX212).
+    """
+    import unicodedata
+
+    from rapidfuzz import fuzz, process
+
+    from kokuchi.vulnerabilities.models import VulnerabilityCpe
+
+    vocabulary_vendors = list(VulnerabilityCpe.objects.values_list("vendor", flat=True).distinct())
+    vendors: dict[str, float] = {}
+    for term in _vendor_terms(product.manufacturer):
+        for vendor, score, _i in process.extract(term, vocabulary_vendors, scorer=fuzz.ratio, limit=3):
+            if score >= 85:
+                vendors[vendor] = max(vendors.get(vendor, 0), score)
+    if not vendors:
+        return []
+    model = unicodedata.normalize("NFKC", f"{product.model_number}").lower().strip().replace(" ", "_")
+    candidates = list(VulnerabilityCpe.objects.filter(vendor__in=vendors).values_list("part", "vendor",
+                                                                                       "product").distinct())
+    scored = []
+    for part, vendor, name in candidates:
+        base = name.removesuffix("_firmware")
+        score = max(fuzz.ratio(model, base), fuzz.partial_ratio(model, base) - 5 if len(model) >= 4 else 0)
+        score = score * vendors[vendor] / 100
+        if score >= min_score:
+            version = "-" if part == "h" else "*"
+            scored.append(CpeSuggestion(f"cpe:2.3:{part}:{vendor}:{name}:{version}:*:*:*:*:*:*:*", part, vendor,
+                                        name, round(score, 1)))
+    scored.sort(key=lambda s: (-s.score, s.part != "o", s.product))
+    return scored[:limit]
