@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +20,35 @@ from kokuchi.vulnerabilities.selectors_matching import exposure_list
 from kokuchi.vulnerabilities.services import LINK_PLACEHOLDER, change_exposure_status, record_notice_read
 
 
+PAGE_SIZE = 50
+
+
+@dataclass
+class _Page:
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def _page_without_count(qs, number: str | None) -> _Page:
+    """One page of `qs` without COUNT(*): counting millions of exposures would cost more than
+    the page itself, and the list only needs "next"/"previous"."""
+    page = int(number) if number and number.isdigit() and int(number) > 0 else 1
+    start = (page - 1) * PAGE_SIZE
+    rows = list(qs[start:start + PAGE_SIZE + 1])
+    return _Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
 @staff_required
 def exposure_list_view(request):
     status = request.GET.get("status", ExposureStatus.OPEN)
@@ -26,7 +56,7 @@ def exposure_list_view(request):
     customer_code = request.GET.get("customer") or None
     qs = exposure_list(status=status or None, priority=int(priority) if priority and priority.isdigit() else None,
                        customer_code=customer_code)
-    page = Paginator(qs, 50, count=None).get_page(request.GET.get("page"))
+    page = _page_without_count(qs, request.GET.get("page"))
     return render(request, "vulnerabilities/exposure_list.html", {
         "page": page, "statuses": ExposureStatus.choices, "priorities": Priority.choices,
         "status": status, "priority": priority or "", "customer_code": customer_code or ""})
