@@ -19,7 +19,6 @@ from kokuchi.vulnerabilities.models import Exposure, ExposureStatus, Priority
 from kokuchi.vulnerabilities.selectors_matching import exposure_list
 from kokuchi.vulnerabilities.services import LINK_PLACEHOLDER, change_exposure_status, record_notice_read
 
-
 PAGE_SIZE = 50
 
 

@@ -152,8 +152,14 @@ def match_attribute(criteria: str, target: str) -> tuple[bool, bool]:
 
 def match_cpe_name(criteria: Cpe, target: Cpe, *, skip_version: bool = False) -> tuple[bool, int]:
     """Match every attribute (the version too unless `skip_version`); return (matches, unknowns)."""
+    c_attrs, t_attrs = criteria.attrs, target.attrs
+    # Fast path: most criteria of a vulnerability name another product than the device's.
+    for i in (2, 1, 0):
+        c = c_attrs[i]
+        if c != t_attrs[i] and c not in (ANY, NA) and t_attrs[i] != ANY and not any(ch in c for ch in "*?\\"):
+            return False, 0
     unknowns = 0
-    for index, (c, t) in enumerate(zip(criteria.attrs, target.attrs, strict=True)):
+    for index, (c, t) in enumerate(zip(c_attrs, t_attrs, strict=True)):
         if skip_version and index == 3:
             continue
         ok, unknown = match_attribute(c, t)

@@ -92,6 +92,9 @@ class Rule:
     configurations: list = field(default_factory=list)
     jvn: list[JvnAffected] = field(default_factory=list)
     for_cve: str | None = None
+    # Whether a hardware CPE can change the outcome; when not, devices of different models on
+    # the same firmware CPE and version share one evaluation.
+    uses_hardware: bool = True
 
     def match(self, device: DeviceIdentity) -> Match | None:
         if self.configurations:
@@ -116,6 +119,22 @@ def _nvd_keys(configurations: list) -> set[tuple[str, str]]:
                         continue
                     keys.add((cpe.vendor, cpe.product))
     return keys
+
+
+def _nvd_uses_hardware(configurations: list) -> bool:
+    for config in configurations:
+        stack = list(config.get("nodes", []))
+        while stack:
+            node = stack.pop()
+            stack.extend(node.get("nodes", []))
+            for entry in node.get("cpeMatch", []):
+                if entry.get("criteria", "").split(":")[2:3] not in (["o"], ["a"]):
+                    return True
+    return False
+
+
+def _jvn_uses_hardware(items: list[JvnAffected]) -> bool:
+    return any(item.cpe23.split(":")[2:3] not in (["o"], ["a"]) for item in items)
 
 
 def _jvn_affected(rows: Iterable[AffectedProduct]) -> list[JvnAffected]:
@@ -195,13 +214,15 @@ def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
                 items = [_restrict(item, uncovered) for item in items]
                 items = [i for i in items if i is not None]
             if items:
-                rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items)
+                rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, uses_hardware=_jvn_uses_hardware(items))
         elif configurations:
-            rules[pk] = Rule(pk, vuln_id, _nvd_keys(configurations), configurations=configurations)
+            rules[pk] = Rule(pk, vuln_id, _nvd_keys(configurations), configurations=configurations,
+                             uses_hardware=_nvd_uses_hardware(configurations))
         else:
             items = [i for jpk in sorted(jvn_of_cve.get(vuln_id, ())) for i in _jvn_affected(affected.get(jpk, []))]
             if items:
-                rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, for_cve=vuln_id)
+                rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, for_cve=vuln_id,
+                                 uses_hardware=_jvn_uses_hardware(items))
     return rules
 
 
@@ -256,9 +277,9 @@ class ProductInfo:
                 keys.add((cpe.vendor, cpe.product))
         return keys
 
-    def identity(self, firmware: str) -> DeviceIdentity:
+    def identity(self, firmware: str, label: str | None = None) -> DeviceIdentity:
         return DeviceIdentity.build(firmware_cpe=self.firmware_cpe, hardware_cpe=self.hardware_cpe,
-                                    firmware_version=firmware, label=self.label)
+                                    firmware_version=firmware, label=self.label if label is None else label)
 
 
 def _products(product_pks: Iterable[int] | None = None) -> dict[int, ProductInfo]:
@@ -294,6 +315,9 @@ def evaluate(*, rules: dict[int, Rule], products: dict[int, ProductInfo],
         for key in rule.keys:
             by_key[key].append(rule)
     out: dict[tuple[int, str], list[tuple[int, Match]]] = defaultdict(list)
+    # Results by (rule, firmware CPE, hardware CPE when it matters, version), computed with a
+    # placeholder label so that every model running the same firmware reuses them.
+    cache: dict[tuple, Match | None] = {}
     for ppk, fws in firmwares.items():
         info = products.get(ppk)
         if info is None:
@@ -301,13 +325,23 @@ def evaluate(*, rules: dict[int, Rule], products: dict[int, ProductInfo],
         product_rules = {r.pk: r for key in info.keys for r in by_key.get(key, ())}
         if not product_rules:
             continue
+        label = info.label or "機器"
         for fw in fws:
-            identity = info.identity(fw)
+            identity = None
             for rule in product_rules.values():
-                found = rule.match(identity)
+                key = (rule.pk, info.firmware_cpe, info.hardware_cpe if rule.uses_hardware else "", fw)
+                if key in cache:
+                    found = cache[key]
+                else:
+                    identity = identity or info.identity(fw, _LABEL)
+                    found = cache[key] = rule.match(identity)
                 if found is not None:
-                    out[(ppk, fw)].append((rule.pk, found))
+                    out[(ppk, fw)].append((rule.pk, Match(found.vuln_id, found.method, found.confidence,
+                                                          found.explanation.replace(_LABEL, label))))
     return out
+
+
+_LABEL = "\x00"
 
 
 def priorities_for(vuln_pks: Iterable[int]) -> dict[int, int]:
