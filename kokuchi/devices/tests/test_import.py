@@ -1,0 +1,118 @@
+"""`kokuchi import`: all-or-nothing, row-level errors, Japanese headers, CSV encodings, XLSX."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from kokuchi.catalog.models import Product
+from kokuchi.catalog.tests.factories import make_manufacturer
+from kokuchi.customers.models import Customer
+from kokuchi.customers.tests.factories import make_customer
+from kokuchi.devices.importers import ImportFailed, RowError, import_file
+from kokuchi.devices.models import Device
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTS_JA = (
+    "メーカー,型番,カテゴリ,インターネット接続,ファームウェア更新,ハードウェアCPE,ファームウェアCPE,最新ファームウェア\n"
+    "NEC,WG2600HS,ルーター,はい,はい,,cpe:2.3:o:nec:aterm_wg2600hs_firmware:*:*:*:*:*:*:*:*,1.7.2\n"
+    "fortinet,FG-60F,firewall,yes,yes,cpe:2.3:h:fortinet:fortigate-60f:-:*:*:*:*:*:*:*,"
+    "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*,7.4.8\n"
+)
+
+
+@pytest.fixture
+def makers():
+    make_manufacturer(slug="nec", name_ja="日本電気", name_en="NEC", cpe_vendor="nec")
+    make_manufacturer(slug="fortinet", name_ja="フォーティネット", name_en="Fortinet", cpe_vendor="fortinet")
+
+
+def _write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_import_products_with_japanese_headers_in_each_encoding(tmp_path, makers, encoding):
+    path = _write(tmp_path, "products.csv", PRODUCTS_JA, encoding)
+    out = io.StringIO()
+    call_command("import", "products", str(path), stdout=out)
+    assert out.getvalue().strip() == "products: created=2 updated=0"
+    assert list(Product.objects.order_by("model_number").values_list(
+        "manufacturer__slug", "model_number", "category", "firmware_cpe", "latest_firmware")) == [
+        ("fortinet", "FG-60F", "firewall", "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*", "7.4.8"),
+        ("nec", "WG2600HS", "router", "cpe:2.3:o:nec:aterm_wg2600hs_firmware:*:*:*:*:*:*:*:*", "1.7.2")]
+
+
+def test_import_customers_then_reimport_updates(tmp_path):
+    path = _write(tmp_path, "c.csv", "顧客コード,会社名,契約外通知\nC-001,株式会社一,はい\nC-002,株式会社二,\n")
+    assert import_file(kind="customers", path=path).created == 2
+    path = _write(tmp_path, "c2.csv", "customer_code,name\nC-001,株式会社壱\n")
+    result = import_file(kind="customers", path=path)
+    assert (result.created, result.updated) == (0, 1)
+    assert list(Customer.objects.values_list("customer_code", "name", "notify_without_contract")) == [
+        ("C-001", "株式会社壱", True), ("C-002", "株式会社二", False)]
+
+
+def test_import_devices_xlsx(tmp_path, makers):
+    import_file(kind="products", path=_write(tmp_path, "p.csv", PRODUCTS_JA))
+    make_customer(customer_code="C-001")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["顧客コード", "メーカー", "機種", "シリアル番号", "ファームウェア", "納入日", "設置場所"])
+    sheet.append(["C-001", "日本電気", "WG2600HS", "12345678", "1.7.1", datetime.date(2025, 4, 1), "本社"])
+    sheet.append(["C-001", "Fortinet", "FG-60F", "FGT60F0001", "7.0.12", "2025/04/02", ""])
+    path = tmp_path / "devices.xlsx"
+    workbook.save(path)
+
+    assert import_file(kind="devices", path=path).created == 2
+    assert list(Device.objects.order_by("serial_number").values_list(
+        "serial_number", "product__model_number", "firmware_at_sale", "current_firmware", "delivered_on",
+        "installation_site")) == [
+        ("12345678", "WG2600HS", "1.7.1", "1.7.1", datetime.date(2025, 4, 1), "本社"),
+        ("FGT60F0001", "FG-60F", "7.0.12", "7.0.12", datetime.date(2025, 4, 2), "")]
+
+
+def test_import_is_all_or_nothing_with_row_errors(tmp_path, makers):
+    import_file(kind="products", path=_write(tmp_path, "p.csv", PRODUCTS_JA))
+    make_customer(customer_code="C-001")
+    text = ("顧客コード,メーカー,型番,シリアル番号,ファームウェア,納入日\n"
+            "C-001,NEC,WG2600HS,S-1,1.7.1,2025-04-01\n"
+            "C-999,NEC,WG2600HS,S-2,1.7.1,2025-04-01\n"
+            "C-001,NEC,WG9999,S-3,1.7.1,2025-04-01\n"
+            "C-001,NEC,WG2600HS,,1.7.1,2025-04-01\n"
+            "C-001,NEC,WG2600HS,S-5,1.7.1,2025-13-01\n"
+            "C-001,Unknown Corp,WG2600HS,S-6,1.7.1,\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="devices", path=_write(tmp_path, "d.csv", text))
+    assert failure.value.errors == [
+        RowError(3, "customer_code", "unknown customer code 'C-999'"),
+        RowError(4, "model", "unknown model 'WG9999' of 日本電気"),
+        RowError(5, "serial_number", "required value is empty"),
+        RowError(6, "delivered_on", "month must be in 1..12"),
+        RowError(7, "manufacturer", "unknown manufacturer 'Unknown Corp' (register it in the catalogue first)"),
+    ]
+    assert Device.objects.count() == 0  # row 2 was valid but nothing was saved
+
+
+def test_import_command_reports_errors_and_saves_nothing(tmp_path, makers):
+    text = "メーカー,型番,カテゴリ,ファームウェアCPE\nNEC,WG2600HS,ルーター,not-a-cpe\nNEC,X,冷蔵庫,\n"
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"2 error\(s\); nothing was imported."):
+        call_command("import", "products", str(_write(tmp_path, "p.csv", text)), stderr=err, stdout=io.StringIO())
+    assert err.getvalue().splitlines() == [
+        "row 2, column firmware_cpe: not-a-cpe is not a CPE 2.3 formatted string "
+        "(cpe:2.3:part:vendor:product:version:…, 13 parts).",
+        "row 3, column category: unknown category '冷蔵庫'",
+    ]
+    assert Product.objects.count() == 0
+
+
+def test_import_missing_required_column(tmp_path):
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="customers", path=_write(tmp_path, "c.csv", "顧客コード,住所\nC-1,東京\n"))
+    assert failure.value.errors == [RowError(1, "name", "required column is missing")]

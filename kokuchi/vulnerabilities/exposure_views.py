@@ -1,0 +1,107 @@
+"""Staff pages of exposures (per device, per customer, list) and the customer-facing notice page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from kokuchi.core.roles import editor_required, staff_required
+from kokuchi.customers.models import Customer
+from kokuchi.devices.models import Device
+from kokuchi.vulnerabilities.models import Exposure, ExposureStatus, Priority
+from kokuchi.vulnerabilities.selectors_matching import exposure_list
+from kokuchi.vulnerabilities.services import LINK_PLACEHOLDER, change_exposure_status, record_notice_read
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class _Page:
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def _page_without_count(qs, number: str | None) -> _Page:
+    """One page of `qs` without COUNT(*): counting millions of exposures would cost more than
+    the page itself, and the list only needs "next"/"previous"."""
+    page = int(number) if number and number.isdigit() and int(number) > 0 else 1
+    start = (page - 1) * PAGE_SIZE
+    rows = list(qs[start:start + PAGE_SIZE + 1])
+    return _Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
+@staff_required
+def exposure_list_view(request):
+    status = request.GET.get("status", ExposureStatus.OPEN)
+    priority = request.GET.get("priority") or None
+    customer_code = request.GET.get("customer") or None
+    qs = exposure_list(status=status or None, priority=int(priority) if priority and priority.isdigit() else None,
+                       customer_code=customer_code)
+    page = _page_without_count(qs, request.GET.get("page"))
+    return render(request, "vulnerabilities/exposure_list.html", {
+        "page": page, "statuses": ExposureStatus.choices, "priorities": Priority.choices,
+        "status": status, "priority": priority or "", "customer_code": customer_code or ""})
+
+
+@staff_required
+def device_exposures_view(request, pk: int):
+    device = get_object_or_404(Device.objects.select_related("product__manufacturer", "customer"), pk=pk)
+    exposures = (Exposure.objects.filter(device=device).select_related("vulnerability")
+                 .prefetch_related("history__changed_by"))
+    return render(request, "vulnerabilities/device_exposures.html", {
+        "device": device, "exposures": exposures, "statuses": ExposureStatus.choices})
+
+
+@staff_required
+def customer_exposures_view(request, pk: int):
+    customer = get_object_or_404(Customer, pk=pk)
+    exposures = Exposure.objects.for_list().filter(device__customer=customer)
+    return render(request, "vulnerabilities/customer_exposures.html", {
+        "customer": customer, "exposures": exposures,
+        "open_count": sum(1 for e in exposures if e.status == ExposureStatus.OPEN)})
+
+
+@editor_required
+@require_POST
+def exposure_status_view(request, pk: int):
+    exposure = get_object_or_404(Exposure, pk=pk)
+    try:
+        change_exposure_status(exposure=exposure, status=request.POST.get("status", ""),
+                               reason=request.POST.get("reason", ""), changed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("vulnerabilities:device_exposures", pk=exposure.device_id)
+
+
+@never_cache
+def notice_read_view(request, token: str):
+    """Customer-facing page of one notice (no login): opening it records the reading."""
+    delivery = record_notice_read(token=token)
+    if delivery is None:
+        raise Http404
+    notice = delivery.notice
+    exposures = notice.exposures.select_related("device__product__manufacturer").order_by(
+        "device__product__model_number", "device__serial_number")
+    return render(request, "vulnerabilities/notice_read.html", {
+        "notice": notice, "delivery": delivery, "exposures": exposures, "vulnerability": notice.vulnerability,
+        "body": notice.body.replace(LINK_PLACEHOLDER, "（このページです）")})

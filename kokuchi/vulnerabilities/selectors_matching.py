@@ -1,0 +1,219 @@
+"""Read-side queries of matching: exposure lists and rows for export, lifecycle work, notices."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kokuchi.catalog.models import Product
+from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
+from kokuchi.vulnerabilities.models import EpssScore, Exposure, KnownExploited, Notice, VulnerabilityAlias
+
+
+def exposure_list(*, status: str | None = "open", priority: int | None = None,
+                  customer_code: str | None = None) -> QuerySet[Exposure]:
+    """Exposures for the staff list, most urgent first, with device, customer and vulnerability."""
+    qs = Exposure.objects.for_list()
+    if status:
+        qs = qs.filter(status=status)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if customer_code:
+        qs = qs.filter(device__customer__customer_code=customer_code)
+    return qs.order_by("priority", "-pk")
+
+
+EXPOSURE_COLUMNS = ("serial_number", "customer_code", "manufacturer", "model", "firmware_version", "vulnerability",
+                    "aliases", "method", "confidence", "status", "kev", "epss", "cvss", "explanation")
+
+
+def exposure_rows(*, customer_code: str | None = None):
+    """Yield one dict per device × vulnerability with the export columns (EXPOSURE_COLUMNS)."""
+    qs = Exposure.objects.for_list().order_by("device__customer__customer_code", "device__serial_number",
+                                              "vulnerability__vuln_id")
+    if customer_code:
+        qs = qs.filter(device__customer__customer_code=customer_code)
+    vuln_pks = set(qs.values_list("vulnerability_id", flat=True))
+    aliases: dict[int, list[str]] = {}
+    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=vuln_pks).order_by(
+            "alias_id").values_list("vulnerability_id", "alias_id"):
+        aliases.setdefault(vpk, []).append(alias)
+    names = set(qs.values_list("vulnerability__vuln_id", flat=True)) | {a for al in aliases.values() for a in al}
+    kev = set(KnownExploited.objects.filter(cve_id__in=names).values_list("cve_id", flat=True))
+    epss = dict(EpssScore.objects.filter(cve_id__in=names).values_list("cve_id", "score"))
+    for e in qs.iterator(chunk_size=2000):
+        vuln = e.vulnerability
+        ids = [vuln.vuln_id, *aliases.get(vuln.pk, [])]
+        scores = [epss[n] for n in ids if n in epss]
+        score = vuln.base_score
+        yield {
+            "serial_number": e.device.serial_number,
+            "customer_code": e.device.customer.customer_code,
+            "manufacturer": e.device.product.manufacturer.name_ja,
+            "model": e.device.product.model_number,
+            "firmware_version": e.device.current_firmware,
+            "vulnerability": vuln.vuln_id,
+            "aliases": aliases.get(vuln.pk, []),
+            "method": e.method,
+            "confidence": e.confidence,
+            "status": e.status,
+            "kev": any(n in kev for n in ids),
+            "epss": max(scores) if scores else None,
+            "cvss": float(score) if score is not None else None,
+            "explanation": e.explanation,
+        }
+
+
+def customer_notices(customer) -> QuerySet[Notice]:
+    """Notices of a customer for its link page (newest first), with their deliveries."""
+    return Notice.objects.filter(customer=customer).select_related("vulnerability").prefetch_related("deliveries")
+
+
+class LifecycleKind:
+    FIRMWARE_BEHIND = "firmware_behind"
+    END_OF_SUPPORT_PASSED = "end_of_support_passed"
+    END_OF_SUPPORT_SOON = "end_of_support_soon"
+    JC_STAR_EXPIRING = "jc_star_expiring"
+    CONTRACT_ENDING = "contract_ending"
+    CONTRACT_NOTICE_PERIOD = "contract_notice_period"
+
+
+@dataclass(frozen=True)
+class LifecycleItem:
+    """One lifecycle work item for the dashboard (S-LIFE)."""
+
+    kind: str
+    title: str
+    due_on: datetime.date | None
+    product_id: int | None = None
+    device_count: int = 0
+    contract_id: int | None = None
+    customer_id: int | None = None
+
+
+LIFECYCLE_WINDOW_DAYS = 90
+
+
+def lifecycle_work_items(today: datetime.date | None = None) -> list[LifecycleItem]:
+    """Lifecycle work (S-LIFE), soonest first: delivered devices whose firmware is behind the
+    product's latest (one item per product), end of support passed or within 90 days, JC-STAR
+    label expiring within 90 days, contracts in their notice period or ending within 90 days."""
+    from django.db.models import Count, F, Q
+
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=LIFECYCLE_WINDOW_DAYS)
+    items: list[LifecycleItem] = []
+    behind = (Device.objects.delivered().exclude(product__latest_firmware="").exclude(current_firmware="")
+              .exclude(current_firmware=F("product__latest_firmware"))
+              .values("product_id", "product__model_number", "product__latest_firmware")
+              .annotate(n=Count("pk")).order_by("product__model_number"))
+    for row in behind:
+        title = (f"{row['product__model_number']}: 最新ファームウェア {row['product__latest_firmware']} "
+                 f"に未更新の機器 {row['n']} 台")
+        items.append(LifecycleItem(LifecycleKind.FIRMWARE_BEHIND, title, None, row["product_id"], row["n"]))
+    counts = dict(Device.objects.delivered().values("product_id").annotate(n=Count("pk")).values_list("product_id",
+                                                                                                        "n"))
+    for product in Product.objects.filter(end_of_support__lte=horizon, pk__in=counts).order_by("end_of_support"):
+        passed = product.end_of_support < today
+        kind = LifecycleKind.END_OF_SUPPORT_PASSED if passed else LifecycleKind.END_OF_SUPPORT_SOON
+        label = "サポート終了済み" if passed else "サポート終了予定"
+        title = f"{product.model_number}: {label}（{product.end_of_support:%Y-%m-%d}） 納入済み {counts[product.pk]} 台"
+        items.append(LifecycleItem(kind, title, product.end_of_support, product.pk, counts[product.pk]))
+    for product in Product.objects.filter(jc_star_expires_on__gte=today, jc_star_expires_on__lte=horizon).order_by(
+            "jc_star_expires_on"):
+        title = f"{product.model_number}: JC-STAR ラベルの有効期限 {product.jc_star_expires_on:%Y-%m-%d}"
+        items.append(LifecycleItem(LifecycleKind.JC_STAR_EXPIRING, title, product.jc_star_expires_on, product.pk,
+                                   counts.get(product.pk, 0)))
+    contracts = MaintenanceContract.objects.covering(today).filter(
+        Q(end_date__lte=horizon) | Q(auto_renewal=True)).select_related("customer", "plan")
+    for contract in contracts:
+        status = contract.status_on(today)
+        end = contract.term_end_on(today)
+        if status == ContractStatus.NOTICE_PERIOD:
+            title = f"{contract.customer.name}: 保守契約 {contract.plan.name} が通知期間中（{end:%Y-%m-%d} 満了）"
+            items.append(LifecycleItem(LifecycleKind.CONTRACT_NOTICE_PERIOD, title, end, contract_id=contract.pk,
+                                       customer_id=contract.customer_id))
+        elif end <= horizon and not (contract.auto_renewal and contract.notice_given_on is None):
+            title = f"{contract.customer.name}: 保守契約 {contract.plan.name} が {end:%Y-%m-%d} に満了"
+            items.append(LifecycleItem(LifecycleKind.CONTRACT_ENDING, title, end, contract_id=contract.pk,
+                                       customer_id=contract.customer_id))
+    return sorted(items, key=lambda i: (i.due_on or today, i.kind, i.title))
+
+
+# Japanese (and katakana) manufacturer names → the vendor word NVD/JVN CPEs use.
+VENDOR_ALIASES = {
+    "日本電気": "nec", "nec": "nec", "ヤマハ": "yamaha", "バッファロー": "buffalo", "アイ・オー・データ": "iodata",
+    "アイオーデータ": "iodata", "アイ・オー・データ機器": "iodata", "i-o data": "iodata", "エレコム": "elecom",
+    "富士通": "fujitsu", "シスコ": "cisco", "シスコシステムズ": "cisco", "フォーティネット": "fortinet",
+    "パロアルトネットワークス": "paloaltonetworks", "アライドテレシス": "alliedtelesis", "ネットギア": "netgear",
+    "日立": "hitachi", "日立製作所": "hitachi", "東芝": "toshiba", "パナソニック": "panasonic", "キヤノン": "canon",
+    "リコー": "ricoh", "シャープ": "sharp", "ブラザー": "brother", "エプソン": "epson", "セイコーエプソン": "epson",
+    "京セラ": "kyocera", "富士フイルム": "fujifilm", "コニカミノルタ": "konicaminolta", "シノロジー": "synology",
+    "キューナップ": "qnap", "ソニックウォール": "sonicwall", "ジュニパー": "juniper", "ティーピーリンク": "tp-link",
+}
+
+
+@dataclass(frozen=True)
+class CpeSuggestion:
+    """A CPE proposed for a product from the feeds' vocabulary, for staff to confirm."""
+
+    cpe23: str
+    part: str
+    vendor: str
+    product: str
+    score: float
+
+
+def _vendor_terms(manufacturer) -> list[str]:
+    import unicodedata
+
+    terms = []
+    for name in (manufacturer.cpe_vendor, manufacturer.name_en, manufacturer.slug, manufacturer.name_ja):
+        if not name:
+            continue
+        text = unicodedata.normalize("NFKC", name).strip()
+        for suffix in ("株式会社", "(株)", " inc.", " inc", " corporation", " co., ltd.", " ltd."):
+            text = text.replace(suffix, "").replace(suffix.title(), "")
+        text = text.strip()
+        terms.append(VENDOR_ALIASES.get(text, VENDOR_ALIASES.get(text.lower(), text.lower())))
+    return list(dict.fromkeys(terms))
+
+
+def suggest_cpes(product: Product, *, limit: int = 5, min_score: float = 70.0) -> list[CpeSuggestion]:
+    """Suggest firmware/hardware CPEs for `product` by fuzzy search over VulnerabilityCpe.
+
+    The vendor is found from the manufacturer's names (Japanese names through VENDOR_ALIASES:
+    日本電気 = nec, ヤマハ = yamaha …), then the model number is compared with that vendor's
+    products (``wlx212`` and ``wlx212_firmware`` both score for model WLX212).
+    """
+    import unicodedata
+
+    from rapidfuzz import fuzz, process
+
+    from kokuchi.vulnerabilities.models import VulnerabilityCpe
+
+    vocabulary_vendors = list(VulnerabilityCpe.objects.values_list("vendor", flat=True).distinct())
+    vendors: dict[str, float] = {}
+    for term in _vendor_terms(product.manufacturer):
+        for vendor, score, _i in process.extract(term, vocabulary_vendors, scorer=fuzz.ratio, limit=3):
+            if score >= 85:
+                vendors[vendor] = max(vendors.get(vendor, 0), score)
+    if not vendors:
+        return []
+    model = unicodedata.normalize("NFKC", f"{product.model_number}").lower().strip().replace(" ", "_")
+    candidates = list(VulnerabilityCpe.objects.filter(vendor__in=vendors).values_list("part", "vendor",
+                                                                                       "product").distinct())
+    scored = []
+    for part, vendor, name in candidates:
+        base = name.removesuffix("_firmware")
+        score = max(fuzz.ratio(model, base), fuzz.partial_ratio(model, base) - 5 if len(model) >= 4 else 0)
+        score = score * vendors[vendor] / 100
+        if score >= min_score:
+            version = "-" if part == "h" else "*"
+            scored.append(CpeSuggestion(f"cpe:2.3:{part}:{vendor}:{name}:{version}:*:*:*:*:*:*:*", part, vendor,
+                                        name, round(score, 1)))
+    scored.sort(key=lambda s: (-s.score, s.part != "o", s.product))
+    return scored[:limit]

@@ -1,0 +1,954 @@
+"""Installed-base matching, exposure status, who acts, notices and their outbox (S-VULN, G5.3).
+
+Scale: devices share (product, firmware), so matching evaluates every distinct
+(product, current_firmware) pair once against the vulnerabilities whose CPE index names the
+product's vendor/product (VulnerabilityCpe), then fans the result out to the devices.
+
+Entry points for other parts of the system (the integrator wires them):
+
+* ``match_changed_vulnerabilities(vuln_ids)`` — after each committed feed import
+  (``register_import_hook()`` appends it to ``feeds.loader.AFTER_IMPORT_HOOKS``).
+* ``match_vulnerabilities_changed_since_last_run()`` — the same, driven by
+  ``Vulnerability.changed_at`` and the last successful MatchRun (used by ``kokuchi match``).
+* ``on_device_firmware_changed(device=...)`` — after the devices app's ``record_firmware_update``
+  (devices cannot import vulnerabilities, so the call is wired from outside).
+* ``match_all(notify=...)`` — ``kokuchi match --full``: recompute everything, return the diff.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import importlib
+import logging
+import secrets
+import smtplib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from kokuchi.catalog.models import Product, ServicePlan
+from kokuchi.devices.models import Device
+from kokuchi.vulnerabilities.matching import (
+    DeviceIdentity,
+    JvnAffected,
+    JvnRange,
+    Match,
+    match_jvn,
+    match_nvd,
+    parse_cpe,
+)
+from kokuchi.vulnerabilities.models import (
+    HUMAN_DECISIONS,
+    AffectedProduct,
+    DeliveryStatus,
+    EpssScore,
+    Exposure,
+    ExposureStatus,
+    ExposureStatusChange,
+    KnownExploited,
+    MatchRun,
+    MatchRunKind,
+    Notice,
+    NoticeDelivery,
+    NoticeKind,
+    Priority,
+    SalesLead,
+    Vulnerability,
+    VulnerabilityAlias,
+    VulnerabilityCpe,
+    WorkItem,
+    WorkStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# Days to act by priority; known-exploited vulnerabilities first (S-VULN).
+DUE_DAYS = {Priority.URGENT: 3, Priority.HIGH: 14, Priority.MEDIUM: 30, Priority.LOW: 90}
+PRODUCT_BATCH = 300
+WRITE_BATCH = 5000
+
+
+# --------------------------------------------------------------------------------------------
+# Rules: what each target vulnerability says about products
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rule:
+    """How to match one target vulnerability: NVD configurations or JVN affected products."""
+
+    pk: int
+    vuln_id: str
+    keys: set[tuple[str, str]]
+    configurations: list = field(default_factory=list)
+    jvn: list[JvnAffected] = field(default_factory=list)
+    for_cve: str | None = None
+    # Whether a hardware CPE can change the outcome; when not, devices of different models on
+    # the same firmware CPE and version share one evaluation.
+    uses_hardware: bool = True
+
+    def match(self, device: DeviceIdentity) -> Match | None:
+        if self.configurations:
+            return match_nvd(vuln_id=self.vuln_id, configurations=self.configurations, device=device)
+        if self.jvn:
+            return match_jvn(vuln_id=self.vuln_id, affected=self.jvn, device=device, for_cve=self.for_cve)
+        return None
+
+
+def _nvd_keys(configurations: list) -> set[tuple[str, str]]:
+    keys = set()
+    for config in configurations:
+        stack = list(config.get("nodes", []))
+        while stack:
+            node = stack.pop()
+            stack.extend(node.get("nodes", []))
+            for entry in node.get("cpeMatch", []):
+                if entry.get("vulnerable", True):
+                    try:
+                        cpe = parse_cpe(entry["criteria"])
+                    except (KeyError, ValueError):
+                        continue
+                    keys.add((cpe.vendor, cpe.product))
+    return keys
+
+
+def _nvd_uses_hardware(configurations: list) -> bool:
+    for config in configurations:
+        stack = list(config.get("nodes", []))
+        while stack:
+            node = stack.pop()
+            stack.extend(node.get("nodes", []))
+            for entry in node.get("cpeMatch", []):
+                if entry.get("criteria", "").split(":")[2:3] not in (["o"], ["a"]):
+                    return True
+    return False
+
+
+def _jvn_uses_hardware(items: list[JvnAffected]) -> bool:
+    return any(item.cpe23.split(":")[2:3] not in (["o"], ["a"]) for item in items)
+
+
+def _jvn_affected(rows: Iterable[AffectedProduct]) -> list[JvnAffected]:
+    return [JvnAffected(cpe23=row.cpe23, version_text=row.version_text,
+                        ranges=tuple(JvnRange.from_dict(r) for r in row.ranges or ()),
+                        ranges_parsed=row.ranges_parsed)
+            for row in rows if row.cpe23]
+
+
+def _expand_targets(vuln_pks: set[int]) -> set[int]:
+    """Add the vulnerabilities linked by aliases: a changed JVNDB entry changes the CVEs NVD has
+    not analysed yet, and a CVE change may change the JVNDB entry's own scope."""
+    if not vuln_pks:
+        return set()
+    if len(vuln_pks) > 2000:
+        pks = sorted(vuln_pks)
+        return set().union(*(_expand_targets(set(pks[i:i + 2000])) for i in range(0, len(pks), 2000)))
+    ids = set(Vulnerability.objects.filter(pk__in=vuln_pks).values_list("vuln_id", flat=True))
+    alias_ids = set(VulnerabilityAlias.objects.filter(vulnerability_id__in=vuln_pks).values_list("alias_id", flat=True))
+    linked = set(Vulnerability.objects.filter(vuln_id__in=alias_ids).values_list("pk", flat=True))
+    linked |= set(VulnerabilityAlias.objects.filter(alias_id__in=ids).values_list("vulnerability_id", flat=True))
+    return set(vuln_pks) | linked
+
+
+def load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
+    """Build the rules of `vuln_pks` in chunks (bounded SQL parameter lists); see _load_rules."""
+    pks = sorted(vuln_pks)
+    rules: dict[int, Rule] = {}
+    for i in range(0, len(pks), 2000):
+        rules.update(_load_rules(set(pks[i:i + 2000])))
+    return rules
+
+
+def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
+    """Build the matching rule of every live target vulnerability among `vuln_pks`.
+
+    A CVE with NVD configurations is matched on them. A CVE without (Awaiting Analysis) is
+    matched on the JVN entries that alias it, restricted to the ranges naming that CVE. A JVNDB
+    entry is matched for itself only for the CVEs it names that Kokuchi has no row for (or when
+    it names none), so one flaw never yields two exposures.
+    """
+    vulns = list(Vulnerability.objects.live().filter(pk__in=vuln_pks).values("pk", "vuln_id", "configurations"))
+    if not vulns:
+        return {}
+    jvn_pks = {v["pk"] for v in vulns if v["vuln_id"].startswith("JVNDB-")}
+    cve_ids = {v["vuln_id"] for v in vulns if not v["vuln_id"].startswith("JVNDB-")}
+    # JVNDB ↔ CVE links, both directions of VulnerabilityAlias.
+    jvn_of_cve: dict[str, set[int]] = defaultdict(set)
+    cves_of_jvn: dict[int, set[str]] = defaultdict(set)
+    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability__vuln_id__startswith="JVNDB-").filter(
+            models_q_alias(cve_ids, jvn_pks)).values_list("vulnerability_id", "alias_id"):
+        jvn_of_cve[alias].add(vpk)
+        cves_of_jvn[vpk].add(alias)
+    for cve_pk_id, alias in VulnerabilityAlias.objects.filter(
+            vulnerability__vuln_id__in=cve_ids, alias_id__startswith="JVNDB-").values_list(
+            "vulnerability__vuln_id", "alias_id"):
+        for jpk in Vulnerability.objects.filter(vuln_id=alias).values_list("pk", flat=True):
+            jvn_of_cve[cve_pk_id].add(jpk)
+            cves_of_jvn[jpk].add(cve_pk_id)
+    needed_jvn = jvn_pks | {pk for pks in jvn_of_cve.values() for pk in pks}
+    affected: dict[int, list[AffectedProduct]] = defaultdict(list)
+    for row in AffectedProduct.objects.filter(vulnerability_id__in=needed_jvn, vulnerability__withdrawn=False):
+        affected[row.vulnerability_id].append(row)
+    all_cves = {c for cs in cves_of_jvn.values() for c in cs}
+    existing_cves = set(Vulnerability.objects.live().filter(vuln_id__in=all_cves).values_list("vuln_id", flat=True))
+
+    rules: dict[int, Rule] = {}
+    for v in vulns:
+        pk, vuln_id, configurations = v["pk"], v["vuln_id"], v["configurations"] or []
+        if vuln_id.startswith("JVNDB-"):
+            named = cves_of_jvn.get(pk, set())
+            uncovered = named - existing_cves
+            if named and not uncovered:
+                continue
+            items = _jvn_affected(affected.get(pk, []))
+            if named:
+                items = [_restrict(item, uncovered) for item in items]
+                items = [i for i in items if i is not None]
+            if items:
+                rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, uses_hardware=_jvn_uses_hardware(items))
+        elif configurations:
+            rules[pk] = Rule(pk, vuln_id, _nvd_keys(configurations), configurations=configurations,
+                             uses_hardware=_nvd_uses_hardware(configurations))
+        else:
+            items = [i for jpk in sorted(jvn_of_cve.get(vuln_id, ())) for i in _jvn_affected(affected.get(jpk, []))]
+            if items:
+                rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, for_cve=vuln_id,
+                                 uses_hardware=_jvn_uses_hardware(items))
+    return rules
+
+
+def models_q_alias(cve_ids: set[str], jvn_pks: set[int]):
+    from django.db.models import Q
+
+    return Q(alias_id__in=cve_ids) | Q(vulnerability_id__in=jvn_pks)
+
+
+def _restrict(item: JvnAffected, cves: set[str]) -> JvnAffected | None:
+    """Keep only the ranges that concern `cves` (or name no CVE)."""
+    if not item.ranges_parsed:
+        return item
+    ranges = tuple(r for r in item.ranges if not r.cve_ids or set(r.cve_ids) & cves)
+    if not ranges:
+        return None
+    return JvnAffected(item.cpe23, item.version_text, ranges, True)
+
+
+def _jvn_keys(items: list[JvnAffected]) -> set[tuple[str, str]]:
+    keys = set()
+    for item in items:
+        try:
+            cpe = parse_cpe(item.cpe23)
+        except ValueError:
+            continue
+        keys.add((cpe.vendor, cpe.product))
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# Products, candidates and evaluation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    pk: int
+    firmware_cpe: str
+    hardware_cpe: str
+    label: str
+
+    @property
+    def keys(self) -> set[tuple[str, str]]:
+        keys = set()
+        for value in (self.firmware_cpe, self.hardware_cpe):
+            if value:
+                try:
+                    cpe = parse_cpe(value)
+                except ValueError:
+                    continue
+                keys.add((cpe.vendor, cpe.product))
+        return keys
+
+    def identity(self, firmware: str, label: str | None = None) -> DeviceIdentity:
+        return DeviceIdentity.build(firmware_cpe=self.firmware_cpe, hardware_cpe=self.hardware_cpe,
+                                    firmware_version=firmware, label=self.label if label is None else label)
+
+
+def _products(product_pks: Iterable[int] | None = None) -> dict[int, ProductInfo]:
+    qs = Product.objects.all()
+    if product_pks is not None:
+        qs = qs.filter(pk__in=list(product_pks))
+    return {pk: ProductInfo(pk, fw or "", hw or "", model or "")
+            for pk, fw, hw, model in qs.values_list("pk", "firmware_cpe", "hardware_cpe", "model_number")}
+
+
+def candidate_vulnerability_pks(keys: set[tuple[str, str]]) -> set[int]:
+    """Vulnerabilities whose CPE index names one of the (vendor, product) keys, plus the CVEs
+    linked to a JVNDB hit (NVD may not have indexed them yet)."""
+    from django.db.models import Q
+
+    if not keys:
+        return set()
+    pks: set[int] = set()
+    keys = sorted(keys)
+    for i in range(0, len(keys), 200):
+        q = Q()
+        for vendor, product in keys[i:i + 200]:
+            q |= Q(vendor=vendor, product=product)
+        pks |= set(VulnerabilityCpe.objects.filter(q).values_list("vulnerability_id", flat=True))
+    return _expand_targets(pks)
+
+
+def evaluate(*, rules: dict[int, Rule], products: dict[int, ProductInfo],
+             firmwares: dict[int, set[str]]) -> dict[tuple[int, str], list[tuple[int, Match]]]:
+    """Match every (product, firmware) pair once; return matches keyed by the pair."""
+    by_key: dict[tuple[str, str], list[Rule]] = defaultdict(list)
+    for rule in rules.values():
+        for key in rule.keys:
+            by_key[key].append(rule)
+    out: dict[tuple[int, str], list[tuple[int, Match]]] = defaultdict(list)
+    # Results by (rule, firmware CPE, hardware CPE when it matters, version), computed with a
+    # placeholder label so that every model running the same firmware reuses them.
+    cache: dict[tuple, Match | None] = {}
+    for ppk, fws in firmwares.items():
+        info = products.get(ppk)
+        if info is None:
+            continue
+        product_rules = {r.pk: r for key in info.keys for r in by_key.get(key, ())}
+        if not product_rules:
+            continue
+        label = info.label or "機器"
+        for fw in fws:
+            identity = None
+            for rule in product_rules.values():
+                key = (rule.pk, info.firmware_cpe, info.hardware_cpe if rule.uses_hardware else "", fw)
+                if key in cache:
+                    found = cache[key]
+                else:
+                    identity = identity or info.identity(fw, _LABEL)
+                    found = cache[key] = rule.match(identity)
+                if found is not None:
+                    out[(ppk, fw)].append((rule.pk, Match(found.vuln_id, found.method, found.confidence,
+                                                          found.explanation.replace(_LABEL, label))))
+    return out
+
+
+_LABEL = "\x00"
+
+
+def priorities_for(vuln_pks: Iterable[int]) -> dict[int, int]:
+    """Priority of each vulnerability from KEV, EPSS and CVSS (aliases count: a JVNDB entry is
+    known-exploited when one of its CVEs is).
+
+    URGENT: in CISA KEV. HIGH: EPSS ≥ 0.1 or CVSS ≥ 9.0. MEDIUM: EPSS ≥ 0.01 or CVSS ≥ 7.0.
+    LOW: otherwise.
+    """
+    pks = list(vuln_pks)
+    info = {pk: (vid, c3, c4) for pk, vid, c3, c4 in Vulnerability.objects.filter(pk__in=pks).values_list(
+        "pk", "vuln_id", "cvss3_score", "cvss4_score")}
+    names: dict[int, set[str]] = {pk: {vid} for pk, (vid, _a, _b) in info.items()}
+    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=pks).values_list("vulnerability_id",
+                                                                                              "alias_id"):
+        names[vpk].add(alias)
+    all_names = {n for ns in names.values() for n in ns}
+    kev = set(KnownExploited.objects.filter(cve_id__in=all_names).values_list("cve_id", flat=True))
+    epss = dict(EpssScore.objects.filter(cve_id__in=all_names).values_list("cve_id", "score"))
+    result = {}
+    for pk, (_vid, c3, c4) in info.items():
+        cvss = float(c3 if c3 is not None else c4) if (c3 is not None or c4 is not None) else 0.0
+        score = max((epss.get(n, 0.0) for n in names[pk]), default=0.0)
+        if names[pk] & kev:
+            result[pk] = Priority.URGENT
+        elif score >= 0.1 or cvss >= 9.0:
+            result[pk] = Priority.HIGH
+        elif score >= 0.01 or cvss >= 7.0:
+            result[pk] = Priority.MEDIUM
+        else:
+            result[pk] = Priority.LOW
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Reconciliation of desired matches with stored exposures
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MatchDiff:
+    """What a match run changed."""
+
+    created: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+    updated: int = 0
+    resolved_by_update: list[int] = field(default_factory=list)
+    no_longer_matches: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    vulnerabilities_examined: int = 0
+    pairs_evaluated: int = 0
+
+    @property
+    def newly_open(self) -> list[int]:
+        return self.created + self.reopened
+
+    def merge(self, other: MatchDiff) -> None:
+        self.created += other.created
+        self.reopened += other.reopened
+        self.updated += other.updated
+        self.resolved_by_update += other.resolved_by_update
+        self.no_longer_matches += other.no_longer_matches
+        self.unchanged += other.unchanged
+
+
+_EXPOSURE_COLUMNS = ("pk", "device_id", "vulnerability_id", "status", "method", "confidence", "explanation",
+                     "matched_firmware", "priority")
+
+
+def _reconcile(*, desired: dict[tuple[int, int], tuple[Match, str]], existing: Iterable[tuple],
+               device_firmware: dict[int, str], priorities: dict[int, int], now: datetime.datetime) -> MatchDiff:
+    """Bring stored exposures in line with `desired` ((device, vulnerability) → (match, firmware)).
+
+    `existing` are the stored rows in scope; rows in scope that are no longer desired are
+    resolved: by the update when the device's firmware differs from the one matched, otherwise
+    as no longer matching. Human decisions (risk accepted, false positive) are never changed.
+    """
+    diff = MatchDiff()
+    stored = {(row[1], row[2]): row for row in existing}
+    to_create: list[Exposure] = []
+    to_update: list[Exposure] = []
+    history: list[ExposureStatusChange] = []
+    for key, (found, firmware) in desired.items():
+        prio = priorities.get(key[1], Priority.LOW)
+        row = stored.pop(key, None)
+        if row is None:
+            to_create.append(Exposure(device_id=key[0], vulnerability_id=key[1], status=ExposureStatus.OPEN,
+                                      method=found.method, confidence=found.confidence,
+                                      explanation=found.explanation, matched_firmware=firmware, priority=prio,
+                                      first_matched_at=now, last_matched_at=now))
+            continue
+        pk, _d, _v, status, method, confidence, explanation, matched_fw, old_prio = row
+        reopen = status in (ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES)
+        if reopen or (method, confidence, explanation, matched_fw, old_prio) != (
+                found.method, found.confidence, found.explanation, firmware, prio):
+            new_status = ExposureStatus.OPEN if reopen else status
+            to_update.append(Exposure(pk=pk, status=new_status, method=found.method, confidence=found.confidence,
+                                      explanation=found.explanation, matched_firmware=firmware, priority=prio,
+                                      last_matched_at=now, status_changed_at=now if reopen else None))
+            if reopen:
+                history.append(ExposureStatusChange(exposure_id=pk, from_status=status, to_status=ExposureStatus.OPEN,
+                                                    reason=found.explanation, automatic=True))
+                diff.reopened.append(pk)
+            else:
+                diff.updated += 1
+        else:
+            diff.unchanged += 1
+    gone: list[Exposure] = []
+    for (device_pk, _v), row in stored.items():
+        pk, status, matched_fw = row[0], row[3], row[7]
+        if status != ExposureStatus.OPEN:
+            continue
+        if matched_fw != device_firmware.get(device_pk, matched_fw):
+            new_status = ExposureStatus.RESOLVED_BY_UPDATE
+            reason = f"ファームウェアが {matched_fw} から {device_firmware[device_pk]} に更新され、該当しなくなった"
+            diff.resolved_by_update.append(pk)
+        else:
+            new_status = ExposureStatus.NO_LONGER_MATCHES
+            reason = "脆弱性情報の更新により該当しなくなった"
+            diff.no_longer_matches.append(pk)
+        gone.append(Exposure(pk=pk, status=new_status, status_reason=reason, status_changed_at=now))
+        history.append(ExposureStatusChange(exposure_id=pk, from_status=status, to_status=new_status, reason=reason,
+                                            automatic=True))
+    for i in range(0, len(to_create), WRITE_BATCH):
+        created = Exposure.objects.bulk_create(to_create[i:i + WRITE_BATCH])
+        diff.created.extend(e.pk for e in created)
+    if to_update:
+        reopened = [e for e in to_update if e.status_changed_at is not None]
+        plain = [e for e in to_update if e.status_changed_at is None]
+        fields = ["status", "method", "confidence", "explanation", "matched_firmware", "priority", "last_matched_at"]
+        Exposure.objects.bulk_update(plain, fields, batch_size=1000)
+        Exposure.objects.bulk_update(reopened, [*fields, "status_changed_at"], batch_size=1000)
+    if gone:
+        Exposure.objects.bulk_update(gone, ["status", "status_reason", "status_changed_at"], batch_size=1000)
+    if history:
+        ExposureStatusChange.objects.bulk_create(history, batch_size=WRITE_BATCH)
+    return diff
+
+
+def _desired_for_devices(devices: Iterable[tuple[int, int, str]],
+                         matches: dict[tuple[int, str], list[tuple[int, Match]]]) -> dict:
+    desired = {}
+    for device_pk, ppk, fw in devices:
+        for vuln_pk, found in matches.get((ppk, fw), ()):
+            desired[(device_pk, vuln_pk)] = (found, fw)
+    return desired
+
+
+def _start_run(kind: str) -> MatchRun:
+    return MatchRun.objects.create(kind=kind, started_at=timezone.now())
+
+
+def _finish_run(run: MatchRun, diff: MatchDiff) -> None:
+    run.finished_at = timezone.now()
+    run.succeeded = True
+    run.vulnerabilities_examined = diff.vulnerabilities_examined
+    run.pairs_evaluated = diff.pairs_evaluated
+    run.created = len(diff.created)
+    run.reopened = len(diff.reopened)
+    run.updated = diff.updated
+    run.resolved = len(diff.resolved_by_update) + len(diff.no_longer_matches)
+    run.unchanged = diff.unchanged
+    run.save()
+
+
+def _fail_run(run: MatchRun, error: BaseException) -> None:
+    MatchRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), error=repr(error)[:2000])
+
+
+# --------------------------------------------------------------------------------------------
+# Public matching services
+# --------------------------------------------------------------------------------------------
+
+
+def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: datetime.date | None = None) -> MatchDiff:
+    """Re-match the given devices against every candidate vulnerability (changed devices)."""
+    run = _start_run(MatchRunKind.DEVICES)
+    try:
+        with transaction.atomic():
+            rows = list(Device.objects.filter(pk__in=list(device_pks)).values_list("pk", "product_id",
+                                                                                   "current_firmware"))
+            products = _products({r[1] for r in rows})
+            keys = set().union(*(p.keys for p in products.values())) if products else set()
+            rules = load_rules(candidate_vulnerability_pks(keys))
+            firmwares: dict[int, set[str]] = defaultdict(set)
+            for _pk, ppk, fw in rows:
+                firmwares[ppk].add(fw)
+            matches = evaluate(rules=rules, products=products, firmwares=firmwares)
+            desired = _desired_for_devices(rows, matches)
+            vuln_pks = {k[1] for k in desired}
+            existing = Exposure.objects.filter(device_id__in=[r[0] for r in rows]).values_list(*_EXPOSURE_COLUMNS)
+            existing = list(existing)
+            vuln_pks |= {r[2] for r in existing}
+            diff = _reconcile(desired=desired, existing=existing, device_firmware={r[0]: r[2] for r in rows},
+                              priorities=priorities_for(vuln_pks), now=timezone.now())
+            diff.vulnerabilities_examined = len(rules)
+            diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
+            if notify:
+                act_on_new_exposures(exposure_pks=diff.newly_open, today=today)
+            _finish_run(run, diff)
+    except Exception as error:
+        _fail_run(run, error)
+        raise
+    return diff
+
+
+def on_device_firmware_changed(*, device: Device, notify: bool = True) -> MatchDiff:
+    """Re-match one device after its firmware changed: exposures it left are resolved by the
+    update (with history), new ones open. Call after devices' ``record_firmware_update``."""
+    return match_devices(device_pks=[device.pk], notify=notify)
+
+
+def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: datetime.date | None = None,
+                          kind: str = MatchRunKind.VULNERABILITIES) -> MatchDiff:
+    """Re-match the given vulnerabilities (and those linked to them by aliases) on all devices."""
+    run = _start_run(kind)
+    try:
+        with transaction.atomic():
+            targets = _expand_targets(set(vuln_pks))
+            rules = load_rules(targets)
+            keys = set().union(*(r.keys for r in rules.values())) if rules else set()
+            product_pks = _product_pks_for_keys(keys)
+            products = _products(product_pks)
+            firmwares: dict[int, set[str]] = defaultdict(set)
+            for ppk, fw in Device.objects.filter(product_id__in=product_pks).values_list(
+                    "product_id", "current_firmware").distinct():
+                firmwares[ppk].add(fw)
+            matches = evaluate(rules=rules, products=products, firmwares=firmwares)
+            matched_pairs = {pair for pair in matches}
+            matched_products = {p for p, _f in matched_pairs}
+            devices = [r for r in Device.objects.filter(product_id__in=matched_products).values_list(
+                "pk", "product_id", "current_firmware") if (r[1], r[2]) in matched_pairs]
+            desired = _desired_for_devices(devices, matches)
+            existing = list(Exposure.objects.filter(vulnerability_id__in=targets).values_list(*_EXPOSURE_COLUMNS))
+            scope_devices = {r[1] for r in existing} - {d[0] for d in devices}
+            device_fw = {d[0]: d[2] for d in devices}
+            device_fw |= dict(Device.objects.filter(pk__in=scope_devices).values_list("pk", "current_firmware"))
+            diff = _reconcile(desired=desired, existing=existing, device_firmware=device_fw,
+                              priorities=priorities_for(targets), now=timezone.now())
+            diff.vulnerabilities_examined = len(rules)
+            diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
+            if notify:
+                act_on_new_exposures(exposure_pks=diff.newly_open, today=today)
+            _finish_run(run, diff)
+    except Exception as error:
+        _fail_run(run, error)
+        raise
+    return diff
+
+
+def _product_pks_for_keys(keys: set[tuple[str, str]]) -> set[int]:
+    if not keys:
+        return set()
+    pks = set()
+    for pk, fw, hw in Product.objects.exclude(firmware_cpe="", hardware_cpe="").values_list(
+            "pk", "firmware_cpe", "hardware_cpe"):
+        if ProductInfo(pk, fw, hw, "").keys & keys:
+            pks.add(pk)
+    return pks
+
+
+def match_changed_vulnerabilities(vuln_ids: set[str]) -> MatchDiff:
+    """Feed-import hook: match the vulnerabilities whose IDs changed in a committed import."""
+    pks = set(Vulnerability.objects.filter(vuln_id__in=list(vuln_ids)).values_list("pk", flat=True))
+    if not pks:
+        return MatchDiff()
+    return match_vulnerabilities(vuln_pks=pks)
+
+
+def match_vulnerabilities_changed_since_last_run(*, notify: bool = True) -> MatchDiff:
+    """Match every vulnerability whose ``changed_at`` is after the start of the last successful
+    run (all of them when there was none)."""
+    last = MatchRun.objects.filter(succeeded=True).order_by("-started_at").first()
+    qs = Vulnerability.objects.all()
+    if last is not None:
+        qs = qs.filter(changed_at__gte=last.started_at)
+    return match_vulnerabilities(vuln_pks=set(qs.values_list("pk", flat=True)), notify=notify)
+
+
+def register_import_hook() -> bool:
+    """Append ``match_changed_vulnerabilities`` to the feed loader's AFTER_IMPORT_HOOKS when that
+    module exists (branch feeds); return whether it was registered. Idempotent."""
+    try:
+        loader = importlib.import_module("kokuchi.vulnerabilities.feeds.loader")
+    except ImportError:
+        return False
+    hooks = getattr(loader, "AFTER_IMPORT_HOOKS", None)
+    if hooks is None:
+        return False
+    if match_changed_vulnerabilities not in hooks:
+        hooks.append(match_changed_vulnerabilities)
+    return True
+
+
+def match_all(*, notify: bool = True, today: datetime.date | None = None) -> MatchDiff:
+    """Recompute every exposure (``kokuchi match --full``) and return the difference.
+
+    Products are processed in batches so memory stays bounded: for each batch, its distinct
+    (product, firmware) pairs are evaluated against the candidate vulnerabilities of its
+    vendor/product keys, then its devices' exposures are reconciled.
+    """
+    run = _start_run(MatchRunKind.FULL)
+    total = MatchDiff()
+    try:
+        with transaction.atomic():
+            products = _products()
+            product_pks = sorted(products)
+            key_to_vulns = _index_candidates()
+            rules_cache: dict[int, Rule] = {}
+            loaded: set[int] = set()
+            examined: set[int] = set()
+            for i in range(0, len(product_pks), PRODUCT_BATCH):
+                batch = product_pks[i:i + PRODUCT_BATCH]
+                batch_keys = set().union(*(products[p].keys for p in batch))
+                wanted = set().union(*(key_to_vulns.get(k, set()) for k in batch_keys)) if batch_keys else set()
+                missing = wanted - loaded
+                if missing:
+                    rules_cache.update(load_rules(_expand_targets(missing)))
+                    loaded |= missing
+                rules = {pk: r for pk, r in rules_cache.items() if r.keys & batch_keys}
+                examined |= set(rules)
+                devices = list(Device.objects.filter(product_id__in=batch).values_list(
+                    "pk", "product_id", "current_firmware"))
+                firmwares: dict[int, set[str]] = defaultdict(set)
+                for _d, ppk, fw in devices:
+                    firmwares[ppk].add(fw)
+                matches = evaluate(rules=rules, products=products, firmwares=firmwares)
+                desired = _desired_for_devices(devices, matches)
+                existing = list(Exposure.objects.filter(device__product_id__in=batch).values_list(*_EXPOSURE_COLUMNS))
+                prio_pks = {k[1] for k in desired} | {r[2] for r in existing}
+                part = _reconcile(desired=desired, existing=existing,
+                                  device_firmware={d[0]: d[2] for d in devices},
+                                  priorities=_cached_priorities(prio_pks), now=timezone.now())
+                part.pairs_evaluated = sum(len(v) for v in firmwares.values())
+                total.merge(part)
+                total.pairs_evaluated += part.pairs_evaluated
+            total.vulnerabilities_examined = len(examined)
+            if notify:
+                act_on_new_exposures(exposure_pks=total.newly_open, today=today)
+            _finish_run(run, total)
+    except Exception as error:
+        _fail_run(run, error)
+        raise
+    finally:
+        _PRIORITY_CACHE.clear()
+    return total
+
+
+_PRIORITY_CACHE: dict[int, int] = {}
+
+
+def _cached_priorities(pks: set[int]) -> dict[int, int]:
+    missing = pks - _PRIORITY_CACHE.keys()
+    if missing:
+        for chunk_start in range(0, len(missing), 5000):
+            chunk = list(missing)[chunk_start:chunk_start + 5000]
+            _PRIORITY_CACHE.update(priorities_for(chunk))
+    return {pk: _PRIORITY_CACHE[pk] for pk in pks if pk in _PRIORITY_CACHE}
+
+
+def _index_candidates() -> dict[tuple[str, str], set[int]]:
+    """(vendor, product) → vulnerability pks, for the keys some product has."""
+    keys = set()
+    for info in _products().values():
+        keys |= info.keys
+    index: dict[tuple[str, str], set[int]] = defaultdict(set)
+    vendors = sorted({k[0] for k in keys})
+    for i in range(0, len(vendors), 500):
+        for vpk, vendor, product in VulnerabilityCpe.objects.filter(vendor__in=vendors[i:i + 500]).values_list(
+                "vulnerability_id", "vendor", "product"):
+            if (vendor, product) in keys:
+                index[(vendor, product)].add(vpk)
+    return index
+
+
+# --------------------------------------------------------------------------------------------
+# Exposure status (staff decisions)
+# --------------------------------------------------------------------------------------------
+
+
+def change_exposure_status(*, exposure: Exposure, status: str, reason: str, changed_by) -> Exposure:
+    """Record a staff decision on an exposure (risk accepted, false positive, or reopen), with
+    the reason and who, kept in the history."""
+    allowed = {ExposureStatus.RISK_ACCEPTED, ExposureStatus.FALSE_POSITIVE, ExposureStatus.OPEN}
+    if status not in allowed:
+        raise ValidationError({"status": f"{status} cannot be set by hand."})
+    if status in HUMAN_DECISIONS and not reason.strip():
+        raise ValidationError({"reason": "理由を入力してください。"})
+    if status == exposure.status:
+        raise ValidationError({"status": "状態が変わりません。"})
+    with transaction.atomic():
+        previous = exposure.status
+        exposure.status = status
+        exposure.status_reason = reason
+        exposure.status_changed_by = changed_by
+        exposure.status_changed_at = timezone.now()
+        exposure.save(update_fields=["status", "status_reason", "status_changed_by", "status_changed_at"])
+        ExposureStatusChange.objects.create(exposure=exposure, from_status=previous, to_status=status, reason=reason,
+                                            changed_by=changed_by, automatic=False)
+    return exposure
+
+
+# --------------------------------------------------------------------------------------------
+# Who acts: work items, leads and notices (S-VULN, G5.2-3, G5.3)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionSummary:
+    work_items: list[int] = field(default_factory=list)
+    sales_leads: list[int] = field(default_factory=list)
+    notices: list[int] = field(default_factory=list)
+
+
+def due_date(priority: int, today: datetime.date) -> datetime.date:
+    return today + datetime.timedelta(days=DUE_DAYS[Priority(priority)])
+
+
+def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | None = None) -> ActionSummary:
+    """Decide who acts on newly open exposures, per customer and vulnerability.
+
+    Devices under an active maintenance contract: a work item for the reseller (due by priority)
+    and a notice to the customer. Devices without one: a sales lead proposing the maintenance
+    plan, and an informational notice only when the customer opted in
+    (``Customer.notify_without_contract``).
+    """
+    today = today or timezone.localdate()
+    pks = list(exposure_pks)
+    summary = ActionSummary()
+    if not pks:
+        return summary
+    groups: dict[tuple[int, int], list[Exposure]] = defaultdict(list)
+    for i in range(0, len(pks), 5000):
+        for exposure in Exposure.objects.for_list().filter(pk__in=pks[i:i + 5000], status=ExposureStatus.OPEN):
+            groups[(exposure.device.customer_id, exposure.vulnerability_id)].append(exposure)
+    device_pks = {e.device_id for es in groups.values() for e in es}
+    covered = set(Device.objects.under_contract(today).filter(pk__in=device_pks).values_list("pk", flat=True))
+    plan = ServicePlan.objects.filter(active=True, kind__in=["continuous_maintenance", "spot_maintenance"]).order_by(
+        "kind", "pk").first()
+    with transaction.atomic():
+        for (_customer_pk, _vuln_pk), exposures in sorted(groups.items()):
+            customer = exposures[0].device.customer
+            vulnerability = exposures[0].vulnerability
+            priority = min(e.priority for e in exposures)
+            under = [e for e in exposures if e.device_id in covered]
+            outside = [e for e in exposures if e.device_id not in covered]
+            if under:
+                item, created = WorkItem.objects.get_or_create(
+                    customer=customer, vulnerability=vulnerability,
+                    defaults={"priority": priority, "due_on": due_date(priority, today)})
+                if not created and item.status != WorkStatus.OPEN:
+                    item.status, item.closed_at = WorkStatus.OPEN, None
+                    item.priority, item.due_on = priority, due_date(priority, today)
+                    item.save(update_fields=["status", "closed_at", "priority", "due_on"])
+                summary.work_items.append(item.pk)
+                notice = create_notice(customer=customer, vulnerability=vulnerability, exposures=under,
+                                       kind=NoticeKind.CONTRACTED, due_on=item.due_on)
+                summary.notices.append(notice.pk)
+            if outside:
+                lead, _created = SalesLead.objects.get_or_create(
+                    customer=customer, vulnerability=vulnerability,
+                    defaults={"proposed_plan": plan,
+                              "note": f"保守契約のない機器 {len(outside)} 台が {vulnerability.vuln_id} に該当"})
+                summary.sales_leads.append(lead.pk)
+                if customer.notify_without_contract:
+                    notice = create_notice(customer=customer, vulnerability=vulnerability, exposures=outside,
+                                           kind=NoticeKind.INFORMATIONAL, due_on=None)
+                    summary.notices.append(notice.pk)
+    return summary
+
+
+LINK_PLACEHOLDER = "[[NOTICE_LINK]]"
+
+
+def _jvn_links(vulnerability: Vulnerability) -> list[str]:
+    links = []
+    for alias in vulnerability.aliases.all():
+        if alias.alias_id.startswith("JVNDB-"):
+            year = alias.alias_id.split("-")[1]
+            links.append(f"https://jvndb.jvn.jp/ja/contents/{year}/{alias.alias_id}.html")
+    if vulnerability.vuln_id.startswith("JVNDB-"):
+        links.append(vulnerability.url)
+    for ref in vulnerability.references or []:
+        url = ref.get("url", "") if isinstance(ref, dict) else str(ref)
+        if url.startswith(("https://jvn.jp/", "https://jvndb.jvn.jp/")) and url not in links:
+            links.append(url)
+    return links
+
+
+def build_notice_context(*, customer, vulnerability: Vulnerability, exposures: list[Exposure], kind: str,
+                         due_on: datetime.date | None) -> dict:
+    from kokuchi.core.models import Reseller
+
+    aliases = sorted(a.alias_id for a in vulnerability.aliases.all())
+    names = {vulnerability.vuln_id, *aliases}
+    kev = KnownExploited.objects.filter(cve_id__in=names).first()
+    manufacturers = {}
+    for e in exposures:
+        m = e.device.product.manufacturer
+        manufacturers[m.pk] = m
+    return {
+        "customer": customer,
+        "reseller": Reseller.objects.first(),
+        "vulnerability": vulnerability,
+        "aliases": aliases,
+        "kev": kev,
+        "exposures": sorted(exposures, key=lambda e: (e.device.product.model_number, e.device.serial_number)),
+        "manufacturers": list(manufacturers.values()),
+        "jvn_links": _jvn_links(vulnerability),
+        "contracted": kind == NoticeKind.CONTRACTED,
+        "due_on": due_on,
+        "link": LINK_PLACEHOLDER,
+    }
+
+
+def create_notice(*, customer, vulnerability: Vulnerability, exposures: list[Exposure], kind: str,
+                  due_on: datetime.date | None) -> Notice:
+    """Create a Japanese notice naming the devices, and one outbox row per customer contact."""
+    context = build_notice_context(customer=customer, vulnerability=vulnerability, exposures=exposures, kind=kind,
+                                   due_on=due_on)
+    subject = render_to_string("vulnerabilities/notice_subject.txt", context).strip()
+    body = render_to_string("vulnerabilities/notice_email.txt", context)
+    notice = Notice.objects.create(customer=customer, vulnerability=vulnerability, kind=kind, subject=subject[:300],
+                                   body=body)
+    notice.exposures.set(exposures)
+    now = timezone.now()
+    recipients = sorted({c.email for c in customer.contacts.all() if c.email})
+    NoticeDelivery.objects.bulk_create(
+        [NoticeDelivery(notice=notice, recipient=r, next_attempt_at=now) for r in recipients])
+    return notice
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_SECONDS = 60
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """Delay before the next try after `attempts` failures: 1, 2, 4, 8, 16 minutes…"""
+    return datetime.timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+
+
+@dataclass
+class OutboxResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 500) -> OutboxResult:
+    """Send the due outbox rows through Django e-mail (MAILERS "default").
+
+    Each delivery gets a fresh random token (256 bits) in its link; only its sha256 is stored,
+    and only once the server accepted the message. A failure is retried with exponential backoff
+    up to MAX_ATTEMPTS, then marked failed.
+    """
+    now = now or timezone.now()
+    result = OutboxResult()
+    due = list(NoticeDelivery.objects.select_related("notice").filter(
+        status=DeliveryStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")[:limit])
+    if not due:
+        return result
+    base = settings.SITE_URL
+    for delivery in due:
+        token = secrets.token_urlsafe(32)
+        link = base + reverse("vulnerabilities:notice_read", args=[token])
+        message = EmailMessage(subject=delivery.notice.subject,
+                               body=delivery.notice.body.replace(LINK_PLACEHOLDER, link),
+                               from_email=settings.DEFAULT_FROM_EMAIL, to=[delivery.recipient])
+        delivery.attempts += 1
+        try:
+            message.send(using="default")
+        except (smtplib.SMTPException, OSError) as error:
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+                result.failed += 1
+            else:
+                delivery.next_attempt_at = now + backoff(delivery.attempts)
+                result.retried += 1
+            delivery.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            logger.warning("notice delivery %s failed: %s", delivery.pk, delivery.last_error)
+            continue
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = timezone.now()
+        delivery.token_sha256 = token_hash(token)
+        delivery.save(update_fields=["attempts", "status", "sent_at", "token_sha256"])
+        result.sent += 1
+    return result
+
+
+def record_notice_read(*, token: str) -> NoticeDelivery | None:
+    """Record that the link of a delivery was opened; None when the token is unknown."""
+    with transaction.atomic():
+        delivery = (NoticeDelivery.objects.select_for_update().select_related("notice__vulnerability",
+                                                                              "notice__customer")
+                    .filter(token_sha256=token_hash(token)).first())
+        if delivery is None:
+            return None
+        from django.db.models import F
+
+        fields = {"read_count": F("read_count") + 1}
+        if delivery.first_read_at is None:
+            fields["first_read_at"] = timezone.now()
+        NoticeDelivery.objects.filter(pk=delivery.pk).update(**fields)
+        delivery.refresh_from_db(fields=["read_count", "first_read_at"])
+    return delivery
