@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kokuchi.devices",
     "kokuchi.vulnerabilities",
     "kokuchi.disclosures",
+    "kokuchi.acknowledgements",
     "kokuchi.demo",
 ]
 

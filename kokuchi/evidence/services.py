@@ -195,3 +195,27 @@ def record_bundle_exported_event(*, actor: Actor, origin: Origin, subject: Subje
     return append_event(event_type=EventType.BUNDLE_EXPORTED, actor=actor, origin=origin, subject=subject,
                         parameters={"bundle_sha256": bundle_sha256, "file_count": file_count,
                                     "event_count": event_count})
+
+
+def record_disclosure_issued(*, deal_number: str, version_id: int, document_number: str, pdf: bytes,
+                             issued_by, previous_version_id: int | None = None, previous_sha256: str = "",
+                             origin: Origin | None = None) -> EvidenceEvent:
+    """Keep a copy of the issued (signed) PDF in storage and record `issued`, plus `superseded` for the
+    version it replaces. Called by the disclosure issue service inside its transaction."""
+    origin = origin or Origin(channel=Channel.STAFF_UI)
+    actor = Actor.from_user(issued_by)
+    stored = store_file(content=pdf, name=f"disclosures/{document_number}.pdf")
+    issued = record_issued_event(
+        actor=actor, origin=origin,
+        subject=Subject(deal_number=deal_number, disclosure_version_id=version_id, document_sha256=stored.sha256,
+                        files=(stored,)),
+        parameters={"document_number": document_number},
+    )
+    if previous_version_id is not None:
+        record_superseded_event(
+            actor=actor, origin=origin,
+            subject=Subject(deal_number=deal_number, disclosure_version_id=previous_version_id,
+                            document_sha256=previous_sha256),
+            superseded_by_version_id=version_id,
+        )
+    return issued

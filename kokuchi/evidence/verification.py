@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 
 from kokuchi.core.hashing import sha256_hex
 from kokuchi.evidence.models import GENESIS_HASH, EvidenceChainHead, EvidenceEvent
+
+# Checks that higher apps add (e.g. "the disclosure version this event names still has this sha256"):
+# each takes an event and returns a problem message or None. Registered from AppConfig.ready().
+EventCheck = Callable[[EvidenceEvent], "str | None"]
+_event_checks: list[EventCheck] = []
+
+
+def register_event_check(check: EventCheck) -> None:
+    if check not in _event_checks:
+        _event_checks.append(check)
 
 
 @dataclass
@@ -93,6 +104,10 @@ def verify_evidence(*, check_files: bool = True) -> VerificationReport:
                 file_problem = _file_problem(stored["path"], stored["sha256"], event)
                 if file_problem:
                     report.problems.append(file_problem)
+            for check in _event_checks:
+                problem = check(event)
+                if problem:
+                    report.problems.append(f"{_row(event)}: {problem}")
         previous = event
     report.files = len(checked_files)
     if previous is not None:
