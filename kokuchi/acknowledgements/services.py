@@ -103,10 +103,11 @@ def create_customer_link(*, version: DisclosureVersion, created_by, origin: Orig
     if not 1 <= days <= 90:
         raise ValidationError({"days": "A link is valid for 1 to 90 days."})
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = timezone.now()
     with transaction.atomic():
         link = CustomerLink(version=version, token_sha256=hash_token(token), contact=contact,
                             recipient_email=contact.email if contact else "", created_by=created_by,
-                            expires_at=timezone.now() + datetime.timedelta(days=days))
+                            created_at=now, expires_at=now + datetime.timedelta(days=days))
         link.full_clean()
         link.save()
         record_link_created_event(actor=Actor.from_user(created_by), origin=origin, subject=_subject(version),
