@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -27,18 +28,20 @@ from pyhanko.sign.timestamps.api import TimeStamper
 logger = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "KokuchiSignature"
+SIGNATURE_BYTES_RESERVED = 16384
 
 
 def create_signing_certificate(*, cert_path: Path, key_path: Path, common_name: str, organization: str,
                                passphrase: str = "", valid_days: int = 3650, overwrite: bool = False) -> Path:
-    """Write a self-signed RSA-3072 signing certificate and its key (PEM) and return the certificate path.
+    """Write a self-signed ECDSA P-256 signing certificate and its key (PEM); return the certificate path.
 
     Self-signed is enough for the customer to check integrity (the reseller hands over the certificate
     or its fingerprint); a certificate from a CA is configured by path instead.
     """
     if not overwrite and (cert_path.exists() or key_path.exists()):
         raise FileExistsError(f"{cert_path} or {key_path} already exists; pass overwrite to replace it.")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    # P-256: accepted by PAdES validators (Adobe, EU DSS) and, unlike RSA-3072, fast to load and use.
+    key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
@@ -102,9 +105,15 @@ def configured_certificate_paths() -> tuple[Path, Path]:
 
 def load_signer() -> signers.SimpleSigner:
     cert_path, key_path = configured_certificate_paths()
-    passphrase = settings.SIGNING_KEY_PASSPHRASE
-    signer = signers.SimpleSigner.load(str(key_path), str(cert_path),
-                                       key_passphrase=passphrase.encode() if passphrase else None)
+    return _load_signer(str(cert_path), str(key_path), settings.SIGNING_KEY_PASSPHRASE,
+                        cert_path.stat().st_mtime_ns, key_path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _load_signer(cert_path: str, key_path: str, passphrase: str, cert_mtime: int, key_mtime: int
+                 ) -> signers.SimpleSigner:
+    # Cached per file version (the mtimes are part of the key): a replaced certificate is picked up.
+    signer = signers.SimpleSigner.load(key_path, cert_path, key_passphrase=passphrase.encode() if passphrase else None)
     if signer is None:
         raise ImproperlyConfigured(f"Could not load the signing key {key_path} with certificate {cert_path}.")
     return signer
@@ -134,8 +143,11 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "", contact_info: str =
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    timestamper = timestamper if timestamper is not None else configured_timestamper()
     output = signers.sign_pdf(
-        writer, meta, signer=signer or load_signer(),
-        timestamper=timestamper if timestamper is not None else configured_timestamper(),
+        writer, meta, signer=signer or load_signer(), timestamper=timestamper,
+        # Without a timestamp the signature container's size is known (one certificate, one ECDSA or RSA
+        # signature); reserving it skips pyHanko's trial signature. A TSA token's size is not known.
+        bytes_reserved=None if timestamper is not None else SIGNATURE_BYTES_RESERVED,
     )
     return output.getvalue()

@@ -45,7 +45,7 @@ def test_s_evid_hash_covers_previous_hash_and_canonical_content():
         "ip_address": "192.0.2.10",
         "user_agent": "pytest",
         "deal_number": "D2026-0001",
-        "disclosure_version_id": 11,
+        "disclosure_version_id": None,
         "document_sha256": "ab" * 32,
         "parameters": {"amount": 1200, "note": "告知"},
         "files": [],
