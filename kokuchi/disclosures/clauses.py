@@ -31,9 +31,11 @@ _NETWORK_LEAD = (
     "を最新の状態にしておくことを強く推奨します。アップデートの実施はお客様にてお願い致します。"
 )
 _TAILS = {
-    ClauseOption.NOTICE_ONLY: "各製品の最新情報・アップデート方法につきましては、各メーカーの提供情報をご確認ください。",
+    ClauseOption.NOTICE_ONLY: (
+        "各製品の最新情報・アップデート方法につきましては、各メーカーの提供情報をご確認ください。"),
     ClauseOption.SUPPORT_DESK: "本件のお問い合わせに関しましては、弊社サポートセンターまでお問い合わせください。",
-    ClauseOption.MAINTENANCE_MENU: "本件について、弊社保守メニューをご希望の場合は、弊社サポートセンターまでお問い合わせください。",
+    ClauseOption.MAINTENANCE_MENU: (
+        "本件について、弊社保守メニューをご希望の場合は、弊社サポートセンターまでお問い合わせください。"),
 }
 _MARKERS = {ClauseOption.NOTICE_ONLY: "①", ClauseOption.SUPPORT_DESK: "②", ClauseOption.MAINTENANCE_MENU: "③"}
 _LEADS = {ClauseFamily.COMMON: _COMMON_LEAD, ClauseFamily.NETWORK: _NETWORK_LEAD}

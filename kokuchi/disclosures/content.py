@@ -10,6 +10,8 @@ from pathlib import Path
 import yaml
 
 from kokuchi.catalog.models import ProductCategory, ServicePlanKind
+from kokuchi.customers.models import SelfMaintenanceLevel
+from kokuchi.deals.models import ProposalResponse
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 RISK_FACTS_FILE = DATA_DIR / "risk-facts.yaml"
@@ -102,6 +104,39 @@ DEVICE_SPECIFIC_TASKS: dict[str, tuple[str, ...]] = {
     ProductCategory.OTHER: (
         "メーカーの取扱説明書に従い、設定と更新の状態を確認すること",
     ),
+}
+
+# Document wording is Japanese whatever the staff's UI language: labels of the lower apps' choices.
+CATEGORY_LABELS_JA: dict[str, str] = {
+    ProductCategory.ROUTER: "ルーター",
+    ProductCategory.SWITCH: "スイッチ",
+    ProductCategory.FIREWALL: "ファイアウォール／UTM",
+    ProductCategory.WIRELESS_AP: "無線アクセスポイント",
+    ProductCategory.NAS: "NAS",
+    ProductCategory.PC: "PC",
+    ProductCategory.SERVER: "サーバー",
+    ProductCategory.PRINTER: "プリンター・複合機",
+    ProductCategory.NETWORK_CAMERA: "ネットワークカメラ",
+    ProductCategory.OTHER_IOT: "その他のIoT機器",
+    ProductCategory.OTHER: "その他",
+}
+PLAN_KIND_LABELS_JA: dict[str, str] = {
+    ServicePlanKind.CONTINUOUS_MAINTENANCE: "継続的な保守契約",
+    ServicePlanKind.SPOT_MAINTENANCE: "スポット作業によるメンテナンス",
+    ServicePlanKind.OPERATIONS_SUPPORT: "運用支援（代行）",
+    ServicePlanKind.SOC: "SOC（セキュリティ監視）",
+    ServicePlanKind.INCIDENT_RESPONSE: "インシデント対応への備え",
+    ServicePlanKind.OTHER: "その他",
+}
+RESPONSE_LABELS_JA: dict[str, str] = {
+    ProposalResponse.PENDING: "ご検討中",
+    ProposalResponse.ACCEPTED: "お申し込み",
+    ProposalResponse.DECLINED: "お見送り",
+}
+SKILL_LEVEL_LABELS_JA: dict[str, str] = {
+    SelfMaintenanceLevel.CAPABLE: "自社で保守可能",
+    SelfMaintenanceLevel.NEEDS_SUPPORT: "要支援",
+    SelfMaintenanceLevel.DIFFICULT: "自社での保守は困難",
 }
 
 # Responsibility matrix (責任分界表): tasks × parties.

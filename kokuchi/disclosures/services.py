@@ -24,6 +24,7 @@ from kokuchi.deals.models import CONSUMPTION_TAX_RATE, Deal, ProposalResponse
 from kokuchi.devices.models import Device
 from kokuchi.disclosures import content
 from kokuchi.disclosures.clauses import ClauseChoice, choose_clause_variant, clause_text
+from kokuchi.disclosures.exports import html_to_docx, quote_to_xlsx
 from kokuchi.disclosures.models import (
     ClauseFamily,
     ClauseOption,
@@ -162,12 +163,12 @@ def _plan_rows(deal: Deal, reseller: Reseller) -> list[PlanRow]:
     for proposal in deal.proposed_plans.select_related("plan").order_by("pk"):
         plan = proposal.plan
         rows.append(PlanRow(
-            plan_name=plan.name, kind_label=str(plan.get_kind_display()), kind=plan.kind,
+            plan_name=plan.name, kind_label=content.PLAN_KIND_LABELS_JA[plan.kind], kind=plan.kind,
             description=plan.description, price=plan.price, price_unit=plan.price_unit,
             provider=plan.provider_name if plan.is_third_party else reseller.company_name,
             registered=plan.is_registered, ipa_service_category=plan.ipa_service_category,
             ipa_registration_number=plan.ipa_registration_number, response=proposal.response,
-            response_label=str(proposal.get_response_display()), decline_reason=proposal.decline_reason,
+            response_label=content.RESPONSE_LABELS_JA[proposal.response], decline_reason=proposal.decline_reason,
         ))
     return rows
 
@@ -292,11 +293,11 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
         "registered_plans": [row for row in plan_rows if row.registered],
         "has_registered_plan": any(row.registered for row in plan_rows),
         "uncovered": uncovered,
-        "device_tasks": [(ProductCategory(category).label, content.DEVICE_SPECIFIC_TASKS[category])
+        "device_tasks": [(content.CATEGORY_LABELS_JA[category], content.DEVICE_SPECIFIC_TASKS[category])
                          for category in categories],
         "assessment": assessment,
         "skill_level": level,
-        "skill_level_label": SelfMaintenanceLevel(level).label if level else "",
+        "skill_level_label": content.SKILL_LEVEL_LABELS_JA[level] if level else "",
         "strong_wording": level in (SelfMaintenanceLevel.NEEDS_SUPPORT, SelfMaintenanceLevel.DIFFICULT),
         "risk_facts": content.load_risk_facts(),
         "clause": select_clause(deal=deal, reseller=reseller),
@@ -411,6 +412,52 @@ def render_quote_html(*, deal: Deal, issued_on: datetime.date | None = None) -> 
     template, _label = active_template(kind=DocumentKind.QUOTE)
     day = issued_on or deal.quoted_on or timezone.localdate()
     return template.render(build_quote_context(deal=deal, issued_on=day))
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """A rendered document ready to download or write: bytes, MIME type and file name."""
+
+    content: bytes
+    content_type: str
+    filename: str
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DISCLOSURE_FORMATS = ("pdf", "html", "docx")
+QUOTE_FORMATS = ("pdf", "xlsx", "html")
+
+
+def export_disclosure(*, deal: Deal, fmt: str, at: datetime.datetime | None = None) -> ExportedFile:
+    """Render the deal's disclosure as it would be issued at `at` (now by default) in `fmt`."""
+    if fmt not in DISCLOSURE_FORMATS:
+        raise ValueError(f"Unknown disclosure format {fmt!r}; use one of {', '.join(DISCLOSURE_FORMATS)}.")
+    html = render_disclosure_preview(deal=deal, at=at)
+    if fmt == "pdf":
+        data = render_pdf(html)
+    elif fmt == "docx":
+        data = html_to_docx(html)
+    else:
+        data = html.encode("utf-8")
+    return ExportedFile(content=data, content_type=CONTENT_TYPES[fmt], filename=f"disclosure-{deal.number}.{fmt}")
+
+
+def export_quote(*, deal: Deal, fmt: str, issued_on: datetime.date | None = None) -> ExportedFile:
+    """Render the deal's quote (見積書) in `fmt`."""
+    if fmt not in QUOTE_FORMATS:
+        raise ValueError(f"Unknown quote format {fmt!r}; use one of {', '.join(QUOTE_FORMATS)}.")
+    if fmt == "xlsx":
+        day = issued_on or deal.quoted_on or timezone.localdate()
+        data = quote_to_xlsx(build_quote_context(deal=deal, issued_on=day))
+    else:
+        html = render_quote_html(deal=deal, issued_on=issued_on)
+        data = render_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+    return ExportedFile(content=data, content_type=CONTENT_TYPES[fmt], filename=f"quote-{deal.number}.{fmt}")
 
 
 @transaction.atomic
