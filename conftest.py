@@ -5,3 +5,32 @@ import pytest
 def _media_root(settings, tmp_path):
     """Each test writes stored files under its own directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _evidence_flush_permit(request):
+    """Let transactional tests (live_server, transaction=True) flush evidence rows on SQLite.
+
+    The append-only triggers refuse DELETE, and Django's SQLite flush deletes row by row (PostgreSQL
+    truncates, which row triggers do not see). Requesting the database fixture from here makes this
+    teardown run before the flush: the triggers are dropped, the rows removed, the triggers restored.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    by_marker = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    by_fixture = bool({"transactional_db", "live_server"} & set(request.fixturenames))
+    if not (by_marker or by_fixture):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper" if by_marker else "transactional_db")
+    yield
+    from django.db import connection
+
+    from kokuchi.evidence.triggers import drop_triggers, install_triggers
+
+    if connection.vendor != "sqlite":
+        return
+    drop_triggers(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM evidence_evidenceevent")
+        cursor.execute("DELETE FROM evidence_evidencechainhead")
+    install_triggers(connection)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks_db",
     "kokuchi.core",
+    "kokuchi.evidence",
     "kokuchi.catalog",
     "kokuchi.customers",
     "kokuchi.deals",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "kokuchi.dashboard",
     "kokuchi.vulnerabilities",
     "kokuchi.disclosures",
+    "kokuchi.acknowledgements",
     "kokuchi.demo",
 ]
 
@@ -169,6 +171,16 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env("KOKUCHI_DEFAULT_FROM_EMAIL", "kokuchi@localhost")
+
+# PAdES signatures on issued disclosures and acknowledgement receipts (kokuchi/evidence/signing.py).
+# Paths to the reseller's PEM certificate and private key; when both are unset, a self-signed pair is
+# created under DATA_DIR/signing on first use (or with `kokuchi evidence create-certificate`).
+SIGNING_CERT = env("KOKUCHI_SIGNING_CERT", "") or ""
+SIGNING_KEY = env("KOKUCHI_SIGNING_KEY", "") or ""
+SIGNING_KEY_PASSPHRASE = env("KOKUCHI_SIGNING_KEY_PASSPHRASE", "") or ""
+# RFC 3161 timestamp authority; when set, every signature carries a timestamp from it.
+TSA_URL = env("KOKUCHI_TSA_URL", "") or ""
+TSA_TIMEOUT = int(env("KOKUCHI_TSA_TIMEOUT", "10") or "10")
 
 # Vulnerability feeds: NVD API key is optional (higher rate limit when set).
 NVD_API_KEY = env("KOKUCHI_NVD_API_KEY") or env("NVD_API_KEY")

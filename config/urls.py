@@ -15,6 +15,7 @@ urlpatterns = [
     path("devices/", include("kokuchi.devices.urls")),
     path("vulnerabilities/", include("kokuchi.vulnerabilities.urls")),
     path("disclosures/", include("kokuchi.disclosures.urls")),
+    path("ack/", include("kokuchi.acknowledgements.urls")),
     path("", include("kokuchi.core.urls")),
     path("", include("kokuchi.dashboard.urls")),
 ]

@@ -34,6 +34,8 @@ from kokuchi.disclosures.models import (
     DocumentKind,
     DocumentTemplate,
 )
+from kokuchi.evidence.services import record_disclosure_issued
+from kokuchi.evidence.signing import sign_pdf
 from kokuchi.vulnerabilities.selectors import VulnerabilityHistory, product_vulnerability_history
 
 PACKAGED_TEMPLATE_VERSION = "standard-1"
@@ -473,7 +475,8 @@ def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | No
     document_number = disclosure_number(deal=deal, version_number=number, reseller=reseller)
     html, label = render_disclosure_html(deal=deal, issued_at=issued_at, document_number=document_number,
                                          version_number=number)
-    pdf = render_pdf(html)
+    # The frozen PDF is PAdES-signed with the reseller's certificate (S-EVID).
+    pdf = sign_pdf(render_pdf(html), reason=f"告知書 {document_number}", location=reseller.address)
     clause = select_clause(deal=deal, reseller=reseller)
     version = DisclosureVersion.objects.create(
         disclosure=disclosure, number=number, document_number=document_number, template_version=label,
@@ -483,4 +486,7 @@ def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | No
     if previous is not None:
         DisclosureVersion.objects.filter(pk=previous.pk, superseded_by__isnull=True).update(
             superseded_by=version, superseded_at=issued_at)
+    record_disclosure_issued(deal_number=deal.number, version_id=version.pk, document_number=document_number,
+                             pdf=pdf, issued_by=issued_by, previous_version_id=previous.pk if previous else None,
+                             previous_sha256=previous.sha256 if previous else "")
     return version

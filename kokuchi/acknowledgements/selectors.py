@@ -1,0 +1,175 @@
+"""Reads across disclosures, acknowledgements and evidence: what a deal still needs, compliance,
+search by the 電子帳簿保存法 keys, and the document check that `kokuchi evidence verify` runs."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from kokuchi.acknowledgements.models import ITEM_REQUIREMENTS, AckItem, Acknowledgement, CustomerLink
+from kokuchi.catalog.models import MAINTENANCE_KINDS
+from kokuchi.core.hashing import sha256_hex
+from kokuchi.core.models import Reseller
+from kokuchi.deals.models import Deal, DealLine, ProposalResponse
+from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS
+from kokuchi.disclosures.models import DisclosureVersion
+from kokuchi.disclosures.services import DATA_REQ_RE
+from kokuchi.evidence.models import EvidenceEvent
+
+
+def maintenance_declined(deal: Deal) -> bool:
+    """True when the customer contracts no maintenance in this deal (declined, or none accepted): then the
+    customer's own tasks and its acceptance of the risk need an explicit confirmation (G5.3)."""
+    maintenance = deal.proposed_plans.filter(plan__kind__in=MAINTENANCE_KINDS)
+    if maintenance.filter(response=ProposalResponse.DECLINED).exists():
+        return True
+    return not maintenance.filter(response=ProposalResponse.ACCEPTED).exists()
+
+
+def required_items(version: DisclosureVersion) -> list[str]:
+    """The items the signer must tick for this version: G5.2-1, G5.2-2, G5.2-3, and G5.3 when it applies."""
+    items = [AckItem.PAID_SERVICES, AckItem.DISCLAIMERS, AckItem.INFORMATION_SOURCE]
+    if maintenance_declined(version.disclosure.deal):
+        items.append(AckItem.OWN_TASKS)
+    return [str(item) for item in items]
+
+
+def disclosed_requirement_ids(version: DisclosureVersion) -> list[str]:
+    """Requirement IDs the frozen document carries as data-req sections."""
+    found = set(DATA_REQ_RE.findall(version.html))
+    return [req_id for req_id in DISCLOSURE_REQUIRED_IDS if req_id in found]
+
+
+@dataclass
+class ComplianceRow:
+    requirement_id: str
+    disclosed: bool
+    acknowledged: bool
+    needs_acknowledgement: bool
+
+
+@dataclass
+class DealAckStatus:
+    """Where a deal stands: its current version, whether it is acknowledged, and what is needed."""
+
+    deal: Deal
+    versions: list[DisclosureVersion]
+    current: DisclosureVersion | None
+    acknowledgement: Acknowledgement | None
+    previously_acknowledged: DisclosureVersion | None
+    links: list[CustomerLink]
+    events: list[EvidenceEvent]
+    compliance: list[ComplianceRow] = field(default_factory=list)
+    retention_years: int = 10
+    retain_until: datetime.date | None = None
+
+    @property
+    def needs_reacknowledgement(self) -> bool:
+        """A newer version replaced an acknowledged one and is not yet acknowledged itself."""
+        return self.current is not None and self.acknowledgement is None and self.previously_acknowledged is not None
+
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        return self.current is not None and self.acknowledgement is None
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def deal_ack_status(deal: Deal) -> DealAckStatus:
+    versions = list(DisclosureVersion.objects.filter(disclosure__deal=deal).select_related("issued_by")
+                    .order_by("-number"))
+    current = next((v for v in versions if v.superseded_by_id is None), None)
+    acknowledgements = {a.version_id: a for a in Acknowledgement.objects.filter(version__in=versions)
+                        .select_related("staff")}
+    previously = next((v for v in versions if v is not current and v.pk in acknowledgements), None)
+    acknowledgement = acknowledgements.get(current.pk) if current else None
+    reseller = Reseller.get()
+    first_issue = min((v.issued_at for v in versions), default=None)
+    status = DealAckStatus(
+        deal=deal, versions=versions, current=current, acknowledgement=acknowledgement,
+        previously_acknowledged=previously,
+        links=list(CustomerLink.objects.filter(version__in=versions).select_related("version", "created_by")),
+        events=list(EvidenceEvent.objects.filter(deal_number=deal.number).order_by("sequence")),
+        retention_years=reseller.retention_years,
+        retain_until=(_add_years(timezone.localdate(first_issue), reseller.retention_years)
+                      if first_issue else None),
+    )
+    for version in versions:
+        version.ack = acknowledgements.get(version.pk)
+    if current is not None:
+        status.compliance = compliance_rows(current, acknowledgement)
+    return status
+
+
+def compliance_rows(version: DisclosureVersion, acknowledgement: Acknowledgement | None) -> list[ComplianceRow]:
+    """Per requirement ID: carried by the document, confirmed by the signer, and whether it needs confirming."""
+    disclosed = set(disclosed_requirement_ids(version))
+    needed = {req for item in required_items(version) for req in ITEM_REQUIREMENTS[item]}
+    acknowledged = ({req for item in acknowledgement.items for req in ITEM_REQUIREMENTS.get(item, ())}
+                    if acknowledgement else set())
+    return [ComplianceRow(requirement_id=req_id, disclosed=req_id in disclosed, acknowledged=req_id in acknowledged,
+                          needs_acknowledgement=req_id in needed)
+            for req_id in DISCLOSURE_REQUIRED_IDS]
+
+
+def deals_without_acknowledgement() -> QuerySet[Deal]:
+    """Delivered deals whose current disclosure is not acknowledged (or that have none issued)."""
+    acknowledged = DisclosureVersion.objects.filter(superseded_by__isnull=True, acknowledgement__isnull=False)
+    return (Deal.objects.delivered().exclude(pk__in=acknowledged.values("disclosure__deal_id"))
+            .select_related("customer").order_by("delivered_on", "number"))
+
+
+def _deal_subtotal():
+    lines = (DealLine.objects.filter(deal_id=OuterRef("disclosure__deal_id")).order_by().values("deal_id")
+             .annotate(total=Sum(F("quantity") * F("unit_price"))).values("total"))
+    return Coalesce(Subquery(lines, output_field=IntegerField()), Value(0))
+
+
+def search_disclosures(*, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                       customer: str = "", amount_min: int | None = None, amount_max: int | None = None
+                       ) -> QuerySet[DisclosureVersion]:
+    """Issued versions by the 電子帳簿保存法 search keys: issue date (JST) range, customer, and the deal's
+    amount incl. 消費税 (range). The tax is the deal's rule: 10 % rounded down."""
+    versions = (DisclosureVersion.objects.select_related("disclosure__deal__customer")
+                .annotate(subtotal=_deal_subtotal())
+                .annotate(amount=F("subtotal") + F("subtotal") / 10)
+                .order_by("-issued_at", "-pk"))
+    tz = timezone.get_current_timezone()
+    if date_from:
+        versions = versions.filter(issued_at__gte=datetime.datetime.combine(date_from, datetime.time(), tzinfo=tz))
+    if date_to:
+        end = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
+        versions = versions.filter(issued_at__lt=end)
+    if customer:
+        versions = versions.filter(Q(disclosure__deal__customer__name__icontains=customer)
+                                   | Q(disclosure__deal__customer__customer_code__iexact=customer))
+    if amount_min is not None:
+        versions = versions.filter(amount__gte=amount_min)
+    if amount_max is not None:
+        versions = versions.filter(amount__lte=amount_max)
+    return versions
+
+
+def check_disclosure_document(event: EvidenceEvent) -> str | None:
+    """Evidence check: the disclosure version an event names still holds the PDF with the recorded sha256."""
+    if event.disclosure_version_id is None or not event.document_sha256:
+        return None
+    version = DisclosureVersion.objects.filter(pk=event.disclosure_version_id).only("sha256", "pdf").first()
+    if version is None:
+        return f"disclosure version {event.disclosure_version_id} no longer exists"
+    if version.sha256 != event.document_sha256:
+        return (f"disclosure version {event.disclosure_version_id} has sha256 {version.sha256}, "
+                f"the event recorded {event.document_sha256} (document replaced)")
+    actual = sha256_hex(bytes(version.pdf))
+    if actual != version.sha256:
+        return f"disclosure version {event.disclosure_version_id}: stored PDF has sha256 {actual} (PDF changed)"
+    return None

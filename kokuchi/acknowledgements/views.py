@@ -1,0 +1,277 @@
+"""Staff pages (deal panel, link, in person, paper, compliance, search) and the customer page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kokuchi.acknowledgements import selectors, services
+from kokuchi.acknowledgements.forms import (
+    ConfirmationForm,
+    InPersonForm,
+    LinkForm,
+    PaperForm,
+    RevokeForm,
+    SearchForm,
+)
+from kokuchi.acknowledgements.models import AckMethod, Acknowledgement, CustomerLink
+from kokuchi.core.roles import editor_required, staff_required
+from kokuchi.deals.models import Deal
+from kokuchi.disclosures.models import DisclosureVersion
+from kokuchi.evidence.models import Channel
+from kokuchi.evidence.services import Origin
+
+# Wrong tokens per IP before the customer page answers 429 for the rest of the window.
+TOKEN_FAILURE_LIMIT = 10
+TOKEN_FAILURE_WINDOW = 15 * 60
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(bytes(content), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _stored_pdf(path: str, filename: str) -> HttpResponse:
+    if not path or not default_storage.exists(path):
+        raise Http404
+    with default_storage.open(path, "rb") as handle:
+        return _pdf_response(handle.read(), filename)
+
+
+def _deal_redirect(version: DisclosureVersion):
+    return redirect("acknowledgements:deal", deal_pk=version.disclosure.deal_id)
+
+
+# ---------------------------------------------------------------------------- staff
+
+
+@staff_required
+def deal_panel(request, deal_pk: int):
+    deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
+    status = selectors.deal_ack_status(deal)
+    return render(request, "acknowledgements/deal.html", {
+        "deal": deal, "status": status,
+        "link_form": LinkForm(customer=deal.customer), "revoke_form": RevokeForm(),
+    })
+
+
+@editor_required
+@require_POST
+def create_link(request, version_pk: int):
+    version = get_object_or_404(DisclosureVersion.objects.select_related("disclosure__deal__customer"),
+                                pk=version_pk)
+    form = LinkForm(request.POST, customer=version.disclosure.deal.customer)
+    if not form.is_valid():
+        messages.error(request, _("The link could not be created: %(errors)s") % {"errors": form.errors.as_text()})
+        return _deal_redirect(version)
+    try:
+        new = services.create_customer_link(
+            version=version, created_by=request.user, contact=form.cleaned_data["contact"],
+            days=form.cleaned_data["days"], origin=Origin.from_request(request, channel=Channel.STAFF_UI))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _deal_redirect(version)
+    if new.emailed:
+        messages.success(request, _("The link was e-mailed to %(email)s.") % {"email": new.link.recipient_email})
+    # The token is shown once, for sending by other means; only its hash is stored.
+    messages.info(request, _("Customer link (shown once): %(url)s") % {"url": new.url})
+    return _deal_redirect(version)
+
+
+@editor_required
+@require_POST
+def revoke_link(request, link_pk: int):
+    link = get_object_or_404(CustomerLink.objects.select_related("version__disclosure"), pk=link_pk)
+    form = RevokeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.revoke_customer_link(link=link, revoked_by=request.user, reason=reason,
+                                  origin=Origin.from_request(request, channel=Channel.STAFF_UI))
+    messages.success(request, _("The link was revoked."))
+    return _deal_redirect(link.version)
+
+
+def _staff_acknowledgement(request, version_pk: int, *, method: str, form_class, template: str):
+    version = get_object_or_404(DisclosureVersion.objects.select_related("disclosure__deal__customer"),
+                                pk=version_pk)
+    items = selectors.required_items(version)
+    form = form_class(request.POST or None, request.FILES or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            extra = {}
+            if method == AckMethod.IN_PERSON:
+                extra["typed_signature"] = data["typed_signature"]
+                if data["signature"]:
+                    extra["signature_png"] = services.decode_signature(data["signature"])
+            else:
+                extra["scan"] = services.read_scan(data["scan"])
+                extra["scan_name"] = data["scan"].name
+            services.record_acknowledgement(
+                version=version, method=method, items=form.confirmed_items(),
+                signer=services.Signer(name=data["signer_name"], title=data["signer_title"],
+                                       company=data["signer_company"]),
+                origin=Origin.from_request(request, channel=Channel.IN_PERSON if method == AckMethod.IN_PERSON
+                                           else Channel.PAPER),
+                staff=request.user, **extra)
+        except services.AlreadyAcknowledged:
+            messages.info(request, _("This version was already acknowledged."))
+            return _deal_redirect(version)
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, _("The acknowledgement was recorded."))
+            return _deal_redirect(version)
+    return render(request, template, {"version": version, "deal": version.disclosure.deal, "form": form,
+                                      "already": Acknowledgement.objects.filter(version=version).first()})
+
+
+@editor_required
+def in_person(request, version_pk: int):
+    return _staff_acknowledgement(request, version_pk, method=AckMethod.IN_PERSON, form_class=InPersonForm,
+                                  template="acknowledgements/in_person.html")
+
+
+@editor_required
+def paper(request, version_pk: int):
+    return _staff_acknowledgement(request, version_pk, method=AckMethod.PAPER, form_class=PaperForm,
+                                  template="acknowledgements/paper.html")
+
+
+@staff_required
+def receipt(request, ack_pk: int):
+    acknowledgement = get_object_or_404(Acknowledgement.objects.select_related("version"), pk=ack_pk)
+    return _stored_pdf(acknowledgement.receipt_path, f"receipt-{acknowledgement.version.document_number}.pdf")
+
+
+@staff_required
+def scan(request, ack_pk: int):
+    acknowledgement = get_object_or_404(Acknowledgement, pk=ack_pk)
+    if not acknowledgement.scan_path or not default_storage.exists(acknowledgement.scan_path):
+        raise Http404
+    with default_storage.open(acknowledgement.scan_path, "rb") as handle:
+        response = HttpResponse(handle.read(), content_type=acknowledgement.scan_content_type)
+    response["Content-Disposition"] = "attachment"
+    return response
+
+
+@staff_required
+def compliance(request):
+    return render(request, "acknowledgements/compliance.html",
+                  {"deals": selectors.deals_without_acknowledgement()})
+
+
+@staff_required
+def search(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = selectors.search_disclosures(**form.cleaned_data)[:500]
+    elif not form.is_bound:
+        results = selectors.search_disclosures()[:100]
+    return render(request, "acknowledgements/search.html", {"form": form, "results": results})
+
+
+# ---------------------------------------------------------------------------- customer
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _failure_key(request) -> str:
+    return f"ack-token-failures:{_client_ip(request)}"
+
+
+def _rate_limited(request) -> bool:
+    return (cache.get(_failure_key(request)) or 0) >= TOKEN_FAILURE_LIMIT
+
+
+def _count_failure(request) -> None:
+    key = _failure_key(request)
+    cache.add(key, 0, TOKEN_FAILURE_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, TOKEN_FAILURE_WINDOW)
+
+
+def _customer_link_or_response(request, token: str):
+    """Return (link, None) or (None, refusal response) for the customer pages."""
+    if _rate_limited(request):
+        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"},
+                            status=429)
+    try:
+        link = services.resolve_customer_link(token)
+    except services.LinkRefused as refused:
+        return None, render(request, "acknowledgements/customer_refused.html", {"reason": refused.reason},
+                            status=410)
+    if link is None:
+        _count_failure(request)
+        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "unknown"}, status=404)
+    return link, None
+
+
+def customer(request, token: str):
+    """The page the customer opens from the e-mail: the document, one checkbox per item, the signer."""
+    with translation.override("ja"):
+        link, refusal = _customer_link_or_response(request, token)
+        if refusal is not None:
+            return refusal
+        version = link.version
+        acknowledgement = Acknowledgement.objects.filter(version=version).first()
+        if acknowledgement is not None:
+            return render(request, "acknowledgements/customer_done.html",
+                          {"link": link, "version": version, "ack": acknowledgement, "token": token})
+        items = selectors.required_items(version)
+        form = ConfirmationForm(request.POST or None, items=items)
+        origin = Origin.from_request(request, channel=Channel.CUSTOMER_LINK)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.record_acknowledgement(
+                    version=version, method=AckMethod.CUSTOMER_LINK, items=form.confirmed_items(),
+                    signer=services.Signer(name=data["signer_name"], title=data["signer_title"],
+                                           company=data["signer_company"]),
+                    origin=origin, link=link)
+            except services.AlreadyAcknowledged:
+                pass
+            except ValidationError as error:
+                form.add_error(None, " ".join(error.messages))
+                return _customer_form(request, link, version, form, token)
+            return redirect("acknowledgements:customer", token=token)
+        if request.method == "GET":
+            services.record_link_opened(link=link, origin=origin)
+        return _customer_form(request, link, version, form, token)
+
+
+def _customer_form(request, link, version, form, token):
+    deal = version.disclosure.deal
+    return render(request, "acknowledgements/customer.html", {
+        "link": link, "version": version, "deal": deal, "customer": deal.customer, "form": form, "token": token,
+        "initial_company": deal.customer.name,
+    })
+
+
+def customer_document(request, token: str):
+    with translation.override("ja"):
+        link, refusal = _customer_link_or_response(request, token)
+        if refusal is not None:
+            return refusal
+        return _pdf_response(link.version.pdf, link.version.filename)
+
+
+def customer_receipt(request, token: str):
+    with translation.override("ja"):
+        link, refusal = _customer_link_or_response(request, token)
+        if refusal is not None:
+            return refusal
+        acknowledgement = get_object_or_404(Acknowledgement, version=link.version)
+        return _stored_pdf(acknowledgement.receipt_path, f"receipt-{link.version.document_number}.pdf")
