@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from kokuchi.catalog.manufacturers import DEFAULT_PATH, ManufacturerDataError, load_manufacturers
 from kokuchi.catalog.models import Manufacturer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.preloaded_manufacturers]
 
 SHARED_YAML = settings.SHARED_DIR / "data" / "manufacturers.yaml"
 
