@@ -202,3 +202,19 @@ def test_assessment_level_is_computed_from_answers(client, objs):
                 {"assessed_on": "2026-06-02", "update_practice": UpdatePractice.NEVER})
     assert SkillAssessment.objects.get().level == SelfMaintenanceLevel.DIFFICULT
     assert Contact.objects.count() == 1
+
+
+def test_saving_shows_a_flash_message(client, objs):
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("customers:customer_create"), post_data("customer_create", objs), follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["顧客を保存しました。"]
+    assert response.request["PATH_INFO"] == Customer.objects.get(customer_code="C09999").get_absolute_url()
+
+
+def test_pagination_links_keep_the_search(client):
+    for n in range(30):
+        make_customer(customer_code=f"P{n:03d}")
+    client.force_login(make_user(Role.VIEWER))
+    content = client.get(reverse("customers:customer_list"), {"q": "P0"}).content.decode()
+    assert 'href="?q=P0&amp;page=2"' in content
+    assert "30 件" in content

@@ -291,3 +291,12 @@ def test_contract_list_shows_computed_status(client, objs):
     response = client.get(reverse("devices:contract_list"))
     assert [(c.pk, status) for c, status, _ in response.context["rows"]] == [
         (objs["contract"].pk, ContractStatus.ACTIVE), (expired.pk, ContractStatus.EXPIRED)]
+
+
+def test_contract_form_lists_only_the_customers_devices(client, objs):
+    make_device()  # another customer's device
+    client.force_login(make_user(Role.SALES))
+    response = client.get(reverse("devices:contract_create"), {"customer": objs["customer"].pk})
+    assert list(response.context["form"].fields["devices"].queryset) == [objs["device"]]
+    response = client.get(reverse("devices:contract_edit", args=[objs["contract"].pk]))
+    assert list(response.context["form"].fields["devices"].queryset) == [objs["device"]]
