@@ -61,7 +61,9 @@ class DealDetailView(StaffRequiredMixin, DetailView):
             has_network_device=any(line.product.is_network_device for line in lines),
             can_propose=deal.status != DealStatus.CLOSED,
             breadcrumbs=deal_crumbs(),
-            subtotal=deal.subtotal, tax=deal.tax, total=deal.total,
+            subtotal=deal.subtotal,
+            tax=deal.tax,
+            total=deal.total,
         )
         return context
 
@@ -229,5 +231,11 @@ class PlanAnswerView(EditorRequiredMixin, FormPageMixin, UpdateView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        return self.save_with(form, record_plan_answer, proposal=self.get_object(), response=data["response"],
-                              decline_reason=data["decline_reason"], answered_on=data["answered_on"])
+        return self.save_with(
+            form,
+            record_plan_answer,
+            proposal=self.get_object(),
+            response=data["response"],
+            decline_reason=data["decline_reason"],
+            answered_on=data["answered_on"],
+        )

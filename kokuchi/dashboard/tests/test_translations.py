@@ -8,8 +8,9 @@ import pytest
 from django.conf import settings
 
 KOKUCHI = Path(settings.BASE_DIR) / "kokuchi"
-CATALOGUES = [KOKUCHI / "locale"] + [KOKUCHI / app / "locale"
-                                      for app in ("core", "catalog", "customers", "deals", "devices", "dashboard")]
+CATALOGUES = [KOKUCHI / "locale"] + [
+    KOKUCHI / app / "locale" for app in ("core", "catalog", "customers", "deals", "devices", "dashboard")
+]
 ENTRY = re.compile(r'^msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n)+)', re.M)
 
 
