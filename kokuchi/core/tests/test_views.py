@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 
 DETAIL = "/reseller/"
 EDIT = "/reseller/edit/"
+ALL_PAGES = {"reseller_detail": DETAIL, "reseller_edit": EDIT}
 
 PROFILE = {
     "company_name": "株式会社テスト販売",

@@ -166,3 +166,19 @@ def test_japanese_pages_render_japanese_labels(client):
     content = client.get(reverse("dashboard:home")).content.decode()
     assert "未告知の案件" in content
     assert "Deals not yet disclosed" not in content
+
+
+def test_every_staff_url_is_in_a_role_matrix():
+    """Each app's test_views lists its URLs in ALL_PAGES and runs them through the anonymous,
+    role-less, viewer and editor checks; a new URL without those checks fails here."""
+    import importlib
+
+    covered = {"dashboard:home"}
+    expected = {"dashboard:home"}
+    for app in ("core", "catalog", "customers", "deals", "devices"):
+        urls = importlib.import_module(f"kokuchi.{app}.urls")
+        tests = importlib.import_module(f"kokuchi.{app}.tests.test_views")
+        expected |= {f"{urls.app_name}:{pattern.name}" for pattern in urls.urlpatterns}
+        covered |= {f"{urls.app_name}:{name}" for name in tests.ALL_PAGES}
+    assert expected - covered == set()
+    assert len(expected) == 42  # 1 dashboard, 2 core, 13 catalogue, 7 customers, 10 deals, 9 devices
