@@ -60,6 +60,8 @@ class DealDetailView(StaffRequiredMixin, DetailView):
             lines_editable=deal.status in LINE_EDITABLE_STATUSES,
             has_network_device=any(line.product.is_network_device for line in lines),
             can_propose=deal.status != DealStatus.CLOSED,
+            # G5.3: the weaker the customer's self-maintenance, the stronger the proposal.
+            customer_level=deal.customer.self_maintenance_level,
             breadcrumbs=deal_crumbs(),
             subtotal=deal.subtotal,
             tax=deal.tax,

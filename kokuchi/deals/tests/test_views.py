@@ -11,7 +11,7 @@ from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.core.tests.helpers import db_snapshot, login_url_for
-from kokuchi.customers.tests.factories import make_customer
+from kokuchi.customers.tests.factories import make_assessment, make_customer
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
 from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
 from kokuchi.deals.tests.factories import make_deal, make_deal_line, make_proposed_plan
@@ -340,3 +340,25 @@ def test_list_query_count_does_not_grow_with_rows(client, django_assert_max_num_
     with django_assert_max_num_queries(7):
         response = client.get(reverse("deals:deal_list"))
     assert len(response.context["object_list"]) == 25
+
+
+@pytest.mark.parametrize(
+    ("answers", "urged"),
+    [
+        ({}, True),
+        (
+            {
+                "has_it_staff": True,
+                "has_security_owner": True,
+                "can_check_network_settings": True,
+                "has_incident_contact": True,
+            },
+            False,
+        ),
+    ],
+)
+def test_g5_3_weak_self_maintenance_urges_a_maintenance_proposal(client, objs, answers, urged):
+    make_assessment(customer=objs["customer"], **answers)
+    client.force_login(make_user(Role.VIEWER))
+    content = client.get(reverse("deals:deal_detail", args=[objs["deal"].pk])).content.decode()
+    assert ('data-req="G5.3">この顧客は自社で機器を保守することが難しい状況です。' in content) is urged
