@@ -19,8 +19,9 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["q", "manufacturer", "category", "in_scope"]
 
     def search(self, queryset, name, value):
-        return search_filter(queryset, value, ["model_number", "name", "manufacturer__name_ja",
-                                               "manufacturer__name_en"])
+        return search_filter(
+            queryset, value, ["model_number", "name", "manufacturer__name_ja", "manufacturer__name_en"]
+        )
 
     def filter_in_scope(self, queryset, name, value):
         in_scope = models.Q(internet_connectable=True, firmware_updatable=True)
@@ -29,8 +30,9 @@ class ProductFilter(django_filters.FilterSet):
 
 class ManufacturerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    needs_confirmation = django_filters.ChoiceFilter(label=_("Needs checking (要確認)"), choices=YES_NO,
-                                                     method="filter_needs_confirmation")
+    needs_confirmation = django_filters.ChoiceFilter(
+        label=_("Needs checking (要確認)"), choices=YES_NO, method="filter_needs_confirmation"
+    )
 
     class Meta:
         model = Manufacturer

@@ -10,8 +10,9 @@ from kokuchi.catalog.models import Manufacturer
 
 
 @transaction.atomic
-def confirm_manufacturer(*, manufacturer: Manufacturer, vulnerability_info_url: str, user: AbstractBaseUser,
-                         source: str = "") -> Manufacturer:
+def confirm_manufacturer(
+    *, manufacturer: Manufacturer, vulnerability_info_url: str, user: AbstractBaseUser, source: str = ""
+) -> Manufacturer:
     """Mark the manufacturer's vulnerability-information URL as confirmed (no longer 要確認),
     storing the URL checked and a dated note of who checked it where."""
     manufacturer.vulnerability_info_url = vulnerability_info_url

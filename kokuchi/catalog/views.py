@@ -104,8 +104,10 @@ class ManufacturerUpdateView(AdminRequiredMixin, FormPageMixin, UpdateView):
         return _("Edit manufacturer %(name)s") % {"name": self.object.name_ja}
 
     def get_breadcrumbs(self):
-        return [(_("Manufacturers"), reverse("catalog:manufacturer_list")),
-                (self.object.name_ja, self.object.get_absolute_url())]
+        return [
+            (_("Manufacturers"), reverse("catalog:manufacturer_list")),
+            (self.object.name_ja, self.object.get_absolute_url()),
+        ]
 
 
 class ManufacturerConfirmView(AdminRequiredMixin, FormPageMixin, FormView):
@@ -126,21 +128,26 @@ class ManufacturerConfirmView(AdminRequiredMixin, FormPageMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["intro"] = _("Open the manufacturer's site, check that the page publishes its security advisories, "
-                             "then save. Disclosures print this URL as the source of vulnerability "
-                             "information (G5.2-3).")
+        context["intro"] = _(
+            "Open the manufacturer's site, check that the page publishes its security advisories, "
+            "then save. Disclosures print this URL as the source of vulnerability "
+            "information (G5.2-3)."
+        )
         return context
 
     def get_breadcrumbs(self):
-        return [(_("Manufacturers"), reverse("catalog:manufacturer_list")),
-                (self.manufacturer.name_ja, self.manufacturer.get_absolute_url())]
+        return [
+            (_("Manufacturers"), reverse("catalog:manufacturer_list")),
+            (self.manufacturer.name_ja, self.manufacturer.get_absolute_url()),
+        ]
 
     def get_success_url(self):
         return self.manufacturer.get_absolute_url()
 
     def form_valid(self, form):
-        return self.save_with(form, confirm_manufacturer, manufacturer=self.manufacturer, user=self.request.user,
-                              **form.cleaned_data)
+        return self.save_with(
+            form, confirm_manufacturer, manufacturer=self.manufacturer, user=self.request.user, **form.cleaned_data
+        )
 
 
 # --- Service plans --------------------------------------------------------------------------
@@ -190,8 +197,10 @@ class ServicePlanUpdateView(AdminRequiredMixin, FormPageMixin, UpdateView):
         return _("Edit service plan %(name)s") % {"name": self.object.name}
 
     def get_breadcrumbs(self):
-        return [(_("Service plans"), reverse("catalog:plan_list")),
-                (self.object.name, reverse("catalog:plan_detail", args=[self.object.pk]))]
+        return [
+            (_("Service plans"), reverse("catalog:plan_list")),
+            (self.object.name, reverse("catalog:plan_detail", args=[self.object.pk])),
+        ]
 
     def get_success_url(self):
         return reverse("catalog:plan_detail", args=[self.object.pk])

@@ -104,8 +104,9 @@ class FormPageMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(page_title=self.get_page_title(), breadcrumbs=self.get_breadcrumbs(),
-                       cancel_url=self.get_cancel_url())
+        context.update(
+            page_title=self.get_page_title(), breadcrumbs=self.get_breadcrumbs(), cancel_url=self.get_cancel_url()
+        )
         return context
 
     def form_valid(self, form):

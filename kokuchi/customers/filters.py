@@ -9,10 +9,10 @@ NOT_ASSESSED = "none"
 
 
 class CustomerFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  help_text=_("Customer code, name or kana"))
+    q = django_filters.CharFilter(label=_("Search"), method="search", help_text=_("Customer code, name or kana"))
     level = django_filters.ChoiceFilter(
-        label=_("Self-maintenance level"), method="filter_level",
+        label=_("Self-maintenance level"),
+        method="filter_level",
         choices=[*SelfMaintenanceLevel.choices, (NOT_ASSESSED, _("Not assessed"))],
     )
 
@@ -32,6 +32,9 @@ class CustomerFilter(django_filters.FilterSet):
 
 def with_latest_level(queryset: models.QuerySet) -> models.QuerySet:
     """Annotate each customer with the level of its newest self-maintenance assessment."""
-    latest = (SkillAssessment.objects.filter(customer=models.OuterRef("pk"))
-              .order_by("-assessed_on", "-pk").values("level")[:1])
+    latest = (
+        SkillAssessment.objects.filter(customer=models.OuterRef("pk"))
+        .order_by("-assessed_on", "-pk")
+        .values("level")[:1]
+    )
     return queryset.annotate(latest_level=models.Subquery(latest))

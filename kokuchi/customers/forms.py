@@ -5,8 +5,16 @@ from kokuchi.customers.models import Contact, Customer, SkillAssessment
 class CustomerForm(StaffModelForm):
     class Meta:
         model = Customer
-        fields = ["customer_code", "name", "name_kana", "postal_code", "address", "phone",
-                  "notify_without_contract", "notes"]
+        fields = [
+            "customer_code",
+            "name",
+            "name_kana",
+            "postal_code",
+            "address",
+            "phone",
+            "notify_without_contract",
+            "notes",
+        ]
 
 
 class ContactForm(StaffModelForm):
@@ -20,5 +28,12 @@ class SkillAssessmentForm(StaffModelForm):
 
     class Meta:
         model = SkillAssessment
-        fields = ["assessed_on", "has_it_staff", "has_security_owner", "update_practice",
-                  "can_check_network_settings", "has_incident_contact", "notes"]
+        fields = [
+            "assessed_on",
+            "has_it_staff",
+            "has_security_owner",
+            "update_practice",
+            "can_check_network_settings",
+            "has_incident_contact",
+            "notes",
+        ]

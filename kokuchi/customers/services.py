@@ -16,13 +16,15 @@ def save_contact(*, contact: Contact) -> Contact:
     contact.save()
     if contact.is_primary:
         Contact.objects.filter(customer=contact.customer, is_primary=True).exclude(pk=contact.pk).update(
-            is_primary=False)
+            is_primary=False
+        )
     return contact
 
 
 @transaction.atomic
-def record_assessment(*, assessment: SkillAssessment, customer: Customer,
-                      assessed_by: AbstractBaseUser | None) -> SkillAssessment:
+def record_assessment(
+    *, assessment: SkillAssessment, customer: Customer, assessed_by: AbstractBaseUser | None
+) -> SkillAssessment:
     """Record a new self-maintenance assessment (S-SKILL); its level is computed on save."""
     assessment.customer = customer
     assessment.assessed_by = assessed_by

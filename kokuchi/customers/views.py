@@ -19,8 +19,11 @@ class CustomerListView(FilteredListView):
     template_name = "customers/customer_list.html"
 
     def get_queryset(self):
-        self.queryset = with_latest_level(Customer.objects.annotate(
-            device_count=models.Count("devices", distinct=True), deal_count=models.Count("deals", distinct=True)))
+        self.queryset = with_latest_level(
+            Customer.objects.annotate(
+                device_count=models.Count("devices", distinct=True), deal_count=models.Count("deals", distinct=True)
+            )
+        )
         return super().get_queryset()
 
 
@@ -36,8 +39,9 @@ class CustomerDetailView(StaffRequiredMixin, DetailView):
             assessment=customer.latest_assessment,
             assessment_count=customer.assessments.count(),
             deals=customer.deals.order_by("-opened_on", "-pk"),
-            devices=customer.devices.select_related("product__manufacturer").order_by("product__model_number",
-                                                                                        "serial_number"),
+            devices=customer.devices.select_related("product__manufacturer").order_by(
+                "product__model_number", "serial_number"
+            ),
             contracts=customer.contracts.select_related("plan").prefetch_related("devices"),
             breadcrumbs=[(_("Customers"), reverse("customers:customer_list"))],
         )
@@ -63,8 +67,10 @@ class CustomerUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
         return _("Edit customer %(name)s") % {"name": self.object.name}
 
     def get_breadcrumbs(self):
-        return [(_("Customers"), reverse("customers:customer_list")),
-                (self.object.name, self.object.get_absolute_url())]
+        return [
+            (_("Customers"), reverse("customers:customer_list")),
+            (self.object.name, self.object.get_absolute_url()),
+        ]
 
 
 class CustomerChildMixin:
@@ -75,8 +81,10 @@ class CustomerChildMixin:
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs(self):
-        return [(_("Customers"), reverse("customers:customer_list")),
-                (self.customer.name, self.customer.get_absolute_url())]
+        return [
+            (_("Customers"), reverse("customers:customer_list")),
+            (self.customer.name, self.customer.get_absolute_url()),
+        ]
 
     def get_success_url(self):
         return self.customer.get_absolute_url()
@@ -129,9 +137,11 @@ class AssessmentCreateView(EditorRequiredMixin, CustomerChildMixin, FormPageMixi
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["intro"] = _("Answer the questions with the customer. The level (can maintain itself / needs "
-                             "support / difficult) is computed from the answers and decides how strongly "
-                             "maintenance is proposed (G5.3).")
+        context["intro"] = _(
+            "Answer the questions with the customer. The level (can maintain itself / needs "
+            "support / difficult) is computed from the answers and decides how strongly "
+            "maintenance is proposed (G5.3)."
+        )
         return context
 
     def get_form_kwargs(self):
@@ -140,5 +150,6 @@ class AssessmentCreateView(EditorRequiredMixin, CustomerChildMixin, FormPageMixi
         return kwargs
 
     def form_valid(self, form):
-        return self.save_with(form, record_assessment, assessment=form.instance, customer=self.customer,
-                              assessed_by=self.request.user)
+        return self.save_with(
+            form, record_assessment, assessment=form.instance, customer=self.customer, assessed_by=self.request.user
+        )

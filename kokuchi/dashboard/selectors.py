@@ -30,9 +30,13 @@ def delivered_devices_without_contract(*, on: datetime.date) -> models.QuerySet[
     """Delivered devices not covered by a maintenance contract in force on `on`: the customer
     bears their vulnerability handling itself (G5.1-0, G5.3), so they are sales leads for
     maintenance. Devices delivered after `on` are left out."""
-    return (Device.objects.delivered().filter(delivered_on__lte=on).without_contract(on)
-            .select_related("product__manufacturer", "customer")
-            .order_by("delivered_on", "pk"))
+    return (
+        Device.objects.delivered()
+        .filter(delivered_on__lte=on)
+        .without_contract(on)
+        .select_related("product__manufacturer", "customer")
+        .order_by("delivered_on", "pk")
+    )
 
 
 def undisclosed_deals() -> models.QuerySet[Deal]:
@@ -42,8 +46,11 @@ def undisclosed_deals() -> models.QuerySet[Deal]:
     in parallel; once disclosures land, the integrator narrows this to deals "without an issued
     disclosure" (nothing imports the dashboard, so it may import the disclosures app).
     """
-    return (Deal.objects.filter(status__in=[DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED])
-            .select_related("customer").order_by("opened_on", "pk"))
+    return (
+        Deal.objects.filter(status__in=[DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED])
+        .select_related("customer")
+        .order_by("opened_on", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,11 @@ def contracts_ending_soon(*, on: datetime.date, within_days: int = CONTRACT_ENDI
         term_end = contract.term_end_on(on)
         status = contract.status_on(on)
         if status == ContractStatus.NOTICE_PERIOD or term_end <= horizon:
-            rows.append(EndingContract(contract=contract, status=status, term_end=term_end,
-                                       notice_deadline=contract.notice_deadline_on(on)))
+            rows.append(
+                EndingContract(
+                    contract=contract, status=status, term_end=term_end, notice_deadline=contract.notice_deadline_on(on)
+                )
+            )
     rows.sort(key=lambda row: (row.term_end, row.contract.pk))
     return rows
 
@@ -75,9 +85,9 @@ def contracts_ending_soon(*, on: datetime.date, within_days: int = CONTRACT_ENDI
 def products_with_unconfirmed_manufacturer() -> models.QuerySet[Product]:
     """Products whose manufacturer's vulnerability-information URL is still 要確認 (unknown or
     not confirmed): a disclosure for them cannot name the information source (G5.2-3)."""
-    return (Product.objects.filter(models.Q(manufacturer__verified=False)
-                                   | models.Q(manufacturer__vulnerability_info_url=""))
-            .select_related("manufacturer"))
+    return Product.objects.filter(
+        models.Q(manufacturer__verified=False) | models.Q(manufacturer__vulnerability_info_url="")
+    ).select_related("manufacturer")
 
 
 @dataclass(frozen=True)

@@ -16,5 +16,6 @@ class DealFilter(django_filters.FilterSet):
         fields = ["q", "status", "customer"]
 
     def search(self, queryset, name, value):
-        return search_filter(queryset, value, ["number", "title", "customer__name", "customer__customer_code",
-                                               "customer__name_kana"])
+        return search_filter(
+            queryset, value, ["number", "title", "customer__name", "customer__customer_code", "customer__name_kana"]
+        )

@@ -43,5 +43,8 @@ class PlanAnswerForm(StaffModelForm):
         model = ProposedPlan
         fields = ["response", "decline_reason", "answered_on"]
         widgets = {"answered_on": DateInput(), "decline_reason": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"decline_reason": _("Required when the customer declines: the disclosure's "
-                                          "no-liability statement rests on it (G5.3).")}
+        help_texts = {
+            "decline_reason": _(
+                "Required when the customer declines: the disclosure's no-liability statement rests on it (G5.3)."
+            )
+        }

@@ -47,12 +47,16 @@ class Deal(TimeStampedModel):
 
     number = models.CharField(_("deal number"), max_length=30, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="deals",
-                                 verbose_name=_("customer"))
-    sales_rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                  blank=True, related_name="deals", verbose_name=_("sales rep"))
-    status = models.CharField(_("status"), max_length=20, choices=DealStatus.choices,
-                              default=DealStatus.DRAFT)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="deals", verbose_name=_("customer"))
+    sales_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("sales rep"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=DealStatus.choices, default=DealStatus.DRAFT)
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
     quoted_on = models.DateField(_("quoted on"), null=True, blank=True)
     quote_valid_until = models.DateField(_("quote valid until"), null=True, blank=True)
@@ -79,8 +83,9 @@ class Deal(TimeStampedModel):
     def _next_number(self) -> str:
         year = (self.opened_on or timezone.localdate()).year
         prefix = f"D{year}-"
-        last = (Deal.objects.filter(number__startswith=prefix).order_by("-number")
-                .values_list("number", flat=True).first())
+        last = (
+            Deal.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
+        )
         sequence = int(last.removeprefix(prefix)) + 1 if last else 1
         return f"{prefix}{sequence:04d}"
 
@@ -111,10 +116,8 @@ class Deal(TimeStampedModel):
 class DealLine(models.Model):
     """One line of a deal: a product, a quantity and a unit price (税抜)."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines",
-                             verbose_name=_("deal"))
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="deal_lines",
-                                verbose_name=_("product"))
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines", verbose_name=_("deal"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="deal_lines", verbose_name=_("product"))
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     unit_price = models.PositiveIntegerField(_("unit price (yen, excl. tax)"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -124,8 +127,11 @@ class DealLine(models.Model):
         verbose_name = _("deal line")
         verbose_name_plural = _("deal lines")
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="deal_line_quantity_positive",
-                                   violation_error_message=_("The quantity must be at least 1.")),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1),
+                name="deal_line_quantity_positive",
+                violation_error_message=_("The quantity must be at least 1."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,12 +152,13 @@ class ProposedPlan(TimeStampedModel):
     """A service plan proposed in a deal (G5.1-4, G5.3, G5.4) and the customer's answer. A
     decline keeps its reason: it is what the disclosure's no-liability statement rests on."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="proposed_plans",
-                             verbose_name=_("deal"))
-    plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="proposals",
-                             verbose_name=_("service plan"))
-    response = models.CharField(_("answer"), max_length=20, choices=ProposalResponse.choices,
-                                default=ProposalResponse.PENDING)
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="proposed_plans", verbose_name=_("deal"))
+    plan = models.ForeignKey(
+        ServicePlan, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("service plan")
+    )
+    response = models.CharField(
+        _("answer"), max_length=20, choices=ProposalResponse.choices, default=ProposalResponse.PENDING
+    )
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
 
@@ -160,8 +167,11 @@ class ProposedPlan(TimeStampedModel):
         verbose_name = _("proposed plan")
         verbose_name_plural = _("proposed plans")
         constraints = [
-            models.UniqueConstraint(fields=["deal", "plan"], name="unique_plan_per_deal",
-                                    violation_error_message=_("This plan is already proposed in the deal.")),
+            models.UniqueConstraint(
+                fields=["deal", "plan"],
+                name="unique_plan_per_deal",
+                violation_error_message=_("This plan is already proposed in the deal."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,8 +27,7 @@ STATUS_ORDER = [DealStatus.DRAFT, DealStatus.QUOTED, DealStatus.ORDERED, DealSta
 
 
 @transaction.atomic
-def change_deal_status(*, deal: Deal, status: str, user: AbstractBaseUser,
-                       on: datetime.date | None = None) -> Deal:
+def change_deal_status(*, deal: Deal, status: str, user: AbstractBaseUser, on: datetime.date | None = None) -> Deal:
     """Move `deal` to `status` if DEAL_TRANSITIONS allows it, stamping the date of the new stage
     (today unless `on` is given). A step back (re-quote) clears the dates of the stages left.
     A deal cannot be quoted without lines: the quote is what the disclosure accompanies."""
@@ -51,7 +50,7 @@ def change_deal_status(*, deal: Deal, status: str, user: AbstractBaseUser,
         setattr(deal, date_field, day)
         changed.append(date_field)
     else:
-        for later in STATUS_ORDER[STATUS_ORDER.index(status) + 1:]:
+        for later in STATUS_ORDER[STATUS_ORDER.index(status) + 1 :]:
             field = STATUS_DATE_FIELDS.get(later)
             if field and getattr(deal, field) is not None:
                 setattr(deal, field, None)
@@ -77,8 +76,9 @@ def propose_plan(*, deal: Deal, plan: ServicePlan) -> ProposedPlan:
 
 
 @transaction.atomic
-def record_plan_answer(*, proposal: ProposedPlan, response: str, decline_reason: str = "",
-                       answered_on: datetime.date | None = None) -> ProposedPlan:
+def record_plan_answer(
+    *, proposal: ProposedPlan, response: str, decline_reason: str = "", answered_on: datetime.date | None = None
+) -> ProposedPlan:
     """Record the customer's answer to a proposed plan. A decline needs its reason: the
     disclosure's no-liability statement (G5.3) rests on it."""
     proposal.response = response

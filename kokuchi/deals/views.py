@@ -60,8 +60,12 @@ class DealDetailView(StaffRequiredMixin, DetailView):
             lines_editable=deal.status in LINE_EDITABLE_STATUSES,
             has_network_device=any(line.product.is_network_device for line in lines),
             can_propose=deal.status != DealStatus.CLOSED,
+            # G5.3: the weaker the customer's self-maintenance, the stronger the proposal.
+            customer_level=deal.customer.self_maintenance_level,
             breadcrumbs=deal_crumbs(),
-            subtotal=deal.subtotal, tax=deal.tax, total=deal.total,
+            subtotal=deal.subtotal,
+            tax=deal.tax,
+            total=deal.total,
         )
         return context
 
@@ -229,5 +233,11 @@ class PlanAnswerView(EditorRequiredMixin, FormPageMixin, UpdateView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        return self.save_with(form, record_plan_answer, proposal=self.get_object(), response=data["response"],
-                              decline_reason=data["decline_reason"], answered_on=data["answered_on"])
+        return self.save_with(
+            form,
+            record_plan_answer,
+            proposal=self.get_object(),
+            response=data["response"],
+            decline_reason=data["decline_reason"],
+            answered_on=data["answered_on"],
+        )

@@ -14,10 +14,12 @@ CONTRACT_CHOICES = [("under", _("Under contract")), ("without", _("Without contr
 class DeviceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=Customer.objects.all())
-    category = django_filters.ChoiceFilter(label=_("Category"), field_name="product__category",
-                                           choices=ProductCategory.choices)
-    contract = django_filters.ChoiceFilter(label=_("Maintenance contract"), choices=CONTRACT_CHOICES,
-                                           method="filter_contract")
+    category = django_filters.ChoiceFilter(
+        label=_("Category"), field_name="product__category", choices=ProductCategory.choices
+    )
+    contract = django_filters.ChoiceFilter(
+        label=_("Maintenance contract"), choices=CONTRACT_CHOICES, method="filter_contract"
+    )
     in_scope = django_filters.ChoiceFilter(label=_("In scope (G4)"), choices=YES_NO, method="filter_in_scope")
     delivered = django_filters.ChoiceFilter(label=_("Delivered"), choices=YES_NO, method="filter_delivered")
 
@@ -26,8 +28,18 @@ class DeviceFilter(django_filters.FilterSet):
         fields = ["q", "customer", "category", "contract", "in_scope", "delivered"]
 
     def search(self, queryset, name, value):
-        return search_filter(queryset, value, ["serial_number", "product__model_number", "product__name",
-                                               "customer__name", "customer__customer_code", "installation_site"])
+        return search_filter(
+            queryset,
+            value,
+            [
+                "serial_number",
+                "product__model_number",
+                "product__name",
+                "customer__name",
+                "customer__customer_code",
+                "installation_site",
+            ],
+        )
 
     def filter_contract(self, queryset, name, value):
         # `has_contract` is annotated by the list view for today.
@@ -52,8 +64,9 @@ class ContractFilter(django_filters.FilterSet):
         fields = ["q", "customer", "plan", "in_force"]
 
     def search(self, queryset, name, value):
-        return search_filter(queryset, value, ["contract_number", "customer__name", "customer__customer_code",
-                                               "plan__name"])
+        return search_filter(
+            queryset, value, ["contract_number", "customer__name", "customer__customer_code", "plan__name"]
+        )
 
     def filter_in_force(self, queryset, name, value):
         covering = MaintenanceContract.objects.covering(timezone.localdate()).values("pk")

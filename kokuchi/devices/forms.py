@@ -15,10 +15,22 @@ class DeviceForm(StaffModelForm):
 
     class Meta:
         model = Device
-        fields = ["customer", "product", "deal", "serial_number", "installation_site", "delivered_on",
-                  "firmware_at_sale", "notes"]
-        help_texts = {"firmware_at_sale": _("The latest firmware at the time of sale (G5.1-3). Left empty, the "
-                                            "product's latest firmware is used. Read-only once delivered.")}
+        fields = [
+            "customer",
+            "product",
+            "deal",
+            "serial_number",
+            "installation_site",
+            "delivered_on",
+            "firmware_at_sale",
+            "notes",
+        ]
+        help_texts = {
+            "firmware_at_sale": _(
+                "The latest firmware at the time of sale (G5.1-3). Left empty, the "
+                "product's latest firmware is used. Read-only once delivered."
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,13 +38,15 @@ class DeviceForm(StaffModelForm):
         self.fields["deal"].queryset = Deal.objects.select_related("customer")
         # The stored row decides, not the submitted data: a delivery date typed in this same
         # form does not freeze the version yet.
-        self.was_delivered = bool(self.instance.pk and Device.objects.filter(
-            pk=self.instance.pk, delivered_on__isnull=False).exists())
+        self.was_delivered = bool(
+            self.instance.pk and Device.objects.filter(pk=self.instance.pk, delivered_on__isnull=False).exists()
+        )
         if self.was_delivered:
             field = self.fields["firmware_at_sale"]
             field.disabled = True
-            field.help_text = _("Frozen since delivery (G5.1-3). Record a firmware update to change the "
-                                "current version.")
+            field.help_text = _(
+                "Frozen since delivery (G5.1-3). Record a firmware update to change the current version."
+            )
             self.fields["delivered_on"].required = True
 
     def clean(self):
@@ -67,8 +81,19 @@ class ContractForm(StaffModelForm):
 
     class Meta:
         model = MaintenanceContract
-        fields = ["customer", "plan", "deal", "contract_number", "start_date", "end_date", "auto_renewal",
-                  "renewal_term_months", "notice_period_days", "notice_given_on", "devices"]
+        fields = [
+            "customer",
+            "plan",
+            "deal",
+            "contract_number",
+            "start_date",
+            "end_date",
+            "auto_renewal",
+            "renewal_term_months",
+            "notice_period_days",
+            "notice_given_on",
+            "devices",
+        ]
         widgets = {"devices": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
@@ -79,8 +104,11 @@ class ContractForm(StaffModelForm):
         if customer_id:
             devices = devices.filter(customer_id=customer_id)
         self.fields["devices"].queryset = devices
-        self.fields["devices"].help_text = _("Choose the customer first (save once) to list only its devices.") \
-            if not customer_id else _("Devices of the contract's customer.")
+        self.fields["devices"].help_text = (
+            _("Choose the customer first (save once) to list only its devices.")
+            if not customer_id
+            else _("Devices of the contract's customer.")
+        )
 
     def _customer_id(self) -> str | int | None:
         value = self.data.get(self.add_prefix("customer")) if self.is_bound else None
@@ -97,6 +125,7 @@ class ContractForm(StaffModelForm):
         if customer:
             foreign = [str(device) for device in cleaned.get("devices", []) if device.customer_id != customer.pk]
             if foreign:
-                self.add_error("devices", _("Not devices of this customer: %(devices)s")
-                               % {"devices": ", ".join(foreign)})
+                self.add_error(
+                    "devices", _("Not devices of this customer: %(devices)s") % {"devices": ", ".join(foreign)}
+                )
         return cleaned

@@ -22,8 +22,9 @@ class DeviceListView(FilteredListView):
 
     def get_queryset(self):
         covering = MaintenanceContract.objects.covering(timezone.localdate()).filter(devices=models.OuterRef("pk"))
-        self.queryset = (Device.objects.select_related("product__manufacturer", "customer")
-                         .annotate(has_contract=models.Exists(covering)))
+        self.queryset = Device.objects.select_related("product__manufacturer", "customer").annotate(
+            has_contract=models.Exists(covering)
+        )
         return super().get_queryset()
 
 
@@ -95,7 +96,9 @@ class FirmwareUpdateView(EditorRequiredMixin, FormPageMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["intro"] = _("Current version: %(current)s. The version at sale (%(at_sale)s) stays unchanged.") % {
-            "current": self.device.current_firmware or "—", "at_sale": self.device.firmware_at_sale or "—"}
+            "current": self.device.current_firmware or "—",
+            "at_sale": self.device.firmware_at_sale or "—",
+        }
         return context
 
     def get_breadcrumbs(self):
@@ -106,8 +109,15 @@ class FirmwareUpdateView(EditorRequiredMixin, FormPageMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        return self.save_with(form, record_firmware_update, device=self.device, version=data["version"],
-                              changed_on=data["changed_on"], user=self.request.user, note=data["note"])
+        return self.save_with(
+            form,
+            record_firmware_update,
+            device=self.device,
+            version=data["version"],
+            changed_on=data["changed_on"],
+            user=self.request.user,
+            note=data["note"],
+        )
 
 
 # --- Maintenance contracts ------------------------------------------------------------------
@@ -118,13 +128,15 @@ class ContractListView(FilteredListView):
     page_title = _("Maintenance contracts")
     template_name = "devices/contract_list.html"
     queryset = MaintenanceContract.objects.select_related("customer", "plan").annotate(
-        device_count=models.Count("devices"))
+        device_count=models.Count("devices")
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        context["rows"] = [(contract, contract.status_on(today), contract.term_end_on(today))
-                           for contract in context["object_list"]]
+        context["rows"] = [
+            (contract, contract.status_on(today), contract.term_end_on(today)) for contract in context["object_list"]
+        ]
         return context
 
 
@@ -175,5 +187,7 @@ class ContractUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
         return _("Edit maintenance contract of %(name)s") % {"name": self.object.customer.name}
 
     def get_breadcrumbs(self):
-        return [(_("Maintenance contracts"), reverse("devices:contract_list")),
-                (str(self.object), self.object.get_absolute_url())]
+        return [
+            (_("Maintenance contracts"), reverse("devices:contract_list")),
+            (str(self.object), self.object.get_absolute_url()),
+        ]

@@ -23,11 +23,22 @@ WLX212_FW_CPE = "cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*"
 
 @pytest.fixture
 def objs():
-    yamaha = make_manufacturer(slug="yamaha", name_ja="ヤマハ株式会社", name_en="Yamaha Corporation",
-                               vulnerability_info_url="", support_url=YAMAHA_SUPPORT_URL, verified=False,
-                               cpe_vendor="yamaha")
-    product = make_product(manufacturer=yamaha, model_number="WLX212", category=ProductCategory.WIRELESS_AP,
-                           hardware_cpe=WLX212_HW_CPE, firmware_cpe=WLX212_FW_CPE)
+    yamaha = make_manufacturer(
+        slug="yamaha",
+        name_ja="ヤマハ株式会社",
+        name_en="Yamaha Corporation",
+        vulnerability_info_url="",
+        support_url=YAMAHA_SUPPORT_URL,
+        verified=False,
+        cpe_vendor="yamaha",
+    )
+    product = make_product(
+        manufacturer=yamaha,
+        model_number="WLX212",
+        category=ProductCategory.WIRELESS_AP,
+        hardware_cpe=WLX212_HW_CPE,
+        firmware_cpe=WLX212_FW_CPE,
+    )
     plan = make_plan(name="年間保守（オンサイト）", price=120000)
     return {"manufacturer": yamaha, "product": product, "plan": plan}
 
@@ -56,25 +67,59 @@ ALL_PAGES = READ_PAGES | FORM_PAGES
 
 
 def post_data(name, o):
-    product_fields = {"manufacturer": o["manufacturer"].pk, "category": ProductCategory.WIRELESS_AP,
-                      "internet_connectable": "on", "firmware_updatable": "on"}
+    product_fields = {
+        "manufacturer": o["manufacturer"].pk,
+        "category": ProductCategory.WIRELESS_AP,
+        "internet_connectable": "on",
+        "firmware_updatable": "on",
+    }
     return {
-        "product_create": product_fields | {"model_number": "WLX222", "latest_firmware": "Rev.25.00.10",
-                                            "hardware_cpe": "cpe:2.3:h:yamaha:wlx222:-:*:*:*:*:*:*:*",
-                                            "jc_star_level": "1", "jc_star_registration_number": "JCSTAR-TEST-1",
-                                            "jc_star_issued_on": "2025-10-01"},
-        "product_edit": product_fields | {"model_number": "WLX212", "latest_firmware": "Rev.21.00.30",
-                                          "hardware_cpe": WLX212_HW_CPE, "firmware_cpe": WLX212_FW_CPE},
-        "manufacturer_create": {"slug": "nec", "name_ja": "日本電気株式会社", "name_en": "NEC Corporation",
-                                "vulnerability_info_url": NEC_PSIRT_URL, "verified": "on"},
-        "manufacturer_edit": {"slug": "yamaha", "name_ja": "ヤマハ株式会社", "name_en": "Yamaha Corporation",
-                              "support_url": YAMAHA_SUPPORT_URL, "notes": "RTX / WLX"},
+        "product_create": product_fields
+        | {
+            "model_number": "WLX222",
+            "latest_firmware": "Rev.25.00.10",
+            "hardware_cpe": "cpe:2.3:h:yamaha:wlx222:-:*:*:*:*:*:*:*",
+            "jc_star_level": "1",
+            "jc_star_registration_number": "JCSTAR-TEST-1",
+            "jc_star_issued_on": "2025-10-01",
+        },
+        "product_edit": product_fields
+        | {
+            "model_number": "WLX212",
+            "latest_firmware": "Rev.21.00.30",
+            "hardware_cpe": WLX212_HW_CPE,
+            "firmware_cpe": WLX212_FW_CPE,
+        },
+        "manufacturer_create": {
+            "slug": "nec",
+            "name_ja": "日本電気株式会社",
+            "name_en": "NEC Corporation",
+            "vulnerability_info_url": NEC_PSIRT_URL,
+            "verified": "on",
+        },
+        "manufacturer_edit": {
+            "slug": "yamaha",
+            "name_ja": "ヤマハ株式会社",
+            "name_en": "Yamaha Corporation",
+            "support_url": YAMAHA_SUPPORT_URL,
+            "notes": "RTX / WLX",
+        },
         "manufacturer_confirm": {"vulnerability_info_url": NEC_PSIRT_URL, "source": "checked in the browser"},
-        "plan_create": {"name": "SOC 監視サービス", "kind": ServicePlanKind.SOC, "price": "600000",
-                        "price_unit": "年額", "is_third_party": "on", "provider_name": "株式会社セキュア監視",
-                        "active": "on"},
-        "plan_edit": {"name": "年間保守（オンサイト）", "kind": ServicePlanKind.CONTINUOUS_MAINTENANCE,
-                      "price": "150000", "active": "on"},
+        "plan_create": {
+            "name": "SOC 監視サービス",
+            "kind": ServicePlanKind.SOC,
+            "price": "600000",
+            "price_unit": "年額",
+            "is_third_party": "on",
+            "provider_name": "株式会社セキュア監視",
+            "active": "on",
+        },
+        "plan_edit": {
+            "name": "年間保守（オンサイト）",
+            "kind": ServicePlanKind.CONTINUOUS_MAINTENANCE,
+            "price": "150000",
+            "active": "on",
+        },
     }[name]
 
 
@@ -185,7 +230,8 @@ def test_g5_1_5_jc_star_expiry_beyond_two_years_refused(client, objs):
     response = client.post(reverse("catalog:product_create"), data)
     assert response.status_code == 200
     assert response.context["form"].errors["jc_star_expires_on"] == [
-        "JC-STAR ラベルの有効期間は付与日から最長 2 年です（2027-10-01 まで）。"]
+        "JC-STAR ラベルの有効期間は付与日から最長 2 年です（2027-10-01 まで）。"
+    ]
     assert not Product.objects.filter(model_number="WLX222").exists()
 
 
@@ -210,8 +256,9 @@ def test_g5_2_3_unconfirmed_manufacturer_marked(client, objs):
 
 def test_confirm_manufacturer_service_sets_url_and_note(objs):
     admin = make_user(Role.ADMIN, username="kanri")
-    manufacturer = confirm_manufacturer(manufacturer=objs["manufacturer"], vulnerability_info_url=NEC_PSIRT_URL,
-                                        user=admin, source="")
+    manufacturer = confirm_manufacturer(
+        manufacturer=objs["manufacturer"], vulnerability_info_url=NEC_PSIRT_URL, user=admin, source=""
+    )
     manufacturer.refresh_from_db()
     assert manufacturer.needs_confirmation is False
     assert manufacturer.source.splitlines()[-1].endswith(" kanri")
@@ -220,8 +267,9 @@ def test_confirm_manufacturer_service_sets_url_and_note(objs):
 def test_product_list_search_and_filters(client, objs):
     fortinet = make_manufacturer(name_ja="フォーティネット", name_en="Fortinet, Inc.")
     fortigate = make_product(manufacturer=fortinet, model_number="FG-60F", category=ProductCategory.FIREWALL)
-    pc = make_product(manufacturer=fortinet, model_number="PC-1", category=ProductCategory.PC,
-                      internet_connectable=False)
+    pc = make_product(
+        manufacturer=fortinet, model_number="PC-1", category=ProductCategory.PC, internet_connectable=False
+    )
     client.force_login(make_user(Role.VIEWER))
     url = reverse("catalog:product_list")
 

@@ -12,14 +12,20 @@ pytestmark = pytest.mark.django_db
 
 DETAIL = "/reseller/"
 EDIT = "/reseller/edit/"
+ALL_PAGES = {"reseller_detail": DETAIL, "reseller_edit": EDIT}
 
 PROFILE = {
-    "company_name": "株式会社テスト販売", "support_desk_name": "テスト販売サポートセンター",
-    "support_desk_phone": "03-0000-0000", "offers_maintenance_menu": "on",
+    "company_name": "株式会社テスト販売",
+    "support_desk_name": "テスト販売サポートセンター",
+    "support_desk_phone": "03-0000-0000",
+    "offers_maintenance_menu": "on",
     "vulnerability_policy": "当社は、販売した製品の脆弱性情報の入手先をお知らせします。",
-    "firmware_update_price": "15000", "firmware_update_note": "1 台あたり",
-    "incident_response_price": "", "incident_response_note": "都度見積",
-    "document_number_prefix": "TS", "retention_years": "10",
+    "firmware_update_price": "15000",
+    "firmware_update_note": "1 台あたり",
+    "incident_response_price": "",
+    "incident_response_note": "都度見積",
+    "document_number_prefix": "TS",
+    "retention_years": "10",
 }
 
 
@@ -69,9 +75,13 @@ def test_g5_1_1_admin_edits_policy_and_paid_services(client):
     response = client.post(EDIT, PROFILE | {"vulnerability_policy": "新しい方針"})
     assert (response.status_code, response["Location"]) == (302, DETAIL)
     reseller = Reseller.get()
-    assert (reseller.vulnerability_policy, reseller.firmware_update_price, reseller.incident_response_price,
-            reseller.incident_response_note, reseller.document_number_prefix) == (
-        "新しい方針", 15000, None, "都度見積", "TS")
+    assert (
+        reseller.vulnerability_policy,
+        reseller.firmware_update_price,
+        reseller.incident_response_price,
+        reseller.incident_response_note,
+        reseller.document_number_prefix,
+    ) == ("新しい方針", 15000, None, "都度見積", "TS")
     assert Reseller.objects.count() == 1
 
 

@@ -34,19 +34,32 @@ FORM_PAGES = {
 }
 ALL_PAGES = READ_PAGES | FORM_PAGES
 
-ASSESSMENT_ANSWERS = {"assessed_on": "2026-06-01", "has_it_staff": "on", "has_security_owner": "on",
-                      "update_practice": UpdatePractice.AUTOMATIC_OR_SCHEDULED, "can_check_network_settings": "on",
-                      "notes": "情報システム担当 1 名"}
+ASSESSMENT_ANSWERS = {
+    "assessed_on": "2026-06-01",
+    "has_it_staff": "on",
+    "has_security_owner": "on",
+    "update_practice": UpdatePractice.AUTOMATIC_OR_SCHEDULED,
+    "can_check_network_settings": "on",
+    "notes": "情報システム担当 1 名",
+}
 
 
 def post_data(name, o):
     return {
-        "customer_create": {"customer_code": "C09999", "name": "株式会社新規", "name_kana": "シンキ",
-                            "notify_without_contract": "on"},
+        "customer_create": {
+            "customer_code": "C09999",
+            "name": "株式会社新規",
+            "name_kana": "シンキ",
+            "notify_without_contract": "on",
+        },
         "customer_edit": {"customer_code": "C00001", "name": "株式会社北星ホールディングス", "name_kana": "ホクセイ"},
         "contact_create": {"name": "佐藤 花子", "department": "総務部", "email": "sato@example.jp", "is_primary": "on"},
-        "contact_edit": {"name": "山田 太郎", "department": "情報システム部", "email": "yamada@example.jp",
-                         "is_primary": "on"},
+        "contact_edit": {
+            "name": "山田 太郎",
+            "department": "情報システム部",
+            "email": "yamada@example.jp",
+            "is_primary": "on",
+        },
         "assessment_create": ASSESSMENT_ANSWERS,
     }[name]
 
@@ -134,13 +147,19 @@ def test_form_errors_are_shown_next_to_the_field(client, objs):
 def test_s_skill_detail_shows_latest_assessment_answers_and_date(client, objs):
     customer = objs["customer"]
     make_assessment(customer=customer, assessed_on=datetime.date(2025, 4, 1), has_it_staff=True)
-    make_assessment(customer=customer, assessed_on=datetime.date(2026, 5, 20), has_security_owner=True,
-                    update_practice=UpdatePractice.OUTSOURCED)
+    make_assessment(
+        customer=customer,
+        assessed_on=datetime.date(2026, 5, 20),
+        has_security_owner=True,
+        update_practice=UpdatePractice.OUTSOURCED,
+    )
     client.force_login(make_user(Role.VIEWER))
     response = client.get(reverse("customers:customer_detail", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="ja")
     assessment = response.context["assessment"]
-    assert (assessment.assessed_on, assessment.level) == (datetime.date(2026, 5, 20),
-                                                           SelfMaintenanceLevel.NEEDS_SUPPORT)
+    assert (assessment.assessed_on, assessment.level) == (
+        datetime.date(2026, 5, 20),
+        SelfMaintenanceLevel.NEEDS_SUPPORT,
+    )
     content = response.content.decode()
     assert "2026年5月20日" in content
     assert response.context["assessment_count"] == 2
@@ -166,11 +185,22 @@ def test_list_search_by_code_name_and_kana(client):
 def test_list_filter_by_latest_self_maintenance_level(client):
     capable, difficult, unassessed = make_customer(), make_customer(), make_customer()
     # The older "capable" answer of `difficult` must not count: only the newest assessment does.
-    make_assessment(customer=difficult, assessed_on=datetime.date(2025, 1, 1), has_it_staff=True,
-                    has_security_owner=True, can_check_network_settings=True, has_incident_contact=True)
+    make_assessment(
+        customer=difficult,
+        assessed_on=datetime.date(2025, 1, 1),
+        has_it_staff=True,
+        has_security_owner=True,
+        can_check_network_settings=True,
+        has_incident_contact=True,
+    )
     make_assessment(customer=difficult, assessed_on=datetime.date(2026, 1, 1))
-    make_assessment(customer=capable, has_it_staff=True, has_security_owner=True,
-                    can_check_network_settings=True, has_incident_contact=True)
+    make_assessment(
+        customer=capable,
+        has_it_staff=True,
+        has_security_owner=True,
+        can_check_network_settings=True,
+        has_incident_contact=True,
+    )
     client.force_login(make_user(Role.VIEWER))
     url = reverse("customers:customer_list")
 
@@ -198,7 +228,25 @@ def test_list_pagination_25_per_page(client):
 
 def test_assessment_level_is_computed_from_answers(client, objs):
     client.force_login(make_user(Role.SALES))
-    client.post(reverse("customers:assessment_create", args=[objs["customer"].pk]),
-                {"assessed_on": "2026-06-02", "update_practice": UpdatePractice.NEVER})
+    client.post(
+        reverse("customers:assessment_create", args=[objs["customer"].pk]),
+        {"assessed_on": "2026-06-02", "update_practice": UpdatePractice.NEVER},
+    )
     assert SkillAssessment.objects.get().level == SelfMaintenanceLevel.DIFFICULT
     assert Contact.objects.count() == 1
+
+
+def test_saving_shows_a_flash_message(client, objs):
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("customers:customer_create"), post_data("customer_create", objs), follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["顧客を保存しました。"]
+    assert response.request["PATH_INFO"] == Customer.objects.get(customer_code="C09999").get_absolute_url()
+
+
+def test_pagination_links_keep_the_search(client):
+    for n in range(30):
+        make_customer(customer_code=f"P{n:03d}")
+    client.force_login(make_user(Role.VIEWER))
+    content = client.get(reverse("customers:customer_list"), {"q": "P0"}).content.decode()
+    assert 'href="?q=P0&amp;page=2"' in content
+    assert "30 件" in content

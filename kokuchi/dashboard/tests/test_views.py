@@ -41,20 +41,32 @@ def data():
     make_device(customer=minami, product=switch, delivered_on=datetime.date(2026, 7, 1))  # after DAY
     lapsed = make_device(customer=minami, product=router, delivered_on=datetime.date(2025, 4, 1))
 
-    make_contract(customer=hokusei, devices=[covered], start_date=datetime.date(2026, 4, 1),
-                  end_date=datetime.date(2027, 3, 31))
-    make_contract(customer=minami, devices=[lapsed], start_date=datetime.date(2025, 4, 1),
-                  end_date=datetime.date(2026, 3, 31))
+    make_contract(
+        customer=hokusei, devices=[covered], start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31)
+    )
+    make_contract(
+        customer=minami, devices=[lapsed], start_date=datetime.date(2025, 4, 1), end_date=datetime.date(2026, 3, 31)
+    )
     ending = make_contract(customer=minami, start_date=datetime.date(2025, 8, 1), end_date=datetime.date(2026, 7, 15))
-    noticed = make_contract(customer=hokusei, start_date=datetime.date(2025, 6, 21),
-                            end_date=datetime.date(2026, 6, 20))
+    noticed = make_contract(
+        customer=hokusei, start_date=datetime.date(2025, 6, 21), end_date=datetime.date(2026, 6, 20)
+    )
     # Auto-renewed on 2026-04-01 until 2027-03-31: not ending soon.
-    make_contract(customer=hokusei, start_date=datetime.date(2025, 4, 1), end_date=datetime.date(2026, 3, 31),
-                  auto_renewal=True)
+    make_contract(
+        customer=hokusei, start_date=datetime.date(2025, 4, 1), end_date=datetime.date(2026, 3, 31), auto_renewal=True
+    )
 
     deals = {status: make_deal(customer=hokusei, status=status) for status in DealStatus.values}
-    return {"uncovered": uncovered, "out_of_scope": out_of_scope, "lapsed": lapsed, "ending": ending,
-            "noticed": noticed, "deals": deals, "camera": camera, "switch": switch}
+    return {
+        "uncovered": uncovered,
+        "out_of_scope": out_of_scope,
+        "lapsed": lapsed,
+        "ending": ending,
+        "noticed": noticed,
+        "deals": deals,
+        "camera": camera,
+        "switch": switch,
+    }
 
 
 def test_dashboard_figures_are_exact(data):
@@ -65,7 +77,10 @@ def test_dashboard_figures_are_exact(data):
     assert summary.devices_without_contract_list == [data["lapsed"], data["out_of_scope"], data["uncovered"]]
     assert summary.undisclosed_deals == 3
     assert {deal.status for deal in summary.undisclosed_deals_list} == {
-        DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED}
+        DealStatus.QUOTED,
+        DealStatus.ORDERED,
+        DealStatus.DELIVERED,
+    }
     assert [(row.contract, row.status, row.term_end, row.notice_deadline) for row in summary.ending_contracts] == [
         (data["noticed"], ContractStatus.NOTICE_PERIOD, datetime.date(2026, 6, 20), datetime.date(2026, 5, 21)),
         (data["ending"], ContractStatus.ACTIVE, datetime.date(2026, 7, 15), datetime.date(2026, 6, 15)),
@@ -79,8 +94,12 @@ def test_dashboard_page_shows_the_figures(client, data, monkeypatch):
     client.force_login(make_user(Role.VIEWER))
     response = client.get(reverse("dashboard:home"))
     content = response.content.decode()
-    for figure, value in (("customers", 3), ("in-scope-devices", 5), ("undisclosed-deals", 3),
-                          ("devices-without-contract", 3)):
+    for figure, value in (
+        ("customers", 3),
+        ("in-scope-devices", 5),
+        ("undisclosed-deals", 3),
+        ("devices-without-contract", 3),
+    ):
         assert f'data-figure="{figure}"><span class="value">{value}</span>' in content
     assert "2026年6月1日現在" in content
     assert data["deals"][DealStatus.QUOTED].number in content
@@ -147,3 +166,19 @@ def test_japanese_pages_render_japanese_labels(client):
     content = client.get(reverse("dashboard:home")).content.decode()
     assert "未告知の案件" in content
     assert "Deals not yet disclosed" not in content
+
+
+def test_every_staff_url_is_in_a_role_matrix():
+    """Each app's test_views lists its URLs in ALL_PAGES and runs them through the anonymous,
+    role-less, viewer and editor checks; a new URL without those checks fails here."""
+    import importlib
+
+    covered = {"dashboard:home"}
+    expected = {"dashboard:home"}
+    for app in ("core", "catalog", "customers", "deals", "devices"):
+        urls = importlib.import_module(f"kokuchi.{app}.urls")
+        tests = importlib.import_module(f"kokuchi.{app}.tests.test_views")
+        expected |= {f"{urls.app_name}:{pattern.name}" for pattern in urls.urlpatterns}
+        covered |= {f"{urls.app_name}:{name}" for name in tests.ALL_PAGES}
+    assert expected - covered == set()
+    assert len(expected) == 42  # 1 dashboard, 2 core, 13 catalogue, 7 customers, 10 deals, 9 devices

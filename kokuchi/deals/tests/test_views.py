@@ -11,7 +11,7 @@ from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.core.tests.helpers import db_snapshot, login_url_for
-from kokuchi.customers.tests.factories import make_customer
+from kokuchi.customers.tests.factories import make_assessment, make_customer
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
 from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
 from kokuchi.deals.tests.factories import make_deal, make_deal_line, make_proposed_plan
@@ -52,14 +52,25 @@ ALL_PAGES = READ_PAGES | CHANGE_PAGES
 def post_data(name, o):
     return {
         "deal_create": {"title": "支店 UTM 導入", "customer": o["customer"].pk, "opened_on": "2026-06-01"},
-        "deal_edit": {"title": "本社ネットワーク更改（第2期）", "customer": o["customer"].pk,
-                      "opened_on": "2026-05-01", "quote_valid_until": "2026-06-30"},
-        "line_create": {"product": make_product(model_number="FS-108F").pk, "quantity": "3",
-                        "unit_price": "45000", "position": "2"},
+        "deal_edit": {
+            "title": "本社ネットワーク更改（第2期）",
+            "customer": o["customer"].pk,
+            "opened_on": "2026-05-01",
+            "quote_valid_until": "2026-06-30",
+        },
+        "line_create": {
+            "product": make_product(model_number="FS-108F").pk,
+            "quantity": "3",
+            "unit_price": "45000",
+            "position": "2",
+        },
         "line_edit": {"product": o["line"].product_id, "quantity": "5", "unit_price": "98000", "position": "1"},
         "plan_propose": {"plan": o["spare_plan"].pk},
-        "plan_answer": {"response": ProposalResponse.DECLINED, "decline_reason": "社内の情報システム部で対応するため",
-                        "answered_on": "2026-05-20"},
+        "plan_answer": {
+            "response": ProposalResponse.DECLINED,
+            "decline_reason": "社内の情報システム部で対応するため",
+            "answered_on": "2026-05-20",
+        },
         "deal_status": {"status": DealStatus.QUOTED},
         "line_delete": {},
     }[name]
@@ -74,16 +85,23 @@ def check_saved(name, o, user):
         assert (deal.title, deal.quote_valid_until) == ("本社ネットワーク更改（第2期）", datetime.date(2026, 6, 30))
     elif name == "line_create":
         assert list(deal.lines.values_list("product__model_number", "quantity", "unit_price")) == [
-            ("FG-60F", 2, 98000), ("FS-108F", 3, 45000)]
+            ("FG-60F", 2, 98000),
+            ("FS-108F", 3, 45000),
+        ]
     elif name == "line_edit":
         assert list(deal.lines.values_list("quantity", flat=True)) == [5]
     elif name == "plan_propose":
         assert list(deal.proposed_plans.values_list("plan__name", "response")) == [
-            ("年間保守", ProposalResponse.PENDING), ("スポット保守", ProposalResponse.PENDING)]
+            ("年間保守", ProposalResponse.PENDING),
+            ("スポット保守", ProposalResponse.PENDING),
+        ]
     elif name == "plan_answer":
         o["proposal"].refresh_from_db()
         assert (o["proposal"].response, o["proposal"].decline_reason, o["proposal"].answered_on) == (
-            ProposalResponse.DECLINED, "社内の情報システム部で対応するため", datetime.date(2026, 5, 20))
+            ProposalResponse.DECLINED,
+            "社内の情報システム部で対応するため",
+            datetime.date(2026, 5, 20),
+        )
     elif name == "deal_status":
         assert deal.status == DealStatus.QUOTED
         assert deal.quoted_on is not None
@@ -149,8 +167,7 @@ def test_detail_shows_subtotal_tax_and_total(client, objs):
     client.force_login(make_user(Role.VIEWER))
     response = client.get(reverse("deals:deal_detail", args=[objs["deal"].pk]))
     # 2 × 98,000 + 12,345 = 208,345; 消費税 10 % rounded down = 20,834.
-    assert (response.context["subtotal"], response.context["tax"], response.context["total"]) == (
-        208345, 20834, 229179)
+    assert (response.context["subtotal"], response.context["tax"], response.context["total"]) == (208345, 20834, 229179)
     content = response.content.decode()
     assert 'data-amount="tax">¥20,834<' in content
     assert 'data-amount="total">¥229,179<' in content
@@ -158,8 +175,10 @@ def test_detail_shows_subtotal_tax_and_total(client, objs):
 
 def test_g5_3_decline_without_reason_refused(client, objs):
     client.force_login(make_user(Role.SALES))
-    response = client.post(reverse("deals:plan_answer", args=[objs["proposal"].pk]),
-                           {"response": ProposalResponse.DECLINED, "decline_reason": "  "})
+    response = client.post(
+        reverse("deals:plan_answer", args=[objs["proposal"].pk]),
+        {"response": ProposalResponse.DECLINED, "decline_reason": "  "},
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["decline_reason"] == ["契約しない場合は顧客の理由を入力してください。"]
     objs["proposal"].refresh_from_db()
@@ -168,8 +187,9 @@ def test_g5_3_decline_without_reason_refused(client, objs):
 
 def test_refused_transition_via_button_changes_nothing(client, objs):
     client.force_login(make_user(Role.SALES))
-    response = client.post(reverse("deals:deal_status", args=[objs["deal"].pk]), {"status": DealStatus.DELIVERED},
-                           follow=True)
+    response = client.post(
+        reverse("deals:deal_status", args=[objs["deal"].pk]), {"status": DealStatus.DELIVERED}, follow=True
+    )
     assert [str(m) for m in response.context["messages"]] == ["案件を「下書き」から「納品済み」には変更できません。"]
     objs["deal"].refresh_from_db()
     assert (objs["deal"].status, objs["deal"].delivered_on) == (DealStatus.DRAFT, None)
@@ -197,8 +217,7 @@ def test_lines_locked_after_delivery(client, objs):
         ([DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.CLOSED], True),
         ([DealStatus.QUOTED, DealStatus.DRAFT], True),
         ([DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.ORDERED], False),
-        ([DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.CLOSED, DealStatus.DELIVERED],
-         False),
+        ([DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.CLOSED, DealStatus.DELIVERED], False),
     ],
 )
 def test_change_deal_status_follows_deal_transitions(objs, path, allowed):
@@ -229,7 +248,10 @@ def test_change_deal_status_stamps_and_clears_dates(objs):
         deal = change_deal_status(deal=deal, status=status, user=user, on=datetime.date(2026, 5, day))
     deal.refresh_from_db()
     assert (deal.ordered_on, deal.delivered_on, deal.closed_on) == (
-        datetime.date(2026, 5, 26), datetime.date(2026, 5, 28), datetime.date(2026, 5, 31))
+        datetime.date(2026, 5, 26),
+        datetime.date(2026, 5, 28),
+        datetime.date(2026, 5, 31),
+    )
 
 
 def test_deal_without_lines_cannot_be_quoted():
@@ -254,11 +276,18 @@ def test_propose_same_plan_twice_refused(objs):
 
 
 def test_g5_3_record_plan_answer(objs):
-    proposal = record_plan_answer(proposal=objs["proposal"], response=ProposalResponse.ACCEPTED,
-                                  decline_reason="ignored", answered_on=datetime.date(2026, 5, 15))
+    proposal = record_plan_answer(
+        proposal=objs["proposal"],
+        response=ProposalResponse.ACCEPTED,
+        decline_reason="ignored",
+        answered_on=datetime.date(2026, 5, 15),
+    )
     proposal.refresh_from_db()
     assert (proposal.response, proposal.decline_reason, proposal.answered_on) == (
-        ProposalResponse.ACCEPTED, "", datetime.date(2026, 5, 15))
+        ProposalResponse.ACCEPTED,
+        "",
+        datetime.date(2026, 5, 15),
+    )
     with pytest.raises(ValidationError):
         record_plan_answer(proposal=proposal, response=ProposalResponse.DECLINED, decline_reason="")
 
@@ -311,3 +340,25 @@ def test_list_query_count_does_not_grow_with_rows(client, django_assert_max_num_
     with django_assert_max_num_queries(7):
         response = client.get(reverse("deals:deal_list"))
     assert len(response.context["object_list"]) == 25
+
+
+@pytest.mark.parametrize(
+    ("answers", "urged"),
+    [
+        ({}, True),
+        (
+            {
+                "has_it_staff": True,
+                "has_security_owner": True,
+                "can_check_network_settings": True,
+                "has_incident_contact": True,
+            },
+            False,
+        ),
+    ],
+)
+def test_g5_3_weak_self_maintenance_urges_a_maintenance_proposal(client, objs, answers, urged):
+    make_assessment(customer=objs["customer"], **answers)
+    client.force_login(make_user(Role.VIEWER))
+    content = client.get(reverse("deals:deal_detail", args=[objs["deal"].pk])).content.decode()
+    assert ('data-req="G5.3">この顧客は自社で機器を保守することが難しい状況です。' in content) is urged

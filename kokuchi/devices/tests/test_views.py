@@ -25,14 +25,23 @@ pytestmark = pytest.mark.django_db
 def objs():
     customer = make_customer(name="株式会社北星", customer_code="C00001")
     product = make_product(model_number="FG-60F", category=ProductCategory.FIREWALL, latest_firmware="7.0.15")
-    device = make_device(customer=customer, product=product, serial_number="FGT60F0000000001",
-                         firmware_at_sale="7.0.12", delivered_on=datetime.date(2026, 5, 1))
+    device = make_device(
+        customer=customer,
+        product=product,
+        serial_number="FGT60F0000000001",
+        firmware_at_sale="7.0.12",
+        delivered_on=datetime.date(2026, 5, 1),
+    )
     plan = make_plan(name="年間保守")
     # The contract runs today whatever day the suite runs: list pages judge coverage on today.
     today = timezone.localdate()
-    contract = make_contract(customer=customer, plan=plan, devices=[device],
-                             start_date=today - datetime.timedelta(days=100),
-                             end_date=today + datetime.timedelta(days=265))
+    contract = make_contract(
+        customer=customer,
+        plan=plan,
+        devices=[device],
+        start_date=today - datetime.timedelta(days=100),
+        end_date=today + datetime.timedelta(days=265),
+    )
     return {"customer": customer, "product": product, "device": device, "plan": plan, "contract": contract}
 
 
@@ -55,18 +64,41 @@ ALL_PAGES = READ_PAGES | FORM_PAGES
 def post_data(name, o):
     customer, device = o["customer"], o["device"]
     return {
-        "device_create": {"customer": customer.pk, "product": o["product"].pk, "serial_number": "FGT60F0000000002",
-                          "installation_site": "大阪支店"},
+        "device_create": {
+            "customer": customer.pk,
+            "product": o["product"].pk,
+            "serial_number": "FGT60F0000000002",
+            "installation_site": "大阪支店",
+        },
         # firmware_at_sale is read-only after delivery: the posted value must be ignored.
-        "device_edit": {"customer": customer.pk, "product": o["product"].pk, "serial_number": device.serial_number,
-                        "installation_site": "本社 3F", "delivered_on": "2026-05-01", "firmware_at_sale": "9.9.9"},
+        "device_edit": {
+            "customer": customer.pk,
+            "product": o["product"].pk,
+            "serial_number": device.serial_number,
+            "installation_site": "本社 3F",
+            "delivered_on": "2026-05-01",
+            "firmware_at_sale": "9.9.9",
+        },
         "device_firmware": {"version": "7.0.15", "changed_on": "2026-06-01", "note": "定期メンテナンス"},
-        "contract_create": {"customer": customer.pk, "plan": o["plan"].pk, "contract_number": "M-2026-002",
-                            "start_date": "2026-06-01", "end_date": "2027-05-31", "renewal_term_months": "12",
-                            "notice_period_days": "30", "devices": [device.pk]},
-        "contract_edit": {"customer": customer.pk, "plan": o["plan"].pk,
-                          "start_date": o["contract"].start_date.isoformat(), "end_date": "2030-04-30",
-                          "renewal_term_months": "12", "notice_period_days": "60", "devices": [device.pk]},
+        "contract_create": {
+            "customer": customer.pk,
+            "plan": o["plan"].pk,
+            "contract_number": "M-2026-002",
+            "start_date": "2026-06-01",
+            "end_date": "2027-05-31",
+            "renewal_term_months": "12",
+            "notice_period_days": "30",
+            "devices": [device.pk],
+        },
+        "contract_edit": {
+            "customer": customer.pk,
+            "plan": o["plan"].pk,
+            "start_date": o["contract"].start_date.isoformat(),
+            "end_date": "2030-04-30",
+            "renewal_term_months": "12",
+            "notice_period_days": "60",
+            "devices": [device.pk],
+        },
     }[name]
 
 
@@ -82,7 +114,12 @@ def check_saved(name, o, user):
         assert (device.firmware_at_sale, device.current_firmware) == ("7.0.12", "7.0.15")
         change = FirmwareChange.objects.get(device=device)
         assert (change.from_version, change.to_version, change.changed_on, change.recorded_by, change.note) == (
-            "7.0.12", "7.0.15", datetime.date(2026, 6, 1), user, "定期メンテナンス")
+            "7.0.12",
+            "7.0.15",
+            datetime.date(2026, 6, 1),
+            user,
+            "定期メンテナンス",
+        )
     elif name == "contract_create":
         contract = MaintenanceContract.objects.get(contract_number="M-2026-002")
         assert list(contract.devices.all()) == [device]
@@ -154,13 +191,23 @@ def test_g5_1_3_firmware_at_sale_read_only_after_delivery(client, objs):
 def test_g5_1_3_firmware_at_sale_editable_before_delivery_moves_current(client, objs):
     undelivered = make_device(customer=objs["customer"], product=objs["product"], firmware_at_sale="7.0.12")
     client.force_login(make_user(Role.SALES))
-    response = client.post(reverse("devices:device_edit", args=[undelivered.pk]), {
-        "customer": objs["customer"].pk, "product": objs["product"].pk, "serial_number": undelivered.serial_number,
-        "firmware_at_sale": "7.0.14", "delivered_on": "2026-06-10"})
+    response = client.post(
+        reverse("devices:device_edit", args=[undelivered.pk]),
+        {
+            "customer": objs["customer"].pk,
+            "product": objs["product"].pk,
+            "serial_number": undelivered.serial_number,
+            "firmware_at_sale": "7.0.14",
+            "delivered_on": "2026-06-10",
+        },
+    )
     assert response.status_code == 302
     undelivered.refresh_from_db()
     assert (undelivered.firmware_at_sale, undelivered.current_firmware, undelivered.delivered_on) == (
-        "7.0.14", "7.0.14", datetime.date(2026, 6, 10))
+        "7.0.14",
+        "7.0.14",
+        datetime.date(2026, 6, 10),
+    )
 
 
 def test_g5_1_3_delivery_date_cannot_be_removed(client, objs):
@@ -199,12 +246,15 @@ def test_g5_1_3_record_firmware_update_keeps_firmware_at_sale(objs):
     user = make_user(Role.SALES)
     device = objs["device"]
     first = record_firmware_update(device=device, version="7.0.14", changed_on=datetime.date(2026, 6, 1), user=user)
-    second = record_firmware_update(device=device, version="7.0.15", changed_on=datetime.date(2026, 7, 1),
-                                    user=user, note="脆弱性対応")
+    second = record_firmware_update(
+        device=device, version="7.0.15", changed_on=datetime.date(2026, 7, 1), user=user, note="脆弱性対応"
+    )
     device.refresh_from_db()
     assert (device.firmware_at_sale, device.current_firmware) == ("7.0.12", "7.0.15")
     assert [(c.from_version, c.to_version) for c in device.firmware_changes.order_by("changed_on")] == [
-        ("7.0.12", "7.0.14"), ("7.0.14", "7.0.15")]
+        ("7.0.12", "7.0.14"),
+        ("7.0.14", "7.0.15"),
+    ]
     assert (first.recorded_by, second.note) == (user, "脆弱性対応")
 
 
@@ -227,8 +277,9 @@ def test_record_firmware_update_refusals(delivered_on, version, changed_on, fiel
 
 def test_firmware_update_error_shown_on_form(client, objs):
     client.force_login(make_user(Role.SALES))
-    response = client.post(reverse("devices:device_firmware", args=[objs["device"].pk]),
-                           {"version": "7.0.12", "changed_on": "2026-06-01"})
+    response = client.post(
+        reverse("devices:device_firmware", args=[objs["device"].pk]), {"version": "7.0.12", "changed_on": "2026-06-01"}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["version"] == ["この機器は既に 7.0.12 です。"]
 
@@ -238,12 +289,17 @@ def test_firmware_update_error_shown_on_form(client, objs):
 
 def test_device_list_search_and_filters(client, objs):
     other = make_customer(name="南風商事株式会社", customer_code="MK001")
-    switch = make_device(customer=other, product=make_product(model_number="FS-108F",
-                                                              category=ProductCategory.SWITCH),
-                         serial_number="S124EN0000000009", delivered_on=datetime.date(2026, 5, 2))
-    pc = make_device(customer=other, product=make_product(model_number="PC-1", category=ProductCategory.PC,
-                                                          internet_connectable=False),
-                     serial_number="PC0001")
+    switch = make_device(
+        customer=other,
+        product=make_product(model_number="FS-108F", category=ProductCategory.SWITCH),
+        serial_number="S124EN0000000009",
+        delivered_on=datetime.date(2026, 5, 2),
+    )
+    pc = make_device(
+        customer=other,
+        product=make_product(model_number="PC-1", category=ProductCategory.PC, internet_connectable=False),
+        serial_number="PC0001",
+    )
     client.force_login(make_user(Role.VIEWER))
     url = reverse("devices:device_list")
 
@@ -286,8 +342,20 @@ def test_device_list_query_count_does_not_grow_with_rows(client, django_assert_m
 
 def test_contract_list_shows_computed_status(client, objs):
     client.force_login(make_user(Role.VIEWER))
-    expired = make_contract(customer=objs["customer"], start_date=datetime.date(2020, 4, 1),
-                            end_date=datetime.date(2021, 3, 31))
+    expired = make_contract(
+        customer=objs["customer"], start_date=datetime.date(2020, 4, 1), end_date=datetime.date(2021, 3, 31)
+    )
     response = client.get(reverse("devices:contract_list"))
     assert [(c.pk, status) for c, status, _ in response.context["rows"]] == [
-        (objs["contract"].pk, ContractStatus.ACTIVE), (expired.pk, ContractStatus.EXPIRED)]
+        (objs["contract"].pk, ContractStatus.ACTIVE),
+        (expired.pk, ContractStatus.EXPIRED),
+    ]
+
+
+def test_contract_form_lists_only_the_customers_devices(client, objs):
+    make_device()  # another customer's device
+    client.force_login(make_user(Role.SALES))
+    response = client.get(reverse("devices:contract_create"), {"customer": objs["customer"].pk})
+    assert list(response.context["form"].fields["devices"].queryset) == [objs["device"]]
+    response = client.get(reverse("devices:contract_edit", args=[objs["contract"].pk]))
+    assert list(response.context["form"].fields["devices"].queryset) == [objs["device"]]
