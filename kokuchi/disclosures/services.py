@@ -130,6 +130,13 @@ class MatrixRow:
     cells: list[list[str]]  # per task (content.TASKS order): mark per party (content.PARTIES order)
     basis: list[str] = field(default_factory=list)
 
+    @property
+    def responsible(self) -> list[str]:
+        """Per task, the party (or parties) doing it, by short label (the printed table)."""
+        labels = [label for _party, label in content.PARTIES_SHORT]
+        return ["・".join(label for label, mark in zip(labels, row, strict=True) if mark == content.RESPONSIBLE)
+                for row in self.cells]
+
 
 @dataclass
 class PlanRow:

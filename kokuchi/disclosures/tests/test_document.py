@@ -187,6 +187,7 @@ def test_responsibility_matrix_from_accepted_plan_and_active_contract():
                            ["", "", "", "○"], ["○", "", "", ""]]
     assert first.basis == ["ご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
                            "保守契約 MC-1：オンサイト保守（株式会社テスト販売）"]
+    assert first.responsible == ["当社", "当社", "当社", "当社", "第三者事業者", "お客様"]
     assert second.cells == [["○", "", "△", ""], ["○", "", "△", ""], ["○", "", "", ""], ["○", "", "", ""],
                             ["", "", "", "○"], ["○", "", "", ""]]
     assert [row.label for row in context["matrix"]] == [
