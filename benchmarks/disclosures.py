@@ -39,12 +39,17 @@ def main() -> None:
     if args.quick:
         args.singles, args.batch = 3, 5
 
+    import logging
+
     import django
 
     django.setup()
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its INFO log prints every step
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    import io
+
     import weasyprint
     from pypdf import PdfReader
 
@@ -67,14 +72,13 @@ def main() -> None:
     batch_start = time.perf_counter()
     batch = [one(n + 1) for n in range(args.batch)]
     batch_total = time.perf_counter() - batch_start
-    import io
-
     pages = len(PdfReader(io.BytesIO(singles[0][2])).pages)
     median = statistics.median(total for _html, total, _pdf in singles)
     results = {
         "benchmark": "disclosure PDF rendering (HTML context + template + WeasyPrint)",
         "run_at": datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+        "machine": {"cpus": os.cpu_count(), "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+                    "python": platform.python_version(), "platform": platform.platform(),
                     "weasyprint": weasyprint.__version__},
         "devices": args.devices,
         "pages": pages,

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.template import Template, TemplateSyntaxError, engines
 from django.template.loader import get_template
 from django.utils import timezone
@@ -271,7 +272,8 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
     level = customer.self_maintenance_level
     assessment = customer.latest_assessment
     # Maintenance covers the customer's gap only when it takes over the vulnerability-information task.
-    uncovered = any(row.cells[0][0] == content.RESPONSIBLE for row in matrix)
+    # Without any in-scope device nothing is covered either: the statement still applies.
+    uncovered = not matrix or any(row.cells[0][0] == content.RESPONSIBLE for row in matrix)
     return {
         "deal": deal,
         "customer": customer,
@@ -405,8 +407,8 @@ def render_disclosure_html(*, deal: Deal, issued_at: datetime.datetime, document
 def render_disclosure_preview(*, deal: Deal, at: datetime.datetime | None = None) -> str:
     """Return the HTML of the disclosure as it would be issued now (not frozen)."""
     reseller = Reseller.get()
-    number = (Disclosure.objects.filter(deal=deal).values_list("versions__number", flat=True)
-              .order_by("-versions__number").first() or 0) + 1
+    last = DisclosureVersion.objects.filter(disclosure__deal=deal).aggregate(last=Max("number"))["last"]
+    number = (last or 0) + 1
     html, _label = render_disclosure_html(
         deal=deal, issued_at=at or timezone.now(), preview=True, version_number=number,
         document_number=disclosure_number(deal=deal, version_number=number, reseller=reseller))
