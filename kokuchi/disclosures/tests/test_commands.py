@@ -3,7 +3,6 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from docx import Document
-from docx.shared import Mm
 from openpyxl import load_workbook
 
 from kokuchi.disclosures.tests.conftest import normalise, pdf_text
@@ -44,7 +43,8 @@ def test_disclosure_render_html_and_docx(tmp_path):
     footer = document.sections[0].footer.paragraphs[0]._p.xml
     assert 'w:instr="PAGE"' in footer
     assert 'w:instr="NUMPAGES"' in footer
-    assert (document.sections[0].page_width, document.sections[0].page_height) == (Mm(210), Mm(297))
+    # A4 in twentieths of a point, the unit Word stores.
+    assert (document.sections[0].page_width.twips, document.sections[0].page_height.twips) == (11906, 16838)
     matrix = next(table for table in document.tables if table.rows[0].cells[0].text == "機器")
     assert [cell.text for cell in matrix.rows[0].cells] == [
         "機器", "脆弱性情報の収集", "ファームウェアの更新", "ネットワーク設定の確認", "機器固有の対処事項",
