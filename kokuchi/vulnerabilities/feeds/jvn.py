@@ -24,7 +24,7 @@ from lxml import etree
 
 from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
 from .jvn_versions import CVE_RE, parse_version_text
-from .records import AffectedRecord, FeedError, VulnRecord
+from .records import AffectedRecord, FeedError, VulnRecord, make_vuln_record
 
 CVE_SOURCE_NAMES = frozenset({"Common Vulnerabilities and Exposures (CVE)", "National Vulnerability Database (NVD)"})
 # Markers JVN leaves in the title/overview of entries that are not live.
@@ -32,6 +32,7 @@ WITHDRAWN_MARKERS = ("削除", "未確定", "サポート外")
 _MARKER_RE = re.compile(r"\*\*\s*(" + "|".join(WITHDRAWN_MARKERS) + r")\s*\*\*")
 _SIMPLE_CPE22_RE = re.compile(r"^cpe:/([aho]):([a-z0-9._\-]+):([a-z0-9._\-]+)$")
 _PROLOG_LIMIT = 1 << 16
+_CWE_ID_RE = re.compile(r"^CWE-\d+$")
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,11 @@ def _text(element) -> str:
 
 
 def _find(element, name: str):
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
+    return element.find("{*}" + name)
 
 
 def _findall(element, name: str):
-    return [child for child in element if _local(child.tag) == name]
+    return element.findall("{*}" + name)
 
 
 def clean_html_text(value: str) -> str:
@@ -158,30 +156,61 @@ def _decimal(value: str) -> Decimal | None:
         return None
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def _kids(element) -> dict[str, list]:
+    """Children of an element grouped by local name, in one pass (cheaper than repeated find())."""
+    kids: dict[str, list] = {}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # comments, processing instructions
+        local = _LOCAL_NAMES.get(tag)
+        if local is None:
+            local = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1]
+        kids.setdefault(local, []).append(child)
+    return kids
+
+
+def _first_text(kids: dict[str, list], name: str) -> str:
+    found = kids.get(name)
+    return (found[0].text or "").strip() if found else ""
+
+
+def _first(kids: dict[str, list], name: str):
+    found = kids.get(name)
+    return found[0] if found else None
+
+
 def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
     """Turn one VULDEF `Vulinfo` element into a VulnRecord."""
-    vuln_id = _text(_find(vulinfo, "VulinfoID"))
+    top = _kids(vulinfo)
+    vuln_id = _first_text(top, "VulinfoID")
     if not vuln_id.startswith("JVNDB-"):
         raise FeedError(f"Vulinfo without a JVNDB id ({vuln_id!r})", file=file,
                         position=f"line {vulinfo.sourceline}")
-    data = _find(vulinfo, "VulinfoData")
-    if data is None:
+    data_node = _first(top, "VulinfoData")
+    if data_node is None:
         raise FeedError("Vulinfo without VulinfoData", file=file, position=f"line {vulinfo.sourceline} ({vuln_id})")
     where = f"line {vulinfo.sourceline} ({vuln_id})"
-    title = _text(_find(data, "Title"))
-    description_node = _find(data, "VulinfoDescription")
-    overview = clean_html_text(_text(_find(description_node, "Overview"))) if description_node is not None else ""
+    data = _kids(data_node)
+    title = _first_text(data, "Title")
+    description_node = _first(data, "VulinfoDescription")
+    overview = clean_html_text(_first_text(_kids(description_node), "Overview")) if description_node is not None \
+        else ""
 
     aliases: dict[str, None] = {}
     cwes: dict[str, None] = {}
     references = []
-    related = _find(data, "Related")
-    for item in _findall(related, "RelatedItem") if related is not None else ():
+    related = _first(data, "Related")
+    for item in _kids(related).get("RelatedItem", ()) if related is not None else ():
         kind = item.get("type") or ""
-        name = _text(_find(item, "Name"))
-        ref_id = _text(_find(item, "VulinfoID"))
-        url = _text(_find(item, "URL"))
-        if kind == "cwe" and re.match(r"^CWE-\d+$", ref_id):
+        fields = _kids(item)
+        name = _first_text(fields, "Name")
+        ref_id = _first_text(fields, "VulinfoID")
+        url = _first_text(fields, "URL")
+        if kind == "cwe" and _CWE_ID_RE.match(ref_id):
             cwes[ref_id] = None
         if kind == "advisory" and name in CVE_SOURCE_NAMES and CVE_RE.fullmatch(ref_id):
             aliases[ref_id] = None
@@ -190,12 +219,13 @@ def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
 
     cvss3 = (None, "", "")
     cvss4 = (None, "", "")
-    impact = _find(data, "Impact")
-    for cvss in _findall(impact, "Cvss") if impact is not None else ():
+    impact = _first(data, "Impact")
+    for cvss in _kids(impact).get("Cvss", ()) if impact is not None else ():
         version = cvss.get("version") or ""
-        vector = _text(_find(cvss, "Vector"))
-        score = _decimal(_text(_find(cvss, "Base")))
-        severity = normalise_severity(_text(_find(cvss, "Severity")))
+        fields = _kids(cvss)
+        vector = _first_text(fields, "Vector")
+        score = _decimal(_first_text(fields, "Base"))
+        severity = normalise_severity(_first_text(fields, "Severity"))
         if version.startswith(("3", "4")) and vector and (score is None or not severity):
             computed = score_from_vector(vector)
             if computed:
@@ -207,22 +237,23 @@ def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
 
     affected = []
     cpes: dict[tuple[str, str, str], None] = {}
-    affected_node = _find(data, "Affected")
-    for item in _findall(affected_node, "AffectedItem") if affected_node is not None else ():
-        cpe22 = _text(_find(item, "Cpe"))
+    affected_node = _first(data, "Affected")
+    for item in _kids(affected_node).get("AffectedItem", ()) if affected_node is not None else ():
+        fields = _kids(item)
+        cpe22 = _first_text(fields, "Cpe")
         cpe23 = jvn_cpe23(cpe22) if cpe22 else ""
         key = cpe23_key(cpe23) if cpe23 else None
         if key:
             cpes[key] = None
         # Several VersionNumber elements are kept one per line, each exactly as published.
-        version_text = "\n".join(v.text or "" for v in _findall(item, "VersionNumber") if (v.text or "").strip())
-        ranges = parse_version_text(version_text, cve_ids)
+        version_text = "\n".join(v.text for v in fields.get("VersionNumber", ()) if (v.text or "").strip())
+        ranges = parse_version_text(version_text, cve_ids) if version_text else []
         affected.append(AffectedRecord(
-            vendor=_text(_find(item, "Name")), product=_text(_find(item, "ProductName")), cpe22=cpe22,
+            vendor=_first_text(fields, "Name"), product=_first_text(fields, "ProductName"), cpe22=cpe22,
             cpe23=cpe23, version_text=version_text, ranges=tuple(ranges), ranges_parsed=bool(ranges)))
 
     marker = _MARKER_RE.search(title) or _MARKER_RE.search(overview)
-    return VulnRecord(
+    return make_vuln_record(
         vuln_id=vuln_id,
         source="jvn",
         title_ja=title,
@@ -232,16 +263,16 @@ def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
         cwe_ids=tuple(cwes),
         # 公表日 (made public) is what counts for "published in the last N years"; JVN's own
         # registration date stands in when it is missing.
-        published=parse_utc(_text(_find(data, "DatePublic")) or _text(_find(data, "DateFirstPublished")),
+        published=parse_utc(_first_text(data, "DatePublic") or _first_text(data, "DateFirstPublished"),
                             file=file, position=where),
-        last_modified=parse_utc(_text(_find(data, "DateLastUpdated")), file=file, position=where),
+        last_modified=parse_utc(_first_text(data, "DateLastUpdated"), file=file, position=where),
         source_status=marker.group(1) if marker else "",
         withdrawn=marker is not None,
         references=tuple(references),
         aliases=tuple(cve_ids),
         affected=tuple(affected),
         cpes=tuple(cpes),
-    ).with_hash()
+    )
 
 
 def _open_xml(source, file: str, on_read):
@@ -282,20 +313,26 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
     """
     file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
     reader, head = _open_xml(source, file, on_read)
-    root_checked = False
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        reader.close()
+        raise FeedError("not XML (JVN import takes the HND XML formats: VULDEF detail feeds and "
+                        "getVulnDetailInfo responses)", file=file, position="line 1 column 1")
+    root = re.search(rb"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", head)
+    if root is None:
+        reader.close()
+        raise FeedError("empty document or no root element", file=file, position="byte 0")
+    if root.group(1) != b"VULDEF-Document":
+        reader.close()
+        name = root.group(1).decode("ascii", "replace")
+        hint = " (a JVN RSS overview has no version text: import the detail feed jvndb_detail_YYYY.rdf instead)" \
+            if name == "RDF" else ""
+        raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}", file=file,
+                        position=f"line {head[: root.start()].count(b'\n') + 1}")
     try:
-        for event, element in _iterparse(_Replay(head, reader), events=("start", "end")):
-            name = _local(element.tag)
-            if event == "start":
-                if not root_checked:
-                    root_checked = True
-                    if name != "VULDEF-Document":
-                        hint = " (a JVN RSS overview has no version text: import the detail feed " \
-                               "jvndb_detail_YYYY.rdf instead)" if name == "RDF" else ""
-                        raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}",
-                                        file=file, position=f"line {element.sourceline}")
-                continue
-            if name == "Vulinfo":
+        # Only Vulinfo and Status reach Python; lxml filters the other elements in C.
+        for _event, element in _iterparse(_Replay(head, reader), events=("end",),
+                                          tag=("{*}Vulinfo", "{*}Status")):
+            if _local(element.tag) == "Vulinfo":
                 yield parse_vulinfo(element, file=file)
                 element.clear(keep_tail=False)
                 parent = element.getparent()
@@ -303,7 +340,7 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
                     # Drop the processed siblings so a 70 MB yearly file streams in bounded memory.
                     while element.getprevious() is not None:
                         del parent[0]
-            elif name == "Status":
+            else:
                 status = _status(element)
                 if status_out is not None:
                     status_out.append(status)
@@ -317,8 +354,6 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
                         position=f"near byte {reader.count}") from exc
     finally:
         reader.close()
-    if not root_checked:
-        raise FeedError("empty document", file=file, position="byte 0")
 
 
 # The official 2025 sample dataFeed_jvndb_rss_hnd.xml has `retCd= 0` (an unquoted attribute value)

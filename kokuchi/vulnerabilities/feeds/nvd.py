@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
-from .records import FeedError, VulnRecord
+from .records import FeedError, VulnRecord, make_vuln_record
 
 NVD_PRIMARY_SOURCE = "nvd@nist.gov"
 REJECTED = "Rejected"
@@ -103,7 +103,7 @@ def parse_nvd_cve(cve: dict[str, Any], *, file: str = "", position: str = "") ->
         {"url": ref.get("url", ""), "source": ref.get("source", ""), "tags": list(ref.get("tags") or ())}
         for ref in cve.get("references") or ()
     )
-    return VulnRecord(
+    return make_vuln_record(
         vuln_id=vuln_id,
         source="nvd",
         title_en=cve.get("cisaVulnerabilityName") or "",
@@ -122,7 +122,7 @@ def parse_nvd_cve(cve: dict[str, Any], *, file: str = "", position: str = "") ->
         references=references,
         configurations=tuple(configurations),
         cpes=_cpe_keys(configurations),
-    ).with_hash()
+    )
 
 
 def _check_envelope(data: Any, file: str) -> None:
