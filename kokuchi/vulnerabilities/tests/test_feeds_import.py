@@ -309,3 +309,20 @@ def test_official_oka_json_sample_that_is_not_json_is_rejected(tmp_path):
     with pytest.raises(FeedError, match="not XML") as excinfo:
         import_feed_files(source="jvn", paths=[path])
     assert f"{path}: line 1 column 1" in str(excinfo.value)
+
+
+def test_parsing_in_a_child_process_gives_the_same_rows_and_errors(tmp_path):
+    feed = tmp_path / "nvdcve-2.0-2024.json"
+    feed.write_bytes(_nvd_page_bytes())
+    result = import_feed_files(source="nvd", paths=[feed], parallel=True)
+    assert (result.created, result.changed_ids) == (10, set(NVD_RECORDS))
+    parallel = sorted(Vulnerability.objects.values_list("vuln_id", "content_hash"))
+    Vulnerability.objects.all().delete()
+    import_feed_files(source="nvd", paths=[feed], parallel=False)
+    assert sorted(Vulnerability.objects.values_list("vuln_id", "content_hash")) == parallel
+
+    broken = tmp_path / "jvndb_detail_2025.rdf"
+    broken.write_bytes(sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml").read_bytes()[:20000])
+    with pytest.raises(FeedError, match=r"jvndb_detail_2025.rdf: line \d+ column \d+: malformed XML"):
+        import_feed_files(source="jvn", paths=[broken], parallel=True)
+    assert Vulnerability.objects.filter(source="jvn").count() == 0
