@@ -22,7 +22,7 @@ MIN_PARALLEL_BYTES = 1 << 20
 BATCH = 500
 
 
-def _worker(parse, path: Path, file: str, send) -> None:
+def _worker(parse, path: Path, file: str, share: tuple[int, int], send) -> None:
     consumed = [0]
 
     def on_read(n: int) -> None:
@@ -30,7 +30,7 @@ def _worker(parse, path: Path, file: str, send) -> None:
 
     try:
         batch = []
-        for record in parse(path, file=file, on_read=on_read):
+        for record in parse(path, file=file, on_read=on_read, share=share):
             batch.append(record)
             if len(batch) >= BATCH:
                 send.send(("records", batch, consumed[0]))
@@ -46,38 +46,58 @@ def _worker(parse, path: Path, file: str, send) -> None:
 
 
 def iter_parsed(parse: Callable, path: Path, *, file: str, on_read: Callable[[int], None] | None = None,
-                parallel: bool | None = None) -> Iterator:
-    """Yield parse(path, file=..., on_read=...)'s records, parsed in a child process for big files."""
+                parallel: bool | None = None, workers: int = 2) -> Iterator:
+    """Yield parse(path, file=..., on_read=...)'s records in file order; for big files, `workers`
+    child processes each build every n-th record (parse(..., share=(k, n))) and the results are
+    interleaved back into file order."""
     if parallel is None:
-        parallel = path.stat().st_size >= MIN_PARALLEL_BYTES and os.cpu_count() and os.cpu_count() > 1
+        parallel = path.stat().st_size >= MIN_PARALLEL_BYTES and (os.cpu_count() or 1) > 1
     if not parallel or "fork" not in multiprocessing.get_all_start_methods():
         yield from parse(path, file=file, on_read=on_read)
         return
     context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(parse, path, file, send), daemon=True)
-    process.start()
-    send.close()
+    receivers, processes = [], []
     try:
-        while True:
-            try:
-                kind, payload, consumed = receive.recv()
-            except EOFError as exc:
-                raise FeedError("parser process ended unexpectedly", file=file) from exc
-            if on_read is not None and consumed:
-                on_read(consumed)
-            if kind == "records":
-                yield from payload
-            elif kind == "done":
-                break
-            elif kind == "error":
-                message, error_file, position = payload
-                raise FeedError(message, file=error_file, position=position)
-            else:
-                raise FeedError(f"parser process failed: {payload}", file=file)
+        for k in range(workers):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(parse, path, file, (k, workers), send), daemon=True)
+            process.start()
+            send.close()
+            receivers.append(receive)
+            processes.append(process)
+        done = [False] * workers
+        while not all(done):
+            batches = []
+            for k, receive in enumerate(receivers):
+                if done[k]:
+                    batches.append([])
+                    continue
+                try:
+                    kind, payload, consumed = receive.recv()
+                except EOFError as exc:
+                    raise FeedError("parser process ended unexpectedly", file=file) from exc
+                if on_read is not None and consumed and k == 0:
+                    on_read(consumed)  # every worker reads the whole file; count it once
+                if kind == "records":
+                    batches.append(payload)
+                elif kind == "done":
+                    done[k] = True
+                    batches.append([])
+                elif kind == "error":
+                    message, error_file, position = payload
+                    raise FeedError(message, file=error_file, position=position)
+                else:
+                    raise FeedError(f"parser process failed: {payload}", file=file)
+            # Worker k holds records k, k+n, k+2n…: interleave them back into file order.
+            for index in range(max(len(b) for b in batches)):
+                for batch in batches:
+                    if index < len(batch):
+                        yield batch[index]
     finally:
-        receive.close()
-        process.join(timeout=10)
-        if process.is_alive():
-            process.kill()
-            process.join()
+        for receive in receivers:
+            receive.close()
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()

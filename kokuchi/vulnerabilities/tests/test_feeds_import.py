@@ -311,11 +311,17 @@ def test_official_oka_json_sample_that_is_not_json_is_rejected(tmp_path):
     assert f"{path}: line 1 column 1" in str(excinfo.value)
 
 
-def test_parsing_in_a_child_process_gives_the_same_rows_and_errors(tmp_path):
+def test_parsing_in_child_processes_gives_the_same_rows_and_errors(tmp_path):
+    page = json.loads(_nvd_page_bytes())
+    # A later duplicate in the same file wins, so the interleaving must keep file order.
+    duplicate = json.loads(json.dumps(page["vulnerabilities"][0]))
+    duplicate["cve"]["vulnStatus"] = "Rejected"
+    page["vulnerabilities"].append(duplicate)
     feed = tmp_path / "nvdcve-2.0-2024.json"
-    feed.write_bytes(_nvd_page_bytes())
+    feed.write_text(json.dumps(page))
     result = import_feed_files(source="nvd", paths=[feed], parallel=True)
     assert (result.created, result.changed_ids) == (10, set(NVD_RECORDS))
+    assert Vulnerability.objects.get(vuln_id="CVE-2021-20090").source_status == "Rejected"
     parallel = sorted(Vulnerability.objects.values_list("vuln_id", "content_hash"))
     Vulnerability.objects.all().delete()
     import_feed_files(source="nvd", paths=[feed], parallel=False)
