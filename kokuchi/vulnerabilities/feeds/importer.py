@@ -18,22 +18,28 @@ from .jvn import iter_jvn_detail
 from .kev import parse_kev
 from .loader import ImportResult, replace_known_exploited, run_hooks_on_commit, upsert_epss, upsert_vulnerabilities
 from .nvd import iter_nvd_file
+from .parallel import iter_parsed
 from .records import FeedError
 from .runs import finish_run, start_run
 
 SOURCES = ("nvd", "jvn", "kev", "epss")
 
 
-def import_file(*, source: str, path: Path, on_read: Callable[[int], None] | None = None) -> ImportResult:
-    """Import one file inside its own transaction and return what changed."""
+def import_file(*, source: str, path: Path, on_read: Callable[[int], None] | None = None,
+                parallel: bool | None = None) -> ImportResult:
+    """Import one file inside its own transaction and return what changed.
+
+    `parallel`: parse in a child process (default: for NVD/JVN files of 1 MiB or more)."""
     file = str(path)
     if not path.is_file():
         raise FeedError("no such file", file=file)
     with transaction.atomic():
         if source == "nvd":
-            result = upsert_vulnerabilities(iter_nvd_file(path, file=file, on_read=on_read), source="nvd")
+            result = upsert_vulnerabilities(iter_parsed(iter_nvd_file, path, file=file, on_read=on_read,
+                                                        parallel=parallel), source="nvd")
         elif source == "jvn":
-            result = upsert_vulnerabilities(iter_jvn_detail(path, file=file, on_read=on_read), source="jvn")
+            result = upsert_vulnerabilities(iter_parsed(iter_jvn_detail, path, file=file, on_read=on_read,
+                                                        parallel=parallel), source="jvn")
         elif source == "kev":
             data = path.read_bytes()
             if on_read:
@@ -48,8 +54,8 @@ def import_file(*, source: str, path: Path, on_read: Callable[[int], None] | Non
     return result
 
 
-def import_feed_files(*, source: str, paths: Sequence[Path], on_read: Callable[[int], None] | None = None
-                      ) -> ImportResult:
+def import_feed_files(*, source: str, paths: Sequence[Path], on_read: Callable[[int], None] | None = None,
+                      parallel: bool | None = None) -> ImportResult:
     """Import several files in order; stop at the first bad one (earlier files stay imported).
 
     The run is recorded as a FeedRun; the FeedError of a bad file is re-raised after recording.
@@ -58,7 +64,7 @@ def import_feed_files(*, source: str, paths: Sequence[Path], on_read: Callable[[
     total = ImportResult(source=source)
     for path in paths:
         try:
-            total.add(import_file(source=source, path=Path(path), on_read=on_read))
+            total.add(import_file(source=source, path=Path(path), on_read=on_read, parallel=parallel))
         except FeedError as exc:
             done = f" ({total.pages} earlier file(s) were imported and kept)" if total.pages else ""
             total.messages.append(f"rejected, database unchanged for this file: {exc}{done}")

@@ -24,7 +24,7 @@ from lxml import etree
 
 from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
 from .jvn_versions import CVE_RE, parse_version_text
-from .records import AffectedRecord, FeedError, VulnRecord
+from .records import AffectedRecord, FeedError, VulnRecord, make_vuln_record
 
 CVE_SOURCE_NAMES = frozenset({"Common Vulnerabilities and Exposures (CVE)", "National Vulnerability Database (NVD)"})
 # Markers JVN leaves in the title/overview of entries that are not live.
@@ -32,6 +32,7 @@ WITHDRAWN_MARKERS = ("削除", "未確定", "サポート外")
 _MARKER_RE = re.compile(r"\*\*\s*(" + "|".join(WITHDRAWN_MARKERS) + r")\s*\*\*")
 _SIMPLE_CPE22_RE = re.compile(r"^cpe:/([aho]):([a-z0-9._\-]+):([a-z0-9._\-]+)$")
 _PROLOG_LIMIT = 1 << 16
+_CWE_ID_RE = re.compile(r"^CWE-\d+$")
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,7 @@ def _text(element) -> str:
 
 
 def _find(element, name: str):
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def _findall(element, name: str):
-    return [child for child in element if _local(child.tag) == name]
+    return element.find("{*}" + name)
 
 
 def clean_html_text(value: str) -> str:
@@ -158,44 +152,111 @@ def _decimal(value: str) -> Decimal | None:
         return None
 
 
-def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
-    """Turn one VULDEF `Vulinfo` element into a VulnRecord."""
-    vuln_id = _text(_find(vulinfo, "VulinfoID"))
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def _local_name(tag: str) -> str:
+    local = _LOCAL_NAMES.get(tag)
+    if local is None:
+        local = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1]
+    return local
+
+
+class _VulinfoBuilder:
+    """The fields of one Vulinfo gathered while its elements stream past."""
+
+    __slots__ = ("vuln_id", "fields", "related", "cvss", "affected", "item", "position")
+
+    def __init__(self, position: str) -> None:
+        self.vuln_id = ""
+        self.fields: dict[str, str] = {}
+        self.related: list[dict] = []
+        self.cvss: list[dict] = []
+        self.affected: list[dict] = []
+        self.item: dict | None = None  # the RelatedItem / AffectedItem / Cvss being read
+        self.position = position
+
+
+_DATA_FIELDS = frozenset({"Title", "Overview", "DateFirstPublished", "DateLastUpdated", "DatePublic"})
+_ITEM_FIELDS = {"RelatedItem": frozenset({"Name", "VulinfoID", "URL"}),
+                "AffectedItem": frozenset({"Name", "ProductName", "Cpe"}),
+                "Cvss": frozenset({"Vector", "Base", "Severity"})}
+
+
+def _kids(element) -> dict[str, list]:
+    """Children of an element grouped by local name, in one pass (cheaper than repeated find())."""
+    kids: dict[str, list] = {}
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str):  # not a comment or processing instruction
+            kids.setdefault(_local_name(tag), []).append(child)
+    return kids
+
+
+def _gather(vulinfo) -> _VulinfoBuilder:
+    """Collect what the record needs from one Vulinfo element."""
+    built = _VulinfoBuilder(f"line {vulinfo.sourceline}")
+    top = _kids(vulinfo)
+    ids = top.get("VulinfoID")
+    built.vuln_id = (ids[0].text or "").strip() if ids else ""
+    built.position = f"line {vulinfo.sourceline} ({built.vuln_id})"
+    for data in top.get("VulinfoData", ())[:1]:
+        for local, children in _kids(data).items():
+            if local in _DATA_FIELDS:
+                built.fields[local] = (children[0].text or "").strip()
+            elif local == "VulinfoDescription":
+                overview = _kids(children[0]).get("Overview")
+                built.fields["Overview"] = (overview[0].text or "").strip() if overview else ""
+            elif local in _CONTAINERS:
+                item_name, target = _CONTAINERS[local]
+                for container in children:
+                    for node in _kids(container).get(item_name, ()):
+                        item = {"type": node.get("type", ""), "version": node.get("version", ""),
+                                "VersionNumber": []}
+                        for field_name, values in _kids(node).items():
+                            if field_name == "VersionNumber":
+                                item["VersionNumber"] = [v.text or "" for v in values]
+                            elif field_name in _ITEM_FIELDS[item_name]:
+                                item[field_name] = (values[0].text or "").strip()
+                        getattr(built, target).append(item)
+    return built
+
+
+_CONTAINERS = {"Related": ("RelatedItem", "related"), "Affected": ("AffectedItem", "affected"),
+               "Impact": ("Cvss", "cvss")}
+
+
+def _build_record(built: _VulinfoBuilder, file: str) -> VulnRecord:
+    """Turn one gathered Vulinfo into a VulnRecord."""
+    vuln_id = built.vuln_id
+    where = built.position
     if not vuln_id.startswith("JVNDB-"):
-        raise FeedError(f"Vulinfo without a JVNDB id ({vuln_id!r})", file=file,
-                        position=f"line {vulinfo.sourceline}")
-    data = _find(vulinfo, "VulinfoData")
-    if data is None:
-        raise FeedError("Vulinfo without VulinfoData", file=file, position=f"line {vulinfo.sourceline} ({vuln_id})")
-    where = f"line {vulinfo.sourceline} ({vuln_id})"
-    title = _text(_find(data, "Title"))
-    description_node = _find(data, "VulinfoDescription")
-    overview = clean_html_text(_text(_find(description_node, "Overview"))) if description_node is not None else ""
+        raise FeedError(f"Vulinfo without a JVNDB id ({vuln_id!r})", file=file, position=where)
+    fields = built.fields
+    title = fields.get("Title", "")
+    overview = clean_html_text(fields.get("Overview", ""))
 
     aliases: dict[str, None] = {}
     cwes: dict[str, None] = {}
     references = []
-    related = _find(data, "Related")
-    for item in _findall(related, "RelatedItem") if related is not None else ():
-        kind = item.get("type") or ""
-        name = _text(_find(item, "Name"))
-        ref_id = _text(_find(item, "VulinfoID"))
-        url = _text(_find(item, "URL"))
-        if kind == "cwe" and re.match(r"^CWE-\d+$", ref_id):
+    for item in built.related:
+        kind = item["type"]
+        name = item.get("Name", "")
+        ref_id = item.get("VulinfoID", "")
+        if kind == "cwe" and _CWE_ID_RE.match(ref_id):
             cwes[ref_id] = None
         if kind == "advisory" and name in CVE_SOURCE_NAMES and CVE_RE.fullmatch(ref_id):
             aliases[ref_id] = None
-        references.append({"type": kind, "source": name, "id": ref_id, "url": url})
+        references.append({"type": kind, "source": name, "id": ref_id, "url": item.get("URL", "")})
     cve_ids = list(aliases)
 
     cvss3 = (None, "", "")
     cvss4 = (None, "", "")
-    impact = _find(data, "Impact")
-    for cvss in _findall(impact, "Cvss") if impact is not None else ():
-        version = cvss.get("version") or ""
-        vector = _text(_find(cvss, "Vector"))
-        score = _decimal(_text(_find(cvss, "Base")))
-        severity = normalise_severity(_text(_find(cvss, "Severity")))
+    for cvss in built.cvss:
+        version = cvss["version"]
+        vector = cvss.get("Vector", "")
+        score = _decimal(cvss.get("Base", ""))
+        severity = normalise_severity(cvss.get("Severity", ""))
         if version.startswith(("3", "4")) and vector and (score is None or not severity):
             computed = score_from_vector(vector)
             if computed:
@@ -207,22 +268,21 @@ def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
 
     affected = []
     cpes: dict[tuple[str, str, str], None] = {}
-    affected_node = _find(data, "Affected")
-    for item in _findall(affected_node, "AffectedItem") if affected_node is not None else ():
-        cpe22 = _text(_find(item, "Cpe"))
+    for item in built.affected:
+        cpe22 = item.get("Cpe", "")
         cpe23 = jvn_cpe23(cpe22) if cpe22 else ""
         key = cpe23_key(cpe23) if cpe23 else None
         if key:
             cpes[key] = None
         # Several VersionNumber elements are kept one per line, each exactly as published.
-        version_text = "\n".join(v.text or "" for v in _findall(item, "VersionNumber") if (v.text or "").strip())
-        ranges = parse_version_text(version_text, cve_ids)
+        version_text = "\n".join(v for v in item["VersionNumber"] if v.strip())
+        ranges = parse_version_text(version_text, cve_ids) if version_text else []
         affected.append(AffectedRecord(
-            vendor=_text(_find(item, "Name")), product=_text(_find(item, "ProductName")), cpe22=cpe22,
-            cpe23=cpe23, version_text=version_text, ranges=tuple(ranges), ranges_parsed=bool(ranges)))
+            vendor=item.get("Name", ""), product=item.get("ProductName", ""), cpe22=cpe22, cpe23=cpe23,
+            version_text=version_text, ranges=tuple(ranges), ranges_parsed=bool(ranges)))
 
     marker = _MARKER_RE.search(title) or _MARKER_RE.search(overview)
-    return VulnRecord(
+    return make_vuln_record(
         vuln_id=vuln_id,
         source="jvn",
         title_ja=title,
@@ -232,16 +292,15 @@ def parse_vulinfo(vulinfo, *, file: str = "") -> VulnRecord:
         cwe_ids=tuple(cwes),
         # 公表日 (made public) is what counts for "published in the last N years"; JVN's own
         # registration date stands in when it is missing.
-        published=parse_utc(_text(_find(data, "DatePublic")) or _text(_find(data, "DateFirstPublished")),
-                            file=file, position=where),
-        last_modified=parse_utc(_text(_find(data, "DateLastUpdated")), file=file, position=where),
+        published=parse_utc(fields.get("DatePublic") or fields.get("DateFirstPublished"), file=file, position=where),
+        last_modified=parse_utc(fields.get("DateLastUpdated"), file=file, position=where),
         source_status=marker.group(1) if marker else "",
         withdrawn=marker is not None,
         references=tuple(references),
         aliases=tuple(cve_ids),
         affected=tuple(affected),
         cpes=tuple(cpes),
-    ).with_hash()
+    )
 
 
 def _open_xml(source, file: str, on_read):
@@ -255,55 +314,49 @@ def _open_xml(source, file: str, on_read):
     return reader, head
 
 
-class _Replay:
-    def __init__(self, head: bytes, rest) -> None:
-        self.head = head
-        self.rest = rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            chunk, self.head = self.head, b""
-            return chunk
-        return self.rest.read(size if size > 0 else 1 << 16)
-
-
-def _iterparse(stream, **kwargs):
-    return etree.iterparse(
-        stream, resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-        dtd_validation=False, remove_comments=True, **kwargs)
-
-
 def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None,
-                    status_out: list | None = None) -> Iterator[VulnRecord]:
+                    status_out: list | None = None, share: tuple[int, int] | None = None) -> Iterator[VulnRecord]:
     """Stream the VulnRecords of a VULDEF detail document (yearly feed or getVulnDetailInfo).
 
     Raise FeedError naming the file and line on malformed XML, a wrong root element, or a MyJVN
     error status. When `status_out` is a list, the document's status:Status is appended to it.
+    `share=(k, n)` yields only every n-th record (the k-th of each n), so that n processes can
+    share the work of building records from one file (the XML itself is cheap to parse).
     """
     file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
     reader, head = _open_xml(source, file, on_read)
-    root_checked = False
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        reader.close()
+        raise FeedError("not XML (JVN import takes the HND XML formats: VULDEF detail feeds and "
+                        "getVulnDetailInfo responses)", file=file, position="line 1 column 1")
+    root = re.search(rb"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", head)
+    if root is None:
+        reader.close()
+        raise FeedError("empty document or no root element", file=file, position="byte 0")
+    if root.group(1) != b"VULDEF-Document":
+        reader.close()
+        name = root.group(1).decode("ascii", "replace")
+        hint = " (a JVN RSS overview has no version text: import the detail feed jvndb_detail_YYYY.rdf instead)" \
+            if name == "RDF" else ""
+        raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}", file=file,
+                        position=f"line {head[: root.start()].count(b'\n') + 1}")
+    count = 0
     try:
-        for event, element in _iterparse(_Replay(head, reader), events=("start", "end")):
-            name = _local(element.tag)
-            if event == "start":
-                if not root_checked:
-                    root_checked = True
-                    if name != "VULDEF-Document":
-                        hint = " (a JVN RSS overview has no version text: import the detail feed " \
-                               "jvndb_detail_YYYY.rdf instead)" if name == "RDF" else ""
-                        raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}",
-                                        file=file, position=f"line {element.sourceline}")
-                continue
-            if name == "Vulinfo":
-                yield parse_vulinfo(element, file=file)
+        # Only Vulinfo and Status reach Python; lxml filters the other elements in C.
+        for _event, element in etree.iterparse(
+                _Replay(head, reader), events=("end",), tag=("{*}Vulinfo", "{*}Status"), resolve_entities=False,
+                no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True):
+            if _local_name(element.tag) == "Vulinfo":
+                count += 1
+                if share is None or (count - 1) % share[1] == share[0]:
+                    yield _build_record(_gather(element), file)
                 element.clear(keep_tail=False)
                 parent = element.getparent()
                 if parent is not None:
                     # Drop the processed siblings so a 70 MB yearly file streams in bounded memory.
                     while element.getprevious() is not None:
                         del parent[0]
-            elif name == "Status":
+            else:
                 status = _status(element)
                 if status_out is not None:
                     status_out.append(status)
@@ -317,8 +370,20 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
                         position=f"near byte {reader.count}") from exc
     finally:
         reader.close()
-    if not root_checked:
-        raise FeedError("empty document", file=file, position="byte 0")
+
+
+class _Replay:
+    """A read()-able that first hands out the sniffed head, then continues with the stream."""
+
+    def __init__(self, head: bytes, rest) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            chunk, self.head = self.head, b""
+            return chunk
+        return self.rest.read(size if size > 0 else 1 << 16)
 
 
 # The official 2025 sample dataFeed_jvndb_rss_hnd.xml has `retCd= 0` (an unquoted attribute value)

@@ -12,10 +12,11 @@ marker for online sync); these functions must run inside `transaction.atomic()`.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kokuchi.vulnerabilities.models import (
@@ -91,15 +92,57 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _vulnerability(record: VulnRecord, now) -> Vulnerability:
-    return Vulnerability(
-        vuln_id=record.vuln_id, source=record.source, title_ja=record.title_ja, title_en=record.title_en,
-        description_ja=record.description_ja, description_en=record.description_en,
-        cvss3_score=record.cvss3_score, cvss3_severity=record.cvss3_severity, cvss3_vector=record.cvss3_vector,
-        cvss4_score=record.cvss4_score, cvss4_severity=record.cvss4_severity, cvss4_vector=record.cvss4_vector,
-        cwe_ids=list(record.cwe_ids), published=record.published, last_modified=record.last_modified,
-        source_status=record.source_status, withdrawn=record.withdrawn, references=list(record.references),
-        configurations=list(record.configurations), content_hash=record.content_hash, changed_at=now,
+_JSON_COLUMNS = frozenset({"cwe_ids", "references", "configurations", "ranges"})
+
+
+def _insert_sql(model, columns: tuple[str, ...], *, conflict: str | None = None) -> str:
+    """INSERT (optionally ON CONFLICT … DO UPDATE, which SQLite ≥ 3.24 and PostgreSQL share).
+
+    Raw SQL because the ORM's per-field machinery costs more than the database on a full NVD load;
+    JSON text is cast to jsonb on PostgreSQL and stored as text on SQLite, as JSONField does.
+    """
+    quote = connection.ops.quote_name
+    cast = connection.vendor == "postgresql"
+    values = ", ".join("CAST(%s AS jsonb)" if cast and column in _JSON_COLUMNS else "%s" for column in columns)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({values})")
+    if conflict:
+        updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != conflict)
+        sql += f" ON CONFLICT ({quote(conflict)}) DO UPDATE SET {updates}"
+    return sql
+
+
+def _id_map(column_table_sql: str, ids: list[str]) -> dict[str, tuple]:
+    """{vuln_id: (rest of row)} for the given ids, in chunks that stay under SQLite's variable limit."""
+    found: dict[str, tuple] = {}
+    with connection.cursor() as cursor:
+        for chunk in batched(ids, 900):
+            cursor.execute(column_table_sql.format(", ".join(["%s"] * len(chunk))), chunk)
+            for row in cursor.fetchall():
+                found[row[0]] = row[1:]
+    return found
+
+
+def _datetime_adapter() -> Callable:
+    """Datetime → database value, as DateTimeField does it, without the per-call ORM overhead."""
+    if connection.vendor == "sqlite":
+        # SQLite stores naive text in the connection's time zone (UTC with USE_TZ).
+        zone = connection.timezone
+
+        def adapt(value):
+            return None if value is None else str(value.astimezone(zone).replace(tzinfo=None))
+
+        return adapt
+    return connection.ops.adapt_datetimefield_value
+
+
+def _vulnerability_params(record: VulnRecord, now, adapt) -> tuple:
+    return (
+        record.vuln_id, record.source, record.title_ja, record.title_en, record.description_ja,
+        record.description_en, record.cvss3_score, record.cvss3_severity, record.cvss3_vector, record.cvss4_score,
+        record.cvss4_severity, record.cvss4_vector, json.dumps(list(record.cwe_ids)), adapt(record.published),
+        adapt(record.last_modified), record.source_status, record.withdrawn, record.references_json,
+        record.configurations_json, record.content_hash, adapt(now),
     )
 
 
@@ -108,44 +151,50 @@ def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | N
                            ) -> ImportResult:
     """Create or update vulnerabilities (with aliases, affected products and the CPE index).
 
-    Rows whose content_hash is unchanged are not written at all. Two queries per batch find the
-    stored hashes and write the changed rows; children of changed rows are replaced in bulk.
+    Rows whose content_hash is unchanged are not written at all. Per batch: one query for the
+    stored hashes, one multi-row upsert, one query for the ids, and bulk inserts of the children of
+    changed rows (whose old children are deleted first).
     """
     result = ImportResult(source=source)
+    table = connection.ops.quote_name(Vulnerability._meta.db_table)
+    vuln_sql = _insert_sql(Vulnerability, ("vuln_id", *_VULN_FIELDS), conflict="vuln_id")
+    alias_sql = _insert_sql(VulnerabilityAlias, ("vulnerability_id", "alias_id"))
+    affected_sql = _insert_sql(AffectedProduct, ("vulnerability_id", "vendor", "product", "cpe22", "cpe23",
+                                                 "version_text", "ranges", "ranges_parsed"))
+    cpe_sql = _insert_sql(VulnerabilityCpe, ("vulnerability_id", "part", "vendor", "product"))
+    select_hash = f"SELECT vuln_id, content_hash FROM {table} WHERE vuln_id IN ({{}})"
+    select_pk = f"SELECT vuln_id, id FROM {table} WHERE vuln_id IN ({{}})"
+    adapt = _datetime_adapter()
     for chunk in batched(records, batch_size or BATCH_SIZE):
         batch = ImportResult(source=source)
         by_id = {record.vuln_id: record for record in chunk}  # a later duplicate wins
-        stored = dict(Vulnerability.objects.filter(vuln_id__in=list(by_id)).values_list("vuln_id", "content_hash"))
+        stored = {vuln_id: row[0] for vuln_id, row in _id_map(select_hash, list(by_id)).items()}
         changed = [r for r in by_id.values() if stored.get(r.vuln_id) != r.content_hash]
         batch.unchanged = len(by_id) - len(changed)
         if changed:
             now = timezone.now()
-            Vulnerability.objects.bulk_create(
-                [_vulnerability(record, now) for record in changed],
-                update_conflicts=True, unique_fields=["vuln_id"], update_fields=list(_VULN_FIELDS),
-            )
-            pks = dict(Vulnerability.objects.filter(vuln_id__in=[r.vuln_id for r in changed])
-                       .values_list("vuln_id", "pk"))
+            with connection.cursor() as cursor:
+                cursor.executemany(vuln_sql, [_vulnerability_params(record, now, adapt) for record in changed])
+            pks = {vuln_id: row[0] for vuln_id, row in _id_map(select_pk, [r.vuln_id for r in changed]).items()}
             existing_pks = [pks[r.vuln_id] for r in changed if r.vuln_id in stored]
-            if existing_pks:
-                VulnerabilityAlias.objects.filter(vulnerability_id__in=existing_pks).delete()
-                AffectedProduct.objects.filter(vulnerability_id__in=existing_pks).delete()
-                VulnerabilityCpe.objects.filter(vulnerability_id__in=existing_pks).delete()
+            for pk_chunk in batched(existing_pks, 900):
+                VulnerabilityAlias.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
+                AffectedProduct.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
+                VulnerabilityCpe.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
             aliases, affected, cpes = [], [], []
             for record in changed:
                 pk = pks[record.vuln_id]
-                aliases.extend(VulnerabilityAlias(vulnerability_id=pk, alias_id=alias)
-                               for alias in dict.fromkeys(record.aliases))
+                aliases.extend((pk, alias) for alias in dict.fromkeys(record.aliases))
                 affected.extend(
-                    AffectedProduct(vulnerability_id=pk, vendor=a.vendor[:200], product=a.product[:300],
-                                    cpe22=a.cpe22[:300], cpe23=a.cpe23[:300], version_text=a.version_text,
-                                    ranges=list(a.ranges), ranges_parsed=a.ranges_parsed)
+                    (pk, a.vendor[:200], a.product[:300], a.cpe22[:300], a.cpe23[:300], a.version_text,
+                     json.dumps(list(a.ranges), ensure_ascii=False), a.ranges_parsed)
                     for a in record.affected)
-                cpes.extend(VulnerabilityCpe(vulnerability_id=pk, part=part, vendor=vendor[:200], product=product[:200])
+                cpes.extend((pk, part, vendor[:200], product[:200])
                             for part, vendor, product in dict.fromkeys(record.cpes))
-            VulnerabilityAlias.objects.bulk_create(aliases, batch_size=5000)
-            AffectedProduct.objects.bulk_create(affected, batch_size=2000)
-            VulnerabilityCpe.objects.bulk_create(cpes, batch_size=5000)
+            with connection.cursor() as cursor:
+                for sql, rows in ((alias_sql, aliases), (affected_sql, affected), (cpe_sql, cpes)):
+                    if rows:
+                        cursor.executemany(sql, rows)
             batch.created = sum(1 for r in changed if r.vuln_id not in stored)
             batch.updated = len(changed) - batch.created
             batch.changed_ids = {r.vuln_id for r in changed}

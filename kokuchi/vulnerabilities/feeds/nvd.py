@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
-from .records import FeedError, VulnRecord
+from .records import FeedError, VulnRecord, make_vuln_record
 
 NVD_PRIMARY_SOURCE = "nvd@nist.gov"
 REJECTED = "Rejected"
@@ -103,7 +103,7 @@ def parse_nvd_cve(cve: dict[str, Any], *, file: str = "", position: str = "") ->
         {"url": ref.get("url", ""), "source": ref.get("source", ""), "tags": list(ref.get("tags") or ())}
         for ref in cve.get("references") or ()
     )
-    return VulnRecord(
+    return make_vuln_record(
         vuln_id=vuln_id,
         source="nvd",
         title_en=cve.get("cisaVulnerabilityName") or "",
@@ -122,7 +122,7 @@ def parse_nvd_cve(cve: dict[str, Any], *, file: str = "", position: str = "") ->
         references=references,
         configurations=tuple(configurations),
         cpes=_cpe_keys(configurations),
-    ).with_hash()
+    )
 
 
 def _check_envelope(data: Any, file: str) -> None:
@@ -159,10 +159,12 @@ def parse_nvd_page(data: bytes, *, file: str = "") -> NvdPage:
 _HEAD_BYTES = 1 << 16
 
 
-def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None) -> Iterator[VulnRecord]:
+def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None,
+                  share: tuple[int, int] | None = None) -> Iterator[VulnRecord]:
     """Stream the records of an NVD 2.0 feed file or API page (plain or gzip), or of one `cve` object.
 
     Raise FeedError naming the file and the position (record number, last good id, byte offset).
+    `share=(k, n)` builds only every n-th record (the k-th of each n), for n parsing processes.
     """
     file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
     reader = open_maybe_gzip(source, on_read)
@@ -184,7 +186,8 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
             if not isinstance(cve, dict) or "id" not in cve or "vulnStatus" not in cve:
                 raise FeedError("wrong root: neither an NVD page/feed (vulnerabilities[]) nor a CVE object",
                                 file=file, position="line 1")
-            yield parse_nvd_cve(cve, file=file)
+            if share is None or share[0] == 0:
+                yield parse_nvd_cve(cve, file=file)
             return
         if re.search(rb'"format"\s*:\s*"(?!NVD_CVE")', head) or not re.search(
                 rb'"(format|resultsPerPage|totalResults)"\s*:', head):
@@ -199,10 +202,10 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
                 if not isinstance(cve, dict):
                     raise FeedError("vulnerabilities[] item without a cve object", file=file,
                                     position=f"record {count + 1}")
-                record = parse_nvd_cve(cve, file=file, position=f"record {count + 1} ({cve.get('id', '?')})")
                 count += 1
-                last_id = record.vuln_id
-                yield record
+                last_id = cve.get("id", "?")
+                if share is None or (count - 1) % share[1] == share[0]:
+                    yield parse_nvd_cve(cve, file=file, position=f"record {count} ({last_id})")
         except ijson.JSONError as exc:
             raise FeedError(f"malformed or truncated JSON ({exc})", file=file,
                             position=f"near byte {reader.count}, after record {count} ({last_id})") from exc

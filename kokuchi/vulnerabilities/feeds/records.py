@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import asdict, dataclass, field, fields, replace
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
-
-from kokuchi.core.hashing import canonical_json, sha256_hex
 
 
 class FeedError(Exception):
@@ -63,14 +63,14 @@ class VulnRecord:
     # (part, vendor, product) named by the record, for VulnerabilityCpe.
     cpes: tuple[tuple[str, str, str], ...] = ()
     content_hash: str = field(default="", compare=False)
+    # JSON text of configurations and references as published (key order kept), computed once by
+    # make_vuln_record() and reused by the loader, so a full NVD load serialises them only once.
+    configurations_json: str = field(default="[]", compare=False, repr=False)
+    references_json: str = field(default="[]", compare=False, repr=False)
 
     def with_hash(self) -> VulnRecord:
-        """Return a copy carrying the sha256 of its canonical JSON (the hash itself left out)."""
-        # Built by hand rather than with asdict(): asdict deep-copies the configurations, which
-        # costs more than hashing them on a full NVD load.
-        data = {name: getattr(self, name) for name in _HASHED_FIELDS}
-        data["affected"] = [asdict(item) for item in self.affected]
-        return replace(self, content_hash=sha256_hex(canonical_json(data)))
+        """Return a copy carrying its JSON parts and content hash (for records built by hand)."""
+        return make_vuln_record(**{name: getattr(self, name) for name in _INPUT_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -98,4 +98,31 @@ class EpssRecord:
     score_date: datetime.date | None
 
 
-_HASHED_FIELDS = tuple(f.name for f in fields(VulnRecord) if f.name not in {"content_hash", "affected"})
+_DERIVED_FIELDS = {"content_hash", "configurations_json", "references_json"}
+_INPUT_FIELDS = tuple(f.name for f in fields(VulnRecord) if f.name not in _DERIVED_FIELDS)
+_SCALAR_FIELDS = tuple(name for name in _INPUT_FIELDS if name not in {"configurations", "references", "affected"})
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def make_vuln_record(**values: Any) -> VulnRecord:
+    """Build a VulnRecord with its content_hash: the sha256 of the canonical parsed record.
+
+    The canonical form is the repr() of the scalar fields and affected products in field order
+    (str, Decimal, datetime, bool and tuples have a stable repr), then the JSON of the
+    configurations and the references. Equal parsed records always give equal hashes.
+    """
+    configurations_json = _dumps(list(values.get("configurations", ())))
+    references_json = _dumps(list(values.get("references", ())))
+    scalars = tuple(values.get(name, _DEFAULTS[name]) for name in _SCALAR_FIELDS)
+    affected = tuple((a.vendor, a.product, a.cpe22, a.cpe23, a.version_text, a.ranges, a.ranges_parsed)
+                     for a in values.get("affected", ()))
+    digest = hashlib.sha256(repr((scalars, affected)).encode())
+    digest.update(b"\n" + configurations_json.encode() + b"\n" + references_json.encode())
+    return VulnRecord(**values, content_hash=digest.hexdigest(), configurations_json=configurations_json,
+                      references_json=references_json)
+
+
+_DEFAULTS = {f.name: f.default for f in fields(VulnRecord)}

@@ -306,6 +306,29 @@ def test_official_oka_json_sample_that_is_not_json_is_rejected(tmp_path):
     """dataFeed_jvndb_detail_oka.json is invalid JSON as published (SOURCES.md); JVN import takes the
     HND XML formats only, so it is rejected at its first byte."""
     path = sample("jvn/myjvn-api-examples/oka/dataFeed_jvndb_detail_oka.json")
-    with pytest.raises(FeedError, match="malformed XML") as excinfo:
+    with pytest.raises(FeedError, match="not XML") as excinfo:
         import_feed_files(source="jvn", paths=[path])
     assert f"{path}: line 1 column 1" in str(excinfo.value)
+
+
+def test_parsing_in_child_processes_gives_the_same_rows_and_errors(tmp_path):
+    page = json.loads(_nvd_page_bytes())
+    # A later duplicate in the same file wins, so the interleaving must keep file order.
+    duplicate = json.loads(json.dumps(page["vulnerabilities"][0]))
+    duplicate["cve"]["vulnStatus"] = "Rejected"
+    page["vulnerabilities"].append(duplicate)
+    feed = tmp_path / "nvdcve-2.0-2024.json"
+    feed.write_text(json.dumps(page))
+    result = import_feed_files(source="nvd", paths=[feed], parallel=True)
+    assert (result.created, result.changed_ids) == (10, set(NVD_RECORDS))
+    assert Vulnerability.objects.get(vuln_id="CVE-2021-20090").source_status == "Rejected"
+    parallel = sorted(Vulnerability.objects.values_list("vuln_id", "content_hash"))
+    Vulnerability.objects.all().delete()
+    import_feed_files(source="nvd", paths=[feed], parallel=False)
+    assert sorted(Vulnerability.objects.values_list("vuln_id", "content_hash")) == parallel
+
+    broken = tmp_path / "jvndb_detail_2025.rdf"
+    broken.write_bytes(sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml").read_bytes()[:20000])
+    with pytest.raises(FeedError, match=r"jvndb_detail_2025.rdf: line \d+ column \d+: malformed XML"):
+        import_feed_files(source="jvn", paths=[broken], parallel=True)
+    assert Vulnerability.objects.filter(source="jvn").count() == 0
