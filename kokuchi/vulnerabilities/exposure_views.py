@@ -16,7 +16,7 @@ from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
 from kokuchi.vulnerabilities.models import Exposure, ExposureStatus, Priority
-from kokuchi.vulnerabilities.selectors_matching import exposure_list
+from kokuchi.vulnerabilities.selectors_matching import exposure_counts, exposure_list
 from kokuchi.vulnerabilities.services import LINK_PLACEHOLDER, change_exposure_status, record_notice_read
 
 PAGE_SIZE = 50
@@ -73,10 +73,11 @@ def device_exposures_view(request, pk: int):
 @staff_required
 def customer_exposures_view(request, pk: int):
     customer = get_object_or_404(Customer, pk=pk)
-    exposures = Exposure.objects.for_list().filter(device__customer=customer)
+    exposures = exposure_list(status=request.GET.get("status") or None, customer_pk=customer.pk)
+    page = _page_without_count(exposures, request.GET.get("page"))
     return render(request, "vulnerabilities/customer_exposures.html", {
-        "customer": customer, "exposures": exposures,
-        "open_count": sum(1 for e in exposures if e.status == ExposureStatus.OPEN)})
+        "customer": customer, "page": page, "counts": exposure_counts(customer_pk=customer.pk),
+        "statuses": ExposureStatus.choices, "status": request.GET.get("status", "")})
 
 
 @editor_required

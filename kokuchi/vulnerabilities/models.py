@@ -271,11 +271,36 @@ class Exposure(models.Model):
         verbose_name = _("exposure")
         verbose_name_plural = _("exposures")
         constraints = [models.UniqueConstraint(fields=["device", "vulnerability"], name="unique_exposure")]
-        indexes = [models.Index(fields=["status", "priority"], name="exposure_status_priority"),
+        # The staff list reads "open, most urgent first, newest first": one index walk, no sort.
+        indexes = [models.Index(fields=["status", "priority", "-id"], name="exposure_status_priority"),
                    models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status")]
 
     def __str__(self) -> str:
         return f"{self.device_id} × {self.vulnerability_id} ({self.status})"
+
+
+class FirmwareFinding(models.Model):
+    """What matching found for one (product, firmware version) pair and one vulnerability.
+
+    Devices share (product, firmware): each pair is evaluated once and its findings stored here;
+    exposures are then reconciled with set-based SQL (a device is exposed to exactly the
+    findings of its product and current firmware)."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    firmware = models.CharField(max_length=80, blank=True)
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=30)
+    confidence = models.PositiveSmallIntegerField()
+    explanation = models.TextField()
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "firmware", "vulnerability"],
+                                               name="unique_firmware_finding")]
+        indexes = [models.Index(fields=["vulnerability"], name="finding_vulnerability")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.firmware} × {self.vulnerability_id}"
 
 
 class ExposureStatusChange(models.Model):

@@ -14,7 +14,7 @@ from kokuchi.vulnerabilities.models import EpssScore, Exposure, KnownExploited, 
 
 
 def exposure_list(*, status: str | None = "open", priority: int | None = None,
-                  customer_code: str | None = None) -> QuerySet[Exposure]:
+                  customer_code: str | None = None, customer_pk: int | None = None) -> QuerySet[Exposure]:
     """Exposures for the staff list, most urgent first, with device, customer and vulnerability."""
     qs = Exposure.objects.for_list()
     if status:
@@ -23,7 +23,21 @@ def exposure_list(*, status: str | None = "open", priority: int | None = None,
         qs = qs.filter(priority=priority)
     if customer_code:
         qs = qs.filter(device__customer__customer_code=customer_code)
+    if customer_pk:
+        qs = qs.filter(device__customer_id=customer_pk)
     return qs.order_by("priority", "-pk")
+
+
+def exposure_counts(*, customer_pk: int) -> dict[str, int]:
+    """Number of exposures of a customer by status (every status present, zeros included)."""
+    from django.db.models import Count
+
+    from kokuchi.vulnerabilities.models import ExposureStatus
+
+    counts = dict.fromkeys(ExposureStatus.values, 0)
+    counts.update(Exposure.objects.filter(device__customer_id=customer_pk).values_list("status").order_by()
+                  .annotate(n=Count("pk")).values_list("status", "n"))
+    return counts
 
 
 EXPOSURE_COLUMNS = ("serial_number", "customer_code", "manufacturer", "model", "firmware_version", "vulnerability",
