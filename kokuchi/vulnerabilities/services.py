@@ -474,7 +474,8 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
                       f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id)")
     gone_reason = {
         ExposureStatus.RESOLVED_BY_UPDATE: (
-            "'ファームウェアが ' || e.matched_firmware || ' から ' || d.current_firmware || ' に更新され、該当しなくなった'",
+            "'ファームウェアが ' || e.matched_firmware || ' から ' || d.current_firmware"
+            " || ' に更新され、該当しなくなった'",
             "e.matched_firmware <> d.current_firmware"),
         ExposureStatus.NO_LONGER_MATCHES: ("'脆弱性情報の更新により該当しなくなった'",
                                            "e.matched_firmware = d.current_firmware"),
