@@ -50,10 +50,10 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from kokuchi.catalog.models import Product
     from kokuchi.customers.models import Customer
     from kokuchi.devices.models import Device
     from kokuchi.vulnerabilities import services
-    from kokuchi.catalog.models import Product
     from kokuchi.vulnerabilities.models import Exposure, Notice, Vulnerability, WorkItem
 
     with connection.cursor() as cursor:

@@ -528,8 +528,9 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
             f"INSERT INTO {E} (device_id, vulnerability_id, status, method, confidence, explanation, "
             f"matched_firmware, priority, status_reason, first_matched_at, last_matched_at) "
             f"SELECT d.id, f.vulnerability_id, %s, f.method, f.confidence, f.explanation, d.current_firmware, "
-            f"f.priority, '', %s, %s FROM {F} f JOIN {D} d ON d.product_id = f.product_id "
-            f"AND d.current_firmware = f.firmware WHERE NOT EXISTS (SELECT 1 FROM {E} e WHERE e.device_id = d.id "
+            # CROSS JOIN keeps SQLite's loop order: devices outside, the finding index inside.
+            f"f.priority, '', %s, %s FROM {D} d CROSS JOIN {F} f WHERE d.product_id = f.product_id "
+            f"AND d.current_firmware = f.firmware AND NOT EXISTS (SELECT 1 FROM {E} e WHERE e.device_id = d.id "
             f"AND e.vulnerability_id = f.vulnerability_id){f_scope}",
             [ExposureStatus.OPEN, now, now, *f_params])
         if cursor.rowcount:
