@@ -130,7 +130,7 @@ def main() -> None:
     pages = {
         "exposure_list": lambda i: f"/vulnerabilities/exposures/?status=open&page={1 + i % 5}",
         "exposure_list_urgent": lambda i: "/vulnerabilities/exposures/?status=open&priority=1",
-        "exposure_list_customer": lambda i: "/vulnerabilities/exposures/?status=open&customer=B%06d" % (i * 37),
+        "exposure_list_customer": lambda i: f"/vulnerabilities/exposures/?status=open&customer=B{i * 37:06d}",
         "largest_customer_page": lambda i: f"/vulnerabilities/customers/{biggest['customer_id']}/exposures/",
     }
     result["pages_ms"] = {}

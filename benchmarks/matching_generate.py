@@ -125,7 +125,8 @@ def generate(rng: random.Random, scale: float) -> None:
         model = f"m{i:05d}"
         if rng.random() < 0.4:
             family = rng.choice(os_families[vendor])
-            fw_cpe, hw_cpe = f"cpe:2.3:o:{vendor}:{family}:*:*:*:*:*:*:*:*", f"cpe:2.3:h:{vendor}:{model}:-:*:*:*:*:*:*:*"
+            fw_cpe = f"cpe:2.3:o:{vendor}:{family}:*:*:*:*:*:*:*:*"
+            hw_cpe = f"cpe:2.3:h:{vendor}:{model}:-:*:*:*:*:*:*:*"
             product_os.append(family)
         else:
             fw_cpe = f"cpe:2.3:o:{vendor}:{model}_firmware:*:*:*:*:*:*:*:*"

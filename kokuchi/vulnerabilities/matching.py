@@ -139,7 +139,7 @@ def _wildcard_regex(value: str) -> re.Pattern[str]:
 
 def match_attribute(criteria: str, target: str) -> tuple[bool, bool]:
     """Match one criteria attribute against the device's; return (matches, target_was_any)."""
-    if criteria == ANY or criteria == target:
+    if criteria in (ANY, target):
         return True, False
     if target == ANY:
         return True, True
