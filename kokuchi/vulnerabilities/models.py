@@ -236,7 +236,7 @@ class ExposureQuerySet(models.QuerySet):
 
     def for_list(self):
         """Rows with what list pages show, in one query."""
-        return self.select_related("device__product__manufacturer", "device__customer", "vulnerability")
+        return self.select_related("device__product__manufacturer", "customer", "vulnerability")
 
 
 class Exposure(models.Model):
@@ -249,6 +249,10 @@ class Exposure(models.Model):
                                verbose_name=_("device"))
     vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="exposures",
                                       verbose_name=_("vulnerability"))
+    # The device's customer, copied so that per-customer lists read one index (kept in step by
+    # every full match).
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="exposures",
+                                 verbose_name=_("customer"))
     status = models.CharField(_("status"), max_length=20, choices=ExposureStatus.choices,
                               default=ExposureStatus.OPEN)
     method = models.CharField(_("matching method"), max_length=30)
@@ -273,7 +277,8 @@ class Exposure(models.Model):
         constraints = [models.UniqueConstraint(fields=["device", "vulnerability"], name="unique_exposure")]
         # The staff list reads "open, most urgent first, newest first": one index walk, no sort.
         indexes = [models.Index(fields=["status", "priority", "-id"], name="exposure_status_priority"),
-                   models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status")]
+                   models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status"),
+                   models.Index(fields=["customer", "status", "priority", "-id"], name="exposure_customer_list")]
 
     def __str__(self) -> str:
         return f"{self.device_id} × {self.vulnerability_id} ({self.status})"

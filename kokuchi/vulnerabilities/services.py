@@ -524,18 +524,23 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
             f"d.current_firmware <> {E}.matched_firmware)){e_scope_outer}",
             [now, *e_params_outer])
         diff.updated = max(cursor.rowcount, 0)
+        # CROSS JOIN fixes SQLite's loop order: the smaller side outside (findings, or the few
+        # devices of a device run), the other through its (product, firmware) index.
+        sources = f"{D} d CROSS JOIN {F} f" if scope.device_pks is not None else f"{F} f CROSS JOIN {D} d"
         cursor.execute(
-            f"INSERT INTO {E} (device_id, vulnerability_id, status, method, confidence, explanation, "
+            f"INSERT INTO {E} (device_id, customer_id, vulnerability_id, status, method, confidence, explanation, "
             f"matched_firmware, priority, status_reason, first_matched_at, last_matched_at) "
-            f"SELECT d.id, f.vulnerability_id, %s, f.method, f.confidence, f.explanation, d.current_firmware, "
-            # CROSS JOIN keeps SQLite's loop order: devices outside, the finding index inside.
-            f"f.priority, '', %s, %s FROM {D} d CROSS JOIN {F} f WHERE d.product_id = f.product_id "
+            f"SELECT d.id, d.customer_id, f.vulnerability_id, %s, f.method, f.confidence, f.explanation, "
+            f"d.current_firmware, f.priority, '', %s, %s FROM {sources} WHERE d.product_id = f.product_id "
             f"AND d.current_firmware = f.firmware AND NOT EXISTS (SELECT 1 FROM {E} e WHERE e.device_id = d.id "
             f"AND e.vulnerability_id = f.vulnerability_id){f_scope}",
             [ExposureStatus.OPEN, now, now, *f_params])
         if cursor.rowcount:
             cursor.execute(f"SELECT id FROM {E} WHERE first_matched_at = %s", [now])
             diff.created = [row[0] for row in cursor.fetchall()]
+        if scope.vulnerability_pks is None and scope.device_pks is None:
+            cursor.execute(f"UPDATE {E} SET customer_id = (SELECT d.customer_id FROM {D} d WHERE d.id = {E}.device_id) "
+                           f"WHERE customer_id <> (SELECT d.customer_id FROM {D} d WHERE d.id = {E}.device_id)")
         cursor.execute(f"SELECT COUNT(*) FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE {finding_exists}{e_scope}",
                        e_params)
         matched = cursor.fetchone()[0]
@@ -811,7 +816,7 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
     groups: dict[tuple[int, int], list[Exposure]] = defaultdict(list)
     for i in range(0, len(pks), 5000):
         for exposure in Exposure.objects.for_list().filter(pk__in=pks[i:i + 5000], status=ExposureStatus.OPEN):
-            groups[(exposure.device.customer_id, exposure.vulnerability_id)].append(exposure)
+            groups[(exposure.customer_id, exposure.vulnerability_id)].append(exposure)
     device_pks = {e.device_id for es in groups.values() for e in es}
     covered = set(Device.objects.under_contract(today).filter(pk__in=device_pks).values_list("pk", flat=True))
     plan = ServicePlan.objects.filter(active=True, kind__in=["continuous_maintenance", "spot_maintenance"]).order_by(
@@ -825,7 +830,7 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
         recipients[customer_pk].append(address)
     with transaction.atomic():
         for (_customer_pk, _vuln_pk), exposures in sorted(groups.items()):
-            customer = exposures[0].device.customer
+            customer = exposures[0].customer
             vulnerability = exposures[0].vulnerability
             priority = min(e.priority for e in exposures)
             under = [e for e in exposures if e.device_id in covered]
