@@ -472,21 +472,17 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
     f_scope, f_params = scope.device_finding_sql("d", "f")
     finding_exists = (f"EXISTS (SELECT 1 FROM {F} f WHERE f.product_id = d.product_id "
                       f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id)")
-    gone_reason = {
-        ExposureStatus.RESOLVED_BY_UPDATE: (
-            "'ファームウェアが ' || e.matched_firmware || ' から ' || d.current_firmware"
-            " || ' に更新され、該当しなくなった'",
-            "e.matched_firmware <> d.current_firmware"),
-        ExposureStatus.NO_LONGER_MATCHES: ("'脆弱性情報の更新により該当しなくなった'",
-                                           "e.matched_firmware = d.current_firmware"),
-    }
+    updated_fw = "e.matched_firmware <> d.current_firmware"
     with connection.cursor() as cursor:
-        for status, (reason_sql, condition) in gone_reason.items():
-            cursor.execute(
-                f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
-                f"SELECT e.id, %s, %s, {reason_sql}, %s, %s, NULL FROM {E} e JOIN {D} d ON d.id = e.device_id "
-                f"WHERE e.status = %s AND {condition} AND NOT {finding_exists}{e_scope}",
-                [ExposureStatus.OPEN, status, True, now, ExposureStatus.OPEN, *e_params])
+        # One pass: open exposures without a finding, resolved by the update or by the data.
+        cursor.execute(
+            f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
+            f"SELECT e.id, %s, CASE WHEN {updated_fw} THEN %s ELSE %s END, CASE WHEN {updated_fw} THEN "
+            f"'ファームウェアが ' || e.matched_firmware || ' から ' || d.current_firmware || ' に更新され、該当しなくなった' "
+            f"ELSE '脆弱性情報の更新により該当しなくなった' END, %s, %s, NULL FROM {E} e JOIN {D} d ON d.id = e.device_id "
+            f"WHERE e.status = %s AND NOT {finding_exists}{e_scope}",
+            [ExposureStatus.OPEN, ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES, True, now,
+             ExposureStatus.OPEN, *e_params])
         cursor.execute(
             f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
             f"SELECT e.id, e.status, %s, (SELECT f.explanation FROM {F} f WHERE f.product_id = d.product_id "
@@ -517,11 +513,12 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
             f"UPDATE {E} SET method = {pick.format(col='method')}, confidence = {pick.format(col='confidence')}, "
             f"explanation = {pick.format(col='explanation')}, priority = {pick.format(col='priority')}, "
             f"matched_firmware = (SELECT d.current_firmware FROM {D} d WHERE d.id = {E}.device_id), "
+            f"customer_id = (SELECT d.customer_id FROM {D} d WHERE d.id = {E}.device_id), "
             f"last_matched_at = %s WHERE EXISTS (SELECT 1 FROM {F} f JOIN {D} d ON f.product_id = d.product_id "
             f"AND f.firmware = d.current_firmware WHERE d.id = {E}.device_id AND f.vulnerability_id = "
             f"{E}.vulnerability_id AND (f.method <> {E}.method OR f.confidence <> {E}.confidence OR "
             f"f.explanation <> {E}.explanation OR f.priority <> {E}.priority OR "
-            f"d.current_firmware <> {E}.matched_firmware)){e_scope_outer}",
+            f"d.current_firmware <> {E}.matched_firmware OR d.customer_id <> {E}.customer_id)){e_scope_outer}",
             [now, *e_params_outer])
         diff.updated = max(cursor.rowcount, 0)
         # CROSS JOIN fixes SQLite's loop order: the smaller side outside (findings, or the few
@@ -538,11 +535,15 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
         if cursor.rowcount:
             cursor.execute(f"SELECT id FROM {E} WHERE first_matched_at = %s", [now])
             diff.created = [row[0] for row in cursor.fetchall()]
-        if scope.vulnerability_pks is None and scope.device_pks is None:
-            cursor.execute(f"UPDATE {E} SET customer_id = (SELECT d.customer_id FROM {D} d WHERE d.id = {E}.device_id) "
-                           f"WHERE customer_id <> (SELECT d.customer_id FROM {D} d WHERE d.id = {E}.device_id)")
-        cursor.execute(f"SELECT COUNT(*) FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE {finding_exists}{e_scope}",
-                       e_params)
+        if scope.device_pks is not None:
+            cursor.execute(f"SELECT COUNT(*) FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE {finding_exists}"
+                           f"{e_scope}", e_params)
+        else:
+            # Exposures that should exist = Σ over pairs of devices × findings (no pass over exposures).
+            cursor.execute(
+                f"SELECT COALESCE(SUM(n.devices * n.findings), 0) FROM (SELECT COUNT(*) AS devices, "
+                f"(SELECT COUNT(*) FROM {F} f WHERE f.product_id = d.product_id AND f.firmware = d.current_firmware"
+                f"{f_scope}) AS findings FROM {D} d GROUP BY d.product_id, d.current_firmware) n", f_params)
         matched = cursor.fetchone()[0]
     diff.unchanged = matched - len(diff.created) - diff.updated
     return diff
@@ -1021,3 +1022,46 @@ def record_notice_read(*, token: str) -> NoticeDelivery | None:
         NoticeDelivery.objects.filter(pk=delivery.pk).update(**fields)
         delivery.refresh_from_db(fields=["read_count", "first_read_at"])
     return delivery
+
+
+# --------------------------------------------------------------------------------------------
+# Per-customer vulnerability report (PDF)
+# --------------------------------------------------------------------------------------------
+
+
+def build_customer_report_context(*, customer, today: datetime.date, generated_at: datetime.datetime) -> dict:
+    """The context of the per-customer vulnerability report: open exposures by priority, and
+    the exposures closed (resolved, accepted, false positive) in the last 90 days."""
+    from kokuchi.vulnerabilities.selectors_matching import exposure_counts
+
+    exposures = list(Exposure.objects.for_list().filter(customer=customer).order_by(
+        "priority", "device__product__model_number", "device__serial_number", "vulnerability__vuln_id"))
+    names = {e.vulnerability.vuln_id for e in exposures}
+    kev = set(KnownExploited.objects.filter(cve_id__in=names).values_list("cve_id", flat=True))
+    since = today - datetime.timedelta(days=90)
+    open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN]
+    closed_rows = [e for e in exposures if e.status != ExposureStatus.OPEN and e.status_changed_at
+                   and e.status_changed_at.date() >= since]
+    covered = set(Device.objects.under_contract(today).filter(customer=customer).values_list("pk", flat=True))
+    return {
+        "customer": customer,
+        "today": today,
+        "generated_at": generated_at,
+        "counts": exposure_counts(customer_pk=customer.pk),
+        "open_rows": open_rows,
+        "closed_rows": closed_rows,
+        "kev": kev,
+        "covered": covered,
+        "device_count": Device.objects.filter(customer=customer).count(),
+        "since": since,
+    }
+
+
+def render_customer_report(*, customer, today: datetime.date | None = None) -> bytes:
+    """Render the per-customer vulnerability report as PDF bytes."""
+    from kokuchi.core.pdf import render_pdf
+
+    today = today or timezone.localdate()
+    context = build_customer_report_context(customer=customer, today=today, generated_at=timezone.now())
+    html = render_to_string("vulnerabilities/customer_report.html", context)
+    return render_pdf(html)

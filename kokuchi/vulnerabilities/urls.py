@@ -9,5 +9,6 @@ urlpatterns: list = [
     path("exposures/<int:pk>/status/", exposure_views.exposure_status_view, name="exposure_status"),
     path("devices/<int:pk>/exposures/", exposure_views.device_exposures_view, name="device_exposures"),
     path("customers/<int:pk>/exposures/", exposure_views.customer_exposures_view, name="customer_exposures"),
+    path("customers/<int:pk>/report.pdf", exposure_views.customer_report_view, name="customer_report"),
     path("notices/<str:token>/", exposure_views.notice_read_view, name="notice_read"),
 ]
