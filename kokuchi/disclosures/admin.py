@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from kokuchi.disclosures.models import ClauseOverride, Disclosure, DisclosureVersion, DocumentTemplate
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Issued documents and template versions are records: shown, never changed here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "created_at"]
+
+
+@admin.register(DisclosureVersion)
+class DisclosureVersionAdmin(ReadOnlyAdmin):
+    list_display = ["document_number", "number", "issued_at", "issued_by", "template_version", "superseded_at"]
+    exclude = ["pdf", "html"]
+    readonly_fields = ["disclosure", "number", "document_number", "template_version", "clause_family",
+                       "clause_option", "sha256", "issued_at", "issued_by", "superseded_by", "superseded_at"]
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "version", "note", "created_at", "created_by"]
+
+
+@admin.register(ClauseOverride)
+class ClauseOverrideAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "family", "option", "reason", "set_by", "set_at"]

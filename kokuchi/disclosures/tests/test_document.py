@@ -1,0 +1,241 @@
+import datetime
+
+import pytest
+
+from kokuchi.catalog.models import ServicePlanKind
+from kokuchi.catalog.tests.factories import make_plan
+from kokuchi.deals.models import ProposalResponse
+from kokuchi.deals.tests.factories import make_proposed_plan
+from kokuchi.devices.tests.factories import make_contract
+from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS, load_risk_facts
+from kokuchi.disclosures.services import build_disclosure_context, render_disclosure_html
+from kokuchi.disclosures.tests.conftest import normalise, pdf_text_of_html, section_text, sections
+from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
+
+pytestmark = pytest.mark.django_db
+
+
+def _html(deal, issued_at=ISSUED_AT):
+    html, _label = render_disclosure_html(deal=deal, issued_at=issued_at, document_number="KK-D2026-0001-01",
+                                          version_number=1)
+    return html
+
+
+def _first_texts(element) -> list[str]:
+    texts = []
+    for xpath in (".//h2|.//h3", ".//p"):
+        found = element.xpath(xpath)
+        if found:
+            texts.append(normalise(found[0].text_content()))
+    return texts
+
+
+@pytest.mark.parametrize("req_id", DISCLOSURE_REQUIRED_IDS)
+def test_every_requirement_section_is_in_the_html_and_its_text_in_the_pdf(req_id):
+    html = _html(make_document_deal().deal)
+    element = sections(html)[req_id]
+    texts = _first_texts(element)
+    pdf = normalise(pdf_text_of_html(html))
+
+    assert texts, f"section {req_id} has no heading or paragraph"
+    for text in texts:
+        assert text in pdf, f"{req_id}: {text!r} not found in the PDF text"
+
+
+def test_document_is_deterministic_for_the_same_inputs():
+    deal = make_document_deal().deal
+
+    assert _html(deal) == _html(deal)
+
+
+def test_header_blocks_document_number_issue_date_customer_and_reseller():
+    html = _html(make_document_deal().deal)
+    text = normalise(html)
+
+    assert "KK-D2026-0001-01" in text
+    assert "<th>発行日</th><td>2026年5月1日</td>" in text
+    assert "株式会社サンプル商事御中" in text
+    assert "<strong>株式会社テスト販売</strong>" in text
+
+
+def test_s_risk_counts_last_three_years_by_severity_and_known_exploited():
+    html = _html(make_document_deal().deal)
+    text = section_text(html, "S-RISK")
+
+    assert ("2023年5月1日から2026年5月1日までに公表された脆弱性は3件で、"
+            "うち実際に悪用が確認されたもの（CISAKEV掲載）は1件です。") in text
+    assert "緊急（CRITICAL）重要（HIGH）警告（MEDIUM）注意（LOW）深刻度不明（UNKNOWN）2件1件0件0件0件" in text
+    assert "悪用が確認された脆弱性：CVE-2024-21762" in text
+
+
+def test_s_risk_without_data_prints_a_neutral_sentence_and_no_figure():
+    html = _html(make_document_deal().deal)
+    element = sections(html)["S-RISK"]
+    rtx_heading = [h for h in element.xpath(".//h3") if "RTX1300" in h.text_content()][0]
+    sentence = normalise(rtx_heading.getnext().text_content())
+
+    assert sentence == normalise(
+        "この製品については、当社の脆弱性データに照合できる登録情報がないため、件数は記載していません。"
+        "これは脆弱性が存在しないことを意味するものではありません。メーカーの脆弱性情報を定期的にご確認ください。")
+
+
+def test_g5_2_0_cites_every_verified_risk_fact_with_source_title_and_url():
+    html = _html(make_document_deal().deal)
+    text = section_text(html, "G5.2-0")
+    facts = load_risk_facts()
+
+    assert len(facts) == 15
+    for fact in facts:
+        assert normalise(fact.text_ja) in text
+        assert normalise(fact.source_title) in text
+        assert fact.source_url in text
+
+
+def test_g5_1_3_firmware_at_sale_from_devices_and_latest_before_delivery():
+    html = _html(make_document_deal().deal)
+    text = section_text(html, "G5.1-3")
+
+    assert "フォーティネットFG-60F27.4.3" in text
+    assert "ヤマハRTX13001Rev.23.00.05（販売時点の最新版）" in text
+
+
+def test_g5_2_3_manufacturer_url_or_needs_confirmation_public_sources_and_responsibility():
+    html = _html(make_document_deal().deal)
+    text = section_text(html, "G5.2-3")
+
+    assert "フォーティネットFG-60Fhttps://www.fortiguard.com/psirt" in text
+    assert "ヤマハRTX1300要確認" in text
+    assert "JVNiPedia（脆弱性対策情報データベース、IPA）：https://jvndb.jvn.jp/" in text
+    assert "IPA重要なセキュリティ情報：https://www.ipa.go.jp/security/security-alert/index.html" in text
+    assert "脆弱性情報の提供責任はメーカー側にあり、当社には脆弱性情報を提供する義務はありません" in text
+
+
+def test_g5_1_5_jc_star_label_and_no_label_worded_neutrally():
+    html = _html(make_document_deal().deal)
+    text = section_text(html, "G5.1-5")
+
+    assert "ヤマハRTX1300★1登録番号0123456789（有効期間2025年6月1日〜2027年5月31日）" in text
+    assert "フォーティネットFG-60F取得なし" in text
+    assert "製品の完全な安全性や脆弱性がないことを保証するものではありません" in text
+
+
+def test_g4_out_of_scope_product_listed_as_such():
+    html = _html(make_document_deal().deal)
+
+    assert "シュナイダーエレクトリックSMT1500J1インターネットに接続しない製品" in section_text(html, "G4")
+    assert "SMT1500J" not in section_text(html, "G5.1-3")
+
+
+def test_g5_2_1_paid_services_with_price_when_set():
+    html = _html(make_document_deal().deal)
+
+    assert section_text(html, "G5.2-1a").endswith("料金（税抜）：¥30,0001台あたり")
+    assert section_text(html, "G5.2-1e").endswith("料金（税抜）：別途お見積り")
+
+
+def test_g5_3_and_s_skill_strong_wording_for_difficult_customer_with_declined_plan_tasks():
+    html = _html(make_document_deal().deal)
+    g53 = section_text(html, "G5.3")
+
+    skill = section_text(html, "S-SKILL")
+    assert "2026年4月10日に実施した運用体制の確認の結果は「自社での保守は困難」でした。" in skill
+    assert "保守契約又はスポット作業によるメンテナンスのご利用を強くお勧めいたします" in section_text(html, "S-SKILL")
+    assert "お客様ご自身によるメンテナンスは困難と考えられるため" in g53
+    assert "ご提案した「年間保守プラン」はご利用にならないとのご回答をいただきました（理由：社内で対応するため）" in g53
+    assert "当社は何らの責任も負いません" in g53
+    assert "ファームウェアのアップデートネットワーク設定の確認機器ごとに対処すべき事項：【ルーター】" in g53
+    assert "【ファイアウォール／UTM】通信の許可ルール" in g53
+    assert "通信の許可ルール（セキュリティポリシー）を定期的に見直すこと" in g53
+    assert "管理画面・管理用ポートをインターネット側に公開せず、初期パスワードを変更すること" in g53
+
+
+def test_g5_3_capable_customer_gets_the_ordinary_wording():
+    html = _html(make_document_deal(assessment_level_difficult=False).deal)
+
+    assert "困難と考えられる" not in section_text(html, "G5.3")
+    assert "お客様ご自身でメンテナンスを行える体制があると確認しました" in section_text(html, "S-SKILL")
+
+
+def test_g5_1_6_registered_service_marked_and_listed():
+    html = _html(make_document_deal().deal)
+
+    assert "SOC監視サービス※" in section_text(html, "G5.4")
+    assert "SOC監視サービスセキュリティ監視・運用サービス024-0001-40" in section_text(html, "G5.1-6")
+
+
+def test_g5_1_4_maintenance_plan_listed_with_price_and_answer():
+    html = _html(make_document_deal().deal)
+
+    assert section_text(html, "G5.1-4").endswith("年間保守プラン継続的な保守契約株式会社テスト販売¥120,000/年お見送り")
+    assert section_text(html, "G5.4").endswith(
+        "SOC監視サービス※SOC（セキュリティ監視）株式会社セキュア監視¥50,000/月お申し込み")
+
+
+def test_responsibility_matrix_from_accepted_plan_and_active_contract():
+    built = make_document_deal()
+    device = built.deal.devices.order_by("serial_number").first()
+    make_contract(devices=[device], customer=built.deal.customer,
+                  plan=make_plan(name="オンサイト保守", kind=ServicePlanKind.CONTINUOUS_MAINTENANCE),
+                  contract_number="MC-1", start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31))
+
+    context = build_disclosure_context(deal=built.deal, issued_at=ISSUED_AT, document_number="X")
+    first, second = context["matrix"]
+
+    # Parties: customer, reseller, manufacturer, third party. Tasks in content.TASKS order.
+    assert first.label == "フォーティネット FG-60F（S/N FGT60F000001）"
+    assert first.cells == [["", "○", "△", ""], ["", "○", "△", ""], ["", "○", "", ""], ["", "○", "", ""],
+                           ["", "", "", "○"], ["○", "", "", ""]]
+    assert first.basis == ["ご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
+                           "保守契約 MC-1：オンサイト保守（株式会社テスト販売）"]
+    assert first.responsible == ["当社", "当社", "当社", "当社", "第三者事業者", "お客様"]
+    assert second.cells == [["○", "", "△", ""], ["○", "", "△", ""], ["○", "", "", ""], ["○", "", "", ""],
+                            ["", "", "", "○"], ["○", "", "", ""]]
+    assert [row.label for row in context["matrix"]] == [
+        "フォーティネット FG-60F（S/N FGT60F000001）", "フォーティネット FG-60F（S/N FGT60F000002）"]
+
+
+def test_matrix_before_delivery_uses_deal_lines_and_accepted_plans():
+    built = make_document_deal(devices=0)
+    make_proposed_plan(deal=built.deal, plan=make_plan(name="スポット保守", kind=ServicePlanKind.SPOT_MAINTENANCE),
+                       response=ProposalResponse.ACCEPTED)
+
+    context = build_disclosure_context(deal=built.deal, issued_at=ISSUED_AT, document_number="X")
+
+    assert [row.label for row in context["matrix"]] == ["フォーティネット FG-60F × 1", "ヤマハ RTX1300 × 1"]
+    assert context["matrix"][0].cells[1] == ["", "○", "△", ""]  # firmware update: spot plan by the reseller
+    assert context["matrix"][0].cells[0] == ["○", "", "△", ""]  # information gathering stays with the customer
+    assert context["products"][0].firmware_versions == ["7.4.4"]
+    assert context["products"][0].firmware_from_devices is False
+
+
+def test_g6_clause_in_the_disclosure_uses_reseller_name():
+    html = _html(make_document_deal().deal)
+    text = section_text(html, "G6")
+
+    assert "・株式会社テスト販売が販売させて頂く、「情報システム関連製品」が該当しますが" in text
+    assert "××" not in text
+
+
+def test_g5_3_statement_when_nothing_is_declined_and_nothing_covered():
+    from kokuchi.core.tests.factories import make_reseller
+    from kokuchi.deals.tests.factories import make_deal, make_deal_line
+
+    make_reseller()
+    deal = make_deal()
+    make_deal_line(deal=deal)
+
+    text = section_text(_html(deal), "G5.3")
+
+    assert "当社は何らの責任も負いません" in text
+    assert "本案件のすべての対象機器は保守・メンテナンスの対象です。" not in text
+
+
+def test_g5_3_all_devices_under_maintenance_contract_drops_the_statement():
+    built = make_document_deal(devices=1)
+    built.deal.proposed_plans.filter(plan=built.maintenance).update(response=ProposalResponse.ACCEPTED)
+    built.deal.lines.filter(product=built.rtx).delete()
+
+    text = section_text(_html(built.deal), "G5.3")
+
+    assert "本案件のすべての対象機器は保守・メンテナンスの対象です。" in text
+    assert "当社は何らの責任も負いません" not in text
