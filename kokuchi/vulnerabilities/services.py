@@ -478,8 +478,9 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
         cursor.execute(
             f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
             f"SELECT e.id, %s, CASE WHEN {updated_fw} THEN %s ELSE %s END, CASE WHEN {updated_fw} THEN "
-            f"'ファームウェアが ' || e.matched_firmware || ' から ' || d.current_firmware || ' に更新され、該当しなくなった' "
-            f"ELSE '脆弱性情報の更新により該当しなくなった' END, %s, %s, NULL FROM {E} e JOIN {D} d ON d.id = e.device_id "
+            f"'ファームウェアが ' || e.matched_firmware || ' から ' || d.current_firmware "
+            f"|| ' に更新され、該当しなくなった' ELSE '脆弱性情報の更新により該当しなくなった' END, %s, %s, NULL "
+            f"FROM {E} e JOIN {D} d ON d.id = e.device_id "
             f"WHERE e.status = %s AND NOT {finding_exists}{e_scope}",
             [ExposureStatus.OPEN, ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES, True, now,
              ExposureStatus.OPEN, *e_params])

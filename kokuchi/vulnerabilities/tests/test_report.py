@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _text(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
 
 
 def test_s_vuln_customer_report_lists_open_exposures():
