@@ -454,6 +454,11 @@ class Notice(models.Model):
         times = [d.first_read_at for d in self.deliveries.all() if d.first_read_at]
         return min(times) if times else None
 
+    @property
+    def body_for_page(self) -> str:
+        """The body as shown on a page: the e-mail's personal link line is not repeated there."""
+        return self.body.replace("[[NOTICE_LINK]]", "（このページです）")
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
