@@ -296,3 +296,16 @@ def test_customer_notices_for_the_link_page():
     assert list(customer_notices(silent)) == []
     assert "シリアル番号: FGT60F0001" in html
     assert "[[NOTICE_LINK]]" not in html
+
+
+def test_register_import_hook_appends_once(monkeypatch):
+    import sys
+    import types
+
+    loader = types.ModuleType("kokuchi.vulnerabilities.feeds.loader")
+    loader.AFTER_IMPORT_HOOKS = []
+    monkeypatch.setitem(sys.modules, "kokuchi.vulnerabilities.feeds.loader", loader)
+
+    assert services.register_import_hook() is True
+    assert services.register_import_hook() is True
+    assert loader.AFTER_IMPORT_HOOKS == [services.match_changed_vulnerabilities]
