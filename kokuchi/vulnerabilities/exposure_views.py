@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,8 +16,13 @@ from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
 from kokuchi.vulnerabilities.models import Exposure, ExposureStatus, Priority
-from kokuchi.vulnerabilities.selectors_matching import exposure_list
-from kokuchi.vulnerabilities.services import LINK_PLACEHOLDER, change_exposure_status, record_notice_read
+from kokuchi.vulnerabilities.selectors_matching import exposure_counts, exposure_list
+from kokuchi.vulnerabilities.services import (
+    LINK_PLACEHOLDER,
+    change_exposure_status,
+    record_notice_read,
+    render_customer_report,
+)
 
 PAGE_SIZE = 50
 
@@ -73,10 +78,12 @@ def device_exposures_view(request, pk: int):
 @staff_required
 def customer_exposures_view(request, pk: int):
     customer = get_object_or_404(Customer, pk=pk)
-    exposures = Exposure.objects.for_list().filter(device__customer=customer)
+    status = request.GET.get("status") or ExposureStatus.OPEN
+    exposures = exposure_list(status=status, customer_pk=customer.pk)
+    page = _page_without_count(exposures, request.GET.get("page"))
     return render(request, "vulnerabilities/customer_exposures.html", {
-        "customer": customer, "exposures": exposures,
-        "open_count": sum(1 for e in exposures if e.status == ExposureStatus.OPEN)})
+        "customer": customer, "page": page, "counts": exposure_counts(customer_pk=customer.pk),
+        "statuses": ExposureStatus.choices, "status": status})
 
 
 @editor_required
@@ -91,6 +98,15 @@ def exposure_status_view(request, pk: int):
     else:
         messages.success(request, _("Status changed."))
     return redirect("vulnerabilities:device_exposures", pk=exposure.device_id)
+
+
+@staff_required
+def customer_report_view(request, pk: int):
+    customer = get_object_or_404(Customer, pk=pk)
+    pdf = render_customer_report(customer=customer)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="vulnerability-report-{customer.customer_code}.pdf"'
+    return response
 
 
 @never_cache

@@ -139,19 +139,24 @@ def _wildcard_regex(value: str) -> re.Pattern[str]:
 
 def match_attribute(criteria: str, target: str) -> tuple[bool, bool]:
     """Match one criteria attribute against the device's; return (matches, target_was_any)."""
-    if criteria == ANY:
+    if criteria in (ANY, target):
         return True, False
     if target == ANY:
         return True, True
     if criteria == NA or target == NA:
-        return criteria == target, False
+        return False, False
     if "*" in criteria.replace("\\*", "") or "?" in criteria.replace("\\?", ""):
         return bool(_wildcard_regex(criteria).match(_unescape(target))), False
-    return _unescape(criteria) == _unescape(target), False
+    if "\\" in criteria or "\\" in target:
+        return _unescape(criteria) == _unescape(target), False
+    return False, False
 
 
+@lru_cache(maxsize=500_000)
 def match_cpe_name(criteria: Cpe, target: Cpe, *, skip_version: bool = False) -> tuple[bool, int]:
-    """Match every attribute (the version too unless `skip_version`); return (matches, unknowns)."""
+    """Match every attribute (the version too unless `skip_version`); return (matches, unknowns).
+
+    Cached: the same criteria meet the same product CPE for every firmware version."""
     c_attrs, t_attrs = criteria.attrs, target.attrs
     # Fast path: most criteria of a vulnerability name another product than the device's.
     for i in (2, 1, 0):

@@ -305,7 +305,7 @@ class ExposureQuerySet(models.QuerySet):
 
     def for_list(self):
         """Rows with what list pages show, in one query."""
-        return self.select_related("device__product__manufacturer", "device__customer", "vulnerability")
+        return self.select_related("device__product__manufacturer", "customer", "vulnerability")
 
 
 class Exposure(models.Model):
@@ -318,6 +318,10 @@ class Exposure(models.Model):
                                verbose_name=_("device"))
     vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="exposures",
                                       verbose_name=_("vulnerability"))
+    # The device's customer, copied so that per-customer lists read one index (kept in step by
+    # every full match).
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="exposures",
+                                 verbose_name=_("customer"))
     status = models.CharField(_("status"), max_length=20, choices=ExposureStatus.choices,
                               default=ExposureStatus.OPEN)
     method = models.CharField(_("matching method"), max_length=30)
@@ -340,11 +344,37 @@ class Exposure(models.Model):
         verbose_name = _("exposure")
         verbose_name_plural = _("exposures")
         constraints = [models.UniqueConstraint(fields=["device", "vulnerability"], name="unique_exposure")]
-        indexes = [models.Index(fields=["status", "priority"], name="exposure_status_priority"),
-                   models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status")]
+        # The staff list reads "open, most urgent first, newest first": one index walk, no sort.
+        indexes = [models.Index(fields=["status", "priority", "-id"], name="exposure_status_priority"),
+                   models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status"),
+                   models.Index(fields=["customer", "status", "priority", "-id"], name="exposure_customer_list")]
 
     def __str__(self) -> str:
         return f"{self.device_id} × {self.vulnerability_id} ({self.status})"
+
+
+class FirmwareFinding(models.Model):
+    """What matching found for one (product, firmware version) pair and one vulnerability.
+
+    Devices share (product, firmware): each pair is evaluated once and its findings stored here;
+    exposures are then reconciled with set-based SQL (a device is exposed to exactly the
+    findings of its product and current firmware)."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    firmware = models.CharField(max_length=80, blank=True)
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=30)
+    confidence = models.PositiveSmallIntegerField()
+    explanation = models.TextField()
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "firmware", "vulnerability"],
+                                               name="unique_firmware_finding")]
+        indexes = [models.Index(fields=["vulnerability"], name="finding_vulnerability")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.firmware} × {self.vulnerability_id}"
 
 
 class ExposureStatusChange(models.Model):
@@ -492,6 +522,11 @@ class Notice(models.Model):
     def first_read_at(self):
         times = [d.first_read_at for d in self.deliveries.all() if d.first_read_at]
         return min(times) if times else None
+
+    @property
+    def body_for_page(self) -> str:
+        """The body as shown on a page: the e-mail's personal link line is not repeated there."""
+        return self.body.replace("[[NOTICE_LINK]]", "（このページです）")
 
 
 class DeliveryStatus(models.TextChoices):

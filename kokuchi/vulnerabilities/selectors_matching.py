@@ -14,7 +14,9 @@ from kokuchi.vulnerabilities.models import EpssScore, Exposure, KnownExploited, 
 
 
 def exposure_list(*, status: str | None = "open", priority: int | None = None,
-                  customer_code: str | None = None) -> QuerySet[Exposure]:
+                  customer_code: str | None = None, customer_pk: int | None = None) -> QuerySet[Exposure]:
+    from kokuchi.customers.models import Customer
+
     """Exposures for the staff list, most urgent first, with device, customer and vulnerability."""
     qs = Exposure.objects.for_list()
     if status:
@@ -22,8 +24,22 @@ def exposure_list(*, status: str | None = "open", priority: int | None = None,
     if priority:
         qs = qs.filter(priority=priority)
     if customer_code:
-        qs = qs.filter(device__customer__customer_code=customer_code)
+        customer_pk = Customer.objects.filter(customer_code=customer_code).values_list("pk", flat=True).first() or 0
+    if customer_pk is not None:
+        qs = qs.filter(customer_id=customer_pk)
     return qs.order_by("priority", "-pk")
+
+
+def exposure_counts(*, customer_pk: int) -> dict[str, int]:
+    """Number of exposures of a customer by status (every status present, zeros included)."""
+    from django.db.models import Count
+
+    from kokuchi.vulnerabilities.models import ExposureStatus
+
+    counts = dict.fromkeys(ExposureStatus.values, 0)
+    counts.update(Exposure.objects.filter(customer_id=customer_pk).values_list("status").order_by()
+                  .annotate(n=Count("pk")).values_list("status", "n"))
+    return counts
 
 
 EXPOSURE_COLUMNS = ("serial_number", "customer_code", "manufacturer", "model", "firmware_version", "vulnerability",
@@ -32,10 +48,10 @@ EXPOSURE_COLUMNS = ("serial_number", "customer_code", "manufacturer", "model", "
 
 def exposure_rows(*, customer_code: str | None = None):
     """Yield one dict per device × vulnerability with the export columns (EXPOSURE_COLUMNS)."""
-    qs = Exposure.objects.for_list().order_by("device__customer__customer_code", "device__serial_number",
+    qs = Exposure.objects.for_list().order_by("customer__customer_code", "device__serial_number",
                                               "vulnerability__vuln_id")
     if customer_code:
-        qs = qs.filter(device__customer__customer_code=customer_code)
+        qs = qs.filter(customer__customer_code=customer_code)
     vuln_pks = set(qs.values_list("vulnerability_id", flat=True))
     aliases: dict[int, list[str]] = {}
     for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=vuln_pks).order_by(
@@ -51,7 +67,7 @@ def exposure_rows(*, customer_code: str | None = None):
         score = vuln.base_score
         yield {
             "serial_number": e.device.serial_number,
-            "customer_code": e.device.customer.customer_code,
+            "customer_code": e.customer.customer_code,
             "manufacturer": e.device.product.manufacturer.name_ja,
             "model": e.device.product.model_number,
             "firmware_version": e.device.current_firmware,

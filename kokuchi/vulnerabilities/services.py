@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -54,6 +54,7 @@ from kokuchi.vulnerabilities.models import (
     Exposure,
     ExposureStatus,
     ExposureStatusChange,
+    FirmwareFinding,
     KnownExploited,
     MatchRun,
     MatchRunKind,
@@ -398,96 +399,155 @@ class MatchDiff:
     def newly_open(self) -> list[int]:
         return self.created + self.reopened
 
-    def merge(self, other: MatchDiff) -> None:
-        self.created += other.created
-        self.reopened += other.reopened
-        self.updated += other.updated
-        self.resolved_by_update += other.resolved_by_update
-        self.no_longer_matches += other.no_longer_matches
-        self.unchanged += other.unchanged
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which exposures a run may touch: all, those of some vulnerabilities, or of some devices."""
+
+    vulnerability_pks: tuple[int, ...] | None = None
+    device_pks: tuple[int, ...] | None = None
+
+    def exposure_sql(self, alias: str) -> tuple[str, list]:
+        if self.vulnerability_pks is not None:
+            return _in_sql(f"{alias}.vulnerability_id", self.vulnerability_pks)
+        if self.device_pks is not None:
+            return _in_sql(f"{alias}.device_id", self.device_pks)
+        return "", []
+
+    def device_finding_sql(self, device: str, finding: str) -> tuple[str, list]:
+        if self.vulnerability_pks is not None:
+            return _in_sql(f"{finding}.vulnerability_id", self.vulnerability_pks)
+        if self.device_pks is not None:
+            return _in_sql(f"{device}.id", self.device_pks)
+        return "", []
 
 
-_EXPOSURE_COLUMNS = ("pk", "device_id", "vulnerability_id", "status", "method", "confidence", "explanation",
-                     "matched_firmware", "priority")
+def _in_sql(column: str, values: tuple[int, ...]) -> tuple[str, list]:
+    if not values:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def _reconcile(*, desired: dict[tuple[int, int], tuple[Match, str]], existing: Iterable[tuple],
-               device_firmware: dict[int, str], priorities: dict[int, int], now: datetime.datetime) -> MatchDiff:
-    """Bring stored exposures in line with `desired` ((device, vulnerability) → (match, firmware)).
-
-    `existing` are the stored rows in scope; rows in scope that are no longer desired are
-    resolved: by the update when the device's firmware differs from the one matched, otherwise
-    as no longer matching. Human decisions (risk accepted, false positive) are never changed.
-    """
-    diff = MatchDiff()
-    stored = {(row[1], row[2]): row for row in existing}
-    to_create: list[Exposure] = []
-    to_update: list[Exposure] = []
-    history: list[ExposureStatusChange] = []
-    for key, (found, firmware) in desired.items():
-        prio = priorities.get(key[1], Priority.LOW)
+def _sync_findings(*, desired: dict[tuple[int, str, int], Match], priorities: dict[int, int],
+                   existing: Iterable[tuple]) -> None:
+    """Make FirmwareFinding rows in scope equal `desired` ((product, firmware, vuln) → match)."""
+    stored = {(p, f, v): (pk, m, c, e, pr) for pk, p, f, v, m, c, e, pr in existing}
+    to_create, to_update = [], []
+    for key, found in desired.items():
+        prio = priorities.get(key[2], Priority.LOW)
         row = stored.pop(key, None)
+        values = (found.method, found.confidence, found.explanation, prio)
         if row is None:
-            to_create.append(Exposure(device_id=key[0], vulnerability_id=key[1], status=ExposureStatus.OPEN,
-                                      method=found.method, confidence=found.confidence,
-                                      explanation=found.explanation, matched_firmware=firmware, priority=prio,
-                                      first_matched_at=now, last_matched_at=now))
-            continue
-        pk, _d, _v, status, method, confidence, explanation, matched_fw, old_prio = row
-        reopen = status in (ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES)
-        if reopen or (method, confidence, explanation, matched_fw, old_prio) != (
-                found.method, found.confidence, found.explanation, firmware, prio):
-            new_status = ExposureStatus.OPEN if reopen else status
-            to_update.append(Exposure(pk=pk, status=new_status, method=found.method, confidence=found.confidence,
-                                      explanation=found.explanation, matched_firmware=firmware, priority=prio,
-                                      last_matched_at=now, status_changed_at=now if reopen else None))
-            if reopen:
-                history.append(ExposureStatusChange(exposure_id=pk, from_status=status, to_status=ExposureStatus.OPEN,
-                                                    reason=found.explanation, automatic=True))
-                diff.reopened.append(pk)
-            else:
-                diff.updated += 1
+            to_create.append(FirmwareFinding(product_id=key[0], firmware=key[1], vulnerability_id=key[2],
+                                             method=values[0], confidence=values[1], explanation=values[2],
+                                             priority=prio))
+        elif row[1:] != values:
+            to_update.append(FirmwareFinding(pk=row[0], method=values[0], confidence=values[1],
+                                             explanation=values[2], priority=prio))
+    stale = [row[0] for row in stored.values()]
+    for i in range(0, len(stale), 5000):
+        FirmwareFinding.objects.filter(pk__in=stale[i:i + 5000]).delete()
+    FirmwareFinding.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
+    FirmwareFinding.objects.bulk_update(to_update, ["method", "confidence", "explanation", "priority"],
+                                        batch_size=1000)
+
+
+_FINDING_COLUMNS = ("pk", "product_id", "firmware", "vulnerability_id", "method", "confidence", "explanation",
+                    "priority")
+
+
+def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
+    """Bring exposures in scope in line with FirmwareFinding, in set-based SQL.
+
+    A device is exposed to the findings of (its product, its current firmware). Open exposures
+    without a finding are resolved: by the update when the device's firmware differs from the
+    one matched, otherwise as no longer matching; resolved ones with a finding again reopen;
+    human decisions (risk accepted, false positive) keep their status. Every status change
+    gets a history row.
+    """
+    E, D = Exposure._meta.db_table, Device._meta.db_table
+    F, H = FirmwareFinding._meta.db_table, ExposureStatusChange._meta.db_table
+    diff = MatchDiff()
+    e_scope, e_params = scope.exposure_sql("e")
+    f_scope, f_params = scope.device_finding_sql("d", "f")
+    finding_exists = (f"EXISTS (SELECT 1 FROM {F} f WHERE f.product_id = d.product_id "
+                      f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id)")
+    updated_fw = "e.matched_firmware <> d.current_firmware"
+    with connection.cursor() as cursor:
+        # One pass: open exposures without a finding, resolved by the update or by the data.
+        cursor.execute(
+            f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
+            f"SELECT e.id, %s, CASE WHEN {updated_fw} THEN %s ELSE %s END, CASE WHEN {updated_fw} THEN "
+            f"'ファームウェアが ' || e.matched_firmware || ' から ' || d.current_firmware "
+            f"|| ' に更新され、該当しなくなった' ELSE '脆弱性情報の更新により該当しなくなった' END, %s, %s, NULL "
+            f"FROM {E} e JOIN {D} d ON d.id = e.device_id "
+            f"WHERE e.status = %s AND NOT {finding_exists}{e_scope}",
+            [ExposureStatus.OPEN, ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES, True, now,
+             ExposureStatus.OPEN, *e_params])
+        cursor.execute(
+            f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
+            f"SELECT e.id, e.status, %s, (SELECT f.explanation FROM {F} f WHERE f.product_id = d.product_id "
+            f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id), %s, %s, NULL "
+            f"FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE e.status IN (%s, %s) AND {finding_exists}{e_scope}",
+            [ExposureStatus.OPEN, True, now, ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES,
+             *e_params])
+        cursor.execute(f"SELECT exposure_id, to_status FROM {H} WHERE changed_at = %s AND automatic = %s", [now, True])
+        changed: dict[str, list[int]] = defaultdict(list)
+        for pk, status in cursor.fetchall():
+            changed[status].append(pk)
+        diff.resolved_by_update = sorted(changed[ExposureStatus.RESOLVED_BY_UPDATE])
+        diff.no_longer_matches = sorted(changed[ExposureStatus.NO_LONGER_MATCHES])
+        diff.reopened = sorted(changed[ExposureStatus.OPEN])
+        if changed:
+            cursor.execute(
+                f"UPDATE {E} SET status = (SELECT h.to_status FROM {H} h WHERE h.exposure_id = {E}.id "
+                f"AND h.changed_at = %s AND h.automatic = %s), status_reason = (SELECT h.reason FROM {H} h "
+                f"WHERE h.exposure_id = {E}.id AND h.changed_at = %s AND h.automatic = %s), status_changed_at = %s "
+                f"WHERE id IN (SELECT exposure_id FROM {H} WHERE changed_at = %s AND automatic = %s)",
+                [now, True, now, True, now, now, True])
+        # Details (method, confidence, explanation, priority, firmware) follow the finding.
+        pick = (f"(SELECT f.{{col}} FROM {F} f JOIN {D} d ON f.product_id = d.product_id AND "
+                f"f.firmware = d.current_firmware WHERE d.id = {E}.device_id AND f.vulnerability_id = "
+                f"{E}.vulnerability_id)")
+        e_scope_outer, e_params_outer = scope.exposure_sql(E)
+        cursor.execute(
+            f"UPDATE {E} SET method = {pick.format(col='method')}, confidence = {pick.format(col='confidence')}, "
+            f"explanation = {pick.format(col='explanation')}, priority = {pick.format(col='priority')}, "
+            f"matched_firmware = (SELECT d.current_firmware FROM {D} d WHERE d.id = {E}.device_id), "
+            f"customer_id = (SELECT d.customer_id FROM {D} d WHERE d.id = {E}.device_id), "
+            f"last_matched_at = %s WHERE EXISTS (SELECT 1 FROM {F} f JOIN {D} d ON f.product_id = d.product_id "
+            f"AND f.firmware = d.current_firmware WHERE d.id = {E}.device_id AND f.vulnerability_id = "
+            f"{E}.vulnerability_id AND (f.method <> {E}.method OR f.confidence <> {E}.confidence OR "
+            f"f.explanation <> {E}.explanation OR f.priority <> {E}.priority OR "
+            f"d.current_firmware <> {E}.matched_firmware OR d.customer_id <> {E}.customer_id)){e_scope_outer}",
+            [now, *e_params_outer])
+        diff.updated = max(cursor.rowcount, 0)
+        # CROSS JOIN fixes SQLite's loop order: the smaller side outside (findings, or the few
+        # devices of a device run), the other through its (product, firmware) index.
+        sources = f"{D} d CROSS JOIN {F} f" if scope.device_pks is not None else f"{F} f CROSS JOIN {D} d"
+        cursor.execute(
+            f"INSERT INTO {E} (device_id, customer_id, vulnerability_id, status, method, confidence, explanation, "
+            f"matched_firmware, priority, status_reason, first_matched_at, last_matched_at) "
+            f"SELECT d.id, d.customer_id, f.vulnerability_id, %s, f.method, f.confidence, f.explanation, "
+            f"d.current_firmware, f.priority, '', %s, %s FROM {sources} WHERE d.product_id = f.product_id "
+            f"AND d.current_firmware = f.firmware AND NOT EXISTS (SELECT 1 FROM {E} e WHERE e.device_id = d.id "
+            f"AND e.vulnerability_id = f.vulnerability_id){f_scope}",
+            [ExposureStatus.OPEN, now, now, *f_params])
+        if cursor.rowcount:
+            cursor.execute(f"SELECT id FROM {E} WHERE first_matched_at = %s", [now])
+            diff.created = [row[0] for row in cursor.fetchall()]
+        if scope.device_pks is not None:
+            cursor.execute(f"SELECT COUNT(*) FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE {finding_exists}"
+                           f"{e_scope}", e_params)
         else:
-            diff.unchanged += 1
-    gone: list[Exposure] = []
-    for (device_pk, _v), row in stored.items():
-        pk, status, matched_fw = row[0], row[3], row[7]
-        if status != ExposureStatus.OPEN:
-            continue
-        if matched_fw != device_firmware.get(device_pk, matched_fw):
-            new_status = ExposureStatus.RESOLVED_BY_UPDATE
-            reason = f"ファームウェアが {matched_fw} から {device_firmware[device_pk]} に更新され、該当しなくなった"
-            diff.resolved_by_update.append(pk)
-        else:
-            new_status = ExposureStatus.NO_LONGER_MATCHES
-            reason = "脆弱性情報の更新により該当しなくなった"
-            diff.no_longer_matches.append(pk)
-        gone.append(Exposure(pk=pk, status=new_status, status_reason=reason, status_changed_at=now))
-        history.append(ExposureStatusChange(exposure_id=pk, from_status=status, to_status=new_status, reason=reason,
-                                            automatic=True))
-    for i in range(0, len(to_create), WRITE_BATCH):
-        created = Exposure.objects.bulk_create(to_create[i:i + WRITE_BATCH])
-        diff.created.extend(e.pk for e in created)
-    if to_update:
-        reopened = [e for e in to_update if e.status_changed_at is not None]
-        plain = [e for e in to_update if e.status_changed_at is None]
-        fields = ["status", "method", "confidence", "explanation", "matched_firmware", "priority", "last_matched_at"]
-        Exposure.objects.bulk_update(plain, fields, batch_size=1000)
-        Exposure.objects.bulk_update(reopened, [*fields, "status_changed_at"], batch_size=1000)
-    if gone:
-        Exposure.objects.bulk_update(gone, ["status", "status_reason", "status_changed_at"], batch_size=1000)
-    if history:
-        ExposureStatusChange.objects.bulk_create(history, batch_size=WRITE_BATCH)
+            # Exposures that should exist = Σ over pairs of devices × findings (no pass over exposures).
+            cursor.execute(
+                f"SELECT COALESCE(SUM(n.devices * n.findings), 0) FROM (SELECT COUNT(*) AS devices, "
+                f"(SELECT COUNT(*) FROM {F} f WHERE f.product_id = d.product_id AND f.firmware = d.current_firmware"
+                f"{f_scope}) AS findings FROM {D} d GROUP BY d.product_id, d.current_firmware) n", f_params)
+        matched = cursor.fetchone()[0]
+    diff.unchanged = matched - len(diff.created) - diff.updated
     return diff
-
-
-def _desired_for_devices(devices: Iterable[tuple[int, int, str]],
-                         matches: dict[tuple[int, str], list[tuple[int, Match]]]) -> dict:
-    desired = {}
-    for device_pk, ppk, fw in devices:
-        for vuln_pk, found in matches.get((ppk, fw), ()):
-            desired[(device_pk, vuln_pk)] = (found, fw)
-    return desired
 
 
 def _start_run(kind: str) -> MatchRun:
@@ -511,34 +571,12 @@ def _fail_run(run: MatchRun, error: BaseException) -> None:
     MatchRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), error=repr(error)[:2000])
 
 
-# --------------------------------------------------------------------------------------------
-# Public matching services
-# --------------------------------------------------------------------------------------------
-
-
-def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: datetime.date | None = None) -> MatchDiff:
-    """Re-match the given devices against every candidate vulnerability (changed devices)."""
-    run = _start_run(MatchRunKind.DEVICES)
+def _run(kind: str, body, *, notify: bool, today: datetime.date | None) -> MatchDiff:
+    """Run `body` (which returns a MatchDiff) in one transaction, recorded as a MatchRun."""
+    run = _start_run(kind)
     try:
         with transaction.atomic():
-            rows = list(Device.objects.filter(pk__in=list(device_pks)).values_list("pk", "product_id",
-                                                                                   "current_firmware"))
-            products = _products({r[1] for r in rows})
-            keys = set().union(*(p.keys for p in products.values())) if products else set()
-            rules = load_rules(candidate_vulnerability_pks(keys))
-            firmwares: dict[int, set[str]] = defaultdict(set)
-            for _pk, ppk, fw in rows:
-                firmwares[ppk].add(fw)
-            matches = evaluate(rules=rules, products=products, firmwares=firmwares)
-            desired = _desired_for_devices(rows, matches)
-            vuln_pks = {k[1] for k in desired}
-            existing = Exposure.objects.filter(device_id__in=[r[0] for r in rows]).values_list(*_EXPOSURE_COLUMNS)
-            existing = list(existing)
-            vuln_pks |= {r[2] for r in existing}
-            diff = _reconcile(desired=desired, existing=existing, device_firmware={r[0]: r[2] for r in rows},
-                              priorities=priorities_for(vuln_pks), now=timezone.now())
-            diff.vulnerabilities_examined = len(rules)
-            diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
+            diff = body()
             if notify:
                 act_on_new_exposures(exposure_pks=diff.newly_open, today=today)
             _finish_run(run, diff)
@@ -546,6 +584,40 @@ def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: date
         _fail_run(run, error)
         raise
     return diff
+
+
+def _findings(matches: dict[tuple[int, str], list[tuple[int, Match]]]) -> dict[tuple[int, str, int], Match]:
+    return {(ppk, fw, vpk): found for (ppk, fw), found_list in matches.items() for vpk, found in found_list}
+
+
+# --------------------------------------------------------------------------------------------
+# Public matching services
+# --------------------------------------------------------------------------------------------
+
+
+def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: datetime.date | None = None) -> MatchDiff:
+    """Re-match the given devices against every candidate vulnerability (changed devices)."""
+    pks = tuple(sorted(set(device_pks)))
+
+    def body() -> MatchDiff:
+        rows = list(Device.objects.filter(pk__in=pks).values_list("product_id", "current_firmware").distinct())
+        products = _products({r[0] for r in rows})
+        keys = set().union(*(p.keys for p in products.values())) if products else set()
+        rules = load_rules(candidate_vulnerability_pks(keys))
+        firmwares: dict[int, set[str]] = defaultdict(set)
+        for ppk, fw in rows:
+            firmwares[ppk].add(fw)
+        desired = _findings(evaluate(rules=rules, products=products, firmwares=firmwares))
+        existing = []
+        for ppk, fws in firmwares.items():
+            existing += FirmwareFinding.objects.filter(product_id=ppk, firmware__in=fws).values_list(*_FINDING_COLUMNS)
+        _sync_findings(desired=desired, priorities=priorities_for({k[2] for k in desired}), existing=existing)
+        diff = _reconcile_exposures(_Scope(device_pks=pks), timezone.now())
+        diff.vulnerabilities_examined = len(rules)
+        diff.pairs_evaluated = len(rows)
+        return diff
+
+    return _run(MatchRunKind.DEVICES, body, notify=notify, today=today)
 
 
 def on_device_firmware_changed(*, device: Device, notify: bool = True) -> MatchDiff:
@@ -557,39 +629,30 @@ def on_device_firmware_changed(*, device: Device, notify: bool = True) -> MatchD
 def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: datetime.date | None = None,
                           kind: str = MatchRunKind.VULNERABILITIES) -> MatchDiff:
     """Re-match the given vulnerabilities (and those linked to them by aliases) on all devices."""
-    run = _start_run(kind)
-    try:
-        with transaction.atomic():
-            targets = _expand_targets(set(vuln_pks))
-            rules = load_rules(targets)
-            keys = set().union(*(r.keys for r in rules.values())) if rules else set()
-            product_pks = _product_pks_for_keys(keys)
-            products = _products(product_pks)
-            firmwares: dict[int, set[str]] = defaultdict(set)
-            for ppk, fw in Device.objects.filter(product_id__in=product_pks).values_list(
-                    "product_id", "current_firmware").distinct():
-                firmwares[ppk].add(fw)
-            matches = evaluate(rules=rules, products=products, firmwares=firmwares)
-            matched_pairs = {pair for pair in matches}
-            matched_products = {p for p, _f in matched_pairs}
-            devices = [r for r in Device.objects.filter(product_id__in=matched_products).values_list(
-                "pk", "product_id", "current_firmware") if (r[1], r[2]) in matched_pairs]
-            desired = _desired_for_devices(devices, matches)
-            existing = list(Exposure.objects.filter(vulnerability_id__in=targets).values_list(*_EXPOSURE_COLUMNS))
-            scope_devices = {r[1] for r in existing} - {d[0] for d in devices}
-            device_fw = {d[0]: d[2] for d in devices}
-            device_fw |= dict(Device.objects.filter(pk__in=scope_devices).values_list("pk", "current_firmware"))
-            diff = _reconcile(desired=desired, existing=existing, device_firmware=device_fw,
-                              priorities=priorities_for(targets), now=timezone.now())
-            diff.vulnerabilities_examined = len(rules)
-            diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
-            if notify:
-                act_on_new_exposures(exposure_pks=diff.newly_open, today=today)
-            _finish_run(run, diff)
-    except Exception as error:
-        _fail_run(run, error)
-        raise
-    return diff
+
+    def body() -> MatchDiff:
+        targets = _expand_targets(set(vuln_pks))
+        rules = load_rules(targets)
+        keys = set().union(*(r.keys for r in rules.values())) if rules else set()
+        product_pks = _product_pks_for_keys(keys)
+        products = _products(product_pks)
+        firmwares: dict[int, set[str]] = defaultdict(set)
+        for ppk, fw in Device.objects.filter(product_id__in=product_pks).values_list(
+                "product_id", "current_firmware").distinct():
+            firmwares[ppk].add(fw)
+        desired = _findings(evaluate(rules=rules, products=products, firmwares=firmwares))
+        target_list = sorted(targets)
+        existing = []
+        for i in range(0, len(target_list), 2000):
+            existing += FirmwareFinding.objects.filter(
+                vulnerability_id__in=target_list[i:i + 2000]).values_list(*_FINDING_COLUMNS)
+        _sync_findings(desired=desired, priorities=priorities_for(targets), existing=existing)
+        diff = _reconcile_exposures(_Scope(vulnerability_pks=tuple(target_list)), timezone.now())
+        diff.vulnerabilities_examined = len(rules)
+        diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
+        return diff
+
+    return _run(kind, body, notify=notify, today=today)
 
 
 def _product_pks_for_keys(keys: set[tuple[str, str]]) -> set[int]:
@@ -639,73 +702,52 @@ def register_import_hook() -> bool:
 def match_all(*, notify: bool = True, today: datetime.date | None = None) -> MatchDiff:
     """Recompute every exposure (``kokuchi match --full``) and return the difference.
 
-    Products are processed in batches so memory stays bounded: for each batch, its distinct
-    (product, firmware) pairs are evaluated against the candidate vulnerabilities of its
-    vendor/product keys, then its devices' exposures are reconciled.
+    Every distinct (product, firmware) pair is evaluated once against the candidate
+    vulnerabilities of its product's vendor/product keys; findings replace FirmwareFinding and
+    exposures are reconciled in SQL.
     """
-    run = _start_run(MatchRunKind.FULL)
-    total = MatchDiff()
-    try:
-        with transaction.atomic():
-            products = _products()
-            product_pks = sorted(products)
-            key_to_vulns = _index_candidates()
-            rules_cache: dict[int, Rule] = {}
-            loaded: set[int] = set()
-            examined: set[int] = set()
-            for i in range(0, len(product_pks), PRODUCT_BATCH):
-                batch = product_pks[i:i + PRODUCT_BATCH]
-                batch_keys = set().union(*(products[p].keys for p in batch))
-                wanted = set().union(*(key_to_vulns.get(k, set()) for k in batch_keys)) if batch_keys else set()
-                missing = wanted - loaded
-                if missing:
-                    rules_cache.update(load_rules(_expand_targets(missing)))
-                    loaded |= missing
-                rules = {pk: r for pk, r in rules_cache.items() if r.keys & batch_keys}
-                examined |= set(rules)
-                devices = list(Device.objects.filter(product_id__in=batch).values_list(
-                    "pk", "product_id", "current_firmware"))
-                firmwares: dict[int, set[str]] = defaultdict(set)
-                for _d, ppk, fw in devices:
-                    firmwares[ppk].add(fw)
-                matches = evaluate(rules=rules, products=products, firmwares=firmwares)
-                desired = _desired_for_devices(devices, matches)
-                existing = list(Exposure.objects.filter(device__product_id__in=batch).values_list(*_EXPOSURE_COLUMNS))
-                prio_pks = {k[1] for k in desired} | {r[2] for r in existing}
-                part = _reconcile(desired=desired, existing=existing,
-                                  device_firmware={d[0]: d[2] for d in devices},
-                                  priorities=_cached_priorities(prio_pks), now=timezone.now())
-                part.pairs_evaluated = sum(len(v) for v in firmwares.values())
-                total.merge(part)
-                total.pairs_evaluated += part.pairs_evaluated
-            total.vulnerabilities_examined = len(examined)
-            if notify:
-                act_on_new_exposures(exposure_pks=total.newly_open, today=today)
-            _finish_run(run, total)
-    except Exception as error:
-        _fail_run(run, error)
-        raise
-    finally:
-        _PRIORITY_CACHE.clear()
-    return total
+
+    def body() -> MatchDiff:
+        products = _products()
+        key_to_vulns = _index_candidates(products)
+        firmwares: dict[int, set[str]] = defaultdict(set)
+        for ppk, fw in Device.objects.values_list("product_id", "current_firmware").distinct():
+            firmwares[ppk].add(fw)
+        product_pks = sorted(firmwares)
+        desired: dict[tuple[int, str, int], Match] = {}
+        rules_cache: dict[int, Rule] = {}
+        loaded: set[int] = set()
+        examined: set[int] = set()
+        for i in range(0, len(product_pks), PRODUCT_BATCH):
+            batch = product_pks[i:i + PRODUCT_BATCH]
+            batch_keys = set().union(*(products[p].keys for p in batch if p in products))
+            wanted = set().union(*(key_to_vulns.get(k, set()) for k in batch_keys)) if batch_keys else set()
+            missing = wanted - loaded
+            if missing:
+                rules_cache.update(load_rules(_expand_targets(missing)))
+                loaded |= missing
+            rules = {pk: r for pk, r in rules_cache.items() if r.keys & batch_keys}
+            examined |= set(rules)
+            desired.update(_findings(evaluate(rules=rules, products=products,
+                                              firmwares={p: firmwares[p] for p in batch})))
+        priorities = {}
+        vuln_list = sorted({k[2] for k in desired})
+        for i in range(0, len(vuln_list), 5000):
+            priorities.update(priorities_for(vuln_list[i:i + 5000]))
+        _sync_findings(desired=desired, priorities=priorities,
+                       existing=FirmwareFinding.objects.values_list(*_FINDING_COLUMNS).iterator(chunk_size=10000))
+        diff = _reconcile_exposures(_Scope(), timezone.now())
+        diff.vulnerabilities_examined = len(examined)
+        diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
+        return diff
+
+    return _run(MatchRunKind.FULL, body, notify=notify, today=today)
 
 
-_PRIORITY_CACHE: dict[int, int] = {}
-
-
-def _cached_priorities(pks: set[int]) -> dict[int, int]:
-    missing = pks - _PRIORITY_CACHE.keys()
-    if missing:
-        for chunk_start in range(0, len(missing), 5000):
-            chunk = list(missing)[chunk_start:chunk_start + 5000]
-            _PRIORITY_CACHE.update(priorities_for(chunk))
-    return {pk: _PRIORITY_CACHE[pk] for pk in pks if pk in _PRIORITY_CACHE}
-
-
-def _index_candidates() -> dict[tuple[str, str], set[int]]:
+def _index_candidates(products: dict[int, ProductInfo]) -> dict[tuple[str, str], set[int]]:
     """(vendor, product) → vulnerability pks, for the keys some product has."""
     keys = set()
-    for info in _products().values():
+    for info in products.values():
         keys |= info.keys
     index: dict[tuple[str, str], set[int]] = defaultdict(set)
     vendors = sorted({k[0] for k in keys})
@@ -776,14 +818,21 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
     groups: dict[tuple[int, int], list[Exposure]] = defaultdict(list)
     for i in range(0, len(pks), 5000):
         for exposure in Exposure.objects.for_list().filter(pk__in=pks[i:i + 5000], status=ExposureStatus.OPEN):
-            groups[(exposure.device.customer_id, exposure.vulnerability_id)].append(exposure)
+            groups[(exposure.customer_id, exposure.vulnerability_id)].append(exposure)
     device_pks = {e.device_id for es in groups.values() for e in es}
     covered = set(Device.objects.under_contract(today).filter(pk__in=device_pks).values_list("pk", flat=True))
     plan = ServicePlan.objects.filter(active=True, kind__in=["continuous_maintenance", "spot_maintenance"]).order_by(
         "kind", "pk").first()
+    shared = _NoticeShared.load()
+    recipients: dict[int, list[str]] = defaultdict(list)
+    from kokuchi.customers.models import Contact
+
+    for customer_pk, address in Contact.objects.filter(
+            customer_id__in={k[0] for k in groups}).exclude(email="").values_list("customer_id", "email"):
+        recipients[customer_pk].append(address)
     with transaction.atomic():
         for (_customer_pk, _vuln_pk), exposures in sorted(groups.items()):
-            customer = exposures[0].device.customer
+            customer = exposures[0].customer
             vulnerability = exposures[0].vulnerability
             priority = min(e.priority for e in exposures)
             under = [e for e in exposures if e.device_id in covered]
@@ -798,7 +847,8 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
                     item.save(update_fields=["status", "closed_at", "priority", "due_on"])
                 summary.work_items.append(item.pk)
                 notice = create_notice(customer=customer, vulnerability=vulnerability, exposures=under,
-                                       kind=NoticeKind.CONTRACTED, due_on=item.due_on)
+                                       kind=NoticeKind.CONTRACTED, due_on=item.due_on, shared=shared,
+                                       recipients=sorted(set(recipients[customer.pk])))
                 summary.notices.append(notice.pk)
             if outside:
                 lead, _created = SalesLead.objects.get_or_create(
@@ -808,7 +858,8 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
                 summary.sales_leads.append(lead.pk)
                 if customer.notify_without_contract:
                     notice = create_notice(customer=customer, vulnerability=vulnerability, exposures=outside,
-                                           kind=NoticeKind.INFORMATIONAL, due_on=None)
+                                           kind=NoticeKind.INFORMATIONAL, due_on=None, shared=shared,
+                                           recipients=sorted(set(recipients[customer.pk])))
                     summary.notices.append(notice.pk)
     return summary
 
@@ -816,12 +867,34 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
 LINK_PLACEHOLDER = "[[NOTICE_LINK]]"
 
 
-def _jvn_links(vulnerability: Vulnerability) -> list[str]:
+@dataclass
+class _NoticeShared:
+    """Per-run lookups shared by every notice of one batch (one query each, not one per notice)."""
+
+    reseller: object = None
+    vulnerabilities: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> _NoticeShared:
+        from kokuchi.core.models import Reseller
+
+        return cls(reseller=Reseller.objects.first())
+
+    def for_vulnerability(self, vulnerability: Vulnerability) -> dict:
+        if vulnerability.pk not in self.vulnerabilities:
+            aliases = sorted(vulnerability.aliases.values_list("alias_id", flat=True))
+            kev = KnownExploited.objects.filter(cve_id__in=[vulnerability.vuln_id, *aliases]).first()
+            self.vulnerabilities[vulnerability.pk] = {"aliases": aliases, "kev": kev,
+                                                      "jvn_links": _jvn_links(vulnerability, aliases)}
+        return self.vulnerabilities[vulnerability.pk]
+
+
+def _jvn_links(vulnerability: Vulnerability, aliases: list[str]) -> list[str]:
     links = []
-    for alias in vulnerability.aliases.all():
-        if alias.alias_id.startswith("JVNDB-"):
-            year = alias.alias_id.split("-")[1]
-            links.append(f"https://jvndb.jvn.jp/ja/contents/{year}/{alias.alias_id}.html")
+    for alias in aliases:
+        if alias.startswith("JVNDB-"):
+            year = alias.split("-")[1]
+            links.append(f"https://jvndb.jvn.jp/ja/contents/{year}/{alias}.html")
     if vulnerability.vuln_id.startswith("JVNDB-"):
         links.append(vulnerability.url)
     for ref in vulnerability.references or []:
@@ -832,25 +905,20 @@ def _jvn_links(vulnerability: Vulnerability) -> list[str]:
 
 
 def build_notice_context(*, customer, vulnerability: Vulnerability, exposures: list[Exposure], kind: str,
-                         due_on: datetime.date | None) -> dict:
-    from kokuchi.core.models import Reseller
-
-    aliases = sorted(a.alias_id for a in vulnerability.aliases.all())
-    names = {vulnerability.vuln_id, *aliases}
-    kev = KnownExploited.objects.filter(cve_id__in=names).first()
+                         due_on: datetime.date | None, shared: _NoticeShared | None = None) -> dict:
+    """The context of a notice's subject and body templates."""
+    shared = shared or _NoticeShared.load()
     manufacturers = {}
     for e in exposures:
         m = e.device.product.manufacturer
         manufacturers[m.pk] = m
     return {
         "customer": customer,
-        "reseller": Reseller.objects.first(),
+        "reseller": shared.reseller,
         "vulnerability": vulnerability,
-        "aliases": aliases,
-        "kev": kev,
+        **shared.for_vulnerability(vulnerability),
         "exposures": sorted(exposures, key=lambda e: (e.device.product.model_number, e.device.serial_number)),
         "manufacturers": list(manufacturers.values()),
-        "jvn_links": _jvn_links(vulnerability),
         "contracted": kind == NoticeKind.CONTRACTED,
         "due_on": due_on,
         "link": LINK_PLACEHOLDER,
@@ -858,17 +926,20 @@ def build_notice_context(*, customer, vulnerability: Vulnerability, exposures: l
 
 
 def create_notice(*, customer, vulnerability: Vulnerability, exposures: list[Exposure], kind: str,
-                  due_on: datetime.date | None) -> Notice:
+                  due_on: datetime.date | None, shared: _NoticeShared | None = None,
+                  recipients: list[str] | None = None) -> Notice:
     """Create a Japanese notice naming the devices, and one outbox row per customer contact."""
     context = build_notice_context(customer=customer, vulnerability=vulnerability, exposures=exposures, kind=kind,
-                                   due_on=due_on)
+                                   due_on=due_on, shared=shared)
     subject = render_to_string("vulnerabilities/notice_subject.txt", context).strip()
     body = render_to_string("vulnerabilities/notice_email.txt", context)
     notice = Notice.objects.create(customer=customer, vulnerability=vulnerability, kind=kind, subject=subject[:300],
                                    body=body)
-    notice.exposures.set(exposures)
+    Notice.exposures.through.objects.bulk_create(
+        [Notice.exposures.through(notice_id=notice.pk, exposure_id=e.pk) for e in exposures])
     now = timezone.now()
-    recipients = sorted({c.email for c in customer.contacts.all() if c.email})
+    if recipients is None:
+        recipients = sorted({c.email for c in customer.contacts.all() if c.email})
     NoticeDelivery.objects.bulk_create(
         [NoticeDelivery(notice=notice, recipient=r, next_attempt_at=now) for r in recipients])
     return notice
@@ -952,3 +1023,46 @@ def record_notice_read(*, token: str) -> NoticeDelivery | None:
         NoticeDelivery.objects.filter(pk=delivery.pk).update(**fields)
         delivery.refresh_from_db(fields=["read_count", "first_read_at"])
     return delivery
+
+
+# --------------------------------------------------------------------------------------------
+# Per-customer vulnerability report (PDF)
+# --------------------------------------------------------------------------------------------
+
+
+def build_customer_report_context(*, customer, today: datetime.date, generated_at: datetime.datetime) -> dict:
+    """The context of the per-customer vulnerability report: open exposures by priority, and
+    the exposures closed (resolved, accepted, false positive) in the last 90 days."""
+    from kokuchi.vulnerabilities.selectors_matching import exposure_counts
+
+    exposures = list(Exposure.objects.for_list().filter(customer=customer).order_by(
+        "priority", "device__product__model_number", "device__serial_number", "vulnerability__vuln_id"))
+    names = {e.vulnerability.vuln_id for e in exposures}
+    kev = set(KnownExploited.objects.filter(cve_id__in=names).values_list("cve_id", flat=True))
+    since = today - datetime.timedelta(days=90)
+    open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN]
+    closed_rows = [e for e in exposures if e.status != ExposureStatus.OPEN and e.status_changed_at
+                   and e.status_changed_at.date() >= since]
+    covered = set(Device.objects.under_contract(today).filter(customer=customer).values_list("pk", flat=True))
+    return {
+        "customer": customer,
+        "today": today,
+        "generated_at": generated_at,
+        "counts": exposure_counts(customer_pk=customer.pk),
+        "open_rows": open_rows,
+        "closed_rows": closed_rows,
+        "kev": kev,
+        "covered": covered,
+        "device_count": Device.objects.filter(customer=customer).count(),
+        "since": since,
+    }
+
+
+def render_customer_report(*, customer, today: datetime.date | None = None) -> bytes:
+    """Render the per-customer vulnerability report as PDF bytes."""
+    from kokuchi.core.pdf import render_pdf
+
+    today = today or timezone.localdate()
+    context = build_customer_report_context(customer=customer, today=today, generated_at=timezone.now())
+    html = render_to_string("vulnerabilities/customer_report.html", context)
+    return render_pdf(html)

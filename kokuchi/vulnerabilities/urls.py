@@ -11,6 +11,7 @@ urlpatterns = [
     path("exposures/<int:pk>/status/", exposure_views.exposure_status_view, name="exposure_status"),
     path("devices/<int:pk>/exposures/", exposure_views.device_exposures_view, name="device_exposures"),
     path("customers/<int:pk>/exposures/", exposure_views.customer_exposures_view, name="customer_exposures"),
+    path("customers/<int:pk>/report.pdf", exposure_views.customer_report_view, name="customer_report"),
     path("notices/<str:token>/", exposure_views.notice_read_view, name="notice_read"),
     # Last: a vulnerability ID would otherwise shadow the fixed paths above.
     path("<str:vuln_id>/", views.vulnerability_detail, name="detail"),

@@ -278,3 +278,34 @@ def test_s_vuln_notice_text_names_devices_links_and_action():
 
 def test_register_import_hook_without_feeds_module():
     assert services.register_import_hook() is False
+
+
+def test_customer_notices_for_the_link_page():
+    from django.template.loader import render_to_string
+
+    from kokuchi.vulnerabilities.selectors_matching import customer_notices
+
+    make_nvd_vulnerability("CVE-2024-21762")
+    contracted, silent, _opted = _three_customers()
+    services.match_all(today=TODAY)
+
+    notices = list(customer_notices(contracted))
+    html = render_to_string("vulnerabilities/_customer_notices.html", {"notices": notices})
+
+    assert [n.subject for n in notices] == ["【脆弱性のお知らせ】CVE-2024-21762 ご利用機器 1 台が該当"]
+    assert list(customer_notices(silent)) == []
+    assert "シリアル番号: FGT60F0001" in html
+    assert "[[NOTICE_LINK]]" not in html
+
+
+def test_register_import_hook_appends_once(monkeypatch):
+    import sys
+    import types
+
+    loader = types.ModuleType("kokuchi.vulnerabilities.feeds.loader")
+    loader.AFTER_IMPORT_HOOKS = []
+    monkeypatch.setitem(sys.modules, "kokuchi.vulnerabilities.feeds.loader", loader)
+
+    assert services.register_import_hook() is True
+    assert services.register_import_hook() is True
+    assert loader.AFTER_IMPORT_HOOKS == [services.match_changed_vulnerabilities]
