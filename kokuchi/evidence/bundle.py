@@ -77,7 +77,9 @@ class NothingToExport(Exception):
 
 
 def _archive_name(storage_path: str, used: set[str]) -> str:
-    name = PurePosixPath(storage_path).name
+    # Keep the kind folder (disclosures/, receipts/, scans/ ...) so that names stay readable and distinct.
+    parts = PurePosixPath(storage_path).parts
+    name = "/".join(parts[1:] if parts[0] == "evidence" and len(parts) > 1 else parts)
     candidate, counter = name, 1
     while candidate in used:
         counter += 1

@@ -27,21 +27,21 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
     call_command("evidence", "export", "D2026-0001", "--output", str(output), stdout=out)
 
     with zipfile.ZipFile(output) as archive:
-        assert sorted(archive.namelist()) == ["README.txt", "SHA256SUMS", "events.json", "files/KK-1-2.pdf",
-                                              "files/KK-1.pdf"]
+        assert sorted(archive.namelist()) == ["README.txt", "SHA256SUMS", "events.json",
+                                              "files/disclosures/KK-1.pdf", "files/receipts/KK-1.pdf"]
         events = json.loads(archive.read("events.json"))
         sums = archive.read("SHA256SUMS").decode()
         readme = archive.read("README.txt").decode()
-        assert archive.read("files/KK-1.pdf") == b"%PDF disclosure"
-        assert archive.read("files/KK-1-2.pdf") == b"%PDF receipt"
+        assert archive.read("files/disclosures/KK-1.pdf") == b"%PDF disclosure"
+        assert archive.read("files/receipts/KK-1.pdf") == b"%PDF receipt"
         events_digest = sha256_hex(archive.read("events.json"))
     assert [e["sequence"] for e in events["events"]] == [issued.sequence, acknowledged.sequence]
-    assert events["events"][1]["files_in_bundle"] == ["files/KK-1-2.pdf"]
+    assert events["events"][1]["files_in_bundle"] == ["files/receipts/KK-1.pdf"]
     for exported in events["events"]:
         body = {k: v for k, v in exported.items() if k not in {"previous_hash", "hash", "files_in_bundle"}}
         assert chain_hash(exported["previous_hash"], body) == exported["hash"]
-    assert sums == (f"{events_digest}  events.json\n{sha256_hex(b'%PDF disclosure')}  files/KK-1.pdf\n"
-                    f"{sha256_hex(b'%PDF receipt')}  files/KK-1-2.pdf\n")
+    assert sums == (f"{events_digest}  events.json\n{sha256_hex(b'%PDF disclosure')}  files/disclosures/KK-1.pdf\n"
+                    f"{sha256_hex(b'%PDF receipt')}  files/receipts/KK-1.pdf\n")
     assert "sha256sum -c SHA256SUMS" in readme
     assert "PAdES" in readme
     exported_event = EvidenceEvent.objects.order_by("-sequence").first()
@@ -63,7 +63,7 @@ def test_s_evid_bundle_checks_with_plain_sha256sum(tmp_path):
                             text=True, check=False)
 
     assert result.returncode == 0
-    assert result.stdout == "events.json: OK\nfiles/KK-1.pdf: OK\n"
+    assert result.stdout == "events.json: OK\nfiles/disclosures/KK-1.pdf: OK\n"
 
 
 def test_s_evid_export_unknown_deal_is_an_error(tmp_path):
