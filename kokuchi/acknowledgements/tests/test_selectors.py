@@ -18,7 +18,7 @@ from kokuchi.acknowledgements.tests.factories import make_issued_version, make_s
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_customer
-from kokuchi.deals.models import DealStatus
+from kokuchi.deals.models import Deal, DealStatus
 from kokuchi.evidence.models import EvidenceEvent
 from kokuchi.evidence.services import Origin
 
@@ -117,8 +117,8 @@ def test_g1_delivered_deals_without_acknowledged_disclosure():
     reissued = make_issued_version()
     acknowledge(reissued)
     make_issued_version(deal=reissued.disclosure.deal)
-    make_sale(delivered_on=None).__class__.objects.filter(status=DealStatus.DELIVERED, delivered_on=None).update(
-        status=DealStatus.ORDERED)
+    ordered = make_sale()
+    Deal.objects.filter(pk=ordered.pk).update(status=DealStatus.ORDERED)
 
     deals = list(selectors.deals_without_acknowledgement())
 
