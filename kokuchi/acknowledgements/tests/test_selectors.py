@@ -61,8 +61,9 @@ def test_s_evid_verify_detects_a_changed_disclosure_pdf_in_the_database():
         call_command("evidence", "verify", stdout=StringIO(), stderr=StringIO())
 
     forged = hashlib.sha256(b"%PDF-forged").hexdigest()
+    issued = EvidenceEvent.objects.get(event_type="issued")
     assert str(error.value) == (
-        "Evidence chain broken (1 problem(s)); first: row sequence 1 (id 1): "
+        f"Evidence chain broken (1 problem(s)); first: row sequence 1 (id {issued.pk}): "
         f"disclosure version {version.pk}: stored PDF has sha256 {forged} (PDF changed)")
 
 
