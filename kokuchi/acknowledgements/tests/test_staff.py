@@ -110,7 +110,7 @@ def test_s_evid_in_person_needs_a_signature():
 
 
 def test_s_evid_drawn_signature_must_be_png():
-    with pytest.raises(Exception, match="not a PNG image"):
+    with pytest.raises(Exception, match="手書き署名がPNG画像ではありません。"):
         services.decode_signature("data:image/png;base64," + base64.b64encode(b"GIF89a....").decode())
 
 
@@ -133,8 +133,8 @@ def test_s_evid_paper_scan_upload_records_sha256_and_event():
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("scan.pdf", b"MZ\x90\x00 not a pdf", "must be a PDF, JPEG or PNG file"),
-    ("scan.png", b"", "送信されたファイルは空です。"),
+    ("scan.pdf", b"MZ\x90\x00 not a pdf", "スキャンはPDF・JPEG・PNGのいずれかのファイルにしてください（ファイルの内容で判定します）。"),
+    ("scan.png", b"", "入力されたファイルは空です。"),
 ])
 def test_s_evid_paper_scan_type_is_checked_from_content(name, content, message):
     version = make_issued_version()
@@ -152,7 +152,7 @@ def test_s_evid_paper_scan_size_is_limited(monkeypatch):
     monkeypatch.setattr(services, "MAX_SCAN_BYTES", 1024)
     upload = SimpleUploadedFile("scan.jpg", b"\xff\xd8\xff" + b"0" * 2000, "image/jpeg")
 
-    with pytest.raises(Exception, match="larger than"):
+    with pytest.raises(Exception, match="スキャンのサイズが 0 MB を超えています。"):
         services.read_scan(upload)
 
 
