@@ -133,7 +133,8 @@ def test_s_evid_paper_scan_upload_records_sha256_and_event():
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("scan.pdf", b"MZ\x90\x00 not a pdf", "スキャンはPDF・JPEG・PNGのいずれかのファイルにしてください（ファイルの内容で判定します）。"),
+    ("scan.pdf", b"MZ\x90\x00 not a pdf",
+     "スキャンはPDF・JPEG・PNGのいずれかのファイルにしてください（ファイルの内容で判定します）。"),
     ("scan.png", b"", "入力されたファイルは空です。"),
 ])
 def test_s_evid_paper_scan_type_is_checked_from_content(name, content, message):
