@@ -154,6 +154,12 @@ PARTIES: tuple[tuple[str, str], ...] = (
     ("manufacturer", "メーカー"),
     ("third_party", "第三者事業者"),
 )
+PARTIES_SHORT: tuple[tuple[str, str], ...] = (
+    ("customer", "お客様"),
+    ("reseller", "当社"),
+    ("manufacturer", "メーカー"),
+    ("third_party", "第三者事業者"),
+)
 # Which tasks a plan of each kind takes over from the customer.
 PLAN_TASKS: dict[str, frozenset[str]] = {
     ServicePlanKind.CONTINUOUS_MAINTENANCE: frozenset(

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.template import Template, TemplateSyntaxError, engines
 from django.template.loader import get_template
 from django.utils import timezone
@@ -131,6 +132,13 @@ class MatrixRow:
     label: str
     cells: list[list[str]]  # per task (content.TASKS order): mark per party (content.PARTIES order)
     basis: list[str] = field(default_factory=list)
+
+    @property
+    def responsible(self) -> list[str]:
+        """Per task, the party (or parties) doing it, by short label (the printed table)."""
+        labels = [label for _party, label in content.PARTIES_SHORT]
+        return ["・".join(label for label, mark in zip(labels, row, strict=True) if mark == content.RESPONSIBLE)
+                for row in self.cells]
 
 
 @dataclass
@@ -266,7 +274,8 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
     level = customer.self_maintenance_level
     assessment = customer.latest_assessment
     # Maintenance covers the customer's gap only when it takes over the vulnerability-information task.
-    uncovered = any(row.cells[0][0] == content.RESPONSIBLE for row in matrix)
+    # Without any in-scope device nothing is covered either: the statement still applies.
+    uncovered = not matrix or any(row.cells[0][0] == content.RESPONSIBLE for row in matrix)
     return {
         "deal": deal,
         "customer": customer,
@@ -400,8 +409,8 @@ def render_disclosure_html(*, deal: Deal, issued_at: datetime.datetime, document
 def render_disclosure_preview(*, deal: Deal, at: datetime.datetime | None = None) -> str:
     """Return the HTML of the disclosure as it would be issued now (not frozen)."""
     reseller = Reseller.get()
-    number = (Disclosure.objects.filter(deal=deal).values_list("versions__number", flat=True)
-              .order_by("-versions__number").first() or 0) + 1
+    last = DisclosureVersion.objects.filter(disclosure__deal=deal).aggregate(last=Max("number"))["last"]
+    number = (last or 0) + 1
     html, _label = render_disclosure_html(
         deal=deal, issued_at=at or timezone.now(), preview=True, version_number=number,
         document_number=disclosure_number(deal=deal, version_number=number, reseller=reseller))

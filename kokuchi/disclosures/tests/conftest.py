@@ -17,8 +17,18 @@ def normalise(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+# Page furniture printed by @page margin boxes (the page counter and the document number), and
+# list bullets, which pypdf may return apart from their item.
+_FURNITURE = re.compile(r"^(\d+ / \d+|KK-[A-Z0-9-]+|•)$")
+
+
 def pdf_text(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    """Return the PDF's text without page headers and footers, so that a paragraph running over
+    a page break reads as one."""
+    lines = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        lines.extend(line for line in page.extract_text().splitlines() if not _FURNITURE.match(line.strip()))
+    return "\n".join(lines)
 
 
 def pdf_text_of_html(html: str) -> str:

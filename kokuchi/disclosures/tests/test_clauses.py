@@ -120,5 +120,5 @@ def test_g6_override_without_reason_is_refused():
         override_clause(deal=deal, family="common", option=2, reason="  ", user=make_user())
 
     assert error.value.message_dict == {
-        "reason": ["Give the reason for choosing another clause than the automatic one."]}
+        "reason": ["自動選択と異なる条項を選ぶ理由を入力してください。"]}
     assert ClauseOverride.objects.count() == 0

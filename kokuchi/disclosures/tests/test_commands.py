@@ -42,10 +42,12 @@ def test_disclosure_render_html_and_docx(tmp_path):
     assert "(c) 当社はセキュリティ被害による損害を補償いたしません。" in paragraphs
     matrix = next(table for table in document.tables if table.rows[0].cells[0].text == "機器")
     assert [cell.text for cell in matrix.rows[0].cells] == [
-        "機器", "作業", "お客様", "販売店（当社）", "メーカー", "第三者事業者"]
+        "機器", "脆弱性情報の収集", "ファームウェアの更新", "ネットワーク設定の確認", "機器固有の対処事項",
+        "監視（SOC）",
+        "インシデント対応"]
     assert [cell.text for cell in matrix.rows[1].cells] == [
         "フォーティネット FG-60F（S/N FGT60F000001）\nご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
-        "脆弱性情報の収集", "○", "", "△", ""]
+        "お客様", "お客様", "お客様", "お客様", "第三者事業者", "お客様"]
 
 
 def test_quote_render_pdf_and_xlsx(tmp_path):

@@ -187,6 +187,7 @@ def test_responsibility_matrix_from_accepted_plan_and_active_contract():
                            ["", "", "", "○"], ["○", "", "", ""]]
     assert first.basis == ["ご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
                            "保守契約 MC-1：オンサイト保守（株式会社テスト販売）"]
+    assert first.responsible == ["当社", "当社", "当社", "当社", "第三者事業者", "お客様"]
     assert second.cells == [["○", "", "△", ""], ["○", "", "△", ""], ["○", "", "", ""], ["○", "", "", ""],
                             ["", "", "", "○"], ["○", "", "", ""]]
     assert [row.label for row in context["matrix"]] == [
@@ -213,3 +214,28 @@ def test_g6_clause_in_the_disclosure_uses_reseller_name():
 
     assert "・株式会社テスト販売が販売させて頂く、「情報システム関連製品」が該当しますが" in text
     assert "××" not in text
+
+
+def test_g5_3_statement_when_nothing_is_declined_and_nothing_covered():
+    from kokuchi.core.tests.factories import make_reseller
+    from kokuchi.deals.tests.factories import make_deal, make_deal_line
+
+    make_reseller()
+    deal = make_deal()
+    make_deal_line(deal=deal)
+
+    text = section_text(_html(deal), "G5.3")
+
+    assert "当社は何らの責任も負いません" in text
+    assert "本案件のすべての対象機器は保守・メンテナンスの対象です。" not in text
+
+
+def test_g5_3_all_devices_under_maintenance_contract_drops_the_statement():
+    built = make_document_deal(devices=1)
+    built.deal.proposed_plans.filter(plan=built.maintenance).update(response=ProposalResponse.ACCEPTED)
+    built.deal.lines.filter(product=built.rtx).delete()
+
+    text = section_text(_html(built.deal), "G5.3")
+
+    assert "本案件のすべての対象機器は保守・メンテナンスの対象です。" in text
+    assert "当社は何らの責任も負いません" not in text

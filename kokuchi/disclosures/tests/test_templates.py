@@ -21,7 +21,7 @@ def test_template_missing_required_ids_is_refused_naming_them():
     with pytest.raises(ValidationError) as error:
         save_template_version(kind="disclosure", body=body, note="", user=make_user())
 
-    assert error.value.message_dict["body"] == ["The template drops required requirement IDs: G5.2-1c, S-RISK"]
+    assert error.value.message_dict["body"] == ["必須の要件IDがテンプレートにありません: G5.2-1c, S-RISK"]
     assert DocumentTemplate.objects.count() == 0
 
 
@@ -29,7 +29,7 @@ def test_quote_template_without_g6_is_refused():
     with pytest.raises(ValidationError) as error:
         save_template_version(kind="quote", body="<html><body>見積</body></html>", note="", user=make_user())
 
-    assert error.value.message_dict["body"] == ["The template drops required requirement IDs: G6"]
+    assert error.value.message_dict["body"] == ["必須の要件IDがテンプレートにありません: G6"]
 
 
 def test_template_that_does_not_compile_is_refused():
@@ -38,7 +38,8 @@ def test_template_that_does_not_compile_is_refused():
     with pytest.raises(ValidationError) as error:
         save_template_version(kind="quote", body=body, note="", user=make_user())
 
-    assert error.value.message_dict["body"][0].startswith("The template does not compile:")
+    assert error.value.message_dict["body"][0].startswith(
+        "テンプレートに構文エラーがあります: Unclosed tag on line")
 
 
 def test_edited_template_versions_are_numbered_used_and_recorded_on_issue():
@@ -59,3 +60,12 @@ def test_edited_template_versions_are_numbered_used_and_recorded_on_issue():
     first.body = "changed"
     with pytest.raises(ImmutableRecordError):
         first.save()
+
+
+def test_refusal_message_in_english_names_the_ids_too():
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        save_template_version(kind="quote", body="<p></p>", note="", user=make_user())
+
+    assert error.value.message_dict["body"] == ["The template drops required requirement IDs: G6"]

@@ -1,0 +1,107 @@
+"""Disclosure rendering benchmark (issue 3): median time to render a 20-device disclosure PDF, and
+a batch of 100 documents. Goal on the 2-core reference machine: median ≤ 0.5 s per document.
+
+Run from the repository root:
+
+    /work/venv/bin/python benchmarks/disclosures.py            # full run: 10 singles + batch of 100
+    /work/venv/bin/python benchmarks/disclosures.py --quick    # 3 singles + batch of 5 (while developing)
+
+Figures are written to benchmarks/results/disclosures.json (or --output). The database is a
+throw-away SQLite file (config.settings_test), built fresh on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+os.environ.pop("DATABASE_URL", None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=20)
+    parser.add_argument("--singles", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "disclosures.json"))
+    args = parser.parse_args()
+    if args.quick:
+        args.singles, args.batch = 3, 5
+
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its INFO log prints every step
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import io
+
+    import weasyprint
+    from pypdf import PdfReader
+
+    from kokuchi.core.pdf import render_pdf
+    from kokuchi.disclosures.services import render_disclosure_html
+    from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
+
+    deal = make_document_deal(devices=args.devices).deal
+
+    def one(number: int) -> tuple[float, float, bytes]:
+        start = time.perf_counter()
+        html, _label = render_disclosure_html(deal=deal, issued_at=ISSUED_AT, version_number=number,
+                                              document_number=f"KK-{deal.number}-{number:03d}")
+        middle = time.perf_counter()
+        pdf = render_pdf(html)
+        return middle - start, time.perf_counter() - start, pdf
+
+    one(0)  # warm-up: loads WeasyPrint, pango and the font once, as a running server would
+    singles = [one(n + 1) for n in range(args.singles)]
+    batch_start = time.perf_counter()
+    batch = [one(n + 1) for n in range(args.batch)]
+    batch_total = time.perf_counter() - batch_start
+    pages = len(PdfReader(io.BytesIO(singles[0][2])).pages)
+    median = statistics.median(total for _html, total, _pdf in singles)
+    results = {
+        "benchmark": "disclosure PDF rendering (HTML context + template + WeasyPrint)",
+        "run_at": datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+                    "python": platform.python_version(), "platform": platform.platform(),
+                    "weasyprint": weasyprint.__version__},
+        "devices": args.devices,
+        "pages": pages,
+        "pdf_bytes": len(singles[0][2]),
+        "single": {
+            "runs": args.singles,
+            "median_seconds": round(median, 3),
+            "median_html_seconds": round(statistics.median(html for html, _t, _p in singles), 3),
+            "min_seconds": round(min(total for _h, total, _p in singles), 3),
+            "max_seconds": round(max(total for _h, total, _p in singles), 3),
+        },
+        "batch": {
+            "documents": args.batch,
+            "total_seconds": round(batch_total, 2),
+            "median_seconds_per_document": round(statistics.median(total for _h, total, _p in batch), 3),
+            "mean_seconds_per_document": round(batch_total / args.batch, 3),
+        },
+        "goal_seconds_per_document": 0.5,
+        "goal_met": median <= 0.5,
+    }
+    Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
