@@ -182,3 +182,35 @@ def test_s_evid_receipt_download_is_the_stored_signed_pdf():
 
     assert response["Content-Type"] == "application/pdf"
     assert hashlib.sha256(response.content).hexdigest() == ack.receipt_sha256
+
+
+def test_s_evid_staff_pages_render():
+    version = make_issued_version()
+    client, _user = staff_client()
+
+    in_person = client.get(f"/ack/versions/{version.pk}/in-person/")
+    paper = client.get(f"/ack/versions/{version.pk}/paper/")
+
+    assert in_person.status_code == paper.status_code == 200
+    assert 'id="signature-pad"' in in_person.content.decode()
+    assert 'enctype="multipart/form-data"' in paper.content.decode()
+    assert client.get("/ack/search/").status_code == 200
+    assert client.get("/ack/compliance/").status_code == 200
+
+
+def test_s_evid_deal_page_panel_tag_shows_reacknowledgement():
+    from django.template import Context, Template
+
+    first = make_issued_version()
+    services.record_acknowledgement(
+        version=first, method="in_person", items=["G5.2-1", "G5.2-2", "G5.2-3", "G5.3"],
+        signer=services.Signer(name="佐藤", company="顧客"), origin=services.Origin(channel="in_person"),
+        staff=make_user(Role.SALES), typed_signature="佐藤")
+    second = make_issued_version(deal=first.disclosure.deal)
+
+    html = Template("{% load acknowledgements %}{% acknowledgement_panel deal %}").render(
+        Context({"deal": first.disclosure.deal, "user_can_edit": True}))
+
+    assert 'id="reack-needed"' in html
+    assert f"{first.document_number} は確認済みですが、{second.document_number} に差し替えられました。" in html
+    assert f"/ack/versions/{second.pk}/in-person/" in html
