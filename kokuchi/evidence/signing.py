@@ -41,7 +41,7 @@ def create_signing_certificate(*, cert_path: Path, key_path: Path, common_name: 
     or its fingerprint); a certificate from a CA is configured by path instead.
     """
     if not overwrite and (cert_path.exists() or key_path.exists()):
-        raise FileExistsError(f"{cert_path} or {key_path} already exists; pass overwrite to replace it.")
+        raise FileExistsError(f"{cert_path} or {key_path} already exists.")
     # P-256: accepted by PAdES validators (Adobe, EU DSS) and, unlike RSA-3072, fast to load and use.
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
