@@ -176,7 +176,7 @@ def test_s_evid_export_bundle_holds_disclosure_receipt_and_scan(tmp_path):
         events = json.loads(archive.read("events.json"))["events"]
         disclosure_name = f"files/disclosures/{version.document_number}.pdf"
         assert archive.read(disclosure_name) == bytes(version.pdf)
-    assert names == sorted(["README.txt", "SHA256SUMS", "events.json", disclosure_name,
+    assert names == sorted(["README.txt", "SHA256SUMS", "events.json", "signing-certificate.pem", disclosure_name,
                             "files/" + ack.receipt_path.removeprefix("evidence/"),
                             "files/" + ack.scan_path.removeprefix("evidence/")])
     assert [e["event_type"] for e in events] == ["issued", "scan_uploaded", "acknowledged"]
