@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kokuchi.acknowledgements.models import DEFAULT_LINK_DAYS, AckItem, AckMethod, Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.selectors import required_items
@@ -97,11 +98,11 @@ def create_customer_link(*, version: DisclosureVersion, created_by, origin: Orig
                          days: int = DEFAULT_LINK_DAYS) -> NewLink:
     """Create a link for one version, e-mail it to the contact when it has an address, record `link_created`."""
     if version.superseded_by_id is not None:
-        raise ValidationError("A superseded disclosure version cannot be sent for acknowledgement.")
+        raise ValidationError(_("A superseded disclosure version cannot be sent for acknowledgement."))
     if Acknowledgement.objects.filter(version=version).exists():
-        raise ValidationError("This disclosure version is already acknowledged.")
+        raise ValidationError(_("This disclosure version is already acknowledged."))
     if not 1 <= days <= 90:
-        raise ValidationError({"days": "A link is valid for 1 to 90 days."})
+        raise ValidationError({"days": _("A link is valid for 1 to 90 days.")})
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
     with transaction.atomic():
@@ -171,16 +172,17 @@ def detect_scan_type(content: bytes) -> tuple[str, str]:
     for magic, content_type, extension in SCAN_TYPES:
         if content.startswith(magic):
             return content_type, extension
-    raise ValidationError({"scan": "The scan must be a PDF, JPEG or PNG file (checked from its content)."})
+    raise ValidationError({"scan": _("The scan must be a PDF, JPEG or PNG file (checked from its content).")})
 
 
 def read_scan(uploaded) -> tuple[bytes, str, str]:
     """Read an uploaded scan with the size limit and the type check; returns (bytes, content type, extension)."""
     if uploaded.size > MAX_SCAN_BYTES:
-        raise ValidationError({"scan": f"The scan is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB."})
+        limit = MAX_SCAN_BYTES // (1024 * 1024)
+        raise ValidationError({"scan": _("The scan is larger than %(mb)d MB.") % {"mb": limit}})
     content = uploaded.read()
     if not content:
-        raise ValidationError({"scan": "The scan is empty."})
+        raise ValidationError({"scan": _("The scan is empty.")})
     content_type, extension = detect_scan_type(content)
     return content, content_type, extension
 
@@ -189,15 +191,15 @@ def decode_signature(data_url: str) -> bytes:
     """Decode a canvas signature (data:image/png;base64,…) into PNG bytes."""
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix):
-        raise ValidationError({"signature": "The drawn signature must be a PNG data URL."})
+        raise ValidationError({"signature": _("The drawn signature must be a PNG data URL.")})
     try:
         png = base64.b64decode(data_url[len(prefix):], validate=True)
     except (binascii.Error, ValueError) as error:
-        raise ValidationError({"signature": "The drawn signature is not valid base64."}) from error
+        raise ValidationError({"signature": _("The drawn signature is not valid base64.")}) from error
     if not png.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ValidationError({"signature": "The drawn signature is not a PNG image."})
+        raise ValidationError({"signature": _("The drawn signature is not a PNG image.")})
     if len(png) > MAX_SIGNATURE_BYTES:
-        raise ValidationError({"signature": "The drawn signature image is too large."})
+        raise ValidationError({"signature": _("The drawn signature image is too large.")})
     return png
 
 
@@ -215,10 +217,11 @@ def _check_items(version: DisclosureVersion, items: list[str]) -> list[str]:
     needed = required_items(version)
     unknown = [item for item in items if item not in AckItem.values]
     if unknown:
-        raise ValidationError({"items": f"Unknown confirmation item(s): {', '.join(unknown)}."})
+        raise ValidationError({"items": _("Unknown confirmation item(s): %(items)s.") % {"items": ", ".join(unknown)}})
     missing = [item for item in needed if item not in items]
     if missing:
-        raise ValidationError({"items": f"Every item must be confirmed; missing: {', '.join(missing)}."})
+        raise ValidationError({"items": _("Every item must be confirmed; missing: %(items)s.") % {
+            "items": ", ".join(missing)}})
     return list(needed)  # in document order; items that do not apply are not recorded
 
 
@@ -232,17 +235,17 @@ def record_acknowledgement(*, version: DisclosureVersion, method: str, items: li
     with the first acknowledgement, so one version never has two.
     """
     if method not in AckMethod.values:
-        raise ValidationError({"method": f"Unknown method {method!r}."})
+        raise ValidationError({"method": _("Unknown method %(method)s.") % {"method": method}})
     if not signer.name.strip() or not signer.company.strip():
-        raise ValidationError({"signer": "The signer's name and company are required."})
+        raise ValidationError({"signer": _("The signer's name and company are required.")})
     if method == AckMethod.CUSTOMER_LINK and link is None:
-        raise ValidationError({"link": "A customer-link acknowledgement needs its link."})
+        raise ValidationError({"link": _("A customer-link acknowledgement needs its link.")})
     if method in (AckMethod.IN_PERSON, AckMethod.PAPER) and staff is None:
-        raise ValidationError({"staff": "In-person and paper acknowledgements record the staff member."})
+        raise ValidationError({"staff": _("In-person and paper acknowledgements record the staff member.")})
     if method == AckMethod.IN_PERSON and not (typed_signature.strip() or signature_png):
-        raise ValidationError({"signature": "Draw or type the signature."})
+        raise ValidationError({"signature": _("Draw or type the signature.")})
     if method == AckMethod.PAPER and scan is None:
-        raise ValidationError({"scan": "Upload the signed scan."})
+        raise ValidationError({"scan": _("Upload the signed scan.")})
     confirmed = _check_items(version, items)
     try:
         with transaction.atomic():
@@ -253,7 +256,7 @@ def record_acknowledgement(*, version: DisclosureVersion, method: str, items: li
             if existing is not None:
                 raise AlreadyAcknowledged(existing)
             if version.superseded_by_id is not None:
-                raise ValidationError("This disclosure version was superseded by a newer one.")
+                raise ValidationError(_("This disclosure version was superseded by a newer one."))
             return _create_acknowledgement(
                 version=version, method=method, items=confirmed, signer=signer, origin=origin, staff=staff,
                 link=link, typed_signature=typed_signature, signature_png=signature_png, scan=scan,

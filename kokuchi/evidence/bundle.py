@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.core.files.storage import default_storage
 
 from kokuchi.core.hashing import sha256_hex
 from kokuchi.evidence.models import EvidenceChainHead, EvidenceEvent
 from kokuchi.evidence.services import Actor, Origin, Subject, record_bundle_exported_event
+from kokuchi.evidence.signing import configured_certificate_paths
 
 README_TEMPLATE = """\
 告知・受領確認 証跡パッケージ（案件 {deal_number}）
@@ -36,14 +40,16 @@ Kokuchi やそのデータベースを使わずに、次の手順で誰でも検
 2. PDF の電子署名の確認（PAdES）
    files/ の告知書と受領確認書（PDF）には、販売店の証明書による PAdES 電子署名が付いています。
    Adobe Acrobat Reader などの PDF 閲覧ソフトの「署名パネル」、または任意の PAdES 検証ツール
-   （例: `pyhanko sign validate --trust <販売店の証明書> <PDF>`、EU の DSS デモ検証サービス）で
+   （例: pyHanko の `pyhanko sign validate --trust signing-certificate.pem <PDF>`、EU の DSS デモ検証サービス）で
    署名が有効であり、署名後に変更されていないことを確認できます。
-   署名証明書の SHA-256 フィンガープリントは販売店にお問い合わせください。
+   署名に使った販売店の証明書を signing-certificate.pem として同梱しています
+   （SHA-256 フィンガープリント: {certificate_fingerprint}）。
+   自己署名の証明書の場合は、このフィンガープリントを販売店に確認のうえ信頼済みとして登録してください。
    署名後に 1 バイトでも変更されると、署名は無効と表示されます。
 
 3. 証跡イベントの確認（ハッシュチェーン）
    events.json の各イベントの hash は、直前のイベントの hash（previous_hash）と、
-   イベント本体（previous_hash と hash を除くフィールド）から次のように計算されています。
+   イベント本体（previous_hash・hash・files_in_bundle を除くフィールド）から次のように計算されています。
 
        hash = SHA-256( previous_hash + 改行(\\n) + 正規化JSON(イベント本体) )
 
@@ -77,7 +83,9 @@ class NothingToExport(Exception):
 
 
 def _archive_name(storage_path: str, used: set[str]) -> str:
-    name = PurePosixPath(storage_path).name
+    # Keep the kind folder (disclosures/, receipts/, scans/ ...) so that names stay readable and distinct.
+    parts = PurePosixPath(storage_path).parts
+    name = "/".join(parts[1:] if parts[0] == "evidence" and len(parts) > 1 else parts)
     candidate, counter = name, 1
     while candidate in used:
         counter += 1
@@ -119,9 +127,12 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
                 content = handle.read()
             archive.writestr(archive_name, content)
             sums.append((sha256_hex(content), archive_name))
+        certificate = _signing_certificate_pem()
+        archive.writestr("signing-certificate.pem", certificate)
+        sums.append((sha256_hex(certificate), "signing-certificate.pem"))
         archive.writestr("SHA256SUMS", "".join(f"{digest}  {name}\n" for digest, name in sums))
         readme = README_TEMPLATE.format(
-            deal_number=deal_number,
+            deal_number=deal_number, certificate_fingerprint=_fingerprint(certificate),
             exported_at=exported_at.astimezone(_jst()).strftime("%Y-%m-%d %H:%M:%S"),
             event_count=len(events), file_count=len(archive_names),
         )
@@ -131,6 +142,17 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
                                  bundle_sha256=bundle_sha256, file_count=len(archive_names),
                                  event_count=len(events))
     return BundleResult(path=output, sha256=bundle_sha256, event_count=len(events), file_count=len(archive_names))
+
+
+def _signing_certificate_pem() -> bytes:
+    cert_path, _key_path = configured_certificate_paths()
+    return cert_path.read_bytes()
+
+
+def _fingerprint(pem: bytes) -> str:
+    """The certificate's SHA-256 fingerprint as validators show it (AA:BB:...)."""
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    return ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
 
 
 def _jst():

@@ -9,8 +9,10 @@ RFC 3161 timestamp from that authority.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
+import os
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -39,7 +41,7 @@ def create_signing_certificate(*, cert_path: Path, key_path: Path, common_name: 
     or its fingerprint); a certificate from a CA is configured by path instead.
     """
     if not overwrite and (cert_path.exists() or key_path.exists()):
-        raise FileExistsError(f"{cert_path} or {key_path} already exists; pass overwrite to replace it.")
+        raise FileExistsError(f"{cert_path} or {key_path} already exists.")
     # P-256: accepted by PAdES validators (Adobe, EU DSS) and, unlike RSA-3072, fast to load and use.
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
@@ -68,13 +70,19 @@ def create_signing_certificate(*, cert_path: Path, key_path: Path, common_name: 
     )
     encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
                   else serialization.NoEncryption())
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           encryption))
-    key_path.chmod(0o600)
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _write_atomically(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  encryption), mode=0o600)
+    _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
     return cert_path
+
+
+def _write_atomically(path: Path, content: bytes, *, mode: int) -> None:
+    # Another process may read the file at any moment (first signature after start-up): never half-written.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    temporary.chmod(mode)
+    os.replace(temporary, path)
 
 
 def default_certificate_paths() -> tuple[Path, Path]:
@@ -98,8 +106,10 @@ def configured_certificate_paths() -> tuple[Path, Path]:
 
     company = Reseller.get().company_name
     logger.warning("No signing certificate configured: creating a self-signed one at %s", cert_path)
-    create_signing_certificate(cert_path=cert_path, key_path=key_path, common_name=f"{company} (Kokuchi)",
-                               organization=company, passphrase=settings.SIGNING_KEY_PASSPHRASE or "")
+    # FileExistsError: another process created it a moment ago; use that one.
+    with contextlib.suppress(FileExistsError):
+        create_signing_certificate(cert_path=cert_path, key_path=key_path, common_name=f"{company} (Kokuchi)",
+                                   organization=company, passphrase=settings.SIGNING_KEY_PASSPHRASE or "")
     return cert_path, key_path
 
 

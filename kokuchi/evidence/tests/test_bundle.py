@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 import subprocess
@@ -5,11 +6,14 @@ import zipfile
 from io import StringIO
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.core.management import CommandError, call_command
 
 from kokuchi.core.hashing import chain_hash, sha256_hex
 from kokuchi.evidence.models import EvidenceEvent
 from kokuchi.evidence.services import store_file
+from kokuchi.evidence.signing import configured_certificate_paths
 from kokuchi.evidence.tests.factories import make_event
 
 pytestmark = pytest.mark.django_db
@@ -27,21 +31,27 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
     call_command("evidence", "export", "D2026-0001", "--output", str(output), stdout=out)
 
     with zipfile.ZipFile(output) as archive:
-        assert sorted(archive.namelist()) == ["README.txt", "SHA256SUMS", "events.json", "files/KK-1-2.pdf",
-                                              "files/KK-1.pdf"]
+        assert sorted(archive.namelist()) == ["README.txt", "SHA256SUMS", "events.json",
+                                              "files/disclosures/KK-1.pdf", "files/receipts/KK-1.pdf",
+                                              "signing-certificate.pem"]
+        certificate = archive.read("signing-certificate.pem")
         events = json.loads(archive.read("events.json"))
         sums = archive.read("SHA256SUMS").decode()
         readme = archive.read("README.txt").decode()
-        assert archive.read("files/KK-1.pdf") == b"%PDF disclosure"
-        assert archive.read("files/KK-1-2.pdf") == b"%PDF receipt"
+        assert archive.read("files/disclosures/KK-1.pdf") == b"%PDF disclosure"
+        assert archive.read("files/receipts/KK-1.pdf") == b"%PDF receipt"
         events_digest = sha256_hex(archive.read("events.json"))
     assert [e["sequence"] for e in events["events"]] == [issued.sequence, acknowledged.sequence]
-    assert events["events"][1]["files_in_bundle"] == ["files/KK-1-2.pdf"]
+    assert events["events"][1]["files_in_bundle"] == ["files/receipts/KK-1.pdf"]
     for exported in events["events"]:
         body = {k: v for k, v in exported.items() if k not in {"previous_hash", "hash", "files_in_bundle"}}
         assert chain_hash(exported["previous_hash"], body) == exported["hash"]
-    assert sums == (f"{events_digest}  events.json\n{sha256_hex(b'%PDF disclosure')}  files/KK-1.pdf\n"
-                    f"{sha256_hex(b'%PDF receipt')}  files/KK-1-2.pdf\n")
+    assert sums == (f"{events_digest}  events.json\n{sha256_hex(b'%PDF disclosure')}  files/disclosures/KK-1.pdf\n"
+                    f"{sha256_hex(b'%PDF receipt')}  files/receipts/KK-1.pdf\n"
+                    f"{sha256_hex(certificate)}  signing-certificate.pem\n")
+    assert certificate == configured_certificate_paths()[0].read_bytes()
+    der = x509.load_pem_x509_certificate(certificate).public_bytes(serialization.Encoding.DER)
+    assert ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest()) in readme
     assert "sha256sum -c SHA256SUMS" in readme
     assert "PAdES" in readme
     exported_event = EvidenceEvent.objects.order_by("-sequence").first()
@@ -63,7 +73,7 @@ def test_s_evid_bundle_checks_with_plain_sha256sum(tmp_path):
                             text=True, check=False)
 
     assert result.returncode == 0
-    assert result.stdout == "events.json: OK\nfiles/KK-1.pdf: OK\n"
+    assert result.stdout == "events.json: OK\nfiles/disclosures/KK-1.pdf: OK\nsigning-certificate.pem: OK\n"
 
 
 def test_s_evid_export_unknown_deal_is_an_error(tmp_path):

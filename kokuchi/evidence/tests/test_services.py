@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, IntegrityError, connection
 
 from kokuchi.core.hashing import chain_hash, sha256_hex
 from kokuchi.evidence.models import GENESIS_HASH, AppendOnlyError, Channel, EvidenceChainHead, EvidenceEvent
@@ -119,3 +119,14 @@ def test_s_evid_chain_head_only_moves_forward_one_step():
 def test_s_evid_unknown_event_type_is_refused():
     with pytest.raises(ValueError, match="Unknown evidence event type 'opened'"):
         make_event(event_type="opened")
+
+
+def test_s_evid_a_lost_append_race_cannot_fork_the_chain():
+    first = make_event()
+    fork = EvidenceEvent(**{f.name: getattr(first, f.name) for f in EvidenceEvent._meta.concrete_fields
+                            if f.name not in {"id", "hash"}})
+    fork.actor_name = "concurrent writer"
+    fork.hash = fork.compute_hash()
+
+    with pytest.raises(IntegrityError):
+        fork.save(force_insert=True)

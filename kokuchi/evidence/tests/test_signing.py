@@ -91,7 +91,7 @@ def test_s_evid_default_certificate_is_created_self_signed_on_first_use(settings
 
 
 def test_s_evid_create_certificate_refuses_to_overwrite(signing_paths):
-    with pytest.raises(CommandError, match="already exists; pass overwrite to replace it"):
+    with pytest.raises(CommandError, match="already exists. Use --force to replace it."):
         call_command("evidence", "create-certificate", stdout=StringIO())
 
 

@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 overwrite=options["force"],
             )
         except FileExistsError as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(f"{error} Use --force to replace it.") from error
         self.stdout.write(f"Certificate: {cert_path}\nKey: {key_path}")
 
     def _export(self, deal_number: str, output: Path) -> None:
