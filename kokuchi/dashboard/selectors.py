@@ -40,14 +40,12 @@ def delivered_devices_without_contract(*, on: datetime.date) -> models.QuerySet[
 
 
 def undisclosed_deals() -> models.QuerySet[Deal]:
-    """Deals past the draft stage that still need their sale-time disclosure (告知).
-
-    For now every quoted, ordered or delivered deal counts. The Disclosure model is being built
-    in parallel; once disclosures land, the integrator narrows this to deals "without an issued
-    disclosure" (nothing imports the dashboard, so it may import the disclosures app).
-    """
+    """Deals past the draft stage with no issued sale-time disclosure (告知書) yet: the guideline
+    asks for it before or at the sale (G5.2-0). Nothing imports the dashboard, so it may read
+    the disclosures app."""
     return (
         Deal.objects.filter(status__in=[DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED])
+        .exclude(disclosure__versions__isnull=False)
         .select_related("customer")
         .order_by("opened_on", "pk")
     )

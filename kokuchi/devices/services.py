@@ -9,7 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from collections.abc import Callable
+
 from kokuchi.devices.models import Device, FirmwareChange
+
+# Called with the device after a recorded firmware change commits. The vulnerabilities app, which
+# this app may not import, registers its re-matching here (exposures resolved by the update).
+FIRMWARE_CHANGE_HOOKS: list[Callable[[Device], object]] = []
 
 
 @transaction.atomic
@@ -45,4 +51,6 @@ def record_firmware_update(
     change.save()
     device.current_firmware = version
     device.save(update_fields=["current_firmware", "updated_at"])
+    for hook in FIRMWARE_CHANGE_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(device))
     return change

@@ -89,6 +89,16 @@ def test_dashboard_figures_are_exact(data):
     assert set(summary.unconfirmed_products_list) == {data["camera"], data["switch"]}
 
 
+def test_g5_2_0_a_deal_with_an_issued_disclosure_is_no_longer_undisclosed(data):
+    from kokuchi.disclosures.services import issue_disclosure
+
+    deal = data["deals"][DealStatus.ORDERED]
+    issue_disclosure(deal=deal, issued_by=make_user(Role.SALES))
+    summary = dashboard_summary(on=DAY)
+    assert summary.undisclosed_deals == 2
+    assert deal not in summary.undisclosed_deals_list
+
+
 def test_dashboard_page_shows_the_figures(client, data, monkeypatch):
     monkeypatch.setattr("kokuchi.dashboard.views.timezone.localdate", lambda: DAY)
     client.force_login(make_user(Role.VIEWER))
