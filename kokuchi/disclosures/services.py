@@ -141,6 +141,8 @@ class MatrixRow:
 
 @dataclass
 class PlanRow:
+    """One proposed plan as the disclosure lists it (G5.1-4, G5.1-6, G5.3, G5.4)."""
+
     plan_name: str
     kind_label: str
     kind: str
