@@ -81,6 +81,9 @@ def create_link(request, version_pk: int):
         return _deal_redirect(version)
     if new.emailed:
         messages.success(request, _("The link was e-mailed to %(email)s.") % {"email": new.link.recipient_email})
+    elif new.link.recipient_email:
+        messages.error(request, _("The e-mail to %(email)s could not be sent; send the link another way.")
+                       % {"email": new.link.recipient_email})
     # The token is shown once, for sending by other means; only its hash is stored.
     messages.info(request, _("Customer link (shown once): %(url)s") % {"url": new.url})
     return _deal_redirect(version)
