@@ -59,16 +59,24 @@ def main() -> None:
 
     deal = make_document_deal(devices=args.devices).deal
 
+    cpu_times: list[float] = []
+
     def one(number: int) -> tuple[float, float, bytes]:
+        # Wall time is what a user waits; CPU time of this process is also kept because the
+        # reference machine is shared and wall time there includes waiting for a core.
+        cpu_start = time.process_time()
         start = time.perf_counter()
         html, _label = render_disclosure_html(deal=deal, issued_at=ISSUED_AT, version_number=number,
                                               document_number=f"KK-{deal.number}-{number:03d}")
         middle = time.perf_counter()
         pdf = render_pdf(html)
+        cpu_times.append(time.process_time() - cpu_start)
         return middle - start, time.perf_counter() - start, pdf
 
     one(0)  # warm-up: loads WeasyPrint, pango and the font once, as a running server would
+    cpu_times.clear()
     singles = [one(n + 1) for n in range(args.singles)]
+    single_cpu = list(cpu_times)
     batch_start = time.perf_counter()
     batch = [one(n + 1) for n in range(args.batch)]
     batch_total = time.perf_counter() - batch_start
@@ -86,6 +94,7 @@ def main() -> None:
         "single": {
             "runs": args.singles,
             "median_seconds": round(median, 3),
+            "median_cpu_seconds": round(statistics.median(single_cpu), 3),
             "median_html_seconds": round(statistics.median(html for html, _t, _p in singles), 3),
             "min_seconds": round(min(total for _h, total, _p in singles), 3),
             "max_seconds": round(max(total for _h, total, _p in singles), 3),
@@ -95,6 +104,7 @@ def main() -> None:
             "total_seconds": round(batch_total, 2),
             "median_seconds_per_document": round(statistics.median(total for _h, total, _p in batch), 3),
             "mean_seconds_per_document": round(batch_total / args.batch, 3),
+            "median_cpu_seconds_per_document": round(statistics.median(cpu_times[len(single_cpu):]), 3),
         },
         "goal_seconds_per_document": 0.5,
         "goal_met": median <= 0.5,

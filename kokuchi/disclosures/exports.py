@@ -104,6 +104,22 @@ def _walk(document, element) -> None:
                 document.add_paragraph(text)
 
 
+def _add_page_number_footer(section) -> None:
+    """Centre 'page / pages' in the footer, as the PDF prints it (Word fills the fields)."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for index, instruction in enumerate(("PAGE", "NUMPAGES")):
+        if index:
+            paragraph.add_run(" / ")
+        field = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): instruction})
+        run = field.makeelement(qn("w:r"), {})
+        text = run.makeelement(qn("w:t"), {})
+        text.text = "1"
+        run.append(text)
+        field.append(run)
+        paragraph._p.append(field)
+
+
 def html_to_docx(html: str) -> bytes:
     """Convert a rendered document (our templates' HTML subset) to an A4 DOCX."""
     root = lxml.html.document_fromstring(html)
@@ -117,6 +133,7 @@ def html_to_docx(html: str) -> bytes:
     for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
         _set_run_fonts(document.styles[style_name])
     document.styles["Normal"].font.size = Pt(10)
+    _add_page_number_footer(section)
     body = root.find("body")
     _walk(document, body if body is not None else root)
     # Fixed core properties keep the file free of the current time.

@@ -143,6 +143,8 @@ class MatrixRow:
 
 @dataclass
 class PlanRow:
+    """One proposed plan as the disclosure lists it (G5.1-4, G5.1-6, G5.3, G5.4)."""
+
     plan_name: str
     kind_label: str
     kind: str
@@ -213,12 +215,20 @@ def _responsibility_matrix(*, deal: Deal, lines, devices: list[Device], reseller
                 if proposal.response == ProposalResponse.ACCEPTED]
     in_scope_devices = [device for device in devices if device.product.in_scope]
     if in_scope_devices:
-        rows = []
+        # Devices of one product with the same split are printed as one row naming every serial
+        # number: the table stays readable (and quick to render) for deals of many units.
+        groups: dict[tuple, tuple[list[str], MatrixRow]] = {}
         for device in in_scope_devices:
             contracts = [(contract.plan, f"保守契約 {contract.contract_number or contract.pk}")
                          for contract in device.contracts.all() if contract.covers_on(day)]
-            label = f"{device.product.manufacturer.name_ja} {device.product.model_number}（S/N {device.serial_number}）"
-            rows.append(_matrix_row(label, accepted + contracts, reseller))
+            row = _matrix_row("", accepted + contracts, reseller)
+            key = (device.product_id, tuple(map(tuple, row.cells)), tuple(row.basis))
+            groups.setdefault(key, ([], row))[0].append(device.serial_number)
+        rows = []
+        for (product_id, _cells, _basis), (serials, row) in groups.items():
+            product = next(device.product for device in in_scope_devices if device.product_id == product_id)
+            row.label = f"{product.manufacturer.name_ja} {product.model_number}（S/N {'、'.join(serials)}）"
+            rows.append(row)
         return rows
     return [
         _matrix_row(f"{line.product.manufacturer.name_ja} {line.product.model_number} × {line.quantity}",

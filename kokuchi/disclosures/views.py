@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from kokuchi.core.roles import admin_required, can_edit, editor_required, staff_required
 from kokuchi.deals.models import Deal
-from kokuchi.disclosures import services
+from kokuchi.disclosures import selectors, services
 from kokuchi.disclosures.forms import ClauseOverrideForm, TemplateVersionForm
 from kokuchi.disclosures.models import DisclosureVersion, DocumentKind, DocumentTemplate
 
@@ -27,8 +27,7 @@ def _file_response(exported: services.ExportedFile, *, inline: bool = False) -> 
 def deal_disclosure(request, deal_pk: int):
     """The deal's disclosure page: versions issued so far, preview, downloads, issue, clause."""
     deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
-    versions = (DisclosureVersion.objects.filter(disclosure__deal=deal).select_related("issued_by")
-                .defer("pdf", "html").order_by("-number"))
+    versions = selectors.issued_versions(deal=deal)
     clause = services.select_clause(deal=deal)
     return render(request, "disclosures/deal_disclosure.html", {
         "deal": deal, "versions": versions, "clause": clause,

@@ -40,6 +40,11 @@ def test_disclosure_render_html_and_docx(tmp_path):
     assert paragraphs[1] == "情報機器の脆弱性対応に関する告知書"
     assert "7. 脆弱性情報の入手先" in paragraphs
     assert "(c) 当社はセキュリティ被害による損害を補償いたしません。" in paragraphs
+    footer = document.sections[0].footer.paragraphs[0]._p.xml
+    assert 'w:instr="PAGE"' in footer
+    assert 'w:instr="NUMPAGES"' in footer
+    # A4 in twentieths of a point, the unit Word stores.
+    assert (document.sections[0].page_width.twips, document.sections[0].page_height.twips) == (11906, 16838)
     matrix = next(table for table in document.tables if table.rows[0].cells[0].text == "機器")
     assert [cell.text for cell in matrix.rows[0].cells] == [
         "機器", "脆弱性情報の収集", "ファームウェアの更新", "ネットワーク設定の確認", "機器固有の対処事項",

@@ -194,6 +194,15 @@ def test_responsibility_matrix_from_accepted_plan_and_active_contract():
         "フォーティネット FG-60F（S/N FGT60F000001）", "フォーティネット FG-60F（S/N FGT60F000002）"]
 
 
+def test_matrix_prints_devices_with_the_same_split_as_one_row_naming_each_serial():
+    context = build_disclosure_context(deal=make_document_deal(devices=3).deal, issued_at=ISSUED_AT,
+                                       document_number="X")
+
+    assert len(context["matrix"]) == 1
+    assert context["matrix"][0].label == "フォーティネット FG-60F（S/N FGT60F000001、FGT60F000002、FGT60F000003）"
+    assert context["matrix"][0].responsible == ["お客様", "お客様", "お客様", "お客様", "第三者事業者", "お客様"]
+
+
 def test_matrix_before_delivery_uses_deal_lines_and_accepted_plans():
     built = make_document_deal(devices=0)
     make_proposed_plan(deal=built.deal, plan=make_plan(name="スポット保守", kind=ServicePlanKind.SPOT_MAINTENANCE),

@@ -149,3 +149,31 @@ def test_clause_box_tag_renders_the_deal_clause_for_the_deal_page(deal):
     assert f'id="clause-text-{deal.pk}"' in html
     assert "弊社保守メニューをご希望の場合は" in html
     assert reverse("disclosures:clause", args=[deal.pk]) in html
+
+
+def test_admin_sees_template_list_and_editor_prefilled_with_the_packaged_source(client):
+    client.force_login(make_user("admin"))
+
+    listing = client.get(reverse("disclosures:template_list"))
+    editor = client.get(reverse("disclosures:template_edit", args=["disclosure"]))
+
+    assert listing.status_code == 200
+    assert "standard-1" in listing.content.decode()
+    assert editor.status_code == 200
+    assert editor.context["form"].initial["body"] == active_template_source(kind="disclosure")
+    assert "G5.2-1a" in editor.content.decode()
+
+
+def test_sales_page_lists_issued_versions_with_hash(client, deal):
+    from kokuchi.disclosures.services import issue_disclosure
+
+    user = make_user("sales")
+    version = issue_disclosure(deal=deal, issued_by=user)
+    client.force_login(user)
+
+    page = client.get(reverse("disclosures:deal_disclosure", args=[deal.pk]))
+
+    assert page.status_code == 200
+    assert version.sha256 in page.content.decode()
+    assert version.document_number in page.content.decode()
+    assert reverse("disclosures:issue", args=[deal.pk]) in page.content.decode()

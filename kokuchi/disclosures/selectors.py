@@ -1,0 +1,19 @@
+"""Reads of issued disclosures used by the deal pages and by the evidence log."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from kokuchi.deals.models import Deal
+from kokuchi.disclosures.models import DisclosureVersion
+
+
+def issued_versions(*, deal: Deal) -> QuerySet[DisclosureVersion]:
+    """Every issued version of the deal's disclosure, newest first, without the stored bytes."""
+    return (DisclosureVersion.objects.filter(disclosure__deal=deal).select_related("issued_by")
+            .defer("pdf", "html").order_by("-number"))
+
+
+def current_version(*, deal: Deal) -> DisclosureVersion | None:
+    """The version of the deal's disclosure that no later issue has superseded, if any."""
+    return DisclosureVersion.objects.filter(disclosure__deal=deal).current().order_by("-number").first()
