@@ -234,7 +234,8 @@ def customer(request, token: str):
             return render(request, "acknowledgements/customer_done.html",
                           {"link": link, "version": version, "ack": acknowledgement, "token": token})
         items = selectors.required_items(version)
-        form = ConfirmationForm(request.POST or None, items=items)
+        form = ConfirmationForm(request.POST or None, items=items,
+                                initial={"signer_company": version.disclosure.deal.customer.name})
         origin = Origin.from_request(request, channel=Channel.CUSTOMER_LINK)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -259,7 +260,6 @@ def _customer_form(request, link, version, form, token):
     deal = version.disclosure.deal
     return render(request, "acknowledgements/customer.html", {
         "link": link, "version": version, "deal": deal, "customer": deal.customer, "form": form, "token": token,
-        "initial_company": deal.customer.name,
     })
 
 
