@@ -85,8 +85,9 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
 
 
 def deal_ack_status(deal: Deal) -> DealAckStatus:
+    # The PDF bytes stay in the database; only the current version's HTML is read (compliance).
     versions = list(DisclosureVersion.objects.filter(disclosure__deal=deal).select_related("issued_by")
-                    .order_by("-number"))
+                    .defer("pdf").order_by("-number"))
     current = next((v for v in versions if v.superseded_by_id is None), None)
     acknowledgements = {a.version_id: a for a in Acknowledgement.objects.filter(version__in=versions)
                         .select_related("staff")}
@@ -139,7 +140,7 @@ def search_disclosures(*, date_from: datetime.date | None = None, date_to: datet
                        ) -> QuerySet[DisclosureVersion]:
     """Issued versions by the 電子帳簿保存法 search keys: issue date (JST) range, customer, and the deal's
     amount incl. 消費税 (range). The tax is the deal's rule: 10 % rounded down."""
-    versions = (DisclosureVersion.objects.select_related("disclosure__deal__customer")
+    versions = (DisclosureVersion.objects.select_related("disclosure__deal__customer").defer("pdf", "html")
                 .annotate(subtotal=_deal_subtotal())
                 .annotate(amount=F("subtotal") + F("subtotal") / 10)
                 .order_by("-issued_at", "-pk"))

@@ -7,7 +7,9 @@ import base64
 import binascii
 import datetime
 import hashlib
+import logging
 import secrets
+import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,6 +40,8 @@ from kokuchi.evidence.services import (
     store_file,
 )
 from kokuchi.evidence.signing import sign_pdf
+
+logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32  # 256 bits from the OS CSPRNG
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -116,8 +120,12 @@ def create_customer_link(*, version: DisclosureVersion, created_by, origin: Orig
     url = customer_link_url(token)
     emailed = False
     if link.recipient_email:
-        _send_link_email(link=link, url=url)
-        emailed = True
+        try:
+            _send_link_email(link=link, url=url)
+            emailed = True
+        except (OSError, smtplib.SMTPException):
+            # The link exists either way; staff see the URL once and can send it another way.
+            logger.exception("Could not e-mail customer link %s to %s", link.pk, link.recipient_email)
     return NewLink(link=link, token=token, url=url, emailed=emailed)
 
 

@@ -81,6 +81,9 @@ def create_link(request, version_pk: int):
         return _deal_redirect(version)
     if new.emailed:
         messages.success(request, _("The link was e-mailed to %(email)s.") % {"email": new.link.recipient_email})
+    elif new.link.recipient_email:
+        messages.error(request, _("The e-mail to %(email)s could not be sent; send the link another way.")
+                       % {"email": new.link.recipient_email})
     # The token is shown once, for sending by other means; only its hash is stored.
     messages.info(request, _("Customer link (shown once): %(url)s") % {"url": new.url})
     return _deal_redirect(version)
@@ -231,7 +234,8 @@ def customer(request, token: str):
             return render(request, "acknowledgements/customer_done.html",
                           {"link": link, "version": version, "ack": acknowledgement, "token": token})
         items = selectors.required_items(version)
-        form = ConfirmationForm(request.POST or None, items=items)
+        form = ConfirmationForm(request.POST or None, items=items,
+                                initial={"signer_company": version.disclosure.deal.customer.name})
         origin = Origin.from_request(request, channel=Channel.CUSTOMER_LINK)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -256,7 +260,6 @@ def _customer_form(request, link, version, form, token):
     deal = version.disclosure.deal
     return render(request, "acknowledgements/customer.html", {
         "link": link, "version": version, "deal": deal, "customer": deal.customer, "form": form, "token": token,
-        "initial_company": deal.customer.name,
     })
 
 

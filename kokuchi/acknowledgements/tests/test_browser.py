@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 
 from kokuchi.acknowledgements.models import Acknowledgement
 from kokuchi.acknowledgements.services import create_customer_link
@@ -68,3 +69,47 @@ def test_s_evid_customer_acknowledges_in_a_real_browser(live_server, monkeypatch
     assert list(EvidenceEvent.objects.values_list("event_type", flat=True)) == [
         "issued", "link_created", "link_opened", "acknowledged"]
     assert verify_evidence().ok
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed at /usr/bin/chromium")
+def test_s_evid_in_person_signature_is_drawn_on_the_canvas(live_server, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    version = make_issued_version()
+    staff = make_user(Role.SALES, password="counter-pass")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 1366})  # a tablet at the counter
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=username]", staff.username)
+            page.fill("input[name=password]", "counter-pass")
+            page.click("button[type=submit]")
+            page.goto(f"{live_server.url}/ack/versions/{version.pk}/in-person/")
+            for checkbox in page.locator("input[type=checkbox]").all():
+                checkbox.check()
+            page.fill("input[name=signer_company]", "株式会社顧客")
+            page.fill("input[name=signer_name]", "佐藤 花子")
+            page.locator("#signature-pad").scroll_into_view_if_needed()
+            box = page.locator("#signature-pad").bounding_box()
+            page.mouse.move(box["x"] + 20, box["y"] + 100)
+            page.mouse.down()
+            for step in range(1, 12):
+                page.mouse.move(box["x"] + 20 + step * 30, box["y"] + 100 + (25 if step % 2 else -25))
+            page.mouse.up()
+            page.click("#in-person-form button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/ack/deals/{version.disclosure.deal_id}/")
+            panel = page.inner_text("#acknowledgement-panel")
+        finally:
+            browser.close()
+
+    ack = Acknowledgement.objects.get()
+    assert (ack.method, ack.staff_id, ack.signer_name, ack.typed_signature) == ("in_person", staff.pk, "佐藤 花子", "")
+    with default_storage.open(ack.signature_path, "rb") as handle:
+        png = handle.read()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png) > 1000  # a drawn stroke, not an empty canvas
+    assert "佐藤 花子" in panel

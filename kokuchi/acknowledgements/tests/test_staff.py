@@ -214,3 +214,20 @@ def test_s_evid_deal_page_panel_tag_shows_reacknowledgement():
     assert 'id="reack-needed"' in html
     assert f"{first.document_number} は確認済みですが、{second.document_number} に差し替えられました。" in html
     assert f"/ack/versions/{second.pk}/in-person/" in html
+
+
+def test_s_evid_link_survives_a_failed_email(monkeypatch):
+    version = make_issued_version()
+    client, _user = staff_client()
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP server down")
+
+    monkeypatch.setattr(services, "send_mail", refuse)
+    response = client.post(f"/ack/versions/{version.pk}/links/",
+                           {"contact": version.disclosure.deal.customer.primary_contact.pk, "days": 14}, follow=True)
+
+    body = response.content.decode()
+    assert CustomerLink.objects.count() == 1
+    assert "yamada@example.jp へのメールを送信できませんでした。" in body
+    assert "http://127.0.0.1:8000/ack/c/" in body
