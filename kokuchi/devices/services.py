@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-
-from collections.abc import Callable
 
 from kokuchi.devices.models import Device, FirmwareChange
 

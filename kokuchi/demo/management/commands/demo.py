@@ -6,6 +6,7 @@ Idempotent: running it again refreshes the same rows. Prints the demo logins (de
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kokuchi.acknowledgements.demo import load_demo_acknowledgements
 from kokuchi.demo.services import DemoRefused, load_demo
 
 
@@ -17,12 +18,21 @@ class Command(BaseCommand):
                             help="Do not create the demo users admin/sales/viewer.")
         parser.add_argument("--force", action="store_true",
                             help="Create the demo users even when KOKUCHI_DEBUG is off (their passwords are public).")
+        parser.add_argument("--no-documents", action="store_true",
+                            help="Skip issuing the demo disclosures and recording their acknowledgements.")
 
-    def handle(self, *args, no_users=False, force=False, verbosity=1, **options):
+    def handle(self, *args, no_users=False, force=False, no_documents=False, verbosity=1, **options):
         try:
             summary = load_demo(with_users=not no_users, force=force)
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
+        if not no_documents:
+            # Issued disclosures and acknowledgements through every channel (link, in person,
+            # paper), one awaiting acknowledgement and one superseded (issue 4, S-EVID).
+            scenarios = load_demo_acknowledgements().scenarios
+            if verbosity >= 1:
+                for deal_number, scenario in scenarios.items():
+                    self.stdout.write(f"  {deal_number}: {scenario}")
         if verbosity >= 1:
             self.stdout.write(f"Demo data loaded (dates relative to {summary.anchor.isoformat()}):")
             for label, count in summary.counts.items():
