@@ -6,7 +6,8 @@ Run from the repository root:
     /work/venv/bin/python benchmarks/disclosures.py            # full run: 10 singles + batch of 100
     /work/venv/bin/python benchmarks/disclosures.py --quick    # 3 singles + batch of 5 (while developing)
 
-Figures are written to benchmarks/results/disclosures.json (or --output). The database is a
+Figures are written to benchmarks/results/disclosures.json (disclosures-quick.json with --quick, so
+a quick run never replaces the full figures; or --output). The database is a
 throw-away SQLite file (config.settings_test), built fresh on every run.
 """
 
@@ -34,10 +35,13 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=10)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "disclosures.json"))
+    parser.add_argument("--output")
     args = parser.parse_args()
     if args.quick:
         args.singles, args.batch = 3, 5
+    if args.output is None:
+        name = "disclosures-quick.json" if args.quick else "disclosures.json"
+        args.output = str(ROOT / "benchmarks" / "results" / name)
 
     import logging
 
