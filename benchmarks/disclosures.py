@@ -6,7 +6,8 @@ Run from the repository root:
     /work/venv/bin/python benchmarks/disclosures.py            # full run: 10 singles + batch of 100
     /work/venv/bin/python benchmarks/disclosures.py --quick    # 3 singles + batch of 5 (while developing)
 
-Figures are written to benchmarks/results/disclosures.json (or --output). The database is a
+Figures are written to benchmarks/results/disclosures.json (disclosures-quick.json with --quick, so
+a quick run never replaces the full figures; or --output). The database is a
 throw-away SQLite file (config.settings_test), built fresh on every run.
 """
 
@@ -34,10 +35,13 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=10)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "disclosures.json"))
+    parser.add_argument("--output")
     args = parser.parse_args()
     if args.quick:
         args.singles, args.batch = 3, 5
+    if args.output is None:
+        name = "disclosures-quick.json" if args.quick else "disclosures.json"
+        args.output = str(ROOT / "benchmarks" / "results" / name)
 
     import logging
 
@@ -60,6 +64,7 @@ def main() -> None:
     deal = make_document_deal(devices=args.devices).deal
 
     cpu_times: list[float] = []
+    html_cpu_times: list[float] = []
 
     def one(number: int) -> tuple[float, float, bytes]:
         # Wall time is what a user waits; CPU time of this process is also kept because the
@@ -69,17 +74,19 @@ def main() -> None:
         html, _label = render_disclosure_html(deal=deal, issued_at=ISSUED_AT, version_number=number,
                                               document_number=f"KK-{deal.number}-{number:03d}")
         middle = time.perf_counter()
+        html_cpu_times.append(time.process_time() - cpu_start)
         pdf = render_pdf(html)
         cpu_times.append(time.process_time() - cpu_start)
         return middle - start, time.perf_counter() - start, pdf
 
     one(0)  # warm-up: loads WeasyPrint, pango and the font once, as a running server would
     cpu_times.clear()
+    html_cpu_times.clear()
     singles = [one(n + 1) for n in range(args.singles)]
     single_cpu = list(cpu_times)
-    batch_start = time.perf_counter()
+    batch_start, batch_cpu_start = time.perf_counter(), time.process_time()
     batch = [one(n + 1) for n in range(args.batch)]
-    batch_total = time.perf_counter() - batch_start
+    batch_total, batch_cpu = time.perf_counter() - batch_start, time.process_time() - batch_cpu_start
     pages = len(PdfReader(io.BytesIO(singles[0][2])).pages)
     median = statistics.median(total for _html, total, _pdf in singles)
     results = {
@@ -96,6 +103,9 @@ def main() -> None:
             "median_seconds": round(median, 3),
             "median_cpu_seconds": round(statistics.median(single_cpu), 3),
             "median_html_seconds": round(statistics.median(html for html, _t, _p in singles), 3),
+            "median_html_cpu_seconds": round(statistics.median(html_cpu_times[:len(single_cpu)]), 3),
+            "min_cpu_seconds": round(min(single_cpu), 3),
+            "max_cpu_seconds": round(max(single_cpu), 3),
             "min_seconds": round(min(total for _h, total, _p in singles), 3),
             "max_seconds": round(max(total for _h, total, _p in singles), 3),
         },
@@ -105,9 +115,12 @@ def main() -> None:
             "median_seconds_per_document": round(statistics.median(total for _h, total, _p in batch), 3),
             "mean_seconds_per_document": round(batch_total / args.batch, 3),
             "median_cpu_seconds_per_document": round(statistics.median(cpu_times[len(single_cpu):]), 3),
+            "total_cpu_seconds": round(batch_cpu, 2),
         },
         "goal_seconds_per_document": 0.5,
         "goal_met": median <= 0.5,
+        # The same goal on CPU time: what the document costs when a core is free for it.
+        "goal_met_cpu": statistics.median(single_cpu) <= 0.5,
     }
     Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False, indent=2))
