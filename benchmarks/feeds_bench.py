@@ -34,7 +34,11 @@ def run(args: list[str], env: dict) -> dict:
     out, err = process.stdout.read(), process.stderr.read()
     if status != 0:
         raise SystemExit(f"{' '.join(args[:4])} failed:\n{out}\n{err}")
-    return {"seconds": round(elapsed, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "output": out.strip()}
+    return {"seconds": round(elapsed, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            # CPU of the importing process and its parser children; the machine is shared, so the
+            # load average around each step says how much of the wall time was waiting for a core.
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "load_average_after": round(os.getloadavg()[0], 2), "output": out.strip()}
 
 
 def main() -> None:
@@ -51,6 +55,7 @@ def main() -> None:
         db_dir.mkdir(parents=True)
         env["KOKUCHI_DATA_DIR"] = str(db_dir)
     run(["migrate", "--noinput", "-v", "0"], env)
+    load_before = os.getloadavg()[0]
 
     nvd_files = sorted(str(p) for p in (args.data / "nvd").glob("nvdcve-2.0-*.json.gz"))
     jvn_files = sorted(str(p) for p in (args.data / "jvn").glob("jvndb_detail_*.rdf"))
@@ -66,14 +71,16 @@ def main() -> None:
         if goal:
             step["goal"] = goal
             step["met"] = all(step[key] <= limit for key, limit in goal.items())
-        print(f"{name}: {step['seconds']} s, peak RSS {step['peak_rss_mb']} MB — {step['output']}")
+        print(f"{name}: {step['seconds']} s (CPU {step['cpu_seconds']} s, load {step['load_average_after']}), "
+              f"peak RSS {step['peak_rss_mb']} MB — {step['output']}", flush=True)
 
     sizes = {"nvd_files": len(nvd_files), "nvd_bytes": sum(Path(p).stat().st_size for p in nvd_files),
              "jvn_files": len(jvn_files), "jvn_bytes": sum(Path(p).stat().st_size for p in jvn_files)}
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
     results[args.label] = {
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_before": round(load_before, 2)},
         "input": sizes,
         "steps": steps,
     }

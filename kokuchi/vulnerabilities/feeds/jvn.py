@@ -438,6 +438,8 @@ def parse_checksum(data: bytes, *, file: str = "checksum.txt") -> tuple[Checksum
     except json.JSONDecodeError as exc:
         raise FeedError(f"malformed JSON: {exc.msg}", file=file,
                         position=f"line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:  # absurdly deep nesting: hostile input
+        raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
     if not isinstance(entries, list):
         raise FeedError("wrong root: expected a JSON list", file=file, position="line 1")
     result = []

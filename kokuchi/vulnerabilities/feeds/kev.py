@@ -27,6 +27,8 @@ def parse_kev(data: bytes, *, file: str = "known_exploited_vulnerabilities.json"
     except json.JSONDecodeError as exc:
         raise FeedError(f"malformed JSON: {exc.msg}", file=file,
                         position=f"line {exc.lineno} column {exc.colno} (byte {exc.pos})") from exc
+    except RecursionError as exc:  # absurdly deep nesting: hostile input
+        raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
     except UnicodeDecodeError as exc:
         raise FeedError(f"not UTF-8 text ({exc.reason})", file=file, position=f"byte {exc.start}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("vulnerabilities"), list) \

@@ -141,6 +141,8 @@ def parse_nvd_page(data: bytes, *, file: str = "") -> NvdPage:
     except json.JSONDecodeError as exc:
         raise FeedError(f"malformed JSON: {exc.msg}", file=file,
                         position=f"line {exc.lineno} column {exc.colno} (byte {exc.pos})") from exc
+    except RecursionError as exc:  # absurdly deep nesting: hostile input
+        raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
     _check_envelope(document, file)
     records = []
     for index, item in enumerate(document["vulnerabilities"]):
@@ -183,6 +185,8 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
             except json.JSONDecodeError as exc:
                 raise FeedError(f"malformed JSON: {exc.msg}", file=file,
                                 position=f"line {exc.lineno} column {exc.colno} (byte {exc.pos})") from exc
+            except RecursionError as exc:  # absurdly deep nesting: hostile input
+                raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
             if not isinstance(cve, dict) or "id" not in cve or "vulnStatus" not in cve:
                 raise FeedError("wrong root: neither an NVD page/feed (vulnerabilities[]) nor a CVE object",
                                 file=file, position="line 1")
@@ -193,7 +197,7 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
                 rb'"(format|resultsPerPage|totalResults)"\s*:', head):
             raise FeedError("wrong root: not an NVD CVE API 2.0 page or feed 2.0 file (no format NVD_CVE)",
                             file=file, position="line 1")
-        stream = _Rewound(head, reader)
+        stream = _DepthGuard(_Rewound(head, reader), file)
         count = 0
         last_id = "-"
         try:
@@ -231,6 +235,36 @@ def _read_head(reader, file: str) -> bytes:
         raise FeedError(f"damaged or truncated gzip data ({exc})", file=file,
                         position=f"near byte {size} (decompressed), before the first record") from exc
     return b"".join(chunks)
+
+
+# NVD records nest about ten levels deep. ijson slows down quadratically with nesting depth, so a
+# hostile file of a few hundred KB of "[[[[…" could stall an import for minutes: refuse it early.
+MAX_OPEN_PER_BLOCK = 1000
+MAX_BALANCE = 512
+_BLOCK = 4096
+
+
+class _DepthGuard:
+    """Refuse JSON whose bracket nesting is absurd (counted in C with bytes.count, strings ignored:
+    a legitimate file never comes near the limits)."""
+
+    def __init__(self, inner, file: str) -> None:
+        self.inner = inner
+        self.file = file
+        self.balance = 0
+        self.offset = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size)
+        for start in range(0, len(data), _BLOCK):
+            block = data[start:start + _BLOCK]
+            opens = block.count(b"[") + block.count(b"{")
+            self.balance += opens - block.count(b"]") - block.count(b"}")
+            if opens > MAX_OPEN_PER_BLOCK or self.balance > MAX_BALANCE:
+                raise FeedError("malformed or truncated JSON (nested too deeply; refused as hostile)",
+                                file=self.file, position=f"near byte {self.offset + start}")
+        self.offset += len(data)
+        return data
 
 
 class _Rewound:

@@ -231,6 +231,9 @@ def _bad_files(tmp_path):
         "kev-truncated": ("kev", "known_exploited_vulnerabilities.json",
                           sample("kev/known_exploited_vulnerabilities.json").read_bytes()[:100000],
                           "malformed JSON", "line "),
+        "deep-json": ("nvd", "nvdcve-2.0-deep.json",
+                      b'{"format":"NVD_CVE","totalResults":1,"vulnerabilities":[{"cve":' + b"[" * 100000,
+                      "malformed or truncated JSON", "near byte "),
         "epss-header": ("epss", "epss_scores-2024-01-01.csv", b"cve;epss\nCVE-2020-5902;0.9\n", "wrong header",
                         "line 1"),
         "epss-row": ("epss", "epss_scores-2024-01-02.csv",
@@ -240,7 +243,7 @@ def _bad_files(tmp_path):
 
 
 @pytest.mark.parametrize("case", ["truncated-json", "truncated-gzip", "wrong-root", "truncated-xml", "wrong-xml-root",
-                                  "bomb", "xxe", "kev-truncated", "epss-header", "epss-row"])
+                                  "bomb", "xxe", "kev-truncated", "deep-json", "epss-header", "epss-row"])
 @pytest.mark.django_db(transaction=True)
 def test_bad_input_rejected_naming_file_and_position_database_unchanged(case, tmp_path, monkeypatch, hook_calls):
     import_feed_files(source="nvd", paths=[sample("nvd/cve-records/CVE-2021-20090.json")])

@@ -10,6 +10,7 @@ from kokuchi.vulnerabilities.feeds.epss import iter_epss
 from kokuchi.vulnerabilities.feeds.jvn import iter_jvn_detail, parse_checksum, parse_jvn_overview
 from kokuchi.vulnerabilities.feeds.kev import parse_kev
 from kokuchi.vulnerabilities.feeds.nvd import iter_nvd_file, parse_nvd_page
+from kokuchi.vulnerabilities.feeds.records import FeedError
 from kokuchi.vulnerabilities.tests.feedsamples import rng, sample
 
 UTC = datetime.UTC
@@ -295,3 +296,21 @@ def test_epss_current_with_z_date():
     assert len(rows) == 29
     assert (rows[0].cve_id, rows[0].score, rows[0].percentile) == ("CVE-1999-0001", 0.03351, 0.88255)
     assert found == {"model_version": "v2026.06.15", "score_date": datetime.date(2026, 9, 29)}
+
+
+@pytest.mark.parametrize(("name", "first_id", "modified"), [
+    ("jvndb.rdf", "JVNDB-2023-000001", datetime.datetime(2023, 11, 3, 12, 2, tzinfo=JST)),
+    ("jvndb_new.rdf", "JVNDB-2023-004814", datetime.datetime(2023, 11, 2, 11, 57, tzinfo=JST)),
+    ("jvndb_2007.rdf", "JVNDB-2007-000127", datetime.datetime(2007, 4, 1, 0, 0, tzinfo=JST)),
+    ("jvndb_2011.rdf", "JVNDB-2011-001013", datetime.datetime(2011, 5, 2, 13, 25, tzinfo=JST)),
+    ("jvndb_2021.rdf", "JVNDB-2021-005429", datetime.datetime(2022, 12, 15, 10, 24, tzinfo=JST)),
+    ("jvndb_2022.rdf", "JVNDB-2021-018345", datetime.datetime(2023, 6, 1, 11, 12, tzinfo=JST)),
+])
+def test_jvn_rss_feed_fixtures(name, first_id, modified):
+    overview = parse_jvn_overview(sample(f"jvn/jvndb-feed-fixtures/rss/{name}").read_bytes())
+    assert (overview.items[0].vuln_id, overview.items[0].modified) == (first_id, modified)
+
+
+def test_nvd_match_criteria_page_is_not_a_cve_page():
+    with pytest.raises(FeedError, match="wrong root: not an NVD CVE API 2.0 page"):
+        list(iter_nvd_file(sample("nvd/api-cpematch-pages/3_items/0-3.json")))
