@@ -11,8 +11,8 @@ class ConfirmationForm(forms.Form):
     """The signer's confirmations (one checkbox per required item) and identity."""
 
     signer_name = forms.CharField(label=_("Your name"), max_length=100)
-    signer_title = forms.CharField(label=_("Title"), max_length=100, required=False)
-    signer_company = forms.CharField(label=_("Company"), max_length=200)
+    signer_title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    signer_company = forms.CharField(label=_("Company name"), max_length=200)
 
     def __init__(self, *args, items: list[str], **kwargs):
         super().__init__(*args, **kwargs)

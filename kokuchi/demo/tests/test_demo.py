@@ -193,9 +193,9 @@ def test_demo_command_refuses_known_passwords_without_debug(settings):
 
 def test_demo_command_without_debug_with_force_or_without_users(settings):
     settings.DEBUG = False
-    call_command("demo", "--no-users", stdout=StringIO())
+    call_command("demo", "--no-users", "--no-documents", stdout=StringIO())
     assert (User.objects.count(), Customer.objects.count()) == (0, 10)
-    call_command("demo", "--force", stdout=StringIO())
+    call_command("demo", "--force", "--no-documents", stdout=StringIO())
     assert User.objects.count() == 3
 
 
