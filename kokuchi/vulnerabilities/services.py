@@ -456,14 +456,15 @@ _FINDING_COLUMNS = ("pk", "product_id", "firmware", "vulnerability_id", "method"
                     "priority")
 
 
-def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
+def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int) -> MatchDiff:
     """Bring exposures in scope in line with FirmwareFinding, in set-based SQL.
 
     A device is exposed to the findings of (its product, its current firmware). Open exposures
     without a finding are resolved: by the update when the device's firmware differs from the
     one matched, otherwise as no longer matching; resolved ones with a finding again reopen;
     human decisions (risk accepted, false positive) keep their status. Every status change
-    gets a history row.
+    gets a history row. `expected` is the number of exposures the findings call for in scope
+    (devices × findings of their pair), from which the unchanged count follows.
     """
     E, D = Exposure._meta.db_table, Device._meta.db_table
     F, H = FirmwareFinding._meta.db_table, ExposureStatusChange._meta.db_table
@@ -534,19 +535,10 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
             f"AND e.vulnerability_id = f.vulnerability_id){f_scope}",
             [ExposureStatus.OPEN, now, now, *f_params])
         if cursor.rowcount:
-            cursor.execute(f"SELECT id FROM {E} WHERE first_matched_at = %s", [now])
+            # Scoped so that an incremental run reads its vulnerabilities' rows, not the table.
+            cursor.execute(f"SELECT e.id FROM {E} e WHERE e.first_matched_at = %s{e_scope}", [now, *e_params])
             diff.created = [row[0] for row in cursor.fetchall()]
-        if scope.device_pks is not None:
-            cursor.execute(f"SELECT COUNT(*) FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE {finding_exists}"
-                           f"{e_scope}", e_params)
-        else:
-            # Exposures that should exist = Σ over pairs of devices × findings (no pass over exposures).
-            cursor.execute(
-                f"SELECT COALESCE(SUM(n.devices * n.findings), 0) FROM (SELECT COUNT(*) AS devices, "
-                f"(SELECT COUNT(*) FROM {F} f WHERE f.product_id = d.product_id AND f.firmware = d.current_firmware"
-                f"{f_scope}) AS findings FROM {D} d GROUP BY d.product_id, d.current_firmware) n", f_params)
-        matched = cursor.fetchone()[0]
-    diff.unchanged = matched - len(diff.created) - diff.updated
+    diff.unchanged = expected - len(diff.created) - diff.updated
     return diff
 
 
@@ -586,6 +578,18 @@ def _run(kind: str, body, *, notify: bool, today: datetime.date | None) -> Match
     return diff
 
 
+def _pair_counts(devices) -> dict[tuple[int, str], int]:
+    """Devices per (product, current firmware) of a Device queryset."""
+    from django.db.models import Count
+
+    return {(ppk, fw): n for ppk, fw, n in devices.order_by().values_list("product_id", "current_firmware")
+            .annotate(n=Count("pk"))}
+
+
+def _expected(desired: dict[tuple[int, str, int], Match], counts: dict[tuple[int, str], int]) -> int:
+    return sum(counts.get((ppk, fw), 0) for ppk, fw, _v in desired)
+
+
 def _findings(matches: dict[tuple[int, str], list[tuple[int, Match]]]) -> dict[tuple[int, str, int], Match]:
     return {(ppk, fw, vpk): found for (ppk, fw), found_list in matches.items() for vpk, found in found_list}
 
@@ -600,7 +604,8 @@ def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: date
     pks = tuple(sorted(set(device_pks)))
 
     def body() -> MatchDiff:
-        rows = list(Device.objects.filter(pk__in=pks).values_list("product_id", "current_firmware").distinct())
+        counts = _pair_counts(Device.objects.filter(pk__in=pks))
+        rows = list(counts)
         products = _products({r[0] for r in rows})
         keys = set().union(*(p.keys for p in products.values())) if products else set()
         rules = load_rules(candidate_vulnerability_pks(keys))
@@ -612,7 +617,7 @@ def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: date
         for ppk, fws in firmwares.items():
             existing += FirmwareFinding.objects.filter(product_id=ppk, firmware__in=fws).values_list(*_FINDING_COLUMNS)
         _sync_findings(desired=desired, priorities=priorities_for({k[2] for k in desired}), existing=existing)
-        diff = _reconcile_exposures(_Scope(device_pks=pks), timezone.now())
+        diff = _reconcile_exposures(_Scope(device_pks=pks), timezone.now(), expected=_expected(desired, counts))
         diff.vulnerabilities_examined = len(rules)
         diff.pairs_evaluated = len(rows)
         return diff
@@ -636,9 +641,9 @@ def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: dat
         keys = set().union(*(r.keys for r in rules.values())) if rules else set()
         product_pks = _product_pks_for_keys(keys)
         products = _products(product_pks)
+        counts = _pair_counts(Device.objects.filter(product_id__in=product_pks))
         firmwares: dict[int, set[str]] = defaultdict(set)
-        for ppk, fw in Device.objects.filter(product_id__in=product_pks).values_list(
-                "product_id", "current_firmware").distinct():
+        for ppk, fw in counts:
             firmwares[ppk].add(fw)
         desired = _findings(evaluate(rules=rules, products=products, firmwares=firmwares))
         target_list = sorted(targets)
@@ -647,7 +652,8 @@ def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: dat
             existing += FirmwareFinding.objects.filter(
                 vulnerability_id__in=target_list[i:i + 2000]).values_list(*_FINDING_COLUMNS)
         _sync_findings(desired=desired, priorities=priorities_for(targets), existing=existing)
-        diff = _reconcile_exposures(_Scope(vulnerability_pks=tuple(target_list)), timezone.now())
+        diff = _reconcile_exposures(_Scope(vulnerability_pks=tuple(target_list)), timezone.now(),
+                                    expected=_expected(desired, counts))
         diff.vulnerabilities_examined = len(rules)
         diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
         return diff
@@ -710,8 +716,9 @@ def match_all(*, notify: bool = True, today: datetime.date | None = None) -> Mat
     def body() -> MatchDiff:
         products = _products()
         key_to_vulns = _index_candidates(products)
+        counts = _pair_counts(Device.objects.all())
         firmwares: dict[int, set[str]] = defaultdict(set)
-        for ppk, fw in Device.objects.values_list("product_id", "current_firmware").distinct():
+        for ppk, fw in counts:
             firmwares[ppk].add(fw)
         product_pks = sorted(firmwares)
         desired: dict[tuple[int, str, int], Match] = {}
@@ -736,7 +743,7 @@ def match_all(*, notify: bool = True, today: datetime.date | None = None) -> Mat
             priorities.update(priorities_for(vuln_list[i:i + 5000]))
         _sync_findings(desired=desired, priorities=priorities,
                        existing=FirmwareFinding.objects.values_list(*_FINDING_COLUMNS).iterator(chunk_size=10000))
-        diff = _reconcile_exposures(_Scope(), timezone.now())
+        diff = _reconcile_exposures(_Scope(), timezone.now(), expected=_expected(desired, counts))
         diff.vulnerabilities_examined = len(examined)
         diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
         return diff

@@ -308,4 +308,4 @@ def test_register_import_hook_appends_once(monkeypatch):
 
     assert services.register_import_hook() is True
     assert services.register_import_hook() is True
-    assert loader.AFTER_IMPORT_HOOKS == [services.match_changed_vulnerabilities]
+    assert [services.match_changed_vulnerabilities] == loader.AFTER_IMPORT_HOOKS
