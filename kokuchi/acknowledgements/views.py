@@ -27,6 +27,7 @@ from kokuchi.deals.models import Deal
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.evidence.models import Channel
 from kokuchi.evidence.services import Origin
+from kokuchi.vulnerabilities.selectors_matching import customer_notices
 
 # Wrong tokens per IP before the customer page answers 429 for the rest of the window.
 TOKEN_FAILURE_LIMIT = 10
@@ -232,7 +233,8 @@ def customer(request, token: str):
         acknowledgement = Acknowledgement.objects.filter(version=version).first()
         if acknowledgement is not None:
             return render(request, "acknowledgements/customer_done.html",
-                          {"link": link, "version": version, "ack": acknowledgement, "token": token})
+                          {"link": link, "version": version, "ack": acknowledgement, "token": token,
+                           "notices": customer_notices(version.disclosure.deal.customer)})
         items = selectors.required_items(version)
         form = ConfirmationForm(request.POST or None, items=items,
                                 initial={"signer_company": version.disclosure.deal.customer.name})
@@ -260,6 +262,8 @@ def _customer_form(request, link, version, form, token):
     deal = version.disclosure.deal
     return render(request, "acknowledgements/customer.html", {
         "link": link, "version": version, "deal": deal, "customer": deal.customer, "form": form, "token": token,
+        # The customer's vulnerability notices (S-VULN) are shown on the same link page.
+        "notices": customer_notices(deal.customer),
     })
 
 

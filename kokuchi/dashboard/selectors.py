@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 
@@ -11,6 +11,8 @@ from kokuchi.catalog.models import Product
 from kokuchi.customers.models import Customer
 from kokuchi.deals.models import Deal, DealStatus
 from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
+from kokuchi.vulnerabilities.models import LeadStatus, SalesLead, WorkItem, WorkStatus
+from kokuchi.vulnerabilities.selectors_matching import LifecycleItem, lifecycle_work_items
 
 # Contracts whose current term ends within this many days are listed as "ending soon".
 CONTRACT_ENDING_SOON_DAYS = 60
@@ -99,6 +101,10 @@ class DashboardSummary:
     ending_contracts: list[EndingContract]
     unconfirmed_products: int
     unconfirmed_products_list: list[Product]
+    lifecycle_items: list[LifecycleItem] = field(default_factory=list)
+    open_work_items: int = 0
+    open_work_items_list: list[WorkItem] = field(default_factory=list)
+    open_sales_leads: int = 0
 
 
 def dashboard_summary(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -> DashboardSummary:
@@ -106,6 +112,9 @@ def dashboard_summary(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -
     without_contract = delivered_devices_without_contract(on=on)
     deals = undisclosed_deals()
     products = products_with_unconfirmed_manufacturer()
+    # S-VULN: the reseller's own vulnerability work for contracted devices, most urgent first.
+    work_items = (WorkItem.objects.filter(status=WorkStatus.OPEN).select_related("customer", "vulnerability")
+                  .order_by("due_on", "priority", "pk"))
     return DashboardSummary(
         customers=customers_count(),
         in_scope_devices=in_scope_devices_count(),
@@ -116,4 +125,8 @@ def dashboard_summary(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -
         ending_contracts=contracts_ending_soon(on=on),
         unconfirmed_products=products.count(),
         unconfirmed_products_list=list(products[:limit]),
+        lifecycle_items=lifecycle_work_items(on),
+        open_work_items=work_items.count(),
+        open_work_items_list=list(work_items[:limit]),
+        open_sales_leads=SalesLead.objects.filter(status=LeadStatus.OPEN).count(),
     )

@@ -231,11 +231,6 @@ def describe_range(entry: dict) -> str:
     return " ".join(parts)
 
 
-def _has_range(entry: dict) -> bool:
-    return any(entry.get(k) for k in ("versionStartIncluding", "versionStartExcluding",
-                                      "versionEndIncluding", "versionEndExcluding"))
-
-
 def version_in_range(version: Version, *, start: str | None = None, start_inclusive: bool = True,
                      end: str | None = None, end_inclusive: bool = False) -> bool:
     """True when `version` lies within the bounds (a missing bound is open)."""
@@ -248,21 +243,6 @@ def version_in_range(version: Version, *, start: str | None = None, start_inclus
         if bound is not None and (version > bound or (version == bound and not end_inclusive)):
             return False
     return True
-
-
-def _nvd_entry_range_ok(entry: dict, version: Version) -> bool:
-    if entry.get("versionStartIncluding") or entry.get("versionStartExcluding"):
-        start = entry.get("versionStartIncluding") or entry.get("versionStartExcluding")
-        start_inclusive = bool(entry.get("versionStartIncluding"))
-    else:
-        start, start_inclusive = None, True
-    if entry.get("versionEndIncluding") or entry.get("versionEndExcluding"):
-        end = entry.get("versionEndIncluding") or entry.get("versionEndExcluding")
-        end_inclusive = bool(entry.get("versionEndIncluding"))
-    else:
-        end, end_inclusive = None, False
-    return version_in_range(version, start=start, start_inclusive=start_inclusive, end=end,
-                            end_inclusive=end_inclusive)
 
 
 def _match_entry(entry: dict, device: DeviceIdentity) -> _EntryHit | None:
@@ -302,11 +282,14 @@ def _version_hit(entry: dict, criteria: Cpe, target: Cpe, device: DeviceIdentity
         return None
     if crit_version == NA:
         return None
-    if not _has_range(entry):
+    start_in, start_ex = entry.get("versionStartIncluding"), entry.get("versionStartExcluding")
+    end_in, end_ex = entry.get("versionEndIncluding"), entry.get("versionEndExcluding")
+    if not (start_in or start_ex or end_in or end_ex):
         return _EntryHit(Method.NVD_ALL_VERSIONS, "全バージョン", unknowns, True)
     if version is None:
         return _EntryHit(Method.NVD_VERSION_UNKNOWN, describe_range(entry), unknowns, True)
-    if _nvd_entry_range_ok(entry, version):
+    if version_in_range(version, start=start_in or start_ex, start_inclusive=bool(start_in), end=end_in or end_ex,
+                        end_inclusive=bool(end_in)):
         return _EntryHit(Method.NVD_RANGE, describe_range(entry), unknowns, True)
     return None
 

@@ -406,8 +406,13 @@ class _Scope:
 
     vulnerability_pks: tuple[int, ...] | None = None
     device_pks: tuple[int, ...] | None = None
+    # Full runs: only exposures listed in this temporary table can have lost their finding or
+    # changed details (see _full_candidates); new exposures are still looked for everywhere.
+    candidates_table: str | None = None
 
     def exposure_sql(self, alias: str) -> tuple[str, list]:
+        if self.candidates_table is not None:
+            return f" AND {alias}.id IN (SELECT id FROM {self.candidates_table})", []
         if self.vulnerability_pks is not None:
             return _in_sql(f"{alias}.vulnerability_id", self.vulnerability_pks)
         if self.device_pks is not None:
@@ -429,10 +434,12 @@ def _in_sql(column: str, values: tuple[int, ...]) -> tuple[str, list]:
 
 
 def _sync_findings(*, desired: dict[tuple[int, str, int], Match], priorities: dict[int, int],
-                   existing: Iterable[tuple]) -> None:
-    """Make FirmwareFinding rows in scope equal `desired` ((product, firmware, vuln) → match)."""
+                   existing: Iterable[tuple]) -> set[tuple[int, str, int]]:
+    """Make FirmwareFinding rows in scope equal `desired` ((product, firmware, vuln) → match);
+    return the keys of findings that were changed or removed."""
     stored = {(p, f, v): (pk, m, c, e, pr) for pk, p, f, v, m, c, e, pr in existing}
     to_create, to_update = [], []
+    changed_keys: set[tuple[int, str, int]] = set()
     for key, found in desired.items():
         prio = priorities.get(key[2], Priority.LOW)
         row = stored.pop(key, None)
@@ -442,28 +449,60 @@ def _sync_findings(*, desired: dict[tuple[int, str, int], Match], priorities: di
                                              method=values[0], confidence=values[1], explanation=values[2],
                                              priority=prio))
         elif row[1:] != values:
+            changed_keys.add(key)
             to_update.append(FirmwareFinding(pk=row[0], method=values[0], confidence=values[1],
                                              explanation=values[2], priority=prio))
+    changed_keys |= set(stored)
     stale = [row[0] for row in stored.values()]
     for i in range(0, len(stale), 5000):
         FirmwareFinding.objects.filter(pk__in=stale[i:i + 5000]).delete()
     FirmwareFinding.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
     FirmwareFinding.objects.bulk_update(to_update, ["method", "confidence", "explanation", "priority"],
                                         batch_size=1000)
+    return changed_keys
+
+
+CANDIDATES_TABLE = "kokuchi_match_candidates"
+KEYS_TABLE = "kokuchi_match_changed_findings"
+
+
+def _full_candidates(changed_keys: set[tuple[int, str, int]]) -> str:
+    """Fill a temporary table with the exposures a full run must re-examine: those whose device
+    now has another firmware or customer than recorded, and those of changed or removed
+    findings. Every other exposure still has its finding, unchanged (one cheap pass instead of
+    two joined passes over millions of rows)."""
+    E, D = Exposure._meta.db_table, Device._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {CANDIDATES_TABLE} (id bigint PRIMARY KEY)")
+        cursor.execute(f"DELETE FROM {CANDIDATES_TABLE}")
+        cursor.execute(f"INSERT INTO {CANDIDATES_TABLE} (id) SELECT e.id FROM {E} e JOIN {D} d ON d.id = e.device_id "
+                       f"WHERE e.matched_firmware <> d.current_firmware OR e.customer_id <> d.customer_id")
+        if changed_keys:
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {KEYS_TABLE} "
+                           f"(product_id bigint, firmware varchar(80), vulnerability_id bigint)")
+            cursor.execute(f"DELETE FROM {KEYS_TABLE}")
+            cursor.executemany(f"INSERT INTO {KEYS_TABLE} (product_id, firmware, vulnerability_id) "
+                               f"VALUES (%s, %s, %s)", sorted(changed_keys))
+            cursor.execute(
+                f"INSERT INTO {CANDIDATES_TABLE} (id) SELECT e.id FROM {KEYS_TABLE} k JOIN {D} d "
+                f"ON d.product_id = k.product_id AND d.current_firmware = k.firmware JOIN {E} e "
+                f"ON e.device_id = d.id AND e.vulnerability_id = k.vulnerability_id ON CONFLICT DO NOTHING")
+    return CANDIDATES_TABLE
 
 
 _FINDING_COLUMNS = ("pk", "product_id", "firmware", "vulnerability_id", "method", "confidence", "explanation",
                     "priority")
 
 
-def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
+def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int) -> MatchDiff:
     """Bring exposures in scope in line with FirmwareFinding, in set-based SQL.
 
     A device is exposed to the findings of (its product, its current firmware). Open exposures
     without a finding are resolved: by the update when the device's firmware differs from the
     one matched, otherwise as no longer matching; resolved ones with a finding again reopen;
     human decisions (risk accepted, false positive) keep their status. Every status change
-    gets a history row.
+    gets a history row. `expected` is the number of exposures the findings call for in scope
+    (devices × findings of their pair), from which the unchanged count follows.
     """
     E, D = Exposure._meta.db_table, Device._meta.db_table
     F, H = FirmwareFinding._meta.db_table, ExposureStatusChange._meta.db_table
@@ -488,9 +527,10 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
             f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
             f"SELECT e.id, e.status, %s, (SELECT f.explanation FROM {F} f WHERE f.product_id = d.product_id "
             f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id), %s, %s, NULL "
-            f"FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE e.status IN (%s, %s) AND {finding_exists}{e_scope}",
+            f"FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE e.status IN (%s, %s) AND {finding_exists}"
+            f"{'' if scope.candidates_table else e_scope}",
             [ExposureStatus.OPEN, True, now, ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES,
-             *e_params])
+             *([] if scope.candidates_table else e_params)])
         cursor.execute(f"SELECT exposure_id, to_status FROM {H} WHERE changed_at = %s AND automatic = %s", [now, True])
         changed: dict[str, list[int]] = defaultdict(list)
         for pk, status in cursor.fetchall():
@@ -534,19 +574,12 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime) -> MatchDiff:
             f"AND e.vulnerability_id = f.vulnerability_id){f_scope}",
             [ExposureStatus.OPEN, now, now, *f_params])
         if cursor.rowcount:
-            cursor.execute(f"SELECT id FROM {E} WHERE first_matched_at = %s", [now])
+            # Scoped so that an incremental run reads its vulnerabilities' rows, not the table.
+            created_scope, created_params = ("", []) if scope.candidates_table else (e_scope, e_params)
+            cursor.execute(f"SELECT e.id FROM {E} e WHERE e.first_matched_at = %s{created_scope}",
+                           [now, *created_params])
             diff.created = [row[0] for row in cursor.fetchall()]
-        if scope.device_pks is not None:
-            cursor.execute(f"SELECT COUNT(*) FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE {finding_exists}"
-                           f"{e_scope}", e_params)
-        else:
-            # Exposures that should exist = Σ over pairs of devices × findings (no pass over exposures).
-            cursor.execute(
-                f"SELECT COALESCE(SUM(n.devices * n.findings), 0) FROM (SELECT COUNT(*) AS devices, "
-                f"(SELECT COUNT(*) FROM {F} f WHERE f.product_id = d.product_id AND f.firmware = d.current_firmware"
-                f"{f_scope}) AS findings FROM {D} d GROUP BY d.product_id, d.current_firmware) n", f_params)
-        matched = cursor.fetchone()[0]
-    diff.unchanged = matched - len(diff.created) - diff.updated
+    diff.unchanged = expected - len(diff.created) - diff.updated
     return diff
 
 
@@ -586,6 +619,18 @@ def _run(kind: str, body, *, notify: bool, today: datetime.date | None) -> Match
     return diff
 
 
+def _pair_counts(devices) -> dict[tuple[int, str], int]:
+    """Devices per (product, current firmware) of a Device queryset."""
+    from django.db.models import Count
+
+    return {(ppk, fw): n for ppk, fw, n in devices.order_by().values_list("product_id", "current_firmware")
+            .annotate(n=Count("pk"))}
+
+
+def _expected(desired: dict[tuple[int, str, int], Match], counts: dict[tuple[int, str], int]) -> int:
+    return sum(counts.get((ppk, fw), 0) for ppk, fw, _v in desired)
+
+
 def _findings(matches: dict[tuple[int, str], list[tuple[int, Match]]]) -> dict[tuple[int, str, int], Match]:
     return {(ppk, fw, vpk): found for (ppk, fw), found_list in matches.items() for vpk, found in found_list}
 
@@ -600,7 +645,8 @@ def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: date
     pks = tuple(sorted(set(device_pks)))
 
     def body() -> MatchDiff:
-        rows = list(Device.objects.filter(pk__in=pks).values_list("product_id", "current_firmware").distinct())
+        counts = _pair_counts(Device.objects.filter(pk__in=pks))
+        rows = list(counts)
         products = _products({r[0] for r in rows})
         keys = set().union(*(p.keys for p in products.values())) if products else set()
         rules = load_rules(candidate_vulnerability_pks(keys))
@@ -612,7 +658,7 @@ def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: date
         for ppk, fws in firmwares.items():
             existing += FirmwareFinding.objects.filter(product_id=ppk, firmware__in=fws).values_list(*_FINDING_COLUMNS)
         _sync_findings(desired=desired, priorities=priorities_for({k[2] for k in desired}), existing=existing)
-        diff = _reconcile_exposures(_Scope(device_pks=pks), timezone.now())
+        diff = _reconcile_exposures(_Scope(device_pks=pks), timezone.now(), expected=_expected(desired, counts))
         diff.vulnerabilities_examined = len(rules)
         diff.pairs_evaluated = len(rows)
         return diff
@@ -626,6 +672,11 @@ def on_device_firmware_changed(*, device: Device, notify: bool = True) -> MatchD
     return match_devices(device_pks=[device.pk], notify=notify)
 
 
+def rematch_after_firmware_change(device: Device) -> MatchDiff:
+    """Hook for devices' ``record_firmware_update`` (registered in the app config)."""
+    return on_device_firmware_changed(device=device)
+
+
 def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: datetime.date | None = None,
                           kind: str = MatchRunKind.VULNERABILITIES) -> MatchDiff:
     """Re-match the given vulnerabilities (and those linked to them by aliases) on all devices."""
@@ -636,9 +687,9 @@ def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: dat
         keys = set().union(*(r.keys for r in rules.values())) if rules else set()
         product_pks = _product_pks_for_keys(keys)
         products = _products(product_pks)
+        counts = _pair_counts(Device.objects.filter(product_id__in=product_pks))
         firmwares: dict[int, set[str]] = defaultdict(set)
-        for ppk, fw in Device.objects.filter(product_id__in=product_pks).values_list(
-                "product_id", "current_firmware").distinct():
+        for ppk, fw in counts:
             firmwares[ppk].add(fw)
         desired = _findings(evaluate(rules=rules, products=products, firmwares=firmwares))
         target_list = sorted(targets)
@@ -647,7 +698,8 @@ def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: dat
             existing += FirmwareFinding.objects.filter(
                 vulnerability_id__in=target_list[i:i + 2000]).values_list(*_FINDING_COLUMNS)
         _sync_findings(desired=desired, priorities=priorities_for(targets), existing=existing)
-        diff = _reconcile_exposures(_Scope(vulnerability_pks=tuple(target_list)), timezone.now())
+        diff = _reconcile_exposures(_Scope(vulnerability_pks=tuple(target_list)), timezone.now(),
+                                    expected=_expected(desired, counts))
         diff.vulnerabilities_examined = len(rules)
         diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
         return diff
@@ -710,8 +762,9 @@ def match_all(*, notify: bool = True, today: datetime.date | None = None) -> Mat
     def body() -> MatchDiff:
         products = _products()
         key_to_vulns = _index_candidates(products)
+        counts = _pair_counts(Device.objects.all())
         firmwares: dict[int, set[str]] = defaultdict(set)
-        for ppk, fw in Device.objects.values_list("product_id", "current_firmware").distinct():
+        for ppk, fw in counts:
             firmwares[ppk].add(fw)
         product_pks = sorted(firmwares)
         desired: dict[tuple[int, str, int], Match] = {}
@@ -734,9 +787,11 @@ def match_all(*, notify: bool = True, today: datetime.date | None = None) -> Mat
         vuln_list = sorted({k[2] for k in desired})
         for i in range(0, len(vuln_list), 5000):
             priorities.update(priorities_for(vuln_list[i:i + 5000]))
-        _sync_findings(desired=desired, priorities=priorities,
-                       existing=FirmwareFinding.objects.values_list(*_FINDING_COLUMNS).iterator(chunk_size=10000))
-        diff = _reconcile_exposures(_Scope(), timezone.now())
+        changed_keys = _sync_findings(
+            desired=desired, priorities=priorities,
+            existing=FirmwareFinding.objects.values_list(*_FINDING_COLUMNS).iterator(chunk_size=10000))
+        scope = _Scope(candidates_table=_full_candidates(changed_keys))
+        diff = _reconcile_exposures(scope, timezone.now(), expected=_expected(desired, counts))
         diff.vulnerabilities_examined = len(examined)
         diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
         return diff

@@ -37,6 +37,10 @@ _PRE, _NUM, _WORD = 0, 1, 2
 _PAD = (_NUM, 0, "")
 
 
+# Keys are padded to this many tokens so that plain tuple comparison implements rule 3.
+_WIDTH = 16
+
+
 @total_ordering
 class Version:
     """A parsed firmware version: comparable with <, ==, and hashable consistently with ==."""
@@ -45,22 +49,34 @@ class Version:
 
     def __init__(self, text: str, key: tuple[tuple[int, int, str], ...]) -> None:
         self.text = text
-        self.key = key
+        tokens = list(key)
+        while tokens and tokens[-1] == _PAD:
+            tokens.pop()
+        # Padding with the zero token makes "1.0" and "1.0.0" the same key, and lets Python
+        # compare keys natively (a longer key only arises past _WIDTH tokens, then padded too).
+        width = max(_WIDTH, len(tokens))
+        self.key = tuple(tokens) + (_PAD,) * (width - len(tokens))
 
-    def _cmp(self, other: Version) -> int:
+    def _aligned(self, other: Version) -> tuple[tuple, tuple]:
         a, b = self.key, other.key
-        for i in range(max(len(a), len(b))):
-            x = a[i] if i < len(a) else _PAD
-            y = b[i] if i < len(b) else _PAD
-            if x != y:
-                return -1 if x < y else 1
-        return 0
+        if len(a) != len(b):
+            width = max(len(a), len(b))
+            a, b = a + (_PAD,) * (width - len(a)), b + (_PAD,) * (width - len(b))
+        return a, b
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Version) and self._cmp(other) == 0
+        if not isinstance(other, Version):
+            return False
+        if len(self.key) == len(other.key):
+            return self.key == other.key
+        a, b = self._aligned(other)
+        return a == b
 
     def __lt__(self, other: Version) -> bool:
-        return self._cmp(other) < 0
+        if len(self.key) == len(other.key):
+            return self.key < other.key
+        a, b = self._aligned(other)
+        return a < b
 
     def __hash__(self) -> int:
         key = list(self.key)

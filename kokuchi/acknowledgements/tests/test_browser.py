@@ -90,7 +90,8 @@ def test_s_evid_in_person_signature_is_drawn_on_the_canvas(live_server, monkeypa
             page.click("main form button[type=submit]")  # not the header's language switch
             page.goto(f"{live_server.url}/ack/versions/{version.pk}/in-person/")
             for checkbox in page.locator("input[type=checkbox]").all():
-                checkbox.scroll_into_view_if_needed(); checkbox.set_checked(True)
+                checkbox.scroll_into_view_if_needed()
+                checkbox.set_checked(True)
             page.fill("input[name=signer_company]", "株式会社顧客")
             page.fill("input[name=signer_name]", "佐藤 花子")
             page.locator("#signature-pad").scroll_into_view_if_needed()

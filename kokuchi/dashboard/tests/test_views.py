@@ -192,3 +192,21 @@ def test_every_staff_url_is_in_a_role_matrix():
         covered |= {f"{urls.app_name}:{name}" for name in tests.ALL_PAGES}
     assert expected - covered == set()
     assert len(expected) == 42  # 1 dashboard, 2 core, 13 catalogue, 7 customers, 10 deals, 9 devices
+
+
+def test_s_life_dashboard_lists_lifecycle_work_items_and_open_vulnerability_work():
+    from kokuchi.devices.tests.factories import make_device
+    from kokuchi.vulnerabilities.models import Vulnerability, WorkItem
+
+    product = make_product(latest_firmware="7.0.15", firmware_cpe="")
+    make_device(product=product, firmware_at_sale="7.0.12", delivered_on=DAY)
+    vulnerability = Vulnerability.objects.create(vuln_id="CVE-2024-21762", source="nvd")
+    customer = make_customer()
+    WorkItem.objects.create(customer=customer, vulnerability=vulnerability, priority=0, due_on=DAY)
+
+    summary = dashboard_summary(on=DAY)
+
+    assert [item.kind for item in summary.lifecycle_items] == ["firmware_behind"]
+    assert product.model_number in summary.lifecycle_items[0].title
+    assert summary.open_work_items == 1
+    assert [item.vulnerability.vuln_id for item in summary.open_work_items_list] == ["CVE-2024-21762"]

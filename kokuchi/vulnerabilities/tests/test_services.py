@@ -276,10 +276,6 @@ def test_s_vuln_notice_text_names_devices_links_and_action():
     assert "    設置場所: 大阪支店" in informational.body.splitlines()
 
 
-def test_register_import_hook_without_feeds_module():
-    assert services.register_import_hook() is False
-
-
 def test_customer_notices_for_the_link_page():
     from django.template.loader import render_to_string
 
@@ -309,3 +305,29 @@ def test_register_import_hook_appends_once(monkeypatch):
     assert services.register_import_hook() is True
     assert services.register_import_hook() is True
     assert [services.match_changed_vulnerabilities] == loader.AFTER_IMPORT_HOOKS
+
+
+def test_s_vuln_full_match_catches_changes_made_without_the_callbacks():
+    """A full run re-examines exposures whose device firmware or customer moved, or whose
+    finding changed (here: KEV listing raises the priority), and reopens on a downgrade."""
+    make_nvd_vulnerability("CVE-2024-21762")
+    device = make_device(product=fortigate(), firmware_at_sale="7.0.12")
+    untouched = make_device(product=device.product, firmware_at_sale="7.0.12")
+    services.match_all(notify=False)
+    exposure = Exposure.objects.get(device=device)
+
+    device.current_firmware = "7.4.8"
+    device.save(update_fields=["current_firmware"])
+    first = services.match_all(notify=False)
+    exposure.refresh_from_db()
+    assert (exposure.status, first.resolved_by_update, first.unchanged) == ("resolved_by_update", [exposure.pk], 1)
+
+    device.current_firmware = "7.0.12"
+    device.customer = make_customer(customer_code="C-MOVED")
+    device.save(update_fields=["current_firmware", "customer"])
+    KnownExploited.objects.create(cve_id="CVE-2024-21762", date_added=datetime.date(2024, 2, 9))
+    second = services.match_all(notify=False)
+    exposure.refresh_from_db()
+    assert (exposure.status, exposure.priority, exposure.customer.customer_code) == ("open", Priority.URGENT, "C-MOVED")
+    assert second.reopened == [exposure.pk]
+    assert Exposure.objects.get(device=untouched).priority == Priority.URGENT
