@@ -457,9 +457,24 @@ def _sync_findings(*, desired: dict[tuple[int, str, int], Match], priorities: di
     for i in range(0, len(stale), 5000):
         FirmwareFinding.objects.filter(pk__in=stale[i:i + 5000]).delete()
     FirmwareFinding.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
-    FirmwareFinding.objects.bulk_update(to_update, ["method", "confidence", "explanation", "priority"],
-                                        batch_size=1000)
+    _update_findings(to_update)
     return changed_keys
+
+
+def _update_findings(rows: list[FirmwareFinding]) -> None:
+    """One parameterised UPDATE per row by primary key, sent with executemany.
+
+    bulk_update's single ``CASE WHEN id = … THEN …`` statement evaluates the whole CASE list for
+    each updated row (quadratic in the batch) and dominated the incremental run when a changed
+    vulnerability rewrote the explanations of its findings."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(FirmwareFinding._meta.db_table)
+    sql = f"UPDATE {table} SET method = %s, confidence = %s, explanation = %s, priority = %s WHERE id = %s"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), WRITE_BATCH):
+            cursor.executemany(sql, [(r.method, r.confidence, r.explanation, r.priority, r.pk)
+                                     for r in rows[i:i + WRITE_BATCH]])
 
 
 CANDIDATES_TABLE = "kokuchi_match_candidates"
