@@ -6,20 +6,22 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kokuchi.core.roles import editor_required, staff_required
+from kokuchi.catalog.models import Product
+from kokuchi.core.roles import can_edit, editor_required, staff_required
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
 from kokuchi.vulnerabilities.models import Exposure, ExposureStatus, Priority
-from kokuchi.vulnerabilities.selectors_matching import exposure_counts, exposure_list
+from kokuchi.vulnerabilities.selectors_matching import exposure_counts, exposure_list, product_cpe_suggestions
 from kokuchi.vulnerabilities.services import (
     LINK_PLACEHOLDER,
     change_exposure_status,
+    confirm_product_cpe,
     record_notice_read,
     render_customer_report,
 )
@@ -121,3 +123,23 @@ def notice_read_view(request, token: str):
     return render(request, "vulnerabilities/notice_read.html", {
         "notice": notice, "delivery": delivery, "exposures": exposures, "vulnerability": notice.vulnerability,
         "body": notice.body.replace(LINK_PLACEHOLDER, "（このページです）")})
+
+
+@staff_required
+def product_cpe_view(request, pk: int):
+    """CPE suggestions for a product (any staff role); POST confirms one (admin and sales)."""
+    product = get_object_or_404(Product.objects.select_related("manufacturer"), pk=pk)
+    if request.method == "POST":
+        if not can_edit(request.user):
+            return HttpResponseForbidden()
+        try:
+            result = confirm_product_cpe(product=product, kind=request.POST.get("kind", ""),
+                                         vendor=request.POST.get("vendor", ""),
+                                         product_name=request.POST.get("product_name", ""), user=request.user)
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+        else:
+            messages.success(request, _("CPE confirmed: %(cpe)s") % {"cpe": result.cpe23})
+        return redirect("vulnerabilities:product_cpe", pk=product.pk)
+    return render(request, "vulnerabilities/product_cpe.html", {
+        "product": product, "suggestions": product_cpe_suggestions(product)})

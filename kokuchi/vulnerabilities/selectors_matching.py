@@ -181,6 +181,8 @@ class CpeSuggestion:
     vendor: str
     product: str
     score: float
+    # Vulnerabilities whose CPE index names this part:vendor:product (filled by product_cpe_suggestions).
+    vulnerability_count: int = 0
 
 
 def _vendor_terms(manufacturer) -> list[str]:
@@ -233,3 +235,33 @@ def suggest_cpes(product: Product, *, limit: int = 5, min_score: float = 70.0) -
                                         name, round(score, 1)))
     scored.sort(key=lambda s: (-s.score, s.part != "o", s.product))
     return scored[:limit]
+
+
+@dataclass(frozen=True)
+class ProductCpeSuggestions:
+    """CPE suggestions of one product for its staff page, split by the field they would fill."""
+
+    hardware: list[CpeSuggestion]
+    firmware: list[CpeSuggestion]
+
+
+def product_cpe_suggestions(product: Product, *, limit: int = 10) -> ProductCpeSuggestions:
+    """Hardware (part h) and firmware/OS (part o) suggestions for `product`, each with the number
+    of vulnerabilities whose CPE index names it, so staff can see how much a choice matters."""
+    from dataclasses import replace
+
+    from django.db.models import Count, Q
+
+    from kokuchi.vulnerabilities.models import VulnerabilityCpe
+
+    suggestions = [s for s in suggest_cpes(product, limit=limit * 2) if s.part in ("h", "o")]
+    if not suggestions:
+        return ProductCpeSuggestions([], [])
+    q = Q()
+    for s in suggestions:
+        q |= Q(part=s.part, vendor=s.vendor, product=s.product)
+    counts = {(part, vendor, name): n for part, vendor, name, n in VulnerabilityCpe.objects.filter(q).order_by()
+              .values_list("part", "vendor", "product").annotate(n=Count("vulnerability_id", distinct=True))}
+    counted = [replace(s, vulnerability_count=counts.get((s.part, s.vendor, s.product), 0)) for s in suggestions]
+    return ProductCpeSuggestions(hardware=[s for s in counted if s.part == "h"][:limit],
+                                 firmware=[s for s in counted if s.part == "o"][:limit])

@@ -457,9 +457,24 @@ def _sync_findings(*, desired: dict[tuple[int, str, int], Match], priorities: di
     for i in range(0, len(stale), 5000):
         FirmwareFinding.objects.filter(pk__in=stale[i:i + 5000]).delete()
     FirmwareFinding.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
-    FirmwareFinding.objects.bulk_update(to_update, ["method", "confidence", "explanation", "priority"],
-                                        batch_size=1000)
+    _update_findings(to_update)
     return changed_keys
+
+
+def _update_findings(rows: list[FirmwareFinding]) -> None:
+    """One parameterised UPDATE per row by primary key, sent with executemany.
+
+    bulk_update's single ``CASE WHEN id = … THEN …`` statement evaluates the whole CASE list for
+    each updated row (quadratic in the batch) and dominated the incremental run when a changed
+    vulnerability rewrote the explanations of its findings."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(FirmwareFinding._meta.db_table)
+    sql = f"UPDATE {table} SET method = %s, confidence = %s, explanation = %s, priority = %s WHERE id = %s"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), WRITE_BATCH):
+            cursor.executemany(sql, [(r.method, r.confidence, r.explanation, r.priority, r.pk)
+                                     for r in rows[i:i + WRITE_BATCH]])
 
 
 CANDIDATES_TABLE = "kokuchi_match_candidates"
@@ -1121,3 +1136,57 @@ def render_customer_report(*, customer, today: datetime.date | None = None) -> b
     context = build_customer_report_context(customer=customer, today=today, generated_at=timezone.now())
     html = render_to_string("vulnerabilities/customer_report.html", context)
     return render_pdf(html)
+
+
+# --------------------------------------------------------------------------------------------
+# Product identity: confirming a suggested CPE (issue 6 point 1)
+# --------------------------------------------------------------------------------------------
+
+class CpeKind:
+    HARDWARE = "hardware"
+    FIRMWARE = "firmware"
+
+
+# kind → (CPE part, version written into the CPE, Product field). A hardware CPE names the model
+# itself, so its version is NA ("-") as NVD writes it; the firmware CPE leaves the version ANY
+# ("*") because the device's own firmware version is compared by the matching rules.
+_CPE_KINDS = {
+    CpeKind.HARDWARE: ("h", "-", "hardware_cpe"),
+    CpeKind.FIRMWARE: ("o", "*", "firmware_cpe"),
+}
+
+
+@dataclass
+class CpeConfirmation:
+    """Result of confirm_product_cpe: the CPE written and the re-match of the product's devices."""
+
+    field: str
+    cpe23: str
+    diff: MatchDiff | None
+
+
+def confirm_product_cpe(*, product: Product, kind: str, vendor: str, product_name: str, user) -> CpeConfirmation:
+    """Write a suggested CPE into the product's hardware or firmware CPE and re-match its devices.
+
+    Only a vendor:product that the imported feeds name (VulnerabilityCpe, with the part of
+    `kind`) is accepted, so a confirmation cannot introduce a CPE no vulnerability uses. The
+    product's devices are re-matched at once because their exposures depend on the CPE.
+    """
+    from kokuchi.core.cpe import validate_cpe23
+
+    if kind not in _CPE_KINDS:
+        raise ValidationError({"kind": f"Unknown CPE kind {kind!r} (hardware or firmware)."})
+    part, version, field_name = _CPE_KINDS[kind]
+    vendor, product_name = vendor.strip(), product_name.strip()
+    if not VulnerabilityCpe.objects.filter(part=part, vendor=vendor, product=product_name).exists():
+        raise ValidationError({"product_name": f"{part}:{vendor}:{product_name} is not named by any imported "
+                                               f"vulnerability."})
+    cpe23 = f"cpe:2.3:{part}:{vendor}:{product_name}:{version}:*:*:*:*:*:*:*"
+    validate_cpe23(cpe23)
+    with transaction.atomic():
+        setattr(product, field_name, cpe23)
+        product.save(update_fields=[field_name])
+        logger.info("CPE %s of product %s set to %s by %s", field_name, product.pk, cpe23, user)
+        device_pks = list(Device.objects.filter(product=product).values_list("pk", flat=True))
+        diff = match_devices(device_pks=device_pks) if device_pks else None
+    return CpeConfirmation(field_name, cpe23, diff)

@@ -12,6 +12,7 @@ from kokuchi.vulnerabilities import services
 from kokuchi.vulnerabilities.models import (
     Exposure,
     ExposureStatus,
+    FirmwareFinding,
     KnownExploited,
     MatchRun,
     Notice,
@@ -331,3 +332,26 @@ def test_s_vuln_full_match_catches_changes_made_without_the_callbacks():
     assert (exposure.status, exposure.priority, exposure.customer.customer_code) == ("open", Priority.URGENT, "C-MOVED")
     assert second.reopened == [exposure.pk]
     assert Exposure.objects.get(device=untouched).priority == Priority.URGENT
+
+
+def test_s_vuln_incremental_run_rewrites_findings_of_a_changed_range():
+    """A corrected range (end excluded → included) rewrites the stored finding and the open
+    exposure's explanation in place (the executemany update path), without a new exposure."""
+    vulnerability = make_nvd_vulnerability("CVE-2024-21762")
+    device = make_device(product=fortigate(), firmware_at_sale="7.0.12")
+    services.match_all(notify=False)
+    for config in vulnerability.configurations:
+        for node in config["nodes"]:
+            for entry in node["cpeMatch"]:
+                if entry.get("versionEndExcluding") == "7.0.14":
+                    entry["versionEndIncluding"] = entry.pop("versionEndExcluding")
+    vulnerability.save(update_fields=["configurations"])
+
+    diff = services.match_vulnerabilities(vuln_pks={vulnerability.pk}, notify=False)
+
+    finding = FirmwareFinding.objects.get(vulnerability=vulnerability)
+    exposure = Exposure.objects.get(device=device)
+    assert (diff.created, diff.updated, diff.unchanged) == ([], 1, 0)
+    text = "FG-60F 7.0.12 は CVE-2024-21762 の範囲 7.0.0 以上 7.0.14 以下に該当"
+    assert (finding.firmware, finding.explanation) == ("7.0.12", text)
+    assert (exposure.status, exposure.explanation) == ("open", text)
