@@ -69,3 +69,15 @@ def test_s_vuln_notices_are_visible_on_the_customers_link_page(client):
 
     assert "脆弱性のお知らせ" in content
     assert notice.subject in content
+
+
+def test_product_page_links_to_the_cpe_suggestions(client):
+    from django.urls import reverse
+
+    product = make_product()
+    client.force_login(make_user(Role.VIEWER))
+
+    content = client.get(product.get_absolute_url()).content.decode()
+
+    assert reverse("vulnerabilities:product_cpe", args=[product.pk]) in content
+    assert "CPE 候補" in content
