@@ -114,6 +114,9 @@ def generate(rng: random.Random, scale: float) -> None:
 
     user = User.objects.create_user("bench", password="bench")
     user.groups.add(Group.objects.get_or_create(name="viewer")[0])
+    # The fresh database holds the manufacturers preloaded by the data migration; the synthetic
+    # vendors use some of the same slugs, so start from an empty table.
+    Manufacturer.objects.all().delete()
     makers = Manufacturer.objects.bulk_create([
         Manufacturer(slug=v, name_ja=v.upper(), name_en=v.upper(), cpe_vendor=v, verified=True,
                      vulnerability_info_url=f"https://psirt.example.com/{v}") for v in VENDORS])

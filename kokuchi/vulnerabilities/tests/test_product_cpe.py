@@ -64,7 +64,7 @@ def test_page_lists_suggestions_for_any_staff_role(client, vocabulary, wlx212):
     assert "cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*" in html
     assert "cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*" in html
     assert 'name="product_name"' not in html  # a viewer gets no confirm form
-    assert "CPE 候補" in html and "ファームウェア／OS CPE" in html  # Japanese catalogue
+    assert "CPE 候補" in html and "ファームウェア／OS の CPE" in html  # Japanese catalogue
 
 
 def test_anonymous_is_sent_to_login_and_roleless_refused(client, wlx212):
