@@ -186,10 +186,19 @@ _ITEM_FIELDS = {"RelatedItem": frozenset({"Name", "VulinfoID", "URL"}),
 def _kids(element) -> dict[str, list]:
     """Children of an element grouped by local name, in one pass (cheaper than repeated find())."""
     kids: dict[str, list] = {}
+    names = _LOCAL_NAMES
     for child in element:
         tag = child.tag
-        if isinstance(tag, str):  # not a comment or processing instruction
-            kids.setdefault(_local_name(tag), []).append(child)
+        local = names.get(tag)
+        if local is None:
+            if not isinstance(tag, str):  # a comment or processing instruction
+                continue
+            local = _local_name(tag)
+        group = kids.get(local)
+        if group is None:
+            kids[local] = [child]
+        else:
+            group.append(child)
     return kids
 
 
