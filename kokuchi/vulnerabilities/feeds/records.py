@@ -148,9 +148,22 @@ def make_vuln_record(**values: Any) -> VulnRecord:
                      for a in values.get("affected", ()))
     digest = hashlib.sha256(repr((scalars, affected)).encode())
     digest.update(b"\n" + configurations_json.encode() + b"\n" + references_json.encode())
-    return VulnRecord(**values, content_hash=digest.hexdigest(), configurations_json=configurations_json,
-                      references_json=references_json)
+    unknown = values.keys() - _INPUT_FIELD_SET
+    if unknown or "vuln_id" not in values or "source" not in values:
+        raise TypeError(f"make_vuln_record() needs vuln_id and source, and takes only VulnRecord fields "
+                        f"(unexpected: {', '.join(sorted(unknown)) or 'none'})")
+    # Filled directly rather than through the frozen dataclass's __init__ (one object.__setattr__
+    # per field): this runs once per record of a full NVD/JVN load.
+    state = _DEFAULTS.copy()
+    state.update(values)
+    state["content_hash"] = digest.hexdigest()
+    state["configurations_json"] = configurations_json
+    state["references_json"] = references_json
+    record = object.__new__(VulnRecord)
+    record.__dict__.update(state)
+    return record
 
 
 _DEFAULTS = {f.name: f.default for f in fields(VulnRecord)}
+_INPUT_FIELD_SET = frozenset(_INPUT_FIELDS)
 _SCALAR_DEFAULTS = tuple(_DEFAULTS[name] for name in _SCALAR_FIELDS)
