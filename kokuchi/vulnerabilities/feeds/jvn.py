@@ -183,6 +183,14 @@ _ITEM_FIELDS = {"RelatedItem": frozenset({"Name", "VulinfoID", "URL"}),
                 "Cvss": frozenset({"Vector", "Base", "Severity"})}
 
 
+def _tag_local(tag) -> str | None:
+    """Local name of an element tag; None for comments and processing instructions."""
+    local = _LOCAL_NAMES.get(tag)
+    if local is None and isinstance(tag, str):
+        local = _local_name(tag)
+    return local
+
+
 def _kids(element) -> dict[str, list]:
     """Children of an element grouped by local name, in one pass (cheaper than repeated find())."""
     kids: dict[str, list] = {}
@@ -218,16 +226,23 @@ def _gather(vulinfo) -> _VulinfoBuilder:
                 built.fields["Overview"] = (overview[0].text or "").strip() if overview else ""
             elif local in _CONTAINERS:
                 item_name, target = _CONTAINERS[local]
+                wanted = _ITEM_FIELDS[item_name]
+                items = getattr(built, target)
                 for container in children:
-                    for node in _kids(container).get(item_name, ()):
+                    for node in container:
+                        if _tag_local(node.tag) != item_name:
+                            continue
+                        versions: list[str] = []
                         item = {"type": node.get("type", ""), "version": node.get("version", ""),
-                                "VersionNumber": []}
-                        for field_name, values in _kids(node).items():
+                                "VersionNumber": versions}
+                        # One pass over the item's children: every VersionNumber, the first of the others.
+                        for child in node:
+                            field_name = _tag_local(child.tag)
                             if field_name == "VersionNumber":
-                                item["VersionNumber"] = [v.text or "" for v in values]
-                            elif field_name in _ITEM_FIELDS[item_name]:
-                                item[field_name] = (values[0].text or "").strip()
-                        getattr(built, target).append(item)
+                                versions.append(child.text or "")
+                            elif field_name in wanted and field_name not in item:
+                                item[field_name] = (child.text or "").strip()
+                        items.append(item)
     return built
 
 
