@@ -84,12 +84,20 @@ def _find(element, name: str):
     return element.find("{*}" + name)
 
 
+_LI_RE = re.compile(r"<\s*li\s*>", re.IGNORECASE)
+_BREAK_RE = re.compile(r"<\s*br\s*/?\s*>|<\s*/\s*(?:li|ul|ol|p)\s*>|<\s*(?:ul|ol|p)\s*>", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
 def clean_html_text(value: str) -> str:
     """JVN escapes HTML inside text (&lt;ul&gt;&lt;li&gt;…); render it as plain text lines."""
-    text = re.sub(r"<\s*li\s*>", "\n・", value, flags=re.IGNORECASE)
-    text = re.sub(r"<\s*br\s*/?\s*>|<\s*/\s*(?:li|ul|ol|p)\s*>|<\s*(?:ul|ol|p)\s*>", "\n", text, flags=re.IGNORECASE)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = html.unescape(text)
+    if "<" in value:
+        text = _LI_RE.sub("\n・", value)
+        text = _BREAK_RE.sub("\n", text)
+        text = _TAG_RE.sub("", text)
+    else:
+        text = value
+    text = html.unescape(text) if "&" in text else text
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
