@@ -84,12 +84,20 @@ def _find(element, name: str):
     return element.find("{*}" + name)
 
 
+_LI_RE = re.compile(r"<\s*li\s*>", re.IGNORECASE)
+_BREAK_RE = re.compile(r"<\s*br\s*/?\s*>|<\s*/\s*(?:li|ul|ol|p)\s*>|<\s*(?:ul|ol|p)\s*>", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
 def clean_html_text(value: str) -> str:
     """JVN escapes HTML inside text (&lt;ul&gt;&lt;li&gt;…); render it as plain text lines."""
-    text = re.sub(r"<\s*li\s*>", "\n・", value, flags=re.IGNORECASE)
-    text = re.sub(r"<\s*br\s*/?\s*>|<\s*/\s*(?:li|ul|ol|p)\s*>|<\s*(?:ul|ol|p)\s*>", "\n", text, flags=re.IGNORECASE)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = html.unescape(text)
+    if "<" in value:
+        text = _LI_RE.sub("\n・", value)
+        text = _BREAK_RE.sub("\n", text)
+        text = _TAG_RE.sub("", text)
+    else:
+        text = value
+    text = html.unescape(text) if "&" in text else text
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
@@ -183,13 +191,30 @@ _ITEM_FIELDS = {"RelatedItem": frozenset({"Name", "VulinfoID", "URL"}),
                 "Cvss": frozenset({"Vector", "Base", "Severity"})}
 
 
+def _tag_local(tag) -> str | None:
+    """Local name of an element tag; None for comments and processing instructions."""
+    local = _LOCAL_NAMES.get(tag)
+    if local is None and isinstance(tag, str):
+        local = _local_name(tag)
+    return local
+
+
 def _kids(element) -> dict[str, list]:
     """Children of an element grouped by local name, in one pass (cheaper than repeated find())."""
     kids: dict[str, list] = {}
+    names = _LOCAL_NAMES
     for child in element:
         tag = child.tag
-        if isinstance(tag, str):  # not a comment or processing instruction
-            kids.setdefault(_local_name(tag), []).append(child)
+        local = names.get(tag)
+        if local is None:
+            if not isinstance(tag, str):  # a comment or processing instruction
+                continue
+            local = _local_name(tag)
+        group = kids.get(local)
+        if group is None:
+            kids[local] = [child]
+        else:
+            group.append(child)
     return kids
 
 
@@ -209,16 +234,23 @@ def _gather(vulinfo) -> _VulinfoBuilder:
                 built.fields["Overview"] = (overview[0].text or "").strip() if overview else ""
             elif local in _CONTAINERS:
                 item_name, target = _CONTAINERS[local]
+                wanted = _ITEM_FIELDS[item_name]
+                items = getattr(built, target)
                 for container in children:
-                    for node in _kids(container).get(item_name, ()):
+                    for node in container:
+                        if _tag_local(node.tag) != item_name:
+                            continue
+                        versions: list[str] = []
                         item = {"type": node.get("type", ""), "version": node.get("version", ""),
-                                "VersionNumber": []}
-                        for field_name, values in _kids(node).items():
+                                "VersionNumber": versions}
+                        # One pass over the item's children: every VersionNumber, the first of the others.
+                        for child in node:
+                            field_name = _tag_local(child.tag)
                             if field_name == "VersionNumber":
-                                item["VersionNumber"] = [v.text or "" for v in values]
-                            elif field_name in _ITEM_FIELDS[item_name]:
-                                item[field_name] = (values[0].text or "").strip()
-                        getattr(built, target).append(item)
+                                versions.append(child.text or "")
+                            elif field_name in wanted and field_name not in item:
+                                item[field_name] = (child.text or "").strip()
+                        items.append(item)
     return built
 
 

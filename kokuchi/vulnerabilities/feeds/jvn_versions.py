@@ -9,6 +9,7 @@ than trusting a guess.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -54,20 +55,17 @@ def _clean_version(value: str) -> str:
     return _LEADING_NOISE_RE.sub("", value).strip()
 
 
-def _range(*, start=None, start_inclusive=False, end=None, end_inclusive=False, exact=None, cve_ids=()) -> dict:
-    return {
-        "start": start,
-        "start_inclusive": start_inclusive,
-        "end": end,
-        "end_inclusive": end_inclusive,
-        "exact": exact,
-        "cve_ids": sorted(set(cve_ids)),
-    }
+# (start, start_inclusive, end, end_inclusive, exact) of one range, before its CVEs are attached.
+_Bounds = tuple[str | None, bool, str | None, bool, str | None]
 
 
-def _parse_segment(segment: str, cve_ids: Iterable[str]) -> dict | None:
+def _bounds(*, start=None, start_inclusive=False, end=None, end_inclusive=False, exact=None) -> _Bounds:
+    return start, start_inclusive, end, end_inclusive, exact
+
+
+def _parse_segment(segment: str) -> _Bounds | None:
     if _ALL_VERSIONS_RE.match(segment.strip()):
-        return _range(cve_ids=cve_ids)
+        return _bounds()
     text = _TRAILING_NOISE_RE.sub("", segment.strip()).strip()
     text = _LEADING_NOISE_RE.sub("", text).strip()
     if not text:
@@ -82,21 +80,45 @@ def _parse_segment(segment: str, cve_ids: Iterable[str]) -> dict | None:
         if qualifier and (re.search(r"\d", qualifier) and not re.match(r"^for\b", qualifier, re.IGNORECASE)):
             return None
         if kind == "start_end_excl":
-            return _range(start=_clean_version(match["a"]), start_inclusive=True, end=_clean_version(match["b"]),
-                          cve_ids=cve_ids)
+            return _bounds(start=_clean_version(match["a"]), start_inclusive=True, end=_clean_version(match["b"]))
         if kind == "start_end_incl":
-            return _range(start=_clean_version(match["a"]), start_inclusive=True, end=_clean_version(match["b"]),
-                          end_inclusive=True, cve_ids=cve_ids)
+            return _bounds(start=_clean_version(match["a"]), start_inclusive=True, end=_clean_version(match["b"]),
+                           end_inclusive=True)
         if kind == "end_excl":
-            return _range(end=_clean_version(match["b"]), cve_ids=cve_ids)
+            return _bounds(end=_clean_version(match["b"]))
         if kind == "end_incl":
-            return _range(end=_clean_version(match["b"]), end_inclusive=True, cve_ids=cve_ids)
+            return _bounds(end=_clean_version(match["b"]), end_inclusive=True)
         if kind == "start_incl":
-            return _range(start=_clean_version(match["a"]), start_inclusive=True, cve_ids=cve_ids)
+            return _bounds(start=_clean_version(match["a"]), start_inclusive=True)
         if qualifier:  # "core 2.15" alone is too ambiguous to call an exact version
             return None
-        return _range(exact=_clean_version(match["x"]), cve_ids=cve_ids)
+        return _bounds(exact=_clean_version(match["x"]))
     return None
+
+
+@functools.lru_cache(maxsize=16384)
+def _text_ranges(text: str) -> tuple[tuple[_Bounds, tuple[str, ...] | None], ...] | None:
+    """The ranges of a version text, each with the CVEs its line names in parentheses (None: the
+    entry's CVEs); None when any part is not understood. Independent of the entry, so cached: the
+    same texts (「すべてのバージョン」, a product's 「x.y およびそれ以前」) recur across entries."""
+    ranges = []
+    for line in _normalise(text).splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        line_cves = None
+        named = [CVE_RE.findall(group) for group in _CVE_PARENS_RE.findall(line)]
+        if named:
+            line_cves = tuple(cve for group in named for cve in group)
+            line = _CVE_PARENS_RE.sub(" ", line).strip()
+        for segment in re.split(r"[、,;]\s*|\s+および\s+(?=\S+\s*$)", line):
+            if not segment.strip():
+                continue
+            bounds = _parse_segment(segment)
+            if bounds is None:
+                return None
+            ranges.append((bounds, line_cves))
+    return tuple(ranges)
 
 
 def parse_version_text(text: str, cve_ids: Iterable[str] = ()) -> list[dict]:
@@ -106,22 +128,12 @@ def parse_version_text(text: str, cve_ids: Iterable[str] = ()) -> list[dict]:
     CVEs named there. Several lines (several `VersionNumber` elements) and 「、」 lists give several
     ranges. Empty text gives [] too: JVN then says nothing about versions.
     """
-    default_cves = list(cve_ids)
-    ranges: list[dict] = []
-    for line in _normalise(text or "").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        line_cves = default_cves
-        named = [CVE_RE.findall(group) for group in _CVE_PARENS_RE.findall(line)]
-        if named:
-            line_cves = [cve for group in named for cve in group]
-            line = _CVE_PARENS_RE.sub(" ", line).strip()
-        for segment in re.split(r"[、,;]\s*|\s+および\s+(?=\S+\s*$)", line):
-            if not segment.strip():
-                continue
-            parsed = _parse_segment(segment, line_cves)
-            if parsed is None:
-                return []
-            ranges.append(parsed)
-    return ranges
+    ranges = _text_ranges(text or "")
+    if not ranges:
+        return []
+    default_cves = sorted(set(cve_ids))
+    return [
+        {"start": start, "start_inclusive": start_inclusive, "end": end, "end_inclusive": end_inclusive,
+         "exact": exact, "cve_ids": default_cves.copy() if line_cves is None else sorted(set(line_cves))}
+        for (start, start_inclusive, end, end_inclusive, exact), line_cves in ranges
+    ]
