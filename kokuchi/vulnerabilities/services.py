@@ -751,6 +751,19 @@ def match_vulnerabilities_changed_since_last_run(*, notify: bool = True) -> Matc
     return match_vulnerabilities(vuln_pks=set(qs.values_list("pk", flat=True)), notify=notify)
 
 
+def match_changed_since_last_run(*, notify: bool = True) -> tuple[MatchDiff, MatchDiff | None]:
+    """The incremental run of ``kokuchi match``: vulnerabilities changed since the last successful
+    run, then devices created or edited since then (new deliveries, imports, a changed product or
+    customer). Without an earlier run the first step already covers every device."""
+    last = MatchRun.objects.filter(succeeded=True).order_by("-started_at").first()
+    vulnerabilities = match_vulnerabilities_changed_since_last_run(notify=notify)
+    if last is None:
+        return vulnerabilities, None
+    changed_devices = set(Device.objects.filter(updated_at__gte=last.started_at).values_list("pk", flat=True))
+    devices = match_devices(device_pks=changed_devices, notify=notify) if changed_devices else None
+    return vulnerabilities, devices
+
+
 def register_import_hook() -> bool:
     """Append ``match_changed_vulnerabilities`` to the feed loader's AFTER_IMPORT_HOOKS when that
     module exists (branch feeds); return whether it was registered. Idempotent."""

@@ -45,6 +45,21 @@ def test_match_command_full_then_incremental():
     assert Exposure.objects.count() == 2
 
 
+def test_s_vuln_incremental_match_takes_devices_delivered_since_the_last_run():
+    _setup()
+    call_command("match", "--full", "--no-notify", stdout=io.StringIO())
+    product = Exposure.objects.first().device.product
+    newcomer = make_device(product=product, customer=make_customer(customer_code="C-003"),
+                           serial_number="FGT-C", firmware_at_sale="7.0.12")
+
+    out = io.StringIO()
+    call_command("match", "--no-notify", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == ("changed devices: vulnerabilities=1 pairs=1 created=1 reopened=0 "
+                                               "updated=0 resolved_by_update=0 no_longer_matches=0 unchanged=0")
+    assert Exposure.objects.get(device=newcomer).vulnerability.vuln_id == "CVE-2024-21762"
+
+
 def test_exposures_command_csv_columns():
     _setup()
     call_command("match", "--full", "--no-notify", stdout=io.StringIO())

@@ -1,13 +1,14 @@
 """`kokuchi match [--full]`: match the installed base against vulnerabilities.
 
-Without --full, only vulnerabilities changed since the last successful run are matched
-(Vulnerability.changed_at); with --full everything is recomputed and the difference reported.
+Without --full, only vulnerabilities changed since the last successful run (Vulnerability.changed_at)
+and devices created or edited since then (Device.updated_at) are matched; with --full everything is
+recomputed and the difference reported.
 Run it from a scheduler after feed imports when the import hook is not wired.
 """
 
 from django.core.management.base import BaseCommand
 
-from kokuchi.vulnerabilities.services import match_all, match_vulnerabilities_changed_since_last_run
+from kokuchi.vulnerabilities.services import MatchDiff, match_all, match_changed_since_last_run
 
 
 class Command(BaseCommand):
@@ -20,9 +21,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, full=False, no_notify=False, **options):
         notify = not no_notify
-        diff = match_all(notify=notify) if full else match_vulnerabilities_changed_since_last_run(notify=notify)
+        if full:
+            self._report("full", match_all(notify=notify))
+            return
+        vulnerabilities, devices = match_changed_since_last_run(notify=notify)
+        self._report("incremental", vulnerabilities)
+        if devices is not None:
+            self._report("changed devices", devices)
+
+    def _report(self, label: str, diff: MatchDiff) -> None:
         self.stdout.write(self.style.SUCCESS(
-            f"{'full' if full else 'incremental'}: vulnerabilities={diff.vulnerabilities_examined} "
+            f"{label}: vulnerabilities={diff.vulnerabilities_examined} "
             f"pairs={diff.pairs_evaluated} created={len(diff.created)} reopened={len(diff.reopened)} "
             f"updated={diff.updated} resolved_by_update={len(diff.resolved_by_update)} "
             f"no_longer_matches={len(diff.no_longer_matches)} unchanged={diff.unchanged}"))
