@@ -10,7 +10,11 @@ from kokuchi.catalog.services import confirm_manufacturer
 from kokuchi.catalog.tests.factories import make_manufacturer, make_plan, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
-from kokuchi.core.tests.helpers import db_snapshot, login_url_for
+from kokuchi.core.tests.helpers import (
+    assert_change_accepted,
+    assert_refused_and_unchanged,
+    assert_sent_to_login,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -151,10 +155,7 @@ def check_saved(name, o, user):
 
 @pytest.mark.parametrize("name", sorted(ALL_PAGES))
 def test_anonymous_is_sent_to_login(client, objs, name):
-    url = ALL_PAGES[name](objs)
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response["Location"] == login_url_for(url)
+    assert_sent_to_login(client, ALL_PAGES[name](objs))
 
 
 @pytest.mark.parametrize("name", sorted(ALL_PAGES))
@@ -173,21 +174,13 @@ def test_every_role_can_read(client, objs, name, role):
 @pytest.mark.parametrize("name", sorted(FORM_PAGES))
 def test_viewer_cannot_change_anything(client, objs, name):
     client.force_login(make_user(Role.VIEWER))
-    url = FORM_PAGES[name](objs)
-    before = db_snapshot()
-    assert client.get(url).status_code == 403
-    assert client.post(url, post_data(name, objs)).status_code == 403
-    assert db_snapshot() == before
+    assert_refused_and_unchanged(client, FORM_PAGES[name](objs), post_data(name, objs))
 
 
 @pytest.mark.parametrize("name", sorted(ADMIN_PAGES))
 def test_sales_cannot_change_admin_master_data(client, objs, name):
     client.force_login(make_user(Role.SALES))
-    url = ADMIN_PAGES[name](objs)
-    before = db_snapshot()
-    assert client.get(url).status_code == 403
-    assert client.post(url, post_data(name, objs)).status_code == 403
-    assert db_snapshot() == before
+    assert_refused_and_unchanged(client, ADMIN_PAGES[name](objs), post_data(name, objs))
 
 
 @pytest.mark.parametrize(
@@ -198,10 +191,7 @@ def test_sales_cannot_change_admin_master_data(client, objs, name):
 def test_allowed_roles_can_change(client, objs, name, role):
     user = make_user(role)
     client.force_login(user)
-    url = FORM_PAGES[name](objs)
-    assert client.get(url).status_code == 200
-    response = client.post(url, post_data(name, objs))
-    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    assert_change_accepted(client, FORM_PAGES[name](objs), post_data(name, objs))
     check_saved(name, objs, user)
 
 

@@ -10,7 +10,7 @@ from kokuchi.catalog.models import ProductCategory
 from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
-from kokuchi.core.tests.helpers import db_snapshot, login_url_for
+from kokuchi.core.tests.helpers import assert_refused_and_unchanged, login_url_for
 from kokuchi.customers.tests.factories import make_assessment, make_customer
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
 from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
@@ -133,12 +133,7 @@ def test_every_role_can_read(client, objs, name, role):
 @pytest.mark.parametrize("name", sorted(CHANGE_PAGES))
 def test_viewer_cannot_change_anything(client, objs, name):
     client.force_login(make_user(Role.VIEWER))
-    url = CHANGE_PAGES[name](objs)
-    data = post_data(name, objs)
-    before = db_snapshot()
-    assert client.get(url).status_code == 403
-    assert client.post(url, data).status_code == 403
-    assert db_snapshot() == before
+    assert_refused_and_unchanged(client, CHANGE_PAGES[name](objs), post_data(name, objs))
 
 
 @pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])

@@ -11,7 +11,11 @@ from kokuchi.catalog.models import ProductCategory
 from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
-from kokuchi.core.tests.helpers import db_snapshot, login_url_for
+from kokuchi.core.tests.helpers import (
+    assert_change_accepted,
+    assert_refused_and_unchanged,
+    assert_sent_to_login,
+)
 from kokuchi.customers.tests.factories import make_customer
 from kokuchi.deals.tests.factories import make_deal
 from kokuchi.devices.models import ContractStatus, Device, FirmwareChange, MaintenanceContract
@@ -131,10 +135,7 @@ def check_saved(name, o, user):
 
 @pytest.mark.parametrize("name", sorted(ALL_PAGES))
 def test_anonymous_is_sent_to_login(client, objs, name):
-    url = ALL_PAGES[name](objs)
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response["Location"] == login_url_for(url)
+    assert_sent_to_login(client, ALL_PAGES[name](objs))
 
 
 @pytest.mark.parametrize("name", sorted(ALL_PAGES))
@@ -153,11 +154,7 @@ def test_every_role_can_read(client, objs, name, role):
 @pytest.mark.parametrize("name", sorted(FORM_PAGES))
 def test_viewer_cannot_change_anything(client, objs, name):
     client.force_login(make_user(Role.VIEWER))
-    url = FORM_PAGES[name](objs)
-    before = db_snapshot()
-    assert client.get(url).status_code == 403
-    assert client.post(url, post_data(name, objs)).status_code == 403
-    assert db_snapshot() == before
+    assert_refused_and_unchanged(client, FORM_PAGES[name](objs), post_data(name, objs))
 
 
 @pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
@@ -165,10 +162,7 @@ def test_viewer_cannot_change_anything(client, objs, name):
 def test_sales_and_admin_can_change(client, objs, name, role):
     user = make_user(role)
     client.force_login(user)
-    url = FORM_PAGES[name](objs)
-    assert client.get(url).status_code == 200
-    response = client.post(url, post_data(name, objs))
-    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    assert_change_accepted(client, FORM_PAGES[name](objs), post_data(name, objs))
     check_saved(name, objs, user)
 
 
