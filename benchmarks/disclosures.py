@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
 os.environ.pop("DATABASE_URL", None)
+# What a server does by default (config/settings.py): the two parts of the document are laid out
+# at the same time on two cores. The test settings would render in one process.
+os.environ.setdefault("KOKUCHI_PDF_WORKERS", str(min(2, os.cpu_count() or 1)))
 
 
 def main() -> None:
@@ -55,35 +58,54 @@ def main() -> None:
     import io
 
     import weasyprint
+    from django.conf import settings
     from pypdf import PdfReader
 
+    from kokuchi.catalog.models import Manufacturer
+    from kokuchi.core import pdf as pdf_module
     from kokuchi.core.pdf import render_pdf
-    from kokuchi.disclosures.services import render_disclosure_html
+    from kokuchi.disclosures.services import DOCUMENT_PAGE_NUMBERS, render_disclosure_html
     from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
 
+    # The factory creates its manufacturers itself, as in the tests (which start without the
+    # manufacturers the data migration preloads).
+    Manufacturer.objects.all().delete()
     deal = make_document_deal(devices=args.devices).deal
 
+    def worker_cpu() -> float:
+        # CPU time of the PDF worker processes (Linux /proc): process_time() counts this process only.
+        total = 0.0
+        for pool in pdf_module._pools.values():
+            for pid in list(pool._processes):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     cpu_times: list[float] = []
+    all_cpu_times: list[float] = []
     html_cpu_times: list[float] = []
 
     def one(number: int) -> tuple[float, float, bytes]:
         # Wall time is what a user waits; CPU time of this process is also kept because the
         # reference machine is shared and wall time there includes waiting for a core.
-        cpu_start = time.process_time()
+        cpu_start, workers_start = time.process_time(), worker_cpu()
         start = time.perf_counter()
         html, _label = render_disclosure_html(deal=deal, issued_at=ISSUED_AT, version_number=number,
                                               document_number=f"KK-{deal.number}-{number:03d}")
         middle = time.perf_counter()
         html_cpu_times.append(time.process_time() - cpu_start)
-        pdf = render_pdf(html)
+        pdf = render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS)
         cpu_times.append(time.process_time() - cpu_start)
+        all_cpu_times.append(cpu_times[-1] + worker_cpu() - workers_start)
         return middle - start, time.perf_counter() - start, pdf
 
     one(0)  # warm-up: loads WeasyPrint, pango and the font once, as a running server would
     cpu_times.clear()
+    all_cpu_times.clear()
     html_cpu_times.clear()
     singles = [one(n + 1) for n in range(args.singles)]
     single_cpu = list(cpu_times)
+    single_all_cpu = list(all_cpu_times)
     batch_start, batch_cpu_start = time.perf_counter(), time.process_time()
     batch = [one(n + 1) for n in range(args.batch)]
     batch_total, batch_cpu = time.perf_counter() - batch_start, time.process_time() - batch_cpu_start
@@ -94,14 +116,17 @@ def main() -> None:
         "run_at": datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
                     "python": platform.python_version(), "platform": platform.platform(),
-                    "weasyprint": weasyprint.__version__},
+                    "weasyprint": weasyprint.__version__, "pdf_workers": settings.PDF_WORKERS},
         "devices": args.devices,
         "pages": pages,
         "pdf_bytes": len(singles[0][2]),
         "single": {
             "runs": args.singles,
             "median_seconds": round(median, 3),
+            # CPU of this process (the first part, the HTML and the joining)…
             "median_cpu_seconds": round(statistics.median(single_cpu), 3),
+            # … and of this process plus the PDF worker (the other parts): the total work.
+            "median_cpu_seconds_all_processes": round(statistics.median(single_all_cpu), 3),
             "median_html_seconds": round(statistics.median(html for html, _t, _p in singles), 3),
             "median_html_cpu_seconds": round(statistics.median(html_cpu_times[:len(single_cpu)]), 3),
             "min_cpu_seconds": round(min(single_cpu), 3),
@@ -115,12 +140,12 @@ def main() -> None:
             "median_seconds_per_document": round(statistics.median(total for _h, total, _p in batch), 3),
             "mean_seconds_per_document": round(batch_total / args.batch, 3),
             "median_cpu_seconds_per_document": round(statistics.median(cpu_times[len(single_cpu):]), 3),
+            "median_cpu_seconds_all_processes_per_document":
+                round(statistics.median(all_cpu_times[len(single_cpu):]), 3),
             "total_cpu_seconds": round(batch_cpu, 2),
         },
         "goal_seconds_per_document": 0.5,
         "goal_met": median <= 0.5,
-        # The same goal on CPU time: what the document costs when a core is free for it.
-        "goal_met_cpu": statistics.median(single_cpu) <= 0.5,
     }
     Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False, indent=2))

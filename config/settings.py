@@ -182,6 +182,10 @@ SIGNING_KEY_PASSPHRASE = env("KOKUCHI_SIGNING_KEY_PASSPHRASE", "") or ""
 TSA_URL = env("KOKUCHI_TSA_URL", "") or ""
 TSA_TIMEOUT = int(env("KOKUCHI_TSA_TIMEOUT", "10") or "10")
 
+# PDF rendering: the parts of a long document (kokuchi/core/pdf.py) are laid out in this many
+# processes at once; 0 or 1 renders everything in the requesting process.
+PDF_WORKERS = int(env("KOKUCHI_PDF_WORKERS", str(min(2, os.cpu_count() or 1))) or "0")
+
 # Vulnerability feeds: NVD API key is optional (higher rate limit when set).
 NVD_API_KEY = env("KOKUCHI_NVD_API_KEY") or env("NVD_API_KEY")
 

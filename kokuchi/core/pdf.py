@@ -7,7 +7,15 @@ system font still renders Japanese documents; no fontconfig or apt step is neede
 
 from __future__ import annotations
 
+import hashlib
+import io
+import multiprocessing
+import re
 import threading
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,14 +70,292 @@ def _font_setup():
     return setup
 
 
-def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+# A document may mark where it can be cut into parts that are laid out independently, each part
+# starting on a new page: <!-- kokuchi:pdf-part --> between two top-level elements of <body>.
+# WeasyPrint lays out about 8 A4 pages of Japanese text per second of one core (2026-11,
+# benchmarks/disclosures-profile.md); the parts of a long document are laid out at the same time
+# on the other cores, then joined into one PDF.
+# <!-- kokuchi:pdf-part static --> starts a part whose content is the same in every document
+# (an appendix of fixed text): it is rendered without the document's title and <body> attributes,
+# so that its PDF, keyed by its exact HTML, is reused by the next documents of this process.
+PART_BREAK = "<!-- kokuchi:pdf-part -->"
+STATIC_PART_BREAK = "<!-- kokuchi:pdf-part static -->"
+_PART_BREAK_RE = re.compile(r"<!-- kokuchi:pdf-part( static)? -->")
+_TITLE_RE = re.compile(r"<title>.*?</title>", re.DOTALL)
+STATIC_PART_CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class DocumentPart:
+    """One part of a document: a complete HTML document of its own."""
+
+    html: str
+    static: bool = False
+
+
+@dataclass(frozen=True)
+class PageNumbers:
+    """Print "n / N" on every page of the joined PDF, centred, `bottom_mm` above the bottom edge.
+
+    Parts are laid out separately, so CSS page counters would restart in each part; the page
+    numbers of a document with parts are therefore stamped after joining (Helvetica: digits only).
+    """
+
+    bottom_mm: float = 10.0
+    size_pt: float = 8.0
+    gray: float = 0.333
+
+
+def render_pdf(html: str, *, base_url: str | None = None, page_numbers: PageNumbers | None = None,
+               workers: int | None = None) -> bytes:
     """Render an HTML document to PDF bytes with the packaged Japanese font available.
 
     Documents may name the font as ``font-family: IPAexGothic`` (``FONT_FAMILY``); it is also
     the default family of ``html``. `base_url` resolves relative links and images; only local
     files and data: URIs are loaded (``ALLOWED_URL_SCHEMES``), never network resources.
+
+    A document cut by ``PART_BREAK`` markers is rendered part by part, in `workers` processes
+    (default: settings.PDF_WORKERS, env KOKUCHI_PDF_WORKERS; 0 or 1 renders in this process),
+    and the parts are joined in order. The result does not depend on the number of workers.
     """
+    parts = split_parts(html)
+    if len(parts) == 1 and not parts[0].static:
+        pdfs = [_render_part(html, base_url)]
+    else:
+        pdfs = _render_parts(parts, base_url, _configured_workers() if workers is None else workers)
+    if len(pdfs) == 1 and page_numbers is None:
+        return pdfs[0]
+    return join_pdfs(pdfs, page_numbers=page_numbers)
+
+
+def split_parts(html: str) -> list[DocumentPart]:
+    """Cut `html` at part markers into complete documents that share its <head> and <body> tag
+    (a static part: its <head> without the title and a bare <body>)."""
+    if _PART_BREAK_RE.search(html) is None:
+        return [DocumentPart(html)]
+    body_start = _body_tag(html)
+    body_end = html.rfind("</body>")
+    if body_start < 0 or body_end < 0:
+        raise ValueError("A document with PDF part markers needs a <body> element.")
+    body_open_end = html.index(">", body_start) + 1
+    head, body, tail = html[:body_open_end], html[body_open_end:body_end], html[body_end:]
+    static_head = _TITLE_RE.sub("", html[:body_start]) + "<body>"
+    pieces = _PART_BREAK_RE.split(body)  # chunk, marker group, chunk, marker group, …
+    parts = []
+    for index in range(0, len(pieces), 2):
+        static = index > 0 and pieces[index - 1] is not None
+        chunk = pieces[index]
+        if chunk.strip():
+            parts.append(DocumentPart((static_head if static else head) + chunk + tail, static))
+    return parts
+
+
+def _body_tag(html: str) -> int:
+    """Position of the <body> tag, looked for after </head> (CSS comments may mention <body>)."""
+    return html.find("<body", max(html.find("</head>"), 0))
+
+
+def _render_part(html: str, base_url: str | None) -> bytes:
     weasyprint, _ = _weasyprint()
     font_config, stylesheet, url_fetcher = _font_setup()
+    html, styles = _take_styles(html)
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=url_fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+    sheets = [stylesheet, *(_parsed_stylesheet(css, base_url) for css in styles)]
+    return document.write_pdf(stylesheets=sheets, font_config=font_config)
+
+
+# Plain <style> elements of the document's head (no attributes).
+_HEAD_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+_PARSED_STYLESHEETS_PER_THREAD = 16
+
+
+def _take_styles(html: str) -> tuple[str, list[str]]:
+    """Take the <style> elements out of the document's head and return their CSS.
+
+    WeasyPrint parses a document's <style> for every document, compiling each selector, which is
+    a tenth of the time of a short document. Documents of one kind share one stylesheet, so it
+    is parsed once per thread instead (_parsed_stylesheet) and passed beside the document. The
+    cascade is unchanged as long as the document has no style="" attributes or other author
+    styles that the stylesheet must win against: a passed stylesheet ranks below the document's
+    own (WeasyPrint's "user" origin) and above the browser defaults.
+    """
+    body = _body_tag(html)
+    head = html if body < 0 else html[:body]
+    styles = _HEAD_STYLE.findall(head)
+    if not styles:
+        return html, []
+    return _HEAD_STYLE.sub("", head) + html[len(head):], styles
+
+
+def _parsed_stylesheet(css: str, base_url: str | None):
+    weasyprint, _ = _weasyprint()
+    font_config, _stylesheet, url_fetcher = _font_setup()
+    cache = _local.__dict__.setdefault("stylesheets", {})
+    key = (css, base_url)
+    sheet = cache.get(key)
+    if sheet is None:
+        if len(cache) >= _PARSED_STYLESHEETS_PER_THREAD:
+            cache.pop(next(iter(cache)))
+        sheet = cache[key] = weasyprint.CSS(string=css, base_url=base_url, font_config=font_config,
+                                             url_fetcher=url_fetcher)
+    return sheet
+
+
+def _configured_workers() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "PDF_WORKERS", 0) or 0)
+
+
+_static_parts: OrderedDict[str, bytes] = OrderedDict()
+_static_parts_lock = threading.Lock()
+
+
+def _static_key(part: DocumentPart, base_url: str | None) -> str:
+    return hashlib.sha256(f"{base_url}\n{part.html}".encode()).hexdigest()
+
+
+def _render_parts(parts: list[DocumentPart], base_url: str | None, workers: int) -> list[bytes]:
+    """Render the parts (static parts from the cache when there) and return their PDFs in order."""
+    pdfs: list[bytes | None] = [None] * len(parts)
+    with _static_parts_lock:
+        for index, part in enumerate(parts):
+            if part.static and (cached := _static_parts.get(_static_key(part, base_url))) is not None:
+                _static_parts.move_to_end(_static_key(part, base_url))
+                pdfs[index] = cached
+    todo = [index for index, pdf in enumerate(pdfs) if pdf is None]
+    pool = _part_pool(workers) if workers > 1 and len(todo) > 1 else None
+    if pool is None:
+        for index in todo:
+            pdfs[index] = _render_part(parts[index].html, base_url)
+    else:
+        # The first part is rendered here while the pool renders the others: one process less
+        # to wait for, and this process's WeasyPrint is warm anyway.
+        try:
+            futures = {index: pool.submit(_render_part, parts[index].html, base_url) for index in todo[1:]}
+            pdfs[todo[0]] = _render_part(parts[todo[0]].html, base_url)
+            for index, future in futures.items():
+                pdfs[index] = future.result()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): drop the pool and render here; a new pool
+            # is started for the next document.
+            _discard_pool(workers)
+            for index in todo:
+                pdfs[index] = _render_part(parts[index].html, base_url)
+    with _static_parts_lock:
+        for index in todo:
+            if parts[index].static:
+                _static_parts[_static_key(parts[index], base_url)] = pdfs[index]
+                while len(_static_parts) > STATIC_PART_CACHE_SIZE:
+                    _static_parts.popitem(last=False)
+    return pdfs
+
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _warm_up() -> None:
+    # Load WeasyPrint, pango and the font in the new worker before its first document.
+    _render_part("<p>準備</p>", None)
+
+
+def _part_pool(workers: int) -> ProcessPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            # forkserver, not fork: a web server process has threads, and forking a threaded
+            # process can deadlock the child; the fork server is a clean single-threaded process.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            # The caller renders the first part itself, so one worker fewer is enough.
+            pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
+                                                         initializer=_warm_up)
+        return pool
+
+
+def _discard_pool(workers: int) -> None:
+    with _pools_lock:
+        pool = _pools.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def join_pdfs(pdfs: list[bytes], *, page_numbers: PageNumbers | None = None) -> bytes:
+    """Join PDFs in order into one (the first one's document information is kept), optionally
+    stamping page numbers over all pages."""
+    import pikepdf
+
+    joined = pikepdf.Pdf.open(io.BytesIO(pdfs[0]))
+    others = [pikepdf.Pdf.open(io.BytesIO(pdf)) for pdf in pdfs[1:]]
+    _join_parts(joined, others)
+    if page_numbers is not None:
+        _stamp_page_numbers(joined, page_numbers)
+    out = io.BytesIO()
+    joined.save(out)
+    for pdf in (joined, *others):
+        pdf.close()
+    return out.getvalue()
+
+
+def _join_parts(joined, others) -> None:
+    """Append the pages of the later parts, and carry their bookmarks (WeasyPrint makes one per
+    heading) over to the joined document, pointing at the pages' new positions."""
+    import pikepdf
+
+    offset, bookmarks = len(joined.pages), []
+    for other in others:
+        with other.open_outline() as other_outline:
+            bookmarks.extend(_copy_outline_items(other_outline.root, offset, pikepdf))
+        offset += len(other.pages)
+    for other in others:
+        joined.pages.extend(other.pages)
+    if bookmarks:
+        with joined.open_outline() as outline:
+            outline.root.extend(bookmarks)
+
+
+def _copy_outline_items(items, offset: int, pikepdf) -> list:
+    copied = []
+    for item in items:
+        destination = item.destination
+        if destination is not None and len(destination) and isinstance(destination[0], pikepdf.Dictionary):
+            index = pikepdf.Page(destination[0]).index + offset
+            # WeasyPrint points at the heading: [page /XYZ left top zoom].
+            if len(destination) >= 4 and destination[1] == pikepdf.Name.XYZ:
+                new = pikepdf.OutlineItem(item.title, index, pikepdf.PageLocation.XYZ,
+                                          left=float(destination[2]), top=float(destination[3]))
+            else:
+                new = pikepdf.OutlineItem(item.title, index)
+        else:
+            new = pikepdf.OutlineItem(item.title)
+        new.children.extend(_copy_outline_items(item.children, offset, pikepdf))
+        copied.append(new)
+    return copied
+
+
+# Advance widths of Helvetica (per 1000 units of the font size) for the characters of "n / N".
+_HELVETICA_WIDTHS = {" ": 278, "/": 278, **{digit: 556 for digit in "0123456789"}}
+_POINTS_PER_MM = 72 / 25.4
+
+
+def _stamp_page_numbers(pdf, style: PageNumbers) -> None:
+    import pikepdf
+
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica,
+                                                Encoding=pikepdf.Name.WinAnsiEncoding))
+    total = len(pdf.pages)
+    for number, page in enumerate(pdf.pages, start=1):
+        text = f"{number} / {total}"
+        width = sum(_HELVETICA_WIDTHS[char] for char in text) * style.size_pt / 1000
+        left, bottom, right, _top = (float(value) for value in page.mediabox)
+        name = page.add_resource(font, pikepdf.Name.Font, prefix="KkPageNo")
+        x = left + (right - left - width) / 2
+        y = bottom + style.bottom_mm * _POINTS_PER_MM
+        gray = f"{style.gray:.3f}"
+        content = f"q BT {name} {style.size_pt:g} Tf {gray} {gray} {gray} rg {x:.2f} {y:.2f} Td ({text}) Tj ET Q"
+        # The page's own drawing may leave the coordinate system changed (WeasyPrint flips it):
+        # wrap it in q … Q so that the number is placed in default PDF coordinates.
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"\nQ " + content.encode("ascii")), prepend=False)

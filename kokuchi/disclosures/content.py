@@ -3,6 +3,7 @@ facts, the customer's device-specific tasks per category, and the responsibility
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +57,34 @@ def load_risk_facts() -> tuple[RiskFact, ...]:
                  source_date=str(item["source_date"]) if item.get("source_date") else None)
         for item in data["facts"]
     )
+
+
+# Statistics and rankings come in yearly editions (npa-2021-ransomware, npa-2024-ransomware;
+# ipa-10threats-2024 … 2026): the document cites the newest edition of each series only, the older
+# ones repeat it with older figures. Incidents and guidance are each their own series.
+EDITION_KINDS = frozenset({"statistic", "ranking"})
+_YEAR_IN_ID = re.compile(r"-(?P<year>(?:19|20)\d\d)(?=-|$)")
+
+
+def edition_series(fact: RiskFact) -> tuple[str, int] | None:
+    """Return (series key, year) of a yearly statistic or ranking, None for any other fact."""
+    match = _YEAR_IN_ID.search(fact.id)
+    if fact.kind not in EDITION_KINDS or match is None:
+        return None
+    return fact.id[:match.start()] + fact.id[match.end():], int(match["year"])
+
+
+def current_risk_facts(facts: tuple[RiskFact, ...] | None = None) -> tuple[RiskFact, ...]:
+    """The facts a disclosure cites (G5.2-0): every fact, except the older editions of a yearly
+    statistic or ranking when a newer edition is present. File order is kept."""
+    facts = load_risk_facts() if facts is None else facts
+    newest: dict[str, int] = {}
+    for fact in facts:
+        series = edition_series(fact)
+        if series is not None:
+            newest[series[0]] = max(newest.get(series[0], series[1]), series[1])
+    return tuple(fact for fact in facts
+                 if (series := edition_series(fact)) is None or newest[series[0]] == series[1])
 
 
 # G5.3 (3) 「その他機器ごとに対処すべき事項」: what a customer without maintenance must see to itself,

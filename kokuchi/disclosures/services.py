@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kokuchi.catalog.models import JcStarLevel, Product, ProductCategory, ServicePlanKind
 from kokuchi.core.hashing import sha256_hex
 from kokuchi.core.models import Reseller
-from kokuchi.core.pdf import render_pdf
+from kokuchi.core.pdf import PageNumbers, render_pdf
 from kokuchi.customers.models import SelfMaintenanceLevel
 from kokuchi.deals.models import CONSUMPTION_TAX_RATE, Deal, ProposalResponse
 from kokuchi.devices.models import Device
@@ -39,7 +39,11 @@ from kokuchi.evidence.services import record_disclosure_issued
 from kokuchi.evidence.signing import sign_pdf
 from kokuchi.vulnerabilities.selectors import VulnerabilityHistory, product_vulnerability_history
 
-PACKAGED_TEMPLATE_VERSION = "standard-1"
+# Page numbers of the disclosure and the quote: centred in the 20 mm bottom margin of
+# _document_style.html (stamped after the PDF parts are joined, see kokuchi/core/pdf.py).
+DOCUMENT_PAGE_NUMBERS = PageNumbers(bottom_mm=10)
+
+PACKAGED_TEMPLATE_VERSION = "standard-2"  # 2: PDF in two parts, stamped page numbers
 PACKAGED_TEMPLATES = {
     DocumentKind.DISCLOSURE: "disclosures/document.html",
     DocumentKind.QUOTE: "disclosures/quote.html",
@@ -318,7 +322,7 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
         "skill_level": level,
         "skill_level_label": content.SKILL_LEVEL_LABELS_JA[level] if level else "",
         "strong_wording": level in (SelfMaintenanceLevel.NEEDS_SUPPORT, SelfMaintenanceLevel.DIFFICULT),
-        "risk_facts": content.load_risk_facts(),
+        "risk_facts": content.current_risk_facts(),
         "clause": select_clause(deal=deal, reseller=reseller),
         "jvn_ipedia_url": content.JVN_IPEDIA_URL,
         "jvn_url": content.JVN_URL,
@@ -458,7 +462,7 @@ def export_disclosure(*, deal: Deal, fmt: str, at: datetime.datetime | None = No
         raise ValueError(f"Unknown disclosure format {fmt!r}; use one of {', '.join(DISCLOSURE_FORMATS)}.")
     html = render_disclosure_preview(deal=deal, at=at)
     if fmt == "pdf":
-        data = render_pdf(html)
+        data = render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS)
     elif fmt == "docx":
         data = html_to_docx(html)
     else:
@@ -475,7 +479,7 @@ def export_quote(*, deal: Deal, fmt: str, issued_on: datetime.date | None = None
         data = quote_to_xlsx(build_quote_context(deal=deal, issued_on=day))
     else:
         html = render_quote_html(deal=deal, issued_on=issued_on)
-        data = render_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+        data = render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS) if fmt == "pdf" else html.encode("utf-8")
     return ExportedFile(content=data, content_type=CONTENT_TYPES[fmt], filename=f"quote-{deal.number}.{fmt}")
 
 
@@ -495,7 +499,8 @@ def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | No
     html, label = render_disclosure_html(deal=deal, issued_at=issued_at, document_number=document_number,
                                          version_number=number)
     # The frozen PDF is PAdES-signed with the reseller's certificate (S-EVID).
-    pdf = sign_pdf(render_pdf(html), reason=f"告知書 {document_number}", location=reseller.address)
+    pdf = sign_pdf(render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS), reason=f"告知書 {document_number}",
+                   location=reseller.address)
     clause = select_clause(deal=deal, reseller=reseller)
     version = DisclosureVersion.objects.create(
         disclosure=disclosure, number=number, document_number=document_number, template_version=label,

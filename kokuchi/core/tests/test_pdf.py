@@ -2,7 +2,17 @@ import io
 
 from pypdf import PdfReader
 
-from kokuchi.core.pdf import FONT_FILE, FONT_LICENSE_FILE, render_pdf
+from kokuchi.core import pdf as pdf_module
+from kokuchi.core.pdf import (
+    FONT_FILE,
+    FONT_LICENSE_FILE,
+    PART_BREAK,
+    STATIC_PART_BREAK,
+    DocumentPart,
+    PageNumbers,
+    render_pdf,
+    split_parts,
+)
 
 
 def _embedded_fonts(pdf: bytes) -> set[str]:
@@ -86,3 +96,135 @@ def test_render_pdf_never_fetches_network_resources():
     assert requests == []
     assert _image_count(pdf) == 0
     assert PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip() == "脆弱性"
+
+
+# --- documents in parts (kokuchi.core.pdf.PART_BREAK): laid out in parallel, joined, numbered ---
+
+_PARTED = (
+    "<!doctype html><html><head><title>分割テスト</title>"
+    "<style>/* a comment naming <body> must not be taken for the tag */ @page { size: A4; margin: 20mm }"
+    " h1 { font-size: 14pt } .next { break-before: page }</style></head>"
+    "<body data-document-number='KK-TEST-1'>"
+    "<h1>第一部</h1><p>一ページ目の本文</p><p class='next'>二ページ目の本文</p>"
+    f"{PART_BREAK}"
+    "<h1>第二部</h1><p>三ページ目の本文</p>"
+    "</body></html>"
+)
+
+
+def _page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_split_parts_cuts_the_body_at_markers_and_repeats_the_head_and_body_tag():
+    parts = split_parts(_PARTED)
+
+    assert [part.static for part in parts] == [False, False]
+    assert all(part.html.startswith("<!doctype html><html><head><title>分割テスト</title>") for part in parts)
+    assert all("<body data-document-number='KK-TEST-1'>" in part.html for part in parts)
+    assert "第一部" in parts[0].html and "第二部" not in parts[0].html
+    assert "第二部" in parts[1].html and "第一部" not in parts[1].html
+    single = "<html><body><p>一つ</p></body></html>"
+    assert split_parts(single) == [DocumentPart(single)]
+
+
+def test_each_part_starts_a_new_page_and_page_numbers_run_over_the_joined_document():
+    pdf = render_pdf(_PARTED, page_numbers=PageNumbers(bottom_mm=10), workers=0)
+    pages = _page_texts(pdf)
+
+    assert len(pages) == 3
+    assert "一ページ目の本文" in pages[0] and "二ページ目の本文" in pages[1] and "三ページ目の本文" in pages[2]
+    assert [[line for line in text.splitlines() if " / " in line] for text in pages] == [
+        ["1 / 3"], ["2 / 3"], ["3 / 3"]]
+
+
+def test_page_numbers_are_stamped_centred_at_the_given_height_from_the_bottom():
+    pdf = render_pdf(_PARTED, page_numbers=PageNumbers(bottom_mm=10, size_pt=8), workers=0)
+    page = PdfReader(io.BytesIO(pdf)).pages[2]
+    positions = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip() == "3 / 3":
+            positions.append((tm[4], tm[5]))
+
+    page.extract_text(visitor_text=visit)
+
+    width = float(page.mediabox.width)
+    text_width = (556 * 2 + 278 * 3) * 8 / 1000  # "3 / 3" in Helvetica at 8 pt
+    assert len(positions) == 1
+    x, y = positions[0]
+    assert abs(x - (width - text_width) / 2) < 0.01
+    assert abs(y - 10 * 72 / 25.4) < 0.01
+
+
+def test_parallel_and_in_process_rendering_give_the_same_document():
+    in_process = render_pdf(_PARTED, page_numbers=PageNumbers(), workers=0)
+    parallel = render_pdf(_PARTED, page_numbers=PageNumbers(), workers=2)
+
+    assert _page_texts(parallel) == _page_texts(in_process)
+    assert 2 in pdf_module._pools  # the second part really went to the worker pool
+
+
+def test_a_killed_worker_is_replaced_and_the_document_still_renders():
+    render_pdf(_PARTED, workers=2)
+    pool = pdf_module._pools[2]
+    for process in list(pool._processes.values()):
+        process.kill()
+        process.join()
+
+    pdf = render_pdf(_PARTED, page_numbers=PageNumbers(), workers=2)
+
+    assert [text.count("本文") for text in _page_texts(pdf)] == [1, 1, 1]
+    assert pdf_module._pools.get(2) is not pool  # the broken pool was dropped
+
+
+def test_joined_document_keeps_the_bookmarks_of_every_part_pointing_at_their_pages():
+    reader = PdfReader(io.BytesIO(render_pdf(_PARTED, workers=0)))
+
+    assert [(item.title, reader.get_destination_page_number(item)) for item in reader.outline] == [
+        ("第一部", 0), ("第二部", 2)]
+
+
+def test_document_stylesheet_is_applied_and_parsed_once_per_thread():
+    html = ("<html><head><style>p { break-before: page }</style></head>"
+            "<body><p>一</p><p>二</p><p>三</p></body></html>")
+    pdf_module._local.__dict__.pop("stylesheets", None)
+
+    first = render_pdf(html)
+    sheet = pdf_module._local.stylesheets[("p { break-before: page }", None)]
+    second = render_pdf(html)
+
+    assert len(_page_texts(first)) == 3 and len(_page_texts(second)) == 3
+    assert pdf_module._local.stylesheets[("p { break-before: page }", None)] is sheet
+
+
+def _with_appendix(document_number: str) -> str:
+    return (f"<html lang='ja'><head><title>{document_number}</title>"
+            "<style>@page { @top-right { content: string(number) } } body { string-set: number attr(data-n) }</style>"
+            f"</head><body data-n='{document_number}'><p>本文 {document_number}</p>"
+            f"{STATIC_PART_BREAK}<h2>別紙</h2><p>どの文書でも同じ説明</p></body></html>")
+
+
+def test_a_static_part_is_rendered_without_the_documents_title_and_body_attributes():
+    parts = split_parts(_with_appendix("KK-1"))
+
+    assert [part.static for part in parts] == [False, True]
+    assert "KK-1" in parts[0].html
+    assert "KK-1" not in parts[1].html
+    assert "<body><h2>別紙</h2>" in parts[1].html
+    assert parts[1] == split_parts(_with_appendix("KK-2"))[1]
+
+
+def test_a_static_part_is_rendered_once_and_reused_by_the_next_documents(monkeypatch):
+    pdf_module._static_parts.clear()
+    rendered = []
+    real_render = pdf_module._render_part
+    monkeypatch.setattr(pdf_module, "_render_part", lambda html, base_url: rendered.append(html) or
+                        real_render(html, base_url))
+
+    first = _page_texts(render_pdf(_with_appendix("KK-1"), workers=0))
+    second = _page_texts(render_pdf(_with_appendix("KK-2"), workers=0))
+
+    assert len(rendered) == 3  # KK-1's body, the appendix, KK-2's body
+    assert [("KK-1" in text, "KK-2" in text, "どの文書でも同じ説明" in text) for text in first + second] == [
+        (True, False, False), (False, False, True), (False, True, False), (False, False, True)]

@@ -40,12 +40,21 @@ def pdf_text_of_html(html: str) -> str:
 
 
 def sections(html: str) -> dict[str, lxml.html.HtmlElement]:
+    """The first section of each requirement ID (see section_text for all of them)."""
     root = lxml.html.document_fromstring(html)
-    return {element.get("data-req"): element for element in root.xpath("//section[@data-req]")}
+    found: dict[str, lxml.html.HtmlElement] = {}
+    for element in root.xpath("//section[@data-req]"):
+        found.setdefault(element.get("data-req"), element)
+    return found
 
 
 def section_text(html: str, req_id: str) -> str:
-    return normalise(sections(html)[req_id].text_content())
+    """The text of every section of `req_id` (G5.2-0 has one in the body and one in the appendix)."""
+    root = lxml.html.document_fromstring(html)
+    elements = root.xpath("//section[@data-req=$req]", req=req_id)
+    if not elements:
+        raise KeyError(req_id)
+    return "".join(normalise(element.text_content()) for element in elements)
 
 
 @pytest.fixture

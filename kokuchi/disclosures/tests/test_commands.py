@@ -33,13 +33,14 @@ def test_disclosure_render_html_and_docx(tmp_path):
                  verbosity=0)
 
     html = (tmp_path / "d.html").read_text(encoding="utf-8")
-    assert html.count("<section data-req=") == 26
+    assert html.count("<section data-req=") == 27  # 26 in the body, the G5.2-0 appendix
     document = Document(str(tmp_path / "d.docx"))
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
     assert paragraphs[0] == "プレビュー（未発行）：この文書はまだ発行されていません。"
     assert paragraphs[1] == "情報機器の脆弱性対応に関する告知書"
     assert "7. 脆弱性情報の入手先" in paragraphs
     assert "(c) 当社はセキュリティ被害による損害を補償いたしません。" in paragraphs
+    assert paragraphs.index("別紙　脆弱性を放置した場合のリスク（統計と事例）") > paragraphs.index("18. 見積・契約条件に関する記載")
     footer = document.sections[0].footer.paragraphs[0]._p.xml
     assert 'w:instr="PAGE"' in footer
     assert 'w:instr="NUMPAGES"' in footer

@@ -7,7 +7,7 @@ from kokuchi.catalog.tests.factories import make_plan
 from kokuchi.deals.models import ProposalResponse
 from kokuchi.deals.tests.factories import make_proposed_plan
 from kokuchi.devices.tests.factories import make_contract
-from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS, load_risk_facts
+from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS, RiskFact, current_risk_facts, load_risk_facts
 from kokuchi.disclosures.services import build_disclosure_context, render_disclosure_html
 from kokuchi.disclosures.tests.conftest import normalise, pdf_text_of_html, section_text, sections
 from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
@@ -93,16 +93,37 @@ def test_s_risk_without_data_prints_a_neutral_sentence_and_no_figure():
         "これは脆弱性が存在しないことを意味するものではありません。メーカーの脆弱性情報を定期的にご確認ください。")
 
 
-def test_g5_2_0_cites_every_verified_risk_fact_with_source_title_and_url():
+def test_g5_2_0_cites_the_newest_edition_of_each_verified_risk_fact_with_source_title_and_url():
     html = _html(make_document_deal().deal)
     text = section_text(html, "G5.2-0")
-    facts = load_risk_facts()
+    facts = {fact.id: fact for fact in load_risk_facts()}
+    older_editions = {"npa-2021-ransomware", "ipa-10threats-2024", "ipa-10threats-2025"}
 
     assert len(facts) == 15
-    for fact in facts:
-        assert normalise(fact.text_ja) in text
-        assert normalise(fact.source_title) in text
-        assert fact.source_url in text
+    pdf = normalise(pdf_text_of_html(html))
+    appendix = pdf.index(normalise("別紙　脆弱性を放置した場合のリスク（統計と事例）"))
+    assert appendix > pdf.index(normalise("18. 見積・契約条件に関する記載"))  # the appendix comes last
+    for fact_id, fact in facts.items():
+        assert (pdf.find(normalise(fact.text_ja), appendix) > 0) is (fact_id not in older_editions), fact_id
+        cited = fact_id not in older_editions
+        assert (normalise(fact.text_ja) in text) is cited, fact_id
+        assert (fact.source_url in text) is cited, fact_id
+        if cited:
+            assert normalise(fact.source_title) in text
+
+
+def test_g5_2_0_a_newer_edition_replaces_the_older_one_of_its_series_only():
+    def fact(fact_id, kind):
+        return RiskFact(id=fact_id, kind=kind, text_ja=fact_id, source_title="t", source_url="u", source_date=None)
+
+    facts = (fact("npa-2021-ransomware", "statistic"), fact("npa-2024-recovery-cost", "statistic"),
+             fact("npa-2025-ransomware", "statistic"), fact("handa-hospital-2021-cause", "incident"),
+             fact("handa-hospital-2022-cause", "incident"), fact("ipa-10threats-2026", "ranking"),
+             fact("guidance-ipa-5kajo", "guidance"))
+
+    assert [f.id for f in current_risk_facts(facts)] == [
+        "npa-2024-recovery-cost", "npa-2025-ransomware", "handa-hospital-2021-cause",
+        "handa-hospital-2022-cause", "ipa-10threats-2026", "guidance-ipa-5kajo"]
 
 
 def test_g5_1_3_firmware_at_sale_from_devices_and_latest_before_delivery():

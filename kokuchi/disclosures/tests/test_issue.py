@@ -22,7 +22,7 @@ def test_s_evid_issue_freezes_pdf_hash_template_version_time_and_issuer():
 
     assert version.number == 1
     assert version.document_number == "KK-D2026-0001-01"
-    assert version.template_version == "standard-1"
+    assert version.template_version == "standard-2"
     assert version.issued_at == ISSUED_AT
     assert version.issued_by == user
     assert (version.clause_family, version.clause_option) == ("network", 3)

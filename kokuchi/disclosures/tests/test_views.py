@@ -158,7 +158,7 @@ def test_admin_sees_template_list_and_editor_prefilled_with_the_packaged_source(
     editor = client.get(reverse("disclosures:template_edit", args=["disclosure"]))
 
     assert listing.status_code == 200
-    assert "standard-1" in listing.content.decode()
+    assert "standard-2" in listing.content.decode()
     assert editor.status_code == 200
     assert editor.context["form"].initial["body"] == active_template_source(kind="disclosure")
     assert "G5.2-1a" in editor.content.decode()
