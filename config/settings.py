@@ -198,6 +198,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("KOKUCHI_LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every rendering step at INFO: keep its warnings (missing fonts, bad CSS) only.
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO, pikepdf its start-up: keep their warnings
+    # (missing fonts, bad CSS, damaged PDF) only.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
