@@ -17,9 +17,9 @@ def normalise(text: str) -> str:
     return _SPACE.sub("", text)
 
 
-# Page furniture printed by @page margin boxes (the page counter and the document number), and
-# list bullets, which pypdf may return apart from their item.
-_FURNITURE = re.compile(r"^(\d+ / \d+|KK-[A-Z0-9-]+|•)$")
+# Page furniture (the stamped page numbers, the header: document number, or 別紙 on the appendix's
+# pages), and list bullets, which pypdf may return apart from their item.
+_FURNITURE = re.compile(r"^(\d+ / \d+|KK-[A-Z0-9-]+|別紙|•)$")
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -40,7 +40,8 @@ def test_disclosure_render_html_and_docx(tmp_path):
     assert paragraphs[1] == "情報機器の脆弱性対応に関する告知書"
     assert "7. 脆弱性情報の入手先" in paragraphs
     assert "(c) 当社はセキュリティ被害による損害を補償いたしません。" in paragraphs
-    assert paragraphs.index("別紙　脆弱性を放置した場合のリスク（統計と事例）") > paragraphs.index("18. 見積・契約条件に関する記載")
+    appendix = paragraphs.index("別紙　脆弱性を放置した場合のリスク（統計と事例）")
+    assert appendix > paragraphs.index("18. 見積・契約条件に関する記載")
     footer = document.sections[0].footer.paragraphs[0]._p.xml
     assert 'w:instr="PAGE"' in footer
     assert 'w:instr="NUMPAGES"' in footer

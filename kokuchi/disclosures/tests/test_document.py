@@ -1,14 +1,17 @@
 import datetime
+import io
 
 import pytest
+from pypdf import PdfReader
 
 from kokuchi.catalog.models import ServicePlanKind
 from kokuchi.catalog.tests.factories import make_plan
+from kokuchi.core.pdf import render_pdf
 from kokuchi.deals.models import ProposalResponse
 from kokuchi.deals.tests.factories import make_proposed_plan
 from kokuchi.devices.tests.factories import make_contract
 from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS, RiskFact, current_risk_facts, load_risk_facts
-from kokuchi.disclosures.services import build_disclosure_context, render_disclosure_html
+from kokuchi.disclosures.services import DOCUMENT_PAGE_NUMBERS, build_disclosure_context, render_disclosure_html
 from kokuchi.disclosures.tests.conftest import normalise, pdf_text_of_html, section_text, sections
 from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
 
@@ -295,3 +298,18 @@ def test_g3_every_product_sold_in_the_deal_appears_in_the_disclosure():
         assert line.product.model_number in html
     out_of_scope = sections(html)["G4"].text_content()
     assert "SMT1500J" in out_of_scope
+
+
+def test_pdf_pages_carry_the_document_number_or_appendix_label_and_running_page_numbers():
+    html = _html(make_document_deal().deal)
+    reader = PdfReader(io.BytesIO(render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS)))
+    pages = [page.extract_text().splitlines() for page in reader.pages]
+    total = len(pages)
+    heading = "別紙　脆弱性を放置した場合のリスク（統計と事例）"
+    appendix_start = next(n for n, lines in enumerate(pages) if heading in lines)
+
+    assert 0 < appendix_start < total
+    for number, lines in enumerate(pages):
+        header = "KK-D2026-0001-01" if number < appendix_start else "別紙"
+        assert header in lines, (number, lines[:3])
+        assert f"{number + 1} / {total}" in lines
