@@ -697,6 +697,11 @@ def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: dat
     """Re-match the given vulnerabilities (and those linked to them by aliases) on all devices."""
 
     def body() -> MatchDiff:
+        if not (Device.objects.exists() or FirmwareFinding.objects.exists() or Exposure.objects.exists()):
+            # Nothing to find and nothing to resolve (typically the first full feed import, which
+            # calls this once per file): building the rules of every changed vulnerability would
+            # cost more than the import itself and could only yield an empty result.
+            return MatchDiff()
         targets = _expand_targets(set(vuln_pks))
         rules = load_rules(targets)
         keys = set().union(*(r.keys for r in rules.values())) if rules else set()

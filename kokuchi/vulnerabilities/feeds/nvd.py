@@ -161,12 +161,10 @@ def parse_nvd_page(data: bytes, *, file: str = "") -> NvdPage:
 _HEAD_BYTES = 1 << 16
 
 
-def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None,
-                  share: tuple[int, int] | None = None) -> Iterator[VulnRecord]:
+def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None) -> Iterator[VulnRecord]:
     """Stream the records of an NVD 2.0 feed file or API page (plain or gzip), or of one `cve` object.
 
     Raise FeedError naming the file and the position (record number, last good id, byte offset).
-    `share=(k, n)` builds only every n-th record (the k-th of each n), for n parsing processes.
     """
     file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
     reader = open_maybe_gzip(source, on_read)
@@ -190,8 +188,7 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
             if not isinstance(cve, dict) or "id" not in cve or "vulnStatus" not in cve:
                 raise FeedError("wrong root: neither an NVD page/feed (vulnerabilities[]) nor a CVE object",
                                 file=file, position="line 1")
-            if share is None or share[0] == 0:
-                yield parse_nvd_cve(cve, file=file)
+            yield parse_nvd_cve(cve, file=file)
             return
         if re.search(rb'"format"\s*:\s*"(?!NVD_CVE")', head) or not re.search(
                 rb'"(format|resultsPerPage|totalResults)"\s*:', head):
@@ -208,8 +205,7 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
                                     position=f"record {count + 1}")
                 count += 1
                 last_id = cve.get("id", "?")
-                if share is None or (count - 1) % share[1] == share[0]:
-                    yield parse_nvd_cve(cve, file=file, position=f"record {count} ({last_id})")
+                yield parse_nvd_cve(cve, file=file, position=f"record {count} ({last_id})")
         except ijson.JSONError as exc:
             raise FeedError(f"malformed or truncated JSON ({exc})", file=file,
                             position=f"near byte {reader.count}, after record {count} ({last_id})") from exc

@@ -164,6 +164,15 @@ def make_vuln_record(**values: Any) -> VulnRecord:
     return record
 
 
+def make_affected_record(vendor: str, product: str, cpe22: str, cpe23: str, version_text: str,
+                         ranges: tuple[dict, ...], ranges_parsed: bool) -> AffectedRecord:
+    """AffectedRecord(...) without the frozen dataclass's per-field __init__ (one per JVN product)."""
+    record = object.__new__(AffectedRecord)
+    record.__dict__.update(vendor=vendor, product=product, cpe22=cpe22, cpe23=cpe23, version_text=version_text,
+                           ranges=ranges, ranges_parsed=ranges_parsed)
+    return record
+
+
 _DEFAULTS = {f.name: f.default for f in fields(VulnRecord)}
 _INPUT_FIELD_SET = frozenset(_INPUT_FIELDS)
 _SCALAR_DEFAULTS = tuple(_DEFAULTS[name] for name in _SCALAR_FIELDS)
