@@ -24,7 +24,7 @@ from lxml import etree
 
 from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
 from .jvn_versions import CVE_RE, parse_version_text
-from .records import FeedError, VulnRecord, make_affected_record, make_vuln_record
+from .records import FeedError, VulnRecord, _make_vuln_record, make_affected_record
 
 CVE_SOURCE_NAMES = frozenset({"Common Vulnerabilities and Exposures (CVE)", "National Vulnerability Database (NVD)"})
 # Markers JVN leaves in the title/overview of entries that are not live.
@@ -181,10 +181,10 @@ def _tag_local(tag) -> str | None:
 _DATA_FIELDS = frozenset({"Title", "DateFirstPublished", "DateLastUpdated", "DatePublic"})
 
 
-def _item_texts(node, first: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """One pass over an item's children: the stripped text of the first child named each of
-    `first` ("" when absent), and the raw text of every VersionNumber child."""
-    values = [None] * len(first)
+def _item_texts(node, first: dict[str, int]) -> tuple[list[str], list[str]]:
+    """One pass over an item's children: the stripped text of the first child named each key of
+    `first` (at the key's position; "" when absent), and the raw text of every VersionNumber child."""
+    values: list = [None, None, None]
     versions: list[str] = []
     names = _LOCAL_NAMES
     for child in node:
@@ -192,16 +192,16 @@ def _item_texts(node, first: tuple[str, ...]) -> tuple[list[str], list[str]]:
         local = names.get(tag) or _tag_local(tag)
         if local == "VersionNumber":
             versions.append(child.text or "")
-        elif local in first:
-            position = first.index(local)
-            if values[position] is None:
-                values[position] = (child.text or "").strip()
+            continue
+        position = first.get(local)
+        if position is not None and values[position] is None:
+            values[position] = (child.text or "").strip()
     return [value or "" for value in values], versions
 
 
-_AFFECTED_FIELDS = ("Name", "ProductName", "Cpe")
-_RELATED_FIELDS = ("Name", "VulinfoID", "URL")
-_CVSS_FIELDS = ("Vector", "Base", "Severity")
+_AFFECTED_FIELDS = {"Name": 0, "ProductName": 1, "Cpe": 2}
+_RELATED_FIELDS = {"Name": 0, "VulinfoID": 1, "URL": 2}
+_CVSS_FIELDS = {"Vector": 0, "Base": 1, "Severity": 2}
 
 
 def _gather(vulinfo) -> tuple:
@@ -318,31 +318,35 @@ def _build_record(built: tuple, file: str) -> VulnRecord:
         if key:
             cpes[key] = None
         # Several VersionNumber elements are kept one per line, each exactly as published.
-        version_text = "\n".join(v for v in versions if v.strip())
+        if len(versions) == 1:
+            version_text = versions[0] if versions[0].strip() else ""
+        else:
+            version_text = "\n".join([v for v in versions if v.strip()])
         ranges = parse_version_text(version_text, cve_ids) if version_text else []
         affected.append(make_affected_record(vendor, product, cpe22, cpe23, version_text, tuple(ranges),
                                              bool(ranges)))
 
     marker = _MARKER_RE.search(title) or _MARKER_RE.search(overview)
-    return make_vuln_record(
-        vuln_id=vuln_id,
-        source="jvn",
-        title_ja=title,
-        description_ja=overview,
-        cvss3_score=cvss3[0], cvss3_severity=cvss3[1], cvss3_vector=cvss3[2],
-        cvss4_score=cvss4[0], cvss4_severity=cvss4[1], cvss4_vector=cvss4[2],
-        cwe_ids=tuple(cwes),
+    return _make_vuln_record({
+        "vuln_id": vuln_id,
+        "source": "jvn",
+        "title_ja": title,
+        "description_ja": overview,
+        "cvss3_score": cvss3[0], "cvss3_severity": cvss3[1], "cvss3_vector": cvss3[2],
+        "cvss4_score": cvss4[0], "cvss4_severity": cvss4[1], "cvss4_vector": cvss4[2],
+        "cwe_ids": tuple(cwes),
         # 公表日 (made public) is what counts for "published in the last N years"; JVN's own
         # registration date stands in when it is missing.
-        published=parse_utc(fields.get("DatePublic") or fields.get("DateFirstPublished"), file=file, position=where),
-        last_modified=parse_utc(fields.get("DateLastUpdated"), file=file, position=where),
-        source_status=marker.group(1) if marker else "",
-        withdrawn=marker is not None,
-        references=tuple(references),
-        aliases=tuple(cve_ids),
-        affected=tuple(affected),
-        cpes=tuple(cpes),
-    )
+        "published": parse_utc(fields.get("DatePublic") or fields.get("DateFirstPublished"), file=file,
+                               position=where),
+        "last_modified": parse_utc(fields.get("DateLastUpdated"), file=file, position=where),
+        "source_status": marker.group(1) if marker else "",
+        "withdrawn": marker is not None,
+        "references": tuple(references),
+        "aliases": tuple(cve_ids),
+        "affected": tuple(affected),
+        "cpes": tuple(cpes),
+    })
 
 
 def _open_xml(source, file: str, on_read):
