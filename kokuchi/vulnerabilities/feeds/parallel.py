@@ -5,8 +5,10 @@ writes the rest, and they can overlap on a machine with two or more cores. Parse
 worker processes when an import starts; each takes whole files (worker k the k-th, k+n-th… of
 the big files), parses them in order and hands the loader's rows over in batches through its
 own pipe, while the caller reads file after file, each inside its own transaction. A file is
-parsed exactly once. Memory stays bounded: a worker that is ahead blocks on its pipe once the
-pipe's buffer is full, so each worker holds about one batch besides its parser's state.
+parsed exactly once. In the caller, a thread per worker drains its pipe into a queue of pickled
+batches, so that a worker whose file is not being written yet keeps parsing instead of waiting
+on a full pipe. Memory stays bounded: each queue holds at most QUEUED batches (of BATCH rows,
+kept pickled until read); a worker that far ahead waits.
 
 Workers never touch the database (they leave through os._exit without closing the inherited
 connections). A FeedError in a worker is re-raised in the caller with its file and position, so
@@ -18,6 +20,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -28,6 +33,8 @@ from .records import FeedError
 MIN_PARALLEL_BYTES = 1 << 20
 BATCH = 1000
 WORKERS = 2
+QUEUED = 32  # batches per worker waiting for the caller (about 50 MB of pickled NVD rows)
+_ENDED = b""  # queued by a drain thread when its worker's pipe is closed
 
 
 def _worker(parse: Callable, jobs: list[tuple[int, Path, str]], send) -> None:
@@ -91,6 +98,9 @@ class ParsedFiles:
         self.assigned: dict[int, int] = {}  # file index → worker
         self.receivers: list = []
         self.processes: list = []
+        self.queues: list[queue.Queue] = []
+        self.threads: list[threading.Thread] = []
+        self.closing = threading.Event()
         self.next_index = 0
         if parallel is False or "fork" not in multiprocessing.get_all_start_methods():
             return
@@ -113,9 +123,31 @@ class ParsedFiles:
                 send.close()
                 self.receivers.append(receive)
                 self.processes.append(process)
+                batches: queue.Queue = queue.Queue(maxsize=QUEUED)
+                thread = threading.Thread(target=self._drain, args=(receive, batches), daemon=True,
+                                          name=f"feed-parser-{len(self.threads)}")
+                thread.start()
+                self.queues.append(batches)
+                self.threads.append(thread)
         except BaseException:
             self.close()
             raise
+
+    def _drain(self, receive, batches: queue.Queue) -> None:
+        """Move a worker's messages (still pickled) from its pipe into its queue until the pipe ends."""
+        while not self.closing.is_set():
+            try:
+                message = receive.recv_bytes()
+            except (EOFError, OSError):
+                message = _ENDED
+            while not self.closing.is_set():
+                try:
+                    batches.put(message, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            if message is _ENDED:
+                return
 
     def __enter__(self) -> ParsedFiles:
         return self
@@ -134,13 +166,13 @@ class ParsedFiles:
             for record in self.parse(self.paths[index], file=self.files[index], on_read=on_read):
                 yield load_row(record, adapt)
             return
-        receive = self.receivers[worker]
+        batches = self.queues[worker]
         file = self.files[index]
         while True:
-            try:
-                kind, payload, consumed = receive.recv()
-            except EOFError as exc:
-                raise FeedError("parser process ended unexpectedly", file=file) from exc
+            message = batches.get()
+            if message is _ENDED:
+                raise FeedError("parser process ended unexpectedly", file=file)
+            kind, payload, consumed = pickle.loads(message)
             if on_read is not None and consumed:
                 on_read(consumed)
             if kind == "rows":
@@ -154,15 +186,18 @@ class ParsedFiles:
                 raise FeedError(f"parser process failed: {payload}", file=file)
 
     def close(self) -> None:
-        """Stop the workers (those still parsing files that will not be read are killed)."""
-        for receive in self.receivers:
-            receive.close()
+        """Stop the workers (those still parsing files that will not be read are killed) and the
+        drain threads."""
+        self.closing.set()
         for process in self.processes:
-            process.join(timeout=0 if process.exitcode is None else 10)
             if process.is_alive():
                 process.kill()
-                process.join()
-        self.receivers, self.processes = [], []
+            process.join()
+        for thread in self.threads:
+            thread.join()
+        for receive in self.receivers:
+            receive.close()
+        self.receivers, self.processes, self.threads, self.queues = [], [], [], []
 
 
 def _worth_a_worker(path: Path, parallel: bool | None) -> bool:

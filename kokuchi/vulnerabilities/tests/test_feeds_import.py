@@ -394,3 +394,24 @@ def test_parsed_files_alternate_between_workers_and_are_read_in_order(tmp_path):
         rows = [list(parsed.rows(index)) for index in range(3)]
     assert rows == [list(load_rows(iter_nvd_file(path))) for path in paths]
     assert [row[0] for row in rows[0]] == NVD_RECORDS
+
+
+def _parse_then_die(path, *, file, on_read=None):
+    """A parser whose worker process dies after the first record (as if killed)."""
+    import os
+
+    from kokuchi.vulnerabilities.feeds.nvd import iter_nvd_file
+
+    for record in iter_nvd_file(path, file=file, on_read=on_read):
+        yield record
+        os._exit(3)
+
+
+def test_a_worker_that_dies_fails_its_file_with_a_feed_error(tmp_path):
+    from kokuchi.vulnerabilities.feeds.parallel import ParsedFiles
+
+    path = tmp_path / "nvdcve-2.0-2024.json"
+    path.write_bytes(_nvd_page_bytes())
+    with ParsedFiles(_parse_then_die, [path], parallel=True) as parsed, pytest.raises(FeedError) as excinfo:
+        list(parsed.rows(0))
+    assert str(excinfo.value) == f"{path}: parser process ended unexpectedly"
