@@ -123,6 +123,8 @@ class ParsedFiles:
                 send.close()
                 self.receivers.append(receive)
                 self.processes.append(process)
+            # Threads only once every worker is forked (forking a threaded process risks deadlocks).
+            for receive in self.receivers:
                 batches: queue.Queue = queue.Queue(maxsize=QUEUED)
                 thread = threading.Thread(target=self._drain, args=(receive, batches), daemon=True,
                                           name=f"feed-parser-{len(self.threads)}")
