@@ -385,10 +385,13 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
         raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}", file=file,
                         position=f"line {head[: root.start()].count(b'\n') + 1}")
     try:
-        # Only Vulinfo and Status reach Python; lxml filters the other elements in C.
+        # Only Vulinfo and Status reach Python; lxml filters the other elements in C. Whitespace-only
+        # text between elements is dropped (fewer nodes to build and skip): every text read here is
+        # stripped, or, for VersionNumber, left out when blank, so it never counted.
         for _event, element in etree.iterparse(
                 _Replay(head, reader), events=("end",), tag=("{*}Vulinfo", "{*}Status"), resolve_entities=False,
-                no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True):
+                no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True,
+                remove_blank_text=True):
             if _local_name(element.tag) == "Vulinfo":
                 yield _build_record(_gather(element), file)
                 element.clear(keep_tail=False)
