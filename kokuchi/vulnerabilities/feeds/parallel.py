@@ -34,7 +34,7 @@ MIN_PARALLEL_BYTES = 1 << 20
 BATCH = 1000
 WORKERS = 2
 QUEUED = 32  # batches per worker waiting for the caller (about 50 MB of pickled NVD rows)
-_ENDED = b""  # queued by a drain thread when its worker's pipe is closed
+_ENDED = object()  # queued by a drain thread when its worker's pipe is closed
 
 
 def _worker(parse: Callable, jobs: list[tuple[int, Path, str]], send) -> None:
@@ -182,8 +182,8 @@ class ParsedFiles:
             elif kind == "done":
                 return
             elif kind == "error":
-                message, error_file, position = payload
-                raise FeedError(message, file=error_file, position=position)
+                error, error_file, position = payload
+                raise FeedError(error, file=error_file, position=position)
             else:
                 raise FeedError(f"parser process failed: {payload}", file=file)
 
