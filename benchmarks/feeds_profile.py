@@ -64,6 +64,13 @@ def main() -> None:
     parser.add_argument("--pyinstrument", choices=["nvd", "jvn"])
     args = parser.parse_args()
     _setup()
+    try:
+        _profile(args)
+    finally:
+        shutil.rmtree(os.environ["KOKUCHI_DATA_DIR"], ignore_errors=True)
+
+
+def _profile(args: argparse.Namespace) -> None:
     from django.db import transaction
 
     from kokuchi.vulnerabilities.feeds import loader
