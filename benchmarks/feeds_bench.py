@@ -4,8 +4,12 @@ Run feeds_generate.py first. Each step runs `manage.py feeds import` in a child 
 own, so the peak RSS is that of the import alone (os.wait4 rusage). The database is fresh: SQLite
 in a new directory, or the PostgreSQL given by DATABASE_URL (an empty database).
 
-Usage: python benchmarks/feeds_bench.py [--data /tmp/kokuchi-feeds-bench] [--label sqlite]
-Results are merged into benchmarks/results/feeds.json under the label.
+Usage: python benchmarks/feeds_bench.py [--data /tmp/kokuchi-feeds-bench] [--label sqlite] [--note TEXT]
+Results are merged into benchmarks/results/feeds.json under the label (replacing an entry of the same
+label: keep earlier figures under another label), with the note saying what the run measured.
+The machine is shared: CPU seconds (import process and its parser workers) compare variants;
+wall times depend on the load average recorded around each step.
+For per-stage CPU at reduced scale, see feeds_profile.py.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/kokuchi-feeds-bench"))
     parser.add_argument("--label", default="sqlite")
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results" / "feeds.json")
+    parser.add_argument("--note", default="", help="What this run measured (stored with the figures).")
     args = parser.parse_args()
 
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", KOKUCHI_LOG_LEVEL="WARNING")
@@ -84,6 +89,8 @@ def main() -> None:
         "input": sizes,
         "steps": steps,
     }
+    if args.note:
+        results[args.label]["note"] = args.note
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 

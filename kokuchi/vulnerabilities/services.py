@@ -697,6 +697,8 @@ def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: dat
     """Re-match the given vulnerabilities (and those linked to them by aliases) on all devices."""
 
     def body() -> MatchDiff:
+        if _nothing_to_match():
+            return MatchDiff()
         targets = _expand_targets(set(vuln_pks))
         rules = load_rules(targets)
         keys = set().union(*(r.keys for r in rules.values())) if rules else set()
@@ -733,8 +735,18 @@ def _product_pks_for_keys(keys: set[tuple[str, str]]) -> set[int]:
     return pks
 
 
+def _nothing_to_match() -> bool:
+    """No device, finding or exposure: a match can neither find nor resolve anything. Typically
+    the first full feed import, which calls the hook once per file: building the rules of every
+    changed vulnerability (or even looking up their ids) would cost more than the import itself
+    and could only yield an empty result."""
+    return not (Device.objects.exists() or FirmwareFinding.objects.exists() or Exposure.objects.exists())
+
+
 def match_changed_vulnerabilities(vuln_ids: set[str]) -> MatchDiff:
     """Feed-import hook: match the vulnerabilities whose IDs changed in a committed import."""
+    if vuln_ids and _nothing_to_match():
+        return match_vulnerabilities(vuln_pks=set())  # recorded as a run that examined nothing
     pks = set(Vulnerability.objects.filter(vuln_id__in=list(vuln_ids)).values_list("pk", flat=True))
     if not pks:
         return MatchDiff()

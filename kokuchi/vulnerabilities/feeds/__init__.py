@@ -2,5 +2,6 @@
 
 Modules: records (the typed records), nvd, jvn, jvn_versions, kev, epss (parsers), loader (database
 upserts, change tracking and AFTER_IMPORT_HOOKS), http (polite HTTP client), sync (online sync with
-resume markers), importer (offline import of files).
+resume markers), importer (offline import of files), parallel (worker processes that parse files ahead
+of the database writes).
 """

@@ -7,6 +7,7 @@ position; its transaction is rolled back, so the database is exactly as before t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.db import transaction
@@ -16,30 +17,37 @@ from kokuchi.vulnerabilities.models import FeedRunStatus
 from .epss import iter_epss
 from .jvn import iter_jvn_detail
 from .kev import parse_kev
-from .loader import ImportResult, replace_known_exploited, run_hooks_on_commit, upsert_epss, upsert_vulnerabilities
+from .loader import ImportResult, replace_known_exploited, run_hooks_on_commit, upsert_epss, upsert_load_rows
 from .nvd import iter_nvd_file
-from .parallel import iter_parsed
+from .parallel import ParsedFiles
 from .records import FeedError
 from .runs import finish_run, start_run
 
 SOURCES = ("nvd", "jvn", "kev", "epss")
 
 
+_PARSERS = {"nvd": iter_nvd_file, "jvn": iter_jvn_detail}
+
+
 def import_file(*, source: str, path: Path, on_read: Callable[[int], None] | None = None,
                 parallel: bool | None = None) -> ImportResult:
     """Import one file inside its own transaction and return what changed.
 
-    `parallel`: parse in a child process (default: for NVD/JVN files of 1 MiB or more)."""
+    `parallel`: parse in a worker process (default: for NVD/JVN files of 1 MiB or more)."""
+    if source in _PARSERS:
+        with ParsedFiles(_PARSERS[source], [path], parallel=parallel) as parsed:
+            return _import_one(source=source, path=Path(path), index=0, parsed=parsed, on_read=on_read)
+    return _import_one(source=source, path=Path(path), index=0, parsed=None, on_read=on_read)
+
+
+def _import_one(*, source: str, path: Path, index: int, parsed: ParsedFiles | None,
+                on_read: Callable[[int], None] | None) -> ImportResult:
     file = str(path)
     if not path.is_file():
         raise FeedError("no such file", file=file)
     with transaction.atomic():
-        if source == "nvd":
-            result = upsert_vulnerabilities(iter_parsed(iter_nvd_file, path, file=file, on_read=on_read,
-                                                        parallel=parallel), source="nvd")
-        elif source == "jvn":
-            result = upsert_vulnerabilities(iter_parsed(iter_jvn_detail, path, file=file, on_read=on_read,
-                                                        parallel=parallel), source="jvn")
+        if parsed is not None:
+            result = upsert_load_rows(parsed.rows(index, on_read=on_read), source=source)
         elif source == "kev":
             data = path.read_bytes()
             if on_read:
@@ -56,19 +64,25 @@ def import_file(*, source: str, path: Path, on_read: Callable[[int], None] | Non
 
 def import_feed_files(*, source: str, paths: Sequence[Path], on_read: Callable[[int], None] | None = None,
                       parallel: bool | None = None) -> ImportResult:
-    """Import several files in order; stop at the first bad one (earlier files stay imported).
+    """Import several files in order, each in its own transaction; stop at the first bad one
+    (earlier files stay imported).
 
-    The run is recorded as a FeedRun; the FeedError of a bad file is re-raised after recording.
+    NVD and JVN files are parsed ahead in worker processes (see ParsedFiles; `parallel` as for
+    import_file) while the previous file is written. The run is recorded as a FeedRun; the
+    FeedError of a bad file is re-raised after recording.
     """
     run = start_run(source=source, kind="import")
     total = ImportResult(source=source)
-    for path in paths:
-        try:
-            total.add(import_file(source=source, path=Path(path), on_read=on_read, parallel=parallel))
-        except FeedError as exc:
-            done = f" ({total.pages} earlier file(s) were imported and kept)" if total.pages else ""
-            total.messages.append(f"rejected, database unchanged for this file: {exc}{done}")
-            finish_run(run, result=total, status=FeedRunStatus.FAILED, error=str(exc))
-            raise
+    paths = [Path(path) for path in paths]
+    parse = _PARSERS.get(source)
+    try:
+        with ParsedFiles(parse, paths, parallel=parallel) if parse else nullcontext() as parsed:
+            for index, path in enumerate(paths):
+                total.add(_import_one(source=source, path=path, index=index, parsed=parsed, on_read=on_read))
+    except FeedError as exc:
+        done = f" ({total.pages} earlier file(s) were imported and kept)" if total.pages else ""
+        total.messages.append(f"rejected, database unchanged for this file: {exc}{done}")
+        finish_run(run, result=total, status=FeedRunStatus.FAILED, error=str(exc))
+        raise
     finish_run(run, result=total)
     return total

@@ -24,7 +24,7 @@ from lxml import etree
 
 from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
 from .jvn_versions import CVE_RE, parse_version_text
-from .records import AffectedRecord, FeedError, VulnRecord, make_vuln_record
+from .records import FeedError, VulnRecord, _make_vuln_record, make_affected_record
 
 CVE_SOURCE_NAMES = frozenset({"Common Vulnerabilities and Exposures (CVE)", "National Vulnerability Database (NVD)"})
 # Markers JVN leaves in the title/overview of entries that are not live.
@@ -170,27 +170,6 @@ def _local_name(tag: str) -> str:
     return local
 
 
-class _VulinfoBuilder:
-    """The fields of one Vulinfo gathered while its elements stream past."""
-
-    __slots__ = ("vuln_id", "fields", "related", "cvss", "affected", "item", "position")
-
-    def __init__(self, position: str) -> None:
-        self.vuln_id = ""
-        self.fields: dict[str, str] = {}
-        self.related: list[dict] = []
-        self.cvss: list[dict] = []
-        self.affected: list[dict] = []
-        self.item: dict | None = None  # the RelatedItem / AffectedItem / Cvss being read
-        self.position = position
-
-
-_DATA_FIELDS = frozenset({"Title", "Overview", "DateFirstPublished", "DateLastUpdated", "DatePublic"})
-_ITEM_FIELDS = {"RelatedItem": frozenset({"Name", "VulinfoID", "URL"}),
-                "AffectedItem": frozenset({"Name", "ProductName", "Cpe"}),
-                "Cvss": frozenset({"Vector", "Base", "Severity"})}
-
-
 def _tag_local(tag) -> str | None:
     """Local name of an element tag; None for comments and processing instructions."""
     local = _LOCAL_NAMES.get(tag)
@@ -199,96 +178,129 @@ def _tag_local(tag) -> str | None:
     return local
 
 
-def _kids(element) -> dict[str, list]:
-    """Children of an element grouped by local name, in one pass (cheaper than repeated find())."""
-    kids: dict[str, list] = {}
+_DATA_FIELDS = frozenset({"Title", "DateFirstPublished", "DateLastUpdated", "DatePublic"})
+
+
+def _item_texts(node, first: dict[str, int]) -> tuple[list[str], list[str]]:
+    """One pass over an item's children: the stripped text of the first child named each key of
+    `first` (at the key's position; "" when absent), and the raw text of every VersionNumber child."""
+    values: list = [None, None, None]
+    versions: list[str] = []
     names = _LOCAL_NAMES
-    for child in element:
+    for child in node:
         tag = child.tag
-        local = names.get(tag)
+        local = names.get(tag) or _tag_local(tag)
+        if local == "VersionNumber":
+            versions.append(child.text or "")
+            continue
+        position = first.get(local)
+        if position is not None and values[position] is None:
+            values[position] = (child.text or "").strip()
+    return [value or "" for value in values], versions
+
+
+_AFFECTED_FIELDS = {"Name": 0, "ProductName": 1, "Cpe": 2}
+_RELATED_FIELDS = {"Name": 0, "VulinfoID": 1, "URL": 2}
+_CVSS_FIELDS = {"Vector": 0, "Base": 1, "Severity": 2}
+
+
+def _gather(vulinfo) -> tuple:
+    """Collect what the record needs from one Vulinfo element, in one pass per level.
+
+    Return (vuln_id, position, fields, related, cvss, affected): the first VulinfoID child; the
+    first VulinfoData's Title/Date* (first of each) and Overview; its RelatedItem (type, Name,
+    VulinfoID, URL), Cvss (version, Vector, Base, Severity) and AffectedItem (Name, ProductName,
+    Cpe, [VersionNumber…]) items, from every Related/Impact/Affected container in document order.
+    Texts are stripped except VersionNumber (kept as published).
+    """
+    names = _LOCAL_NAMES
+    vuln_id = None
+    data = None
+    for child in vulinfo:
+        tag = child.tag
+        local = names.get(tag) or _tag_local(tag)
+        if local == "VulinfoID":
+            if vuln_id is None:
+                vuln_id = (child.text or "").strip()
+        elif local == "VulinfoData" and data is None:
+            data = child
+    vuln_id = vuln_id or ""
+    position = f"line {vulinfo.sourceline} ({vuln_id})"
+    fields: dict[str, str] = {}
+    related: list[tuple] = []
+    cvss: list[tuple] = []
+    affected: list[tuple] = []
+    if data is None:
+        return vuln_id, position, fields, related, cvss, affected
+    # An Overview directly under VulinfoData (not the schema's place) and the one inside the first
+    # VulinfoDescription: the kind that first appears later wins, as it always has.
+    direct_overview = described_overview = None
+    seen = 0
+    direct_seen = described_seen = -1
+    for child in data:
+        tag = child.tag
+        local = names.get(tag) or _tag_local(tag)
         if local is None:
-            if not isinstance(tag, str):  # a comment or processing instruction
-                continue
-            local = _local_name(tag)
-        group = kids.get(local)
-        if group is None:
-            kids[local] = [child]
-        else:
-            group.append(child)
-    return kids
+            continue
+        seen += 1
+        if local == "Affected":
+            for node in child:
+                if (names.get(node.tag) or _tag_local(node.tag)) == "AffectedItem":
+                    (name, product, cpe), versions = _item_texts(node, _AFFECTED_FIELDS)
+                    affected.append((name, product, cpe, versions))
+        elif local == "Related":
+            for node in child:
+                if (names.get(node.tag) or _tag_local(node.tag)) == "RelatedItem":
+                    (name, ref_id, url), _versions = _item_texts(node, _RELATED_FIELDS)
+                    related.append((node.get("type", ""), name, ref_id, url))
+        elif local == "Impact":
+            for node in child:
+                if (names.get(node.tag) or _tag_local(node.tag)) == "Cvss":
+                    (vector, base, severity), _versions = _item_texts(node, _CVSS_FIELDS)
+                    cvss.append((node.get("version", ""), vector, base, severity))
+        elif local in _DATA_FIELDS:
+            if local not in fields:
+                fields[local] = (child.text or "").strip()
+        elif local == "VulinfoDescription":
+            if described_overview is None:
+                described_seen = seen
+                described_overview = ""
+                for node in child:
+                    if (names.get(node.tag) or _tag_local(node.tag)) == "Overview":
+                        described_overview = (node.text or "").strip()
+                        break
+        elif local == "Overview" and direct_overview is None:
+            direct_seen = seen
+            direct_overview = (child.text or "").strip()
+    if direct_overview is not None or described_overview is not None:
+        fields["Overview"] = direct_overview if direct_seen > described_seen else described_overview
+    return vuln_id, position, fields, related, cvss, affected
 
 
-def _gather(vulinfo) -> _VulinfoBuilder:
-    """Collect what the record needs from one Vulinfo element."""
-    built = _VulinfoBuilder(f"line {vulinfo.sourceline}")
-    top = _kids(vulinfo)
-    ids = top.get("VulinfoID")
-    built.vuln_id = (ids[0].text or "").strip() if ids else ""
-    built.position = f"line {vulinfo.sourceline} ({built.vuln_id})"
-    for data in top.get("VulinfoData", ())[:1]:
-        for local, children in _kids(data).items():
-            if local in _DATA_FIELDS:
-                built.fields[local] = (children[0].text or "").strip()
-            elif local == "VulinfoDescription":
-                overview = _kids(children[0]).get("Overview")
-                built.fields["Overview"] = (overview[0].text or "").strip() if overview else ""
-            elif local in _CONTAINERS:
-                item_name, target = _CONTAINERS[local]
-                wanted = _ITEM_FIELDS[item_name]
-                items = getattr(built, target)
-                for container in children:
-                    for node in container:
-                        if _tag_local(node.tag) != item_name:
-                            continue
-                        versions: list[str] = []
-                        item = {"type": node.get("type", ""), "version": node.get("version", ""),
-                                "VersionNumber": versions}
-                        # One pass over the item's children: every VersionNumber, the first of the others.
-                        for child in node:
-                            field_name = _tag_local(child.tag)
-                            if field_name == "VersionNumber":
-                                versions.append(child.text or "")
-                            elif field_name in wanted and field_name not in item:
-                                item[field_name] = (child.text or "").strip()
-                        items.append(item)
-    return built
-
-
-_CONTAINERS = {"Related": ("RelatedItem", "related"), "Affected": ("AffectedItem", "affected"),
-               "Impact": ("Cvss", "cvss")}
-
-
-def _build_record(built: _VulinfoBuilder, file: str) -> VulnRecord:
-    """Turn one gathered Vulinfo into a VulnRecord."""
-    vuln_id = built.vuln_id
-    where = built.position
+def _build_record(built: tuple, file: str) -> VulnRecord:
+    """Turn one gathered Vulinfo (see _gather) into a VulnRecord."""
+    vuln_id, where, fields, related, cvss_items, affected_items = built
     if not vuln_id.startswith("JVNDB-"):
         raise FeedError(f"Vulinfo without a JVNDB id ({vuln_id!r})", file=file, position=where)
-    fields = built.fields
     title = fields.get("Title", "")
     overview = clean_html_text(fields.get("Overview", ""))
 
     aliases: dict[str, None] = {}
     cwes: dict[str, None] = {}
     references = []
-    for item in built.related:
-        kind = item["type"]
-        name = item.get("Name", "")
-        ref_id = item.get("VulinfoID", "")
+    for kind, name, ref_id, url in related:
         if kind == "cwe" and _CWE_ID_RE.match(ref_id):
             cwes[ref_id] = None
         if kind == "advisory" and name in CVE_SOURCE_NAMES and CVE_RE.fullmatch(ref_id):
             aliases[ref_id] = None
-        references.append({"type": kind, "source": name, "id": ref_id, "url": item.get("URL", "")})
+        references.append({"type": kind, "source": name, "id": ref_id, "url": url})
     cve_ids = list(aliases)
 
     cvss3 = (None, "", "")
     cvss4 = (None, "", "")
-    for cvss in built.cvss:
-        version = cvss["version"]
-        vector = cvss.get("Vector", "")
-        score = _decimal(cvss.get("Base", ""))
-        severity = normalise_severity(cvss.get("Severity", ""))
+    for version, vector, base, severity_text in cvss_items:
+        score = _decimal(base)
+        severity = normalise_severity(severity_text)
         if version.startswith(("3", "4")) and vector and (score is None or not severity):
             computed = score_from_vector(vector)
             if computed:
@@ -300,39 +312,41 @@ def _build_record(built: _VulinfoBuilder, file: str) -> VulnRecord:
 
     affected = []
     cpes: dict[tuple[str, str, str], None] = {}
-    for item in built.affected:
-        cpe22 = item.get("Cpe", "")
+    for vendor, product, cpe22, versions in affected_items:
         cpe23 = jvn_cpe23(cpe22) if cpe22 else ""
         key = cpe23_key(cpe23) if cpe23 else None
         if key:
             cpes[key] = None
         # Several VersionNumber elements are kept one per line, each exactly as published.
-        version_text = "\n".join(v for v in item["VersionNumber"] if v.strip())
+        if len(versions) == 1:
+            version_text = versions[0] if versions[0].strip() else ""
+        else:
+            version_text = "\n".join([v for v in versions if v.strip()])
         ranges = parse_version_text(version_text, cve_ids) if version_text else []
-        affected.append(AffectedRecord(
-            vendor=item.get("Name", ""), product=item.get("ProductName", ""), cpe22=cpe22, cpe23=cpe23,
-            version_text=version_text, ranges=tuple(ranges), ranges_parsed=bool(ranges)))
+        affected.append(make_affected_record(vendor, product, cpe22, cpe23, version_text, tuple(ranges),
+                                             bool(ranges)))
 
     marker = _MARKER_RE.search(title) or _MARKER_RE.search(overview)
-    return make_vuln_record(
-        vuln_id=vuln_id,
-        source="jvn",
-        title_ja=title,
-        description_ja=overview,
-        cvss3_score=cvss3[0], cvss3_severity=cvss3[1], cvss3_vector=cvss3[2],
-        cvss4_score=cvss4[0], cvss4_severity=cvss4[1], cvss4_vector=cvss4[2],
-        cwe_ids=tuple(cwes),
+    return _make_vuln_record({
+        "vuln_id": vuln_id,
+        "source": "jvn",
+        "title_ja": title,
+        "description_ja": overview,
+        "cvss3_score": cvss3[0], "cvss3_severity": cvss3[1], "cvss3_vector": cvss3[2],
+        "cvss4_score": cvss4[0], "cvss4_severity": cvss4[1], "cvss4_vector": cvss4[2],
+        "cwe_ids": tuple(cwes),
         # 公表日 (made public) is what counts for "published in the last N years"; JVN's own
         # registration date stands in when it is missing.
-        published=parse_utc(fields.get("DatePublic") or fields.get("DateFirstPublished"), file=file, position=where),
-        last_modified=parse_utc(fields.get("DateLastUpdated"), file=file, position=where),
-        source_status=marker.group(1) if marker else "",
-        withdrawn=marker is not None,
-        references=tuple(references),
-        aliases=tuple(cve_ids),
-        affected=tuple(affected),
-        cpes=tuple(cpes),
-    )
+        "published": parse_utc(fields.get("DatePublic") or fields.get("DateFirstPublished"), file=file,
+                               position=where),
+        "last_modified": parse_utc(fields.get("DateLastUpdated"), file=file, position=where),
+        "source_status": marker.group(1) if marker else "",
+        "withdrawn": marker is not None,
+        "references": tuple(references),
+        "aliases": tuple(cve_ids),
+        "affected": tuple(affected),
+        "cpes": tuple(cpes),
+    })
 
 
 def _open_xml(source, file: str, on_read):
@@ -347,13 +361,11 @@ def _open_xml(source, file: str, on_read):
 
 
 def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None,
-                    status_out: list | None = None, share: tuple[int, int] | None = None) -> Iterator[VulnRecord]:
+                    status_out: list | None = None) -> Iterator[VulnRecord]:
     """Stream the VulnRecords of a VULDEF detail document (yearly feed or getVulnDetailInfo).
 
     Raise FeedError naming the file and line on malformed XML, a wrong root element, or a MyJVN
     error status. When `status_out` is a list, the document's status:Status is appended to it.
-    `share=(k, n)` yields only every n-th record (the k-th of each n), so that n processes can
-    share the work of building records from one file (the XML itself is cheap to parse).
     """
     file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
     reader, head = _open_xml(source, file, on_read)
@@ -372,16 +384,16 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
             if name == "RDF" else ""
         raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}", file=file,
                         position=f"line {head[: root.start()].count(b'\n') + 1}")
-    count = 0
     try:
-        # Only Vulinfo and Status reach Python; lxml filters the other elements in C.
+        # Only Vulinfo and Status reach Python; lxml filters the other elements in C. Whitespace-only
+        # text between elements is dropped (fewer nodes to build and skip): every text read here is
+        # stripped, or, for VersionNumber, left out when blank, so it never counted.
         for _event, element in etree.iterparse(
                 _Replay(head, reader), events=("end",), tag=("{*}Vulinfo", "{*}Status"), resolve_entities=False,
-                no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True):
+                no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True,
+                remove_blank_text=True):
             if _local_name(element.tag) == "Vulinfo":
-                count += 1
-                if share is None or (count - 1) % share[1] == share[0]:
-                    yield _build_record(_gather(element), file)
+                yield _build_record(_gather(element), file)
                 element.clear(keep_tail=False)
                 parent = element.getparent()
                 if parent is not None:

@@ -124,7 +124,7 @@ def _id_map(column_table_sql: str, ids: list[str]) -> dict[str, tuple]:
     return found
 
 
-def _datetime_adapter() -> Callable:
+def datetime_adapter() -> Callable:
     """Datetime → database value, as DateTimeField does it, without the per-call ORM overhead."""
     if connection.vendor == "sqlite":
         # SQLite stores naive text in the connection's time zone (UTC with USE_TZ).
@@ -146,14 +146,36 @@ def _json_text(value: list) -> str:
         return json.dumps(value, ensure_ascii=False)
 
 
-def _vulnerability_params(record: VulnRecord, now, adapt) -> tuple:
+# One vulnerability as the loader writes it, in plain values that are cheap to pickle from a parser
+# process: (vuln_id, content_hash, Vulnerability column values in _VULN_COLUMNS order without the
+# trailing changed_at, alias IDs, AffectedProduct rows and VulnerabilityCpe rows without their
+# vulnerability_id). Built by load_row() where the record is parsed.
+LoadRow = tuple[str, str, tuple, tuple[str, ...], tuple[tuple, ...], tuple[tuple, ...]]
+_VULN_COLUMNS = ("vuln_id", *_VULN_FIELDS)
+
+
+def load_row(record: VulnRecord, adapt: Callable) -> LoadRow:
+    """The LoadRow of a record; `adapt` is datetime_adapter() (database values for datetimes)."""
     return (
-        record.vuln_id, record.source, record.title_ja, record.title_en, record.description_ja,
-        record.description_en, record.cvss3_score, record.cvss3_severity, record.cvss3_vector, record.cvss4_score,
-        record.cvss4_severity, record.cvss4_vector, _json_text(list(record.cwe_ids)), adapt(record.published),
-        adapt(record.last_modified), record.source_status, record.withdrawn, record.references_json,
-        record.configurations_json, record.content_hash, adapt(now),
+        record.vuln_id,
+        record.content_hash,
+        (record.vuln_id, record.source, record.title_ja, record.title_en, record.description_ja,
+         record.description_en, record.cvss3_score, record.cvss3_severity, record.cvss3_vector, record.cvss4_score,
+         record.cvss4_severity, record.cvss4_vector, _json_text(list(record.cwe_ids)), adapt(record.published),
+         adapt(record.last_modified), record.source_status, record.withdrawn, record.references_json,
+         record.configurations_json, record.content_hash),
+        tuple(dict.fromkeys(record.aliases)),
+        tuple((a.vendor[:200], a.product[:300], a.cpe22[:300], a.cpe23[:300], a.version_text,
+               _json_text(list(a.ranges)), a.ranges_parsed) for a in record.affected),
+        tuple((part, vendor[:200], product[:200]) for part, vendor, product in dict.fromkeys(record.cpes)),
     )
+
+
+def load_rows(records: Iterable[VulnRecord]) -> Iterator[LoadRow]:
+    """LoadRows of records, for the current database connection's vendor."""
+    adapt = datetime_adapter()
+    for record in records:
+        yield load_row(record, adapt)
 
 
 def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | None = None,
@@ -161,53 +183,61 @@ def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | N
                            ) -> ImportResult:
     """Create or update vulnerabilities (with aliases, affected products and the CPE index).
 
+    Rows whose content_hash is unchanged are not written at all; see upsert_load_rows().
+    """
+    return upsert_load_rows(load_rows(records), batch_size=batch_size, source=source, on_batch=on_batch)
+
+
+def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, source: str = "",
+                     on_batch: Callable[[ImportResult], None] | None = None) -> ImportResult:
+    """Create or update vulnerabilities from LoadRows (see load_row()).
+
     Rows whose content_hash is unchanged are not written at all. Per batch: one query for the
     stored hashes, one multi-row upsert, one query for the ids, and bulk inserts of the children of
     changed rows (whose old children are deleted first).
     """
     result = ImportResult(source=source)
     table = connection.ops.quote_name(Vulnerability._meta.db_table)
-    vuln_sql = _insert_sql(Vulnerability, ("vuln_id", *_VULN_FIELDS), conflict="vuln_id")
+    vuln_sql = _insert_sql(Vulnerability, _VULN_COLUMNS, conflict="vuln_id")
     alias_sql = _insert_sql(VulnerabilityAlias, ("vulnerability_id", "alias_id"))
     affected_sql = _insert_sql(AffectedProduct, ("vulnerability_id", "vendor", "product", "cpe22", "cpe23",
                                                  "version_text", "ranges", "ranges_parsed"))
     cpe_sql = _insert_sql(VulnerabilityCpe, ("vulnerability_id", "part", "vendor", "product"))
     select_hash = f"SELECT vuln_id, content_hash FROM {table} WHERE vuln_id IN ({{}})"
     select_pk = f"SELECT vuln_id, id FROM {table} WHERE vuln_id IN ({{}})"
-    adapt = _datetime_adapter()
-    for chunk in batched(records, batch_size or BATCH_SIZE):
+    adapt = datetime_adapter()
+    for chunk in batched(rows, batch_size or BATCH_SIZE):
         batch = ImportResult(source=source)
-        by_id = {record.vuln_id: record for record in chunk}  # a later duplicate wins
-        stored = {vuln_id: row[0] for vuln_id, row in _id_map(select_hash, list(by_id)).items()}
-        changed = [r for r in by_id.values() if stored.get(r.vuln_id) != r.content_hash]
+        by_id = {row[0]: row for row in chunk}  # a later duplicate wins
+        stored = {vuln_id: found[0] for vuln_id, found in _id_map(select_hash, list(by_id)).items()}
+        changed = [row for vuln_id, row in by_id.items() if stored.get(vuln_id) != row[1]]
         batch.unchanged = len(by_id) - len(changed)
         if changed:
-            now = timezone.now()
+            now = (adapt(timezone.now()),)
             with connection.cursor() as cursor:
-                cursor.executemany(vuln_sql, [_vulnerability_params(record, now, adapt) for record in changed])
-            pks = {vuln_id: row[0] for vuln_id, row in _id_map(select_pk, [r.vuln_id for r in changed]).items()}
-            existing_pks = [pks[r.vuln_id] for r in changed if r.vuln_id in stored]
+                cursor.executemany(vuln_sql, [row[2] + now for row in changed])
+            pks = {vuln_id: found[0] for vuln_id, found in _id_map(select_pk, [row[0] for row in changed]).items()}
+            existing_pks = [pks[row[0]] for row in changed if row[0] in stored]
             for pk_chunk in batched(existing_pks, 900):
                 VulnerabilityAlias.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
                 AffectedProduct.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
                 VulnerabilityCpe.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
             aliases, affected, cpes = [], [], []
-            for record in changed:
-                pk = pks[record.vuln_id]
-                aliases.extend((pk, alias) for alias in dict.fromkeys(record.aliases))
-                affected.extend(
-                    (pk, a.vendor[:200], a.product[:300], a.cpe22[:300], a.cpe23[:300], a.version_text,
-                     _json_text(list(a.ranges)), a.ranges_parsed)
-                    for a in record.affected)
-                cpes.extend((pk, part, vendor[:200], product[:200])
-                            for part, vendor, product in dict.fromkeys(record.cpes))
+            for vuln_id, _hash, _values, row_aliases, row_affected, row_cpes in changed:
+                pk = pks[vuln_id]
+                if row_aliases:
+                    aliases.extend((pk, alias) for alias in row_aliases)
+                if row_affected:
+                    affected.extend((pk, *product) for product in row_affected)
+                if row_cpes:
+                    cpes.extend((pk, *cpe) for cpe in row_cpes)
             with connection.cursor() as cursor:
-                for sql, rows in ((alias_sql, aliases), (affected_sql, affected), (cpe_sql, cpes)):
-                    if rows:
-                        cursor.executemany(sql, rows)
-            batch.created = sum(1 for r in changed if r.vuln_id not in stored)
+                for sql, child_rows in ((alias_sql, aliases), (affected_sql, affected), (cpe_sql, cpes)):
+                    if child_rows:
+                        cursor.executemany(sql, child_rows)
+            batch.created = sum(1 for row in changed if row[0] not in stored)
             batch.updated = len(changed) - batch.created
-            batch.changed_ids = {r.vuln_id for r in changed}
+            batch.changed_ids = {row[0] for row in changed}
         result.add(batch)
         if on_batch is not None:
             on_batch(batch)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
@@ -106,28 +105,51 @@ _INPUT_FIELDS = tuple(f.name for f in fields(VulnRecord) if f.name not in _DERIV
 _SCALAR_FIELDS = tuple(name for name in _INPUT_FIELDS if name not in {"configurations", "references", "affected"})
 
 
-# Where orjson's text may differ from json's: NaN/Infinity (null), small floats (0.0000…, 1e-7).
-# Matches inside strings only cost a slower but identical encoding.
-_MAY_DIFFER = re.compile(rb"(?:^|[:\[,])null|\de-|0\.0000")
 _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_DIGITS = frozenset(b"0123456789")
 
 
-def _dumps(value: Any) -> str:
-    """Compact JSON, non-ASCII kept, exactly as json.dumps(separators=(",", ":"), ensure_ascii=False).
+def _may_differ(text: bytes) -> bool:
+    """Whether orjson's text may differ from the json module's: a NaN/Infinity written as null,
+    a float below 1e-4 written as 0.0000…, or a one-digit exponent (orjson 2.5e-7, json 2.5e-07).
+    Matches inside strings (a UUID's "7e-4…" in a URL) only cost a slower but identical encoding,
+    so the test is loose, and cheap: substring searches in C, a Python step per "e-" only."""
+    if b"0.0000" in text:
+        return True
+    if b"null" in text and (text.startswith(b"null") or b":null" in text or b",null" in text or b"[null" in text):
+        return True
+    digits = _DIGITS
+    end = len(text)
+    at = text.find(b"e-")
+    while at != -1:
+        if (at > 0 and text[at - 1] in digits and at + 2 < end and text[at + 2] in digits
+                and (at + 3 >= end or text[at + 3] not in digits)):
+            return True
+        at = text.find(b"e-", at + 2)
+    return False
+
+
+def _dumps_bytes(value: Any) -> bytes:
+    """Compact JSON (UTF-8), non-ASCII kept, exactly as json.dumps(separators=(",", ":"),
+    ensure_ascii=False) encodes it.
 
     orjson writes the same text for the str/int/bool/list/dict values the feeds hold, about ten
-    times faster. Where it could differ (NaN/Infinity as null; floats below 1e-4 written as
-    0.0000… or with a one-digit exponent), or for values it refuses (Decimal, huge ints, lone
-    surrogates, non-str keys), the json module writes the text, so it (and the content hash built
-    on it) never depends on the library.
+    times faster. Where it could differ (see _may_differ), or for values it refuses (Decimal, huge
+    ints, lone surrogates, non-str keys), the json module writes the text, so it (and the content
+    hash built on it) never depends on the library.
     """
     try:
         text = orjson.dumps(value, default=_refuse)
     except (orjson.JSONEncodeError, TypeError):
-        return _json_encode(value)
-    if (b"null" in text or b"e-" in text or b"0.0000" in text) and _MAY_DIFFER.search(text):
-        return _json_encode(value)
-    return text.decode()
+        return _json_encode(value).encode("utf-8", "surrogatepass")
+    if _may_differ(text):
+        return _json_encode(value).encode("utf-8", "surrogatepass")
+    return text
+
+
+def _dumps(value: Any) -> str:
+    """_dumps_bytes() as text."""
+    return _dumps_bytes(value).decode("utf-8", "surrogatepass")
 
 
 def _refuse(value: Any) -> Any:
@@ -141,26 +163,46 @@ def make_vuln_record(**values: Any) -> VulnRecord:
     (str, Decimal, datetime, bool and tuples have a stable repr), then the JSON of the
     configurations and the references. Equal parsed records always give equal hashes.
     """
-    configurations_json = _dumps(list(values.get("configurations", ())))
-    references_json = _dumps(list(values.get("references", ())))
-    scalars = tuple(map(values.get, _SCALAR_FIELDS, _SCALAR_DEFAULTS))
-    affected = tuple((a.vendor, a.product, a.cpe22, a.cpe23, a.version_text, a.ranges, a.ranges_parsed)
-                     for a in values.get("affected", ()))
-    digest = hashlib.sha256(repr((scalars, affected)).encode())
-    digest.update(b"\n" + configurations_json.encode() + b"\n" + references_json.encode())
     unknown = values.keys() - _INPUT_FIELD_SET
     if unknown or "vuln_id" not in values or "source" not in values:
         raise TypeError(f"make_vuln_record() needs vuln_id and source, and takes only VulnRecord fields "
                         f"(unexpected: {', '.join(sorted(unknown)) or 'none'})")
+    return _make_vuln_record(values)
+
+
+def _make_vuln_record(values: dict[str, Any]) -> VulnRecord:
+    """make_vuln_record() for the parsers, which pass only known fields (with vuln_id and source)."""
+    configurations = values.get("configurations")
+    configurations_json = _dumps_bytes(list(configurations)) if configurations else b"[]"
+    references = values.get("references")
+    references_json = _dumps_bytes(list(references)) if references else b"[]"
+    scalars = tuple(map(values.get, _SCALAR_FIELDS, _SCALAR_DEFAULTS))
+    affected = values.get("affected")
+    if affected:
+        affected = tuple((a.vendor, a.product, a.cpe22, a.cpe23, a.version_text, a.ranges, a.ranges_parsed)
+                         for a in affected)
+    else:
+        affected = ()
+    digest = hashlib.sha256(repr((scalars, affected)).encode())
+    digest.update(b"\n" + configurations_json + b"\n" + references_json)
     # Filled directly rather than through the frozen dataclass's __init__ (one object.__setattr__
     # per field): this runs once per record of a full NVD/JVN load.
     state = _DEFAULTS.copy()
     state.update(values)
     state["content_hash"] = digest.hexdigest()
-    state["configurations_json"] = configurations_json
-    state["references_json"] = references_json
+    state["configurations_json"] = configurations_json.decode("utf-8", "surrogatepass")
+    state["references_json"] = references_json.decode("utf-8", "surrogatepass")
     record = object.__new__(VulnRecord)
     record.__dict__.update(state)
+    return record
+
+
+def make_affected_record(vendor: str, product: str, cpe22: str, cpe23: str, version_text: str,
+                         ranges: tuple[dict, ...], ranges_parsed: bool) -> AffectedRecord:
+    """AffectedRecord(...) without the frozen dataclass's per-field __init__ (one per JVN product)."""
+    record = object.__new__(AffectedRecord)
+    record.__dict__.update(vendor=vendor, product=product, cpe22=cpe22, cpe23=cpe23, version_text=version_text,
+                           ranges=ranges, ranges_parsed=ranges_parsed)
     return record
 
 

@@ -335,3 +335,83 @@ def test_parsing_in_child_processes_gives_the_same_rows_and_errors(tmp_path):
     with pytest.raises(FeedError, match=r"jvndb_detail_2025.rdf: line \d+ column \d+: malformed XML"):
         import_feed_files(source="jvn", paths=[broken], parallel=True)
     assert Vulnerability.objects.filter(source="jvn").count() == 0
+
+
+def test_several_files_parsed_ahead_in_workers_load_in_file_order_with_progress(tmp_path):
+    """Each file is parsed once, by one worker (files alternate between two), and written in file
+    order: a CVE in a later file wins; a bad third file is rolled back and the first two are kept."""
+    page = json.loads(_nvd_page_bytes())
+    first = tmp_path / "nvdcve-2.0-2023.json"
+    first.write_text(json.dumps(page))
+    changed = json.loads(json.dumps(page))
+    changed["vulnerabilities"] = changed["vulnerabilities"][:1]
+    changed["vulnerabilities"][0]["cve"]["vulnStatus"] = "Rejected"
+    second = tmp_path / "nvdcve-2.0-2024.json.gz"
+    second.write_bytes(gzip.compress(json.dumps(changed).encode()))
+    third = tmp_path / "nvdcve-2.0-2025.json"
+    third.write_bytes(_nvd_page_bytes()[:5000])
+    read = []
+
+    with pytest.raises(FeedError) as excinfo:
+        import_feed_files(source="nvd", paths=[first, second, third], on_read=read.append, parallel=True)
+
+    assert str(excinfo.value).startswith(f"{third}: near byte ")
+    assert "malformed or truncated JSON" in str(excinfo.value)
+    buffalo = Vulnerability.objects.get(vuln_id="CVE-2021-20090")
+    assert (buffalo.source_status, buffalo.withdrawn) == ("Rejected", True)
+    assert Vulnerability.objects.count() == 10
+    # Progress counts the raw bytes of each file read whole (the bad one may stop short).
+    assert sum(read) >= first.stat().st_size + second.stat().st_size
+    run = FeedRun.objects.get(source="nvd")
+    assert (run.status, run.created, run.updated) == ("failed", 10, 1)
+
+    in_process = sorted(Vulnerability.objects.values_list("vuln_id", "content_hash", "source_status"))
+    Vulnerability.objects.all().delete()
+    with pytest.raises(FeedError):
+        import_feed_files(source="nvd", paths=[first, second, third], parallel=False)
+    assert sorted(Vulnerability.objects.values_list("vuln_id", "content_hash", "source_status")) == in_process
+
+
+def test_parsed_files_alternate_between_workers_and_are_read_in_order(tmp_path):
+    from kokuchi.vulnerabilities.feeds.loader import load_rows
+    from kokuchi.vulnerabilities.feeds.nvd import iter_nvd_file
+    from kokuchi.vulnerabilities.feeds.parallel import ParsedFiles
+
+    paths = []
+    for year in (2021, 2022, 2023):
+        path = tmp_path / f"nvdcve-2.0-{year}.json"
+        path.write_bytes(_nvd_page_bytes())
+        paths.append(path)
+    small = sample("nvd/cve-records/CVE-2025-0355.json")
+
+    with ParsedFiles(iter_nvd_file, [*paths, small]) as parsed:
+        # Default: only files of 1 MiB or more go to a worker; these are all small.
+        assert parsed.assigned == {}
+    with ParsedFiles(iter_nvd_file, [*paths, tmp_path / "missing.json"], parallel=True) as parsed:
+        assert parsed.assigned == {0: 0, 1: 1, 2: 0}
+        with pytest.raises(ValueError, match="files must be read in order: expected file 0, not 1"):
+            next(parsed.rows(1))
+        rows = [list(parsed.rows(index)) for index in range(3)]
+    assert rows == [list(load_rows(iter_nvd_file(path))) for path in paths]
+    assert [row[0] for row in rows[0]] == NVD_RECORDS
+
+
+def _parse_then_die(path, *, file, on_read=None):
+    """A parser whose worker process dies after the first record (as if killed)."""
+    import os
+
+    from kokuchi.vulnerabilities.feeds.nvd import iter_nvd_file
+
+    for record in iter_nvd_file(path, file=file, on_read=on_read):
+        yield record
+        os._exit(3)
+
+
+def test_a_worker_that_dies_fails_its_file_with_a_feed_error(tmp_path):
+    from kokuchi.vulnerabilities.feeds.parallel import ParsedFiles
+
+    path = tmp_path / "nvdcve-2.0-2024.json"
+    path.write_bytes(_nvd_page_bytes())
+    with ParsedFiles(_parse_then_die, [path], parallel=True) as parsed, pytest.raises(FeedError) as excinfo:
+        list(parsed.rows(0))
+    assert str(excinfo.value) == f"{path}: parser process ended unexpectedly"

@@ -314,3 +314,142 @@ def test_jvn_rss_feed_fixtures(name, first_id, modified):
 def test_nvd_match_criteria_page_is_not_a_cve_page():
     with pytest.raises(FeedError, match="wrong root: not an NVD CVE API 2.0 page"):
         list(iter_nvd_file(sample("nvd/api-cpematch-pages/3_items/0-3.json")))
+
+
+NVD_SAMPLES = ["CVE-2021-20090", "CVE-2023-20198", "CVE-2024-0008", "CVE-2024-20253", "CVE-2024-20282",
+               "CVE-2024-2049", "CVE-2024-21762", "CVE-2024-22366", "CVE-2025-0355", "CVE-2025-0356"]
+
+
+def _nvd_items():
+    return [{"cve": json.loads(sample(f"nvd/cve-records/{cve}.json").read_text())} for cve in NVD_SAMPLES]
+
+
+def _envelope(items, **extra):
+    return {"resultsPerPage": len(items), "startIndex": 0, "totalResults": len(items), "format": "NVD_CVE",
+            "version": "2.0", **extra, "vulnerabilities": items}
+
+
+def _records_and_error(data):
+    import io
+
+    records, error = [], None
+    try:
+        for record in iter_nvd_file(io.BytesIO(data), file="feed.json"):
+            records.append(record)
+    except FeedError as exc:
+        error = exc
+    return records, error
+
+
+def _ijson_items(data):
+    import io
+
+    import ijson
+
+    return list(ijson.items(io.BytesIO(data), "vulnerabilities.item", use_float=True))
+
+
+def _items_from(data):
+    import io
+
+    from kokuchi.vulnerabilities.feeds.nvd import _items
+
+    return list(_items(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize("layout", ["compact", "pretty", "spaced", "timestamp-after"])
+def test_nvd_feed_items_cut_and_parsed_whole_equal_ijson_items(layout, monkeypatch):
+    """The fast item reader (orjson per item, cut at the next `{"cve":`) gives exactly ijson's items,
+    whatever the layout of the file; ijson reads only the last item and the end of the file."""
+    from kokuchi.vulnerabilities.feeds import nvd
+
+    from_ijson = []
+
+    def counting_items(*args, **kwargs):
+        for item in _ijson_items_lazily_from(*args, **kwargs):
+            from_ijson.append(item)
+            yield item
+
+    import ijson
+
+    _ijson_items_lazily_from = ijson.items
+    monkeypatch.setattr(nvd.ijson, "items", counting_items)
+    items = _nvd_items() * 30  # 300 items: several 64 KiB reads
+    if layout == "compact":
+        data = json.dumps(_envelope(items), separators=(",", ":")).encode()
+    elif layout == "pretty":
+        data = json.dumps(_envelope(items), indent=2, ensure_ascii=False).encode()
+    elif layout == "spaced":  # as NVD's Jackson pretty printer writes it: "key" : value
+        data = json.dumps(_envelope(items), indent=2).replace('": ', '" : ').encode()
+    else:
+        document = _envelope(items)
+        data = json.dumps({"vulnerabilities": document.pop("vulnerabilities"), **document}).encode()
+    assert _items_from(data) == items
+    assert from_ijson == items[-1:]
+    monkeypatch.undo()
+    assert _ijson_items(data) == items
+
+
+def test_nvd_feed_items_that_cannot_be_cut_fall_back_to_ijson_with_the_same_result():
+    items = _nvd_items() * 20
+    # An object whose first key is "cve" nested inside an item, a 20-digit integer (orjson would
+    # read it as a float, ijson refuses it), and an item whose first key is not "cve".
+    nested = json.loads(json.dumps(items[3]))
+    nested["cve"]["references"].append({"url": "https://example.org/", "tags": [{"cve": {"id": "x"}}]})
+    reordered = {"extra": True, **json.loads(json.dumps(items[5]))}
+    cases = {
+        "nested": [*items[:3], nested, *items[4:]],
+        "reordered": [*items[:5], reordered, *items[6:]],
+        "mixed-spacing": None,
+    }
+    for name, case in cases.items():
+        if name == "mixed-spacing":
+            text = json.dumps(_envelope(items), separators=(",", ":"))
+            data = text.replace('{"cve":', '{ "cve" :', 7).encode()
+        else:
+            data = json.dumps(_envelope(case), separators=(",", ":")).encode()
+        assert _items_from(data) == _ijson_items(data), name
+
+    huge = json.dumps(_envelope(items), separators=(",", ":")).replace(
+        '"baseScore":9.8', '"baseScore":12345678901234567890', 1).encode()
+    records, error = _records_and_error(huge)
+    reference = json.dumps(_envelope(items[:1]), separators=(",", ":")).encode()
+    assert error is not None and "integer overflow" in error.message
+    assert error.position.startswith("near byte ")
+    assert len(records) < len(items)
+    assert [r.vuln_id for r in records] == [item["cve"]["id"] for item in items[:len(records)]]
+    assert _records_and_error(reference)[0][0].vuln_id == items[0]["cve"]["id"]
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.7, 0.999])
+def test_nvd_truncated_feed_yields_the_items_before_the_damage_then_the_same_error(cut):
+    items = _nvd_items() * 30
+    data = json.dumps(_envelope(items), separators=(",", ":")).encode()
+    truncated = data[: int(len(data) * cut)]
+    records, error = _records_and_error(truncated)
+    assert error is not None and error.message.startswith("malformed or truncated JSON")
+    assert f"after record {len(records)} ({records[-1].vuln_id})" in error.position
+    expected = []
+    try:
+        for item in _ijson_items_lazily(truncated):
+            expected.append(item["cve"]["id"])
+    except Exception:  # noqa: BLE001 - ijson's error ends the reference list
+        pass
+    assert [r.vuln_id for r in records] == expected
+
+
+def _ijson_items_lazily(data):
+    import io
+
+    import ijson
+
+    yield from ijson.items(io.BytesIO(data), "vulnerabilities.item", use_float=True)
+
+
+def test_nvd_item_without_cve_object_is_named_by_its_record_number():
+    items = _nvd_items() * 10
+    items[42] = {"notcve": {}}
+    data = json.dumps(_envelope(items), separators=(",", ":")).encode()
+    records, error = _records_and_error(data)
+    assert len(records) == 42
+    assert (error.message, error.position) == ("vulnerabilities[] item without a cve object", "record 43")

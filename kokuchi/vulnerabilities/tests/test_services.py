@@ -119,6 +119,23 @@ def test_s_vuln_incremental_match_of_changed_vulnerabilities():
     assert MatchRun.objects.filter(kind="vulnerabilities", succeeded=True).count() == 1
 
 
+def test_s_vuln_incremental_match_without_any_device_examines_nothing_but_records_the_run():
+    make_nvd_vulnerability("CVE-2024-21762")
+    product = fortigate()  # a product with a matching CPE, but no device of it
+
+    diff = services.match_changed_vulnerabilities({"CVE-2024-21762"})
+
+    assert (diff.created, diff.vulnerabilities_examined, diff.pairs_evaluated) == ([], 0, 0)
+    assert MatchRun.objects.filter(kind="vulnerabilities", succeeded=True).count() == 1
+    assert Exposure.objects.count() == 0
+
+    # One device is enough for the vulnerability to be examined again.
+    device = make_device(product=product, firmware_at_sale="7.2.6")
+    diff = services.match_changed_vulnerabilities({"CVE-2024-21762"})
+    assert (len(diff.created), diff.vulnerabilities_examined) == (1, 1)
+    assert exposures_of(device) == [("CVE-2024-21762", "nvd_range", "open")]
+
+
 def test_s_vuln_changed_since_last_run_uses_changed_at():
     device = make_device(product=fortigate(), firmware_at_sale="7.2.6")
     services.match_all(notify=False)
