@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import multiprocessing
+import multiprocessing.connection
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -256,8 +258,19 @@ _pools_lock = threading.Lock()
 
 
 def _warm_up() -> None:
-    # Load WeasyPrint, pango and the font in the new worker before its first document.
+    """Initializer of a worker: end with the process that started it, and load WeasyPrint, pango
+    and the font before the first document."""
+    # A pool worker waits for work forever; if its parent is killed (SIGTERM, SIGKILL: no atexit
+    # shutdown), nothing would end it, and it would keep the fork server alive too.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True).start()
     _render_part("<p>準備</p>", None)
+
+
+def _exit_with_parent(sentinel) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
 
 
 def _part_pool(workers: int) -> ProcessPoolExecutor:

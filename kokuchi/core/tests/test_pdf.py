@@ -1,4 +1,9 @@
 import io
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -228,3 +233,24 @@ def test_a_static_part_is_rendered_once_and_reused_by_the_next_documents(monkeyp
     assert len(rendered) == 3  # KK-1's body, the appendix, KK-2's body
     assert [("KK-1" in text, "KK-2" in text, "どの文書でも同じ説明" in text) for text in first + second] == [
         (True, False, False), (False, False, True), (False, True, False), (False, False, True)]
+
+
+def test_a_worker_ends_when_the_process_that_started_it_is_killed():
+    # A server stopped by SIGTERM/SIGKILL runs no atexit shutdown: the worker must notice by itself.
+    code = (
+        "import os, signal\n"
+        "from kokuchi.core import pdf\n"
+        f"pdf.render_pdf({_PARTED!r}, workers=2)\n"
+        "print(*pdf._pools[2]._processes, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    repo = Path(pdf_module.__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=60)
+    worker_pids = [int(pid) for pid in result.stdout.split()]
+
+    assert result.returncode == -signal.SIGKILL
+    assert len(worker_pids) == 1
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and Path(f"/proc/{worker_pids[0]}").exists():
+        time.sleep(0.1)
+    assert not Path(f"/proc/{worker_pids[0]}").exists()
