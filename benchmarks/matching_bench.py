@@ -17,38 +17,19 @@ Peak RSS is the process's ru_maxrss after step 2. Figures go to benchmarks/resul
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
-import random
 import resource
-import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from matching_common import apply_one_day_of_changes, open_database, parse_arguments, time_exposure_pages
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default=str(ROOT / "var" / "bench" / "matching.sqlite3"))
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "matching.json"))
-    parser.add_argument("--requests", type=int, default=60)
-    args = parser.parse_args()
-    os.environ["DATABASE_URL"] = f"sqlite:///{args.db}"
-    os.environ["KOKUCHI_DEBUG"] = "0"
-    os.environ.setdefault("KOKUCHI_SECRET_KEY", "benchmark-only")
-    os.environ["KOKUCHI_ALLOWED_HOSTS"] = "testserver"
-    os.environ["KOKUCHI_SECURE_COOKIES"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.utils import timezone
+    args = parse_arguments(__doc__.splitlines()[0], requests=True)
+    open_database(args.db, web=True)
 
     from kokuchi.catalog.models import Product
     from kokuchi.customers.models import Customer
@@ -56,10 +37,6 @@ def main() -> None:
     from kokuchi.vulnerabilities import services
     from kokuchi.vulnerabilities.models import Exposure, Notice, Vulnerability, WorkItem
 
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA cache_size=-200000")
     result: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "database": "SQLite (WAL)"},
         "data": {"devices": Device.objects.count(), "customers": Customer.objects.count(),
@@ -86,22 +63,7 @@ def main() -> None:
     result["exposures"] = Exposure.objects.count()
     print("full", result["full_match"], result["peak_rss_mb_after_full_matches"], flush=True)
 
-    rng = random.Random(7)
-    relevant = list(Vulnerability.objects.filter(cpe_index__part__in=["o", "h"]).exclude(
-        cpe_index__vendor__startswith="othervendor").exclude(vuln_id__startswith="JVNDB-").distinct().values_list(
-        "pk", flat=True))
-    others = list(Vulnerability.objects.filter(cpe_index__vendor__startswith="othervendor").values_list(
-        "pk", flat=True)[:20000])
-    changed = rng.sample(relevant, 30) + rng.sample(others, 270)
-    now = timezone.now()
-    for vuln in Vulnerability.objects.filter(pk__in=changed):
-        for config in vuln.configurations:
-            for node in config["nodes"]:
-                for entry in node["cpeMatch"]:
-                    if entry.get("vulnerable") and "versionEndExcluding" in entry:
-                        # NVD corrects "fixed in X" to "up to and including X": devices on X join.
-                        entry["versionEndIncluding"] = entry.pop("versionEndExcluding")
-        Vulnerability.objects.filter(pk=vuln.pk).update(configurations=vuln.configurations, changed_at=now)
+    changed = apply_one_day_of_changes(7)
     notices_before, work_before = Notice.objects.count(), WorkItem.objects.count()
     started = time.perf_counter()
     day = services.match_vulnerabilities_changed_since_last_run(notify=False)
@@ -120,32 +82,7 @@ def main() -> None:
                                      "limit_seconds": 5}
     print("incremental", result["incremental_one_day"], flush=True)
 
-    from django.contrib.auth.models import User
-    from django.test import Client
-
-    client = Client()
-    client.force_login(User.objects.get(username="bench"))
-    biggest = Device.objects.values("customer_id").order_by().annotate(
-        n=django.db.models.Count("pk")).order_by("-n").first()
-    pages = {
-        "exposure_list": lambda i: f"/vulnerabilities/exposures/?status=open&page={1 + i % 5}",
-        "exposure_list_urgent": lambda i: "/vulnerabilities/exposures/?status=open&priority=1",
-        "exposure_list_customer": lambda i: f"/vulnerabilities/exposures/?status=open&customer=B{i * 37:06d}",
-        "largest_customer_page": lambda i: f"/vulnerabilities/customers/{biggest['customer_id']}/exposures/",
-    }
-    result["pages_ms"] = {}
-    for name, url in pages.items():
-        timings = []
-        for i in range(args.requests):
-            started = time.perf_counter()
-            response = client.get(url(i))
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url(i), response.status_code)
-        timings.sort()
-        result["pages_ms"][name] = {"p50": round(statistics.median(timings), 1),
-                                    "p95": round(timings[int(len(timings) * 0.95) - 1], 1), "requests": len(timings)}
-    result["pages_ms"]["limit_p95"] = 200
-    result["largest_customer_devices"] = biggest["n"]
+    result["pages_ms"], result["largest_customer_devices"] = time_exposure_pages(args.requests)
     print("pages", result["pages_ms"], flush=True)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out = Path(args.out)

@@ -8,36 +8,20 @@ The result is added under "full_match_rerun" to the results file.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import resource
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from matching_common import add_to_results, open_database, parse_arguments
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default=str(ROOT / "var" / "bench" / "matching.sqlite3"))
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "matching.json"))
-    args = parser.parse_args()
-    os.environ["DATABASE_URL"] = f"sqlite:///{args.db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    args = parse_arguments(__doc__.splitlines()[0])
+    open_database(args.db)
     from django.db import connection
 
     from kokuchi.vulnerabilities import services
 
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA cache_size=-200000")
     connection.force_debug_cursor = True
     started, cpu = time.perf_counter(), time.process_time()
     diff = services.match_all(notify=False)
@@ -50,10 +34,7 @@ def main() -> None:
                         sorted(connection.queries, key=lambda q: -float(q["time"]))[:4]],
         "limit_seconds": 60}
     print(json.dumps(figures, ensure_ascii=False, indent=2))
-    out = Path(args.out)
-    result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    result["full_match_rerun"] = figures
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    add_to_results(args.out, "full_match_rerun", figures)
 
 
 if __name__ == "__main__":

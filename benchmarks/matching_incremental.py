@@ -9,53 +9,18 @@ The result is added under "incremental_one_day_rerun" to the results file.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import random
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from matching_common import add_to_results, apply_one_day_of_changes, open_database, parse_arguments
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default=str(ROOT / "var" / "bench" / "matching.sqlite3"))
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "matching.json"))
-    parser.add_argument("--seed", type=int, default=8)
-    args = parser.parse_args()
-    os.environ["DATABASE_URL"] = f"sqlite:///{args.db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.utils import timezone
-
+    args = parse_arguments(__doc__.splitlines()[0], seed=8)
+    open_database(args.db)
     from kokuchi.vulnerabilities import services
-    from kokuchi.vulnerabilities.models import Notice, Vulnerability
+    from kokuchi.vulnerabilities.models import Notice
 
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    rng = random.Random(args.seed)
-    relevant = list(Vulnerability.objects.filter(cpe_index__part__in=["o", "h"]).exclude(
-        cpe_index__vendor__startswith="othervendor").exclude(vuln_id__startswith="JVNDB-").distinct().values_list(
-        "pk", flat=True))
-    others = list(Vulnerability.objects.filter(cpe_index__vendor__startswith="othervendor").values_list(
-        "pk", flat=True)[:20000])
-    changed = rng.sample(relevant, 30) + rng.sample(others, 270)
-    now = timezone.now()
-    for vuln in Vulnerability.objects.filter(pk__in=changed):
-        for config in vuln.configurations:
-            for node in config["nodes"]:
-                for entry in node["cpeMatch"]:
-                    if entry.get("vulnerable") and "versionEndExcluding" in entry:
-                        entry["versionEndIncluding"] = entry.pop("versionEndExcluding")
-        Vulnerability.objects.filter(pk=vuln.pk).update(configurations=vuln.configurations, changed_at=now)
+    changed = apply_one_day_of_changes(args.seed)
     notices_before = Notice.objects.count()
     started = time.perf_counter()
     cpu = time.process_time()
@@ -69,10 +34,7 @@ def main() -> None:
                "vulnerabilities_examined": day.vulnerabilities_examined, "created": len(day.created),
                "notices_created": Notice.objects.count() - notices_before, "limit_seconds": 5}
     print(figures)
-    out = Path(args.out)
-    result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    result["incremental_one_day_rerun"] = figures
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    add_to_results(args.out, "incremental_one_day_rerun", figures)
 
 
 if __name__ == "__main__":
