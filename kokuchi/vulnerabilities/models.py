@@ -102,12 +102,17 @@ class Vulnerability(models.Model):
 class VulnerabilityAlias(models.Model):
     """Another ID of the same vulnerability (a JVNDB entry's CVE IDs, and back)."""
 
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="aliases")
-    alias_id = models.CharField(_("alias"), max_length=40, db_index=True)
+    # No index of its own on vulnerability: unique_alias starts with it. A plain index on alias_id
+    # (Meta) rather than db_index=True, which on PostgreSQL adds a second, LIKE-only one. Fewer
+    # indexes to keep up on a full JVN load (200,000 entries).
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="aliases",
+                                      db_index=False)
+    alias_id = models.CharField(_("alias"), max_length=40)
 
     class Meta:
         verbose_name = _("alias")
         verbose_name_plural = _("aliases")
+        indexes = [models.Index(fields=["alias_id"], name="vulnalias_alias_id")]
         constraints = [models.UniqueConstraint(fields=["vulnerability", "alias_id"], name="unique_alias")]
 
     def __str__(self) -> str:
@@ -147,7 +152,9 @@ class VulnerabilityCpe(models.Model):
     and it is the vocabulary from which CPEs are suggested for products.
     """
 
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="cpe_index")
+    # No index of its own on vulnerability: unique_vuln_cpe starts with it.
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="cpe_index",
+                                      db_index=False)
     part = models.CharField(max_length=1)
     vendor = models.CharField(max_length=200)
     product = models.CharField(max_length=200)

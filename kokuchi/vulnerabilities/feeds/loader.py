@@ -11,10 +11,12 @@ marker for online sync); these functions must run inside `transaction.atomic()`.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import orjson
 from django.db import connection, transaction
@@ -149,33 +151,96 @@ def _json_text(value: list) -> str:
 # One vulnerability as the loader writes it, in plain values that are cheap to pickle from a parser
 # process: (vuln_id, content_hash, Vulnerability column values in _VULN_COLUMNS order without the
 # trailing changed_at, alias IDs, AffectedProduct rows and VulnerabilityCpe rows without their
-# vulnerability_id). Built by load_row() where the record is parsed.
-LoadRow = tuple[str, str, tuple, tuple[str, ...], tuple[tuple, ...], tuple[tuple, ...]]
+# vulnerability_id). Built by row_builder()'s function where the record is parsed.
+#
+# On PostgreSQL the values, the aliases and the child rows are COPY text lines instead (bytes,
+# without the vulnerability_id/changed_at columns and the newline): the writer streams them to the
+# server as they are, so it neither unpickles each value nor formats it again (see copy_load_row).
+LoadRow = tuple[str, str, tuple | bytes, tuple, tuple, tuple]
 _VULN_COLUMNS = ("vuln_id", *_VULN_FIELDS)
 
 
+def _vuln_values(record: VulnRecord, adapt: Callable) -> tuple:
+    return (record.vuln_id, record.source, record.title_ja, record.title_en, record.description_ja,
+            record.description_en, record.cvss3_score, record.cvss3_severity, record.cvss3_vector,
+            record.cvss4_score, record.cvss4_severity, record.cvss4_vector, _json_text(list(record.cwe_ids)),
+            adapt(record.published), adapt(record.last_modified), record.source_status, record.withdrawn,
+            record.references_json, record.configurations_json, record.content_hash)
+
+
+def _affected_values(record: VulnRecord) -> Iterator[tuple]:
+    for a in record.affected:
+        yield (a.vendor[:200], a.product[:300], a.cpe22[:300], a.cpe23[:300], a.version_text,
+               _json_text(list(a.ranges)), a.ranges_parsed)
+
+
+def _cpe_values(record: VulnRecord) -> Iterator[tuple]:
+    for part, vendor, product in dict.fromkeys(record.cpes):
+        yield part, vendor[:200], product[:200]
+
+
 def load_row(record: VulnRecord, adapt: Callable) -> LoadRow:
-    """The LoadRow of a record; `adapt` is datetime_adapter() (database values for datetimes)."""
-    return (
-        record.vuln_id,
-        record.content_hash,
-        (record.vuln_id, record.source, record.title_ja, record.title_en, record.description_ja,
-         record.description_en, record.cvss3_score, record.cvss3_severity, record.cvss3_vector, record.cvss4_score,
-         record.cvss4_severity, record.cvss4_vector, _json_text(list(record.cwe_ids)), adapt(record.published),
-         adapt(record.last_modified), record.source_status, record.withdrawn, record.references_json,
-         record.configurations_json, record.content_hash),
-        tuple(dict.fromkeys(record.aliases)),
-        tuple((a.vendor[:200], a.product[:300], a.cpe22[:300], a.cpe23[:300], a.version_text,
-               _json_text(list(a.ranges)), a.ranges_parsed) for a in record.affected),
-        tuple((part, vendor[:200], product[:200]) for part, vendor, product in dict.fromkeys(record.cpes)),
-    )
+    """The LoadRow of a record as values; `adapt` is datetime_adapter() (database values for datetimes)."""
+    return (record.vuln_id, record.content_hash, _vuln_values(record, adapt), tuple(dict.fromkeys(record.aliases)),
+            tuple(_affected_values(record)), tuple(_cpe_values(record)))
+
+
+def copy_text(value) -> str:
+    """A value in PostgreSQL's COPY text format: \\N for NULL, t/f, ISO 8601 datetimes, and text with
+    backslash, newline, carriage return and tab escaped (the only characters COPY treats specially)."""
+    if value.__class__ is str:
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+        if "\n" in value:
+            value = value.replace("\n", "\\n")
+        if "\r" in value:
+            value = value.replace("\r", "\\r")
+        if "\t" in value:
+            value = value.replace("\t", "\\t")
+        return value
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return copy_text(str(value))
+    if isinstance(value, Decimal) and value.is_nan():
+        return "NaN"  # as psycopg sends a signalling NaN too
+    return str(value)  # int, Decimal (as psycopg sends them)
+
+
+def copy_line(values: Iterable) -> bytes:
+    """One COPY text row (without its newline)."""
+    return "\t".join(map(copy_text, values)).encode("utf-8")
+
+
+def copy_load_row(record: VulnRecord) -> LoadRow:
+    """The LoadRow of a record as COPY text lines (PostgreSQL): datetimes stay aware, as
+    connection.ops.adapt_datetimefield_value leaves them."""
+    return (record.vuln_id, record.content_hash, copy_line(_vuln_values(record, _same)),
+            tuple(copy_text(alias).encode("utf-8") for alias in dict.fromkeys(record.aliases)),
+            tuple(map(copy_line, _affected_values(record))), tuple(map(copy_line, _cpe_values(record))))
+
+
+def _same(value):
+    return value
+
+
+def row_builder() -> Callable[[VulnRecord], LoadRow]:
+    """The LoadRow builder for the current connection's vendor (COPY text on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return copy_load_row
+    adapt = datetime_adapter()
+    return lambda record: load_row(record, adapt)
 
 
 def load_rows(records: Iterable[VulnRecord]) -> Iterator[LoadRow]:
     """LoadRows of records, for the current database connection's vendor."""
-    adapt = datetime_adapter()
-    for record in records:
-        yield load_row(record, adapt)
+    return map(row_builder(), records)
 
 
 _ALIAS_COLUMNS = ("vulnerability_id", "alias_id")
@@ -189,14 +254,15 @@ _CPE_COLUMNS = ("vulnerability_id", "part", "vendor", "product")
 _PG_VULN_STAGE = "kokuchi_vulnerability_load"
 
 
-def _pg_copy(cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def _pg_copy(cursor, table: str, columns: tuple[str, ...], data: bytes) -> None:
+    """COPY `data` (COPY text lines, each ending in a newline) into table(columns)."""
     quote = connection.ops.quote_name
     with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        copy.write(data)
 
 
-def _pg_upsert_vulnerabilities(rows: list[tuple]) -> None:
+def _pg_upsert_vulnerabilities(data: bytes) -> None:
+    """Insert or update Vulnerability rows given as COPY text lines (all columns of _VULN_COLUMNS)."""
     quote = connection.ops.quote_name
     table = quote(Vulnerability._meta.db_table)
     columns = _VULN_COLUMNS
@@ -208,9 +274,24 @@ def _pg_upsert_vulnerabilities(rows: list[tuple]) -> None:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_VULN_STAGE} ON COMMIT DROP AS "
                        f"SELECT {column_list} FROM {table} WITH NO DATA")
         cursor.execute(f"TRUNCATE {_PG_VULN_STAGE}")
-        _pg_copy(cursor, _PG_VULN_STAGE, columns, rows)
+        _pg_copy(cursor, _PG_VULN_STAGE, columns, data)
         cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {_PG_VULN_STAGE} "
                        f"ON CONFLICT ({quote('vuln_id')}) DO UPDATE SET {updates}")
+
+
+def _pg_write(changed: list[LoadRow], stored: dict, now) -> None:
+    """Write changed rows (COPY text LoadRows) on PostgreSQL: new ones straight into the table,
+    stored ones through the staging upsert."""
+    suffix = b"\t" + copy_text(now).encode() + b"\n"
+    new = [row[2] for row in changed if row[0] not in stored]
+    with connection.cursor() as cursor:
+        if new:
+            # Absent a moment ago in this transaction: a concurrent import of the same IDs fails here
+            # on the unique vuln_id (and its file rolls back) rather than writing children twice.
+            _pg_copy(cursor, Vulnerability._meta.db_table, _VULN_COLUMNS, suffix.join(new) + suffix)
+    if len(new) < len(changed):
+        old = [row[2] for row in changed if row[0] in stored]
+        _pg_upsert_vulnerabilities(suffix.join(old) + suffix)
 
 
 def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | None = None,
@@ -247,10 +328,11 @@ def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, 
         changed = [row for vuln_id, row in by_id.items() if stored.get(vuln_id) != row[1]]
         batch.unchanged = len(by_id) - len(changed)
         if changed:
-            now = (adapt(timezone.now()),)
-            if connection.vendor == "postgresql":
-                _pg_upsert_vulnerabilities([row[2] + now for row in changed])
+            postgresql = connection.vendor == "postgresql"
+            if postgresql:
+                _pg_write(changed, stored, timezone.now())
             else:
+                now = (adapt(timezone.now()),)
                 with connection.cursor() as cursor:
                     cursor.executemany(vuln_sql, [row[2] + now for row in changed])
             pks = {vuln_id: found[0] for vuln_id, found in _id_map(select_pk, [row[0] for row in changed]).items()}
@@ -262,6 +344,12 @@ def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, 
             aliases, affected, cpes = [], [], []
             for vuln_id, _hash, _values, row_aliases, row_affected, row_cpes in changed:
                 pk = pks[vuln_id]
+                if postgresql:
+                    pk = b"%d\t" % pk
+                    aliases.extend(pk + alias + b"\n" for alias in row_aliases)
+                    affected.extend(pk + product + b"\n" for product in row_affected)
+                    cpes.extend(pk + cpe + b"\n" for cpe in row_cpes)
+                    continue
                 if row_aliases:
                     aliases.extend((pk, alias) for alias in row_aliases)
                 if row_affected:
@@ -275,8 +363,8 @@ def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, 
                         (VulnerabilityCpe, _CPE_COLUMNS, cpe_sql, cpes)):
                     if not child_rows:
                         continue
-                    if connection.vendor == "postgresql":
-                        _pg_copy(cursor, model._meta.db_table, columns, child_rows)
+                    if postgresql:
+                        _pg_copy(cursor, model._meta.db_table, columns, b"".join(child_rows))
                     else:
                         cursor.executemany(sql, child_rows)
             batch.created = sum(1 for row in changed if row[0] not in stored)

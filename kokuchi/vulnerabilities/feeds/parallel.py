@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .loader import LoadRow, datetime_adapter, load_row
+from .loader import LoadRow, row_builder
 from .records import FeedError
 
 # Files smaller than this (1 MiB) are parsed in-process: a worker is not worth it.
@@ -43,7 +43,7 @@ def _worker(parse: Callable, jobs: list[tuple[int, Path, str]], send) -> None:
     # The objects inherited from the parent are never garbage here: keep the collector off them
     # (fewer pages copied on write, shorter collections).
     gc.freeze()
-    adapt = datetime_adapter()
+    build = row_builder()
     consumed = [0]
 
     def on_read(n: int) -> None:
@@ -54,7 +54,7 @@ def _worker(parse: Callable, jobs: list[tuple[int, Path, str]], send) -> None:
             try:
                 batch = []
                 for record in parse(path, file=file, on_read=on_read):
-                    batch.append(load_row(record, adapt))
+                    batch.append(build(record))
                     if len(batch) >= BATCH:
                         send.send(("rows", batch, consumed[0]))
                         batch, consumed[0] = [], 0
@@ -164,9 +164,9 @@ class ParsedFiles:
         self.next_index += 1
         worker = self.assigned.get(index)
         if worker is None:
-            adapt = datetime_adapter()
+            build = row_builder()
             for record in self.parse(self.paths[index], file=self.files[index], on_read=on_read):
-                yield load_row(record, adapt)
+                yield build(record)
             return
         batches = self.queues[worker]
         file = self.files[index]

@@ -415,3 +415,65 @@ def test_a_worker_that_dies_fails_its_file_with_a_feed_error(tmp_path):
     with ParsedFiles(_parse_then_die, [path], parallel=True) as parsed, pytest.raises(FeedError) as excinfo:
         list(parsed.rows(0))
     assert str(excinfo.value) == f"{path}: parser process ended unexpectedly"
+
+
+def test_copy_text_escapes_what_postgresql_copy_treats_specially():
+    assert loader.copy_text("a\tb\nc\rd\\e") == "a\\tb\\nc\\rd\\\\e"
+    assert loader.copy_text("\\N") == "\\\\N"  # a text that reads "\N" is not NULL
+    assert loader.copy_text("\\.") == "\\\\."  # nor the end-of-data marker
+    assert loader.copy_text("脆弱性") == "脆弱性"
+    assert (loader.copy_text(None), loader.copy_text(True), loader.copy_text(False)) == ("\\N", "t", "f")
+    assert loader.copy_text(Decimal("9.8")) == "9.8"
+    assert loader.copy_text(Decimal("sNaN")) == "NaN"
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    assert loader.copy_text(when) == "2024-01-02T03:04:05+00:00"
+    assert loader.copy_line(["x\ty", None, 7]) == b"x\\ty\t\\N\t7"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly_on_insert_and_update():
+    """The loader writes COPY text on PostgreSQL and plain values on SQLite: both store every
+    character as parsed, when a row is created and when it is updated."""
+    from kokuchi.vulnerabilities.feeds.records import AffectedRecord, make_vuln_record
+
+    hostile = "\\N\ttab\r\nCRLF \\. back\\slash\n「脆弱性」"
+
+    def record(title):
+        return make_vuln_record(
+            vuln_id="JVNDB-2024-000001", source="jvn", title_ja=title, description_ja=hostile,
+            cvss3_score=Decimal("9.8"), cvss3_severity="critical", cwe_ids=("CWE-79",),
+            published=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+            references=({"type": "vendor", "source": "a\tb", "id": "x\\y", "url": "https://example.invalid/\n"},),
+            aliases=("CVE-2024-0001",),
+            affected=(AffectedRecord(vendor="ven\tdor", product="pro\\duct", cpe22="", cpe23="",
+                                     version_text="1.0\n2.0\t(\\N)", ranges=(), ranges_parsed=False),),
+            cpes=(("a", "ven\tdor", "pro\\duct"),))
+
+    for title in (hostile, hostile + "!"):  # created, then updated
+        loader.upsert_vulnerabilities([record(title)], source="jvn")
+        stored = Vulnerability.objects.get(vuln_id="JVNDB-2024-000001")
+        assert (stored.title_ja, stored.description_ja) == (title, hostile)
+        assert stored.cvss3_score == Decimal("9.8")
+        assert stored.published == datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+        assert stored.references == [{"type": "vendor", "source": "a\tb", "id": "x\\y",
+                                       "url": "https://example.invalid/\n"}]
+        assert stored.content_hash == record(title).content_hash
+        assert list(stored.aliases.values_list("alias_id", flat=True)) == ["CVE-2024-0001"]
+        assert list(stored.affected_products.values_list("vendor", "product", "version_text")) == [
+            ("ven\tdor", "pro\\duct", "1.0\n2.0\t(\\N)")]
+        assert list(stored.cpe_index.values_list("part", "vendor", "product")) == [("a", "ven\tdor", "pro\\duct")]
+
+
+@pytest.mark.parametrize("model", [VulnerabilityAlias, VulnerabilityCpe])
+def test_feed_child_tables_keep_no_index_a_unique_constraint_already_covers(model):
+    """A full load writes hundreds of thousands of these rows: an index on the leading columns
+    of a unique constraint is only extra work."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    unique = [c["columns"] for c in constraints.values() if c["unique"] and not c["primary_key"]]
+    assert unique
+    redundant = [name for name, c in constraints.items() if c["index"] and not c["unique"]
+                 and any(columns[:len(c["columns"])] == c["columns"] for columns in unique)]
+    assert redundant == []
