@@ -99,14 +99,21 @@ class Vulnerability(models.Model):
         return f"https://nvd.nist.gov/vuln/detail/{self.vuln_id}"
 
 
+# DERIVED_ROW_FK: aliases, affected products and the CPE index are rows derived from a feed record.
+# Only the feed loader writes them, always for the vulnerability it has just written in the same
+# transaction, and nothing deletes vulnerabilities except through the ORM, whose CASCADE removes
+# them. A database foreign key would add one lookup per row (about 450,000 on a full JVN load: a
+# quarter of PostgreSQL's CPU there) and guard against nothing the code does.
+
+
 class VulnerabilityAlias(models.Model):
     """Another ID of the same vulnerability (a JVNDB entry's CVE IDs, and back)."""
 
     # No index of its own on vulnerability: unique_alias starts with it. A plain index on alias_id
-    # (Meta) rather than db_index=True, which on PostgreSQL adds a second, LIKE-only one. Fewer
-    # indexes to keep up on a full JVN load (200,000 entries).
+    # (Meta) rather than db_index=True, which on PostgreSQL adds a second, LIKE-only one. No
+    # database FK either (DERIVED_ROW_FK): fewer checks on a full JVN load (200,000 entries).
     vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="aliases",
-                                      db_index=False)
+                                      db_index=False, db_constraint=False)
     alias_id = models.CharField(_("alias"), max_length=40)
 
     class Meta:
@@ -128,7 +135,8 @@ class AffectedProduct(models.Model):
     be parsed (then matching falls back to vendor/product alone, with low confidence).
     """
 
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="affected_products")
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="affected_products",
+                                      db_constraint=False)  # see DERIVED_ROW_FK
     vendor = models.CharField(_("vendor"), max_length=200, blank=True)
     product = models.CharField(_("product"), max_length=300, blank=True)
     cpe22 = models.CharField(_("CPE 2.2 as published"), max_length=300, blank=True)
@@ -152,9 +160,9 @@ class VulnerabilityCpe(models.Model):
     and it is the vocabulary from which CPEs are suggested for products.
     """
 
-    # No index of its own on vulnerability: unique_vuln_cpe starts with it.
+    # No index of its own on vulnerability: unique_vuln_cpe starts with it; no database FK (DERIVED_ROW_FK).
     vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="cpe_index",
-                                      db_index=False)
+                                      db_index=False, db_constraint=False)
     part = models.CharField(max_length=1)
     vendor = models.CharField(max_length=200)
     product = models.CharField(max_length=200)

@@ -477,3 +477,22 @@ def test_feed_child_tables_keep_no_index_a_unique_constraint_already_covers(mode
     redundant = [name for name, c in constraints.items() if c["index"] and not c["unique"]
                  and any(columns[:len(c["columns"])] == c["columns"] for columns in unique)]
     assert redundant == []
+
+
+def test_deleting_a_vulnerability_removes_its_derived_rows():
+    """The derived rows carry no database foreign key (DERIVED_ROW_FK in models): the ORM's
+    CASCADE is what removes them, and it must."""
+    import_feed_files(source="jvn", paths=[sample(JVN_FILES[3])])
+    vulnerability = Vulnerability.objects.filter(aliases__isnull=False, affected_products__isnull=False,
+                                                 cpe_index__isnull=False).distinct().first()
+    assert vulnerability is not None
+    others = (VulnerabilityAlias.objects.count(), AffectedProduct.objects.count(), VulnerabilityCpe.objects.count())
+    own = (vulnerability.aliases.count(), vulnerability.affected_products.count(), vulnerability.cpe_index.count())
+
+    vulnerability.delete()
+
+    assert (VulnerabilityAlias.objects.count(), AffectedProduct.objects.count(),
+            VulnerabilityCpe.objects.count()) == tuple(a - b for a, b in zip(others, own, strict=True))
+    assert not VulnerabilityAlias.objects.filter(vulnerability_id=vulnerability.pk).exists()
+    assert not AffectedProduct.objects.filter(vulnerability_id=vulnerability.pk).exists()
+    assert not VulnerabilityCpe.objects.filter(vulnerability_id=vulnerability.pk).exists()
