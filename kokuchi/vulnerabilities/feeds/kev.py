@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .common import parse_date
 from .jvn_versions import CVE_RE
-from .records import FeedError, KevRecord
+from .records import JSON_UNSTORABLE_ESCAPE, FeedError, KevRecord, storable
 
 _REQUIRED = ("cveID", "vendorProject", "product", "vulnerabilityName", "dateAdded", "shortDescription",
              "requiredAction", "dueDate")
@@ -31,6 +31,8 @@ def parse_kev(data: bytes, *, file: str = "known_exploited_vulnerabilities.json"
         raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
     except UnicodeDecodeError as exc:
         raise FeedError(f"not UTF-8 text ({exc.reason})", file=file, position=f"byte {exc.start}") from exc
+    if JSON_UNSTORABLE_ESCAPE.search(data):
+        document = storable(document)  # U+0000 and lone surrogates: no database stores them
     if not isinstance(document, dict) or not isinstance(document.get("vulnerabilities"), list) \
             or "catalogVersion" not in document:
         raise FeedError("wrong root: expected the KEV catalog object (catalogVersion, vulnerabilities[])",

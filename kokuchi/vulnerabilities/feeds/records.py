@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
+import re
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
 import orjson
+
+logger = logging.getLogger(__name__)
 
 
 class FeedError(Exception):
@@ -183,7 +187,14 @@ def _make_vuln_record(values: dict[str, Any]) -> VulnRecord:
                          for a in affected)
     else:
         affected = ()
-    digest = hashlib.sha256(repr((scalars, affected)).encode())
+    canonical = repr((scalars, affected))
+    # A cheap, loose look first (a text spelling "\x00" matches too), then the exact one.
+    if ("\\x00" in canonical or "\\ud" in canonical or _json_unstorable(configurations_json)
+            or _json_unstorable(references_json)) and any(map(_holds_unstorable, values.values())):
+        logger.warning("%s: U+0000 or a lone surrogate replaced by U+FFFD (no database stores them)",
+                       values["vuln_id"])
+        return _make_vuln_record({name: storable(value) for name, value in values.items()})
+    digest = hashlib.sha256(canonical.encode())
     digest.update(b"\n" + configurations_json + b"\n" + references_json)
     # Filled directly rather than through the frozen dataclass's __init__ (one object.__setattr__
     # per field): this runs once per record of a full NVD/JVN load.
@@ -197,6 +208,47 @@ def _make_vuln_record(values: dict[str, Any]) -> VulnRecord:
     return record
 
 
+# U+0000 and lone surrogates (a Python str holds a surrogate only when it is unpaired): JSON can
+# escape them (\\u0000, \\ud800), but PostgreSQL stores no NUL in text or jsonb, and neither
+# database takes a string that is not valid Unicode.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE_UTF8 = re.compile(rb"\xed[\xa0-\xbf]")  # as _dumps_bytes writes them (surrogatepass)
+JSON_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _json_unstorable(text: bytes) -> bool:
+    return b"\\u0000" in text or (b"\xed" in text and _SURROGATE_UTF8.search(text) is not None)
+
+
+def storable(value: Any) -> Any:
+    """`value` with U+0000 and lone surrogates replaced by U+FFFD in every string it holds (dicts,
+    lists, tuples and AffectedRecords included), as a decoder replaces what it cannot represent,
+    rather than the whole file being refused by the database."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(storable(item) for item in value)
+    if isinstance(value, AffectedRecord):
+        return make_affected_record(*(storable(getattr(value, name)) for name in _AFFECTED_FIELDS))
+    return value
+
+
+def _holds_unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(map(_holds_unstorable, value)) or any(map(_holds_unstorable, value.values()))
+    if isinstance(value, list | tuple):
+        return any(map(_holds_unstorable, value))
+    if isinstance(value, AffectedRecord):
+        return any(_holds_unstorable(getattr(value, name)) for name in _AFFECTED_FIELDS)
+    return False
+
+
 def make_affected_record(vendor: str, product: str, cpe22: str, cpe23: str, version_text: str,
                          ranges: tuple[dict, ...], ranges_parsed: bool) -> AffectedRecord:
     """AffectedRecord(...) without the frozen dataclass's per-field __init__ (one per JVN product)."""
@@ -207,5 +259,6 @@ def make_affected_record(vendor: str, product: str, cpe22: str, cpe23: str, vers
 
 
 _DEFAULTS = {f.name: f.default for f in fields(VulnRecord)}
+_AFFECTED_FIELDS = tuple(f.name for f in fields(AffectedRecord))
 _INPUT_FIELD_SET = frozenset(_INPUT_FIELDS)
 _SCALAR_DEFAULTS = tuple(_DEFAULTS[name] for name in _SCALAR_FIELDS)

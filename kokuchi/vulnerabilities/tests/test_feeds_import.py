@@ -496,3 +496,44 @@ def test_deleting_a_vulnerability_removes_its_derived_rows():
     assert not VulnerabilityAlias.objects.filter(vulnerability_id=vulnerability.pk).exists()
     assert not AffectedProduct.objects.filter(vulnerability_id=vulnerability.pk).exists()
     assert not VulnerabilityCpe.objects.filter(vulnerability_id=vulnerability.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nul_and_lone_surrogates_in_json_feeds_are_replaced_and_stored_on_every_database(tmp_path, caplog):
+    """JSON may escape U+0000 and lone surrogates; PostgreSQL stores no NUL in text or jsonb and no
+    database takes a lone surrogate. They are replaced by U+FFFD (and logged) instead of the whole
+    file failing."""
+    cve = json.loads(sample("nvd/cve-records/CVE-2024-22366.json").read_text())
+    cve["descriptions"][0]["value"] = "before\u0000after \ud800"
+    cve["references"][0]["url"] += "?q=\u0000"
+    cve["configurations"][0]["nodes"][0]["cpeMatch"][0]["versionEndExcluding"] = "24.00.04\u0000"
+    path = tmp_path / "CVE-2024-22366.json"
+    path.write_text(json.dumps(cve))
+    kev = json.loads(sample("kev/known_exploited_vulnerabilities.json").read_text())
+    kev["vulnerabilities"][0]["notes"] = "see\u0000here \udfff"
+    kev_path = tmp_path / "kev.json"
+    kev_path.write_text(json.dumps(kev))
+
+    with caplog.at_level("WARNING"):
+        import_feed_files(source="nvd", paths=[path], parallel=False)
+    import_feed_files(source="kev", paths=[kev_path])
+
+    stored = Vulnerability.objects.get(vuln_id="CVE-2024-22366")
+    assert stored.description_en == "before\ufffdafter \ufffd"
+    assert stored.references[0]["url"].endswith("?q=\ufffd")
+    assert stored.configurations[0]["nodes"][0]["cpeMatch"][0]["versionEndExcluding"] == "24.00.04\ufffd"
+    assert "CVE-2024-22366: U+0000 or a lone surrogate replaced by U+FFFD" in caplog.text
+    assert KnownExploited.objects.get(cve_id=kev["vulnerabilities"][0]["cveID"]).notes == "see\ufffdhere \ufffd"
+    again = import_feed_files(source="nvd", paths=[path], parallel=False)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_a_text_that_spells_a_nul_escape_is_kept_as_it_is():
+    from kokuchi.vulnerabilities.feeds.records import make_vuln_record, storable
+
+    record = make_vuln_record(vuln_id="CVE-2024-0001", source="nvd", description_en="a \\x00 and \\u0000 text",
+                              references=({"url": "https://example.invalid/\\u0000"},))
+    assert record.description_en == "a \\x00 and \\u0000 text"
+    assert record.references == ({"url": "https://example.invalid/\\u0000"},)
+    assert storable({"k\x00": ["v\ud800", ("w\x00",)]}) == {"k\ufffd": ["v\ufffd", ("w\ufffd",)]}
+    assert storable("\U0001F600 \ud55c") == "\U0001F600 \ud55c"  # a real emoji and Hangul stay
