@@ -47,7 +47,7 @@ def _import_one(*, source: str, path: Path, index: int, parsed: ParsedFiles | No
         raise FeedError("no such file", file=file)
     with transaction.atomic():
         if parsed is not None:
-            result = upsert_load_rows(parsed.rows(index, on_read=on_read), source=source)
+            result = upsert_load_rows(parsed.rows(index, on_read=on_read), source=source, file=file)
         elif source == "kev":
             data = path.read_bytes()
             if on_read:

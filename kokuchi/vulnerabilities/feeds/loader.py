@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import orjson
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from kokuchi.vulnerabilities.models import (
@@ -31,7 +31,7 @@ from kokuchi.vulnerabilities.models import (
     VulnerabilityCpe,
 )
 
-from .records import EpssRecord, KevRecord, VulnRecord
+from .records import EpssRecord, FeedError, KevRecord, VulnRecord
 
 # Called with the set of changed vulnerability IDs after each committed import or sync step.
 # The matcher registers itself here: AFTER_IMPORT_HOOKS.append(match_changed_vulnerabilities).
@@ -295,85 +295,93 @@ def _pg_write(changed: list[LoadRow], stored: dict, now) -> None:
 
 
 def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | None = None,
-                           source: str = "", on_batch: Callable[[ImportResult], None] | None = None
-                           ) -> ImportResult:
+                           source: str = "", file: str = "",
+                           on_batch: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Create or update vulnerabilities (with aliases, affected products and the CPE index).
 
     Rows whose content_hash is unchanged are not written at all; see upsert_load_rows().
     """
-    return upsert_load_rows(load_rows(records), batch_size=batch_size, source=source, on_batch=on_batch)
+    return upsert_load_rows(load_rows(records), batch_size=batch_size, source=source, file=file, on_batch=on_batch)
 
 
-def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, source: str = "",
+def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, source: str = "", file: str = "",
                      on_batch: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Create or update vulnerabilities from LoadRows (see load_row()).
 
     Rows whose content_hash is unchanged are not written at all. Per batch: one query for the
     stored hashes, one multi-row upsert, one query for the ids, and bulk inserts of the children of
-    changed rows (whose old children are deleted first).
+    changed rows (whose old children are deleted first). A value the database refuses raises a
+    FeedError naming `file`, the batch's first and last IDs and the database's reason; the caller's
+    transaction then rolls back.
     """
     result = ImportResult(source=source)
-    table = connection.ops.quote_name(Vulnerability._meta.db_table)
-    vuln_sql = _insert_sql(Vulnerability, _VULN_COLUMNS, conflict="vuln_id")
-    alias_sql = _insert_sql(VulnerabilityAlias, _ALIAS_COLUMNS)
-    affected_sql = _insert_sql(AffectedProduct, _AFFECTED_COLUMNS)
-    cpe_sql = _insert_sql(VulnerabilityCpe, _CPE_COLUMNS)
-    select_hash = f"SELECT vuln_id, content_hash FROM {table} WHERE vuln_id IN ({{}})"
-    select_pk = f"SELECT vuln_id, id FROM {table} WHERE vuln_id IN ({{}})"
-    adapt = datetime_adapter()
     for chunk in batched(rows, batch_size or BATCH_SIZE):
-        batch = ImportResult(source=source)
-        by_id = {row[0]: row for row in chunk}  # a later duplicate wins
-        stored = {vuln_id: found[0] for vuln_id, found in _id_map(select_hash, list(by_id)).items()}
-        changed = [row for vuln_id, row in by_id.items() if stored.get(vuln_id) != row[1]]
-        batch.unchanged = len(by_id) - len(changed)
-        if changed:
-            postgresql = connection.vendor == "postgresql"
-            if postgresql:
-                _pg_write(changed, stored, timezone.now())
-            else:
-                now = (adapt(timezone.now()),)
-                with connection.cursor() as cursor:
-                    cursor.executemany(vuln_sql, [row[2] + now for row in changed])
-            pks = {vuln_id: found[0] for vuln_id, found in _id_map(select_pk, [row[0] for row in changed]).items()}
-            existing_pks = [pks[row[0]] for row in changed if row[0] in stored]
-            for pk_chunk in batched(existing_pks, 900):
-                VulnerabilityAlias.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
-                AffectedProduct.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
-                VulnerabilityCpe.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
-            aliases, affected, cpes = [], [], []
-            for vuln_id, _hash, _values, row_aliases, row_affected, row_cpes in changed:
-                pk = pks[vuln_id]
-                if postgresql:
-                    pk = b"%d\t" % pk
-                    aliases.extend(pk + alias + b"\n" for alias in row_aliases)
-                    affected.extend(pk + product + b"\n" for product in row_affected)
-                    cpes.extend(pk + cpe + b"\n" for cpe in row_cpes)
-                    continue
-                if row_aliases:
-                    aliases.extend((pk, alias) for alias in row_aliases)
-                if row_affected:
-                    affected.extend((pk, *product) for product in row_affected)
-                if row_cpes:
-                    cpes.extend((pk, *cpe) for cpe in row_cpes)
-            with connection.cursor() as cursor:
-                for model, columns, sql, child_rows in (
-                        (VulnerabilityAlias, _ALIAS_COLUMNS, alias_sql, aliases),
-                        (AffectedProduct, _AFFECTED_COLUMNS, affected_sql, affected),
-                        (VulnerabilityCpe, _CPE_COLUMNS, cpe_sql, cpes)):
-                    if not child_rows:
-                        continue
-                    if postgresql:
-                        _pg_copy(cursor, model._meta.db_table, columns, b"".join(child_rows))
-                    else:
-                        cursor.executemany(sql, child_rows)
-            batch.created = sum(1 for row in changed if row[0] not in stored)
-            batch.updated = len(changed) - batch.created
-            batch.changed_ids = {row[0] for row in changed}
+        try:
+            batch = _upsert_batch(chunk, source)
+        except (DatabaseError, connection.Database.Error) as exc:
+            reason = " ".join(str(exc).split())
+            raise FeedError(f"the database refused a record: {reason}", file=file,
+                            position=f"records {chunk[0][0]} to {chunk[-1][0]}") from exc
         result.add(batch)
         if on_batch is not None:
             on_batch(batch)
     return result
+
+
+def _upsert_batch(chunk: list[LoadRow], source: str) -> ImportResult:
+    batch = ImportResult(source=source)
+    table = connection.ops.quote_name(Vulnerability._meta.db_table)
+    by_id = {row[0]: row for row in chunk}  # a later duplicate wins
+    stored = {vuln_id: found[0] for vuln_id, found in
+              _id_map(f"SELECT vuln_id, content_hash FROM {table} WHERE vuln_id IN ({{}})", list(by_id)).items()}
+    changed = [row for vuln_id, row in by_id.items() if stored.get(vuln_id) != row[1]]
+    batch.unchanged = len(by_id) - len(changed)
+    if not changed:
+        return batch
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        _pg_write(changed, stored, timezone.now())
+    else:
+        now = (datetime_adapter()(timezone.now()),)
+        with connection.cursor() as cursor:
+            cursor.executemany(_insert_sql(Vulnerability, _VULN_COLUMNS, conflict="vuln_id"),
+                               [row[2] + now for row in changed])
+    pks = {vuln_id: found[0] for vuln_id, found in
+           _id_map(f"SELECT vuln_id, id FROM {table} WHERE vuln_id IN ({{}})", [row[0] for row in changed]).items()}
+    existing_pks = [pks[row[0]] for row in changed if row[0] in stored]
+    for pk_chunk in batched(existing_pks, 900):
+        VulnerabilityAlias.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
+        AffectedProduct.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
+        VulnerabilityCpe.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
+    aliases, affected, cpes = [], [], []
+    for vuln_id, _hash, _values, row_aliases, row_affected, row_cpes in changed:
+        pk = pks[vuln_id]
+        if postgresql:
+            pk = b"%d\t" % pk
+            aliases.extend(pk + alias + b"\n" for alias in row_aliases)
+            affected.extend(pk + product + b"\n" for product in row_affected)
+            cpes.extend(pk + cpe + b"\n" for cpe in row_cpes)
+            continue
+        if row_aliases:
+            aliases.extend((pk, alias) for alias in row_aliases)
+        if row_affected:
+            affected.extend((pk, *product) for product in row_affected)
+        if row_cpes:
+            cpes.extend((pk, *cpe) for cpe in row_cpes)
+    with connection.cursor() as cursor:
+        for model, columns, child_rows in ((VulnerabilityAlias, _ALIAS_COLUMNS, aliases),
+                                           (AffectedProduct, _AFFECTED_COLUMNS, affected),
+                                           (VulnerabilityCpe, _CPE_COLUMNS, cpes)):
+            if not child_rows:
+                continue
+            if postgresql:
+                _pg_copy(cursor, model._meta.db_table, columns, b"".join(child_rows))
+            else:
+                cursor.executemany(_insert_sql(model, columns), child_rows)
+    batch.created = sum(1 for row in changed if row[0] not in stored)
+    batch.updated = len(changed) - batch.created
+    batch.changed_ids = {row[0] for row in changed}
+    return batch
 
 
 _KEV_FIELDS = ("vendor_project", "product", "name", "date_added", "due_date", "known_ransomware_use",

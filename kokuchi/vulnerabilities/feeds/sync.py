@@ -109,7 +109,7 @@ def sync_nvd(*, client: FeedHttpClient, now: datetime.datetime | None = None, pa
             page = parse_nvd_page(response.content, file=f"{url}?{urlencode(params)}")
             next_index = cursor["start_index"] + len(page.records)
             with transaction.atomic():
-                batch = upsert_vulnerabilities(page.records, source="nvd")
+                batch = upsert_vulnerabilities(page.records, source="nvd", file=f"{url}?{urlencode(params)}")
                 batch.pages = 1
                 cursor = {**cursor, "start_index": next_index}
                 done = not page.records or next_index >= page.total_results
@@ -150,7 +150,8 @@ def _jvn_files(*, client: FeedHttpClient, state: FeedState, result: ImportResult
                 raise FeedError(f"sha256 {actual} does not match checksum.txt ({entry.sha256}); file not loaded",
                                 file=entry.url)
             with transaction.atomic():
-                batch = upsert_vulnerabilities(iter_jvn_detail(downloaded.path, file=entry.url), source="jvn")
+                batch = upsert_vulnerabilities(iter_jvn_detail(downloaded.path, file=entry.url), source="jvn",
+                                               file=entry.url)
                 batch.pages = 1
                 state.file_hashes = {**state.file_hashes, entry.filename: entry.sha256}
                 FeedState.objects.filter(pk=state.pk).update(file_hashes=state.file_hashes)
@@ -203,7 +204,7 @@ def _jvn_api(*, client: FeedHttpClient, state: FeedState, now: datetime.datetime
         next_item = cursor["start_item"] + len(overview.items)
         done = not overview.items or next_item > total
         with transaction.atomic():
-            batch = upsert_vulnerabilities(records, source="jvn")
+            batch = upsert_vulnerabilities(records, source="jvn", file=f"getVulnDetailInfo for {url}")
             batch.pages = 1
             cursor = {**cursor, "start_item": next_item}
             _save_cursor(state, {} if done else cursor)

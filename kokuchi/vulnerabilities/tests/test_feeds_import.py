@@ -537,3 +537,22 @@ def test_a_text_that_spells_a_nul_escape_is_kept_as_it_is():
     assert record.references == ({"url": "https://example.invalid/\\u0000"},)
     assert storable({"k\x00": ["v\ud800", ("w\x00",)]}) == {"k\ufffd": ["v\ufffd", ("w\ufffd",)]}
     assert storable("\U0001F600 \ud55c") == "\U0001F600 \ud55c"  # a real emoji and Hangul stay
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_the_database_refuses_fails_its_file_naming_the_records_and_the_reason():
+    from django.db import transaction
+
+    from kokuchi.vulnerabilities.feeds.records import make_vuln_record
+
+    good = make_vuln_record(vuln_id="CVE-2024-0001", source="nvd", title_en="fine")
+    refused = make_vuln_record(vuln_id="CVE-2024-0002", source="nvd", title_en=None)  # NOT NULL column
+
+    with pytest.raises(FeedError) as caught, transaction.atomic():
+        loader.upsert_vulnerabilities([good, refused], source="nvd", file="page-1.json")
+
+    assert caught.value.file == "page-1.json"
+    assert caught.value.position == "records CVE-2024-0001 to CVE-2024-0002"
+    assert "the database refused a record" in caught.value.message
+    assert "title_en" in caught.value.message
+    assert not Vulnerability.objects.exists()
