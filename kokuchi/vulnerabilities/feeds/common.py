@@ -7,7 +7,7 @@ import gzip
 import io
 import re
 import zlib
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
 
@@ -120,6 +120,18 @@ def score_from_vector(vector: str) -> tuple[Decimal, str] | None:
     except CVSSError:
         return None
     return None
+
+
+def cvss_score(value) -> Decimal | None:
+    """A CVSS base score as published (number or text), or None when it is not one (not a number,
+    or outside 0.0-10.0): the caller then computes it from the vector, which is authoritative."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        score = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return score if score.is_finite() and 0 <= score <= 10 else None
 
 
 def normalise_severity(value: str | None) -> str:

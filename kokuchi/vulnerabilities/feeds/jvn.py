@@ -16,13 +16,20 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
 
 from lxml import etree
 
-from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
+from .common import (
+    GZIP_ERRORS,
+    cpe23_key,
+    cvss_score,
+    normalise_severity,
+    open_maybe_gzip,
+    parse_utc,
+    score_from_vector,
+)
 from .jvn_versions import CVE_RE, parse_version_text
 from .records import FeedError, VulnRecord, _make_vuln_record, make_affected_record
 
@@ -151,13 +158,6 @@ def _status(element) -> JvnStatus:
         total_res_ret=number("totalResRet"),
         first_res=number("firstRes"),
     )
-
-
-def _decimal(value: str) -> Decimal | None:
-    try:
-        return Decimal(value) if value else None
-    except InvalidOperation:
-        return None
 
 
 _LOCAL_NAMES: dict[str, str] = {}
@@ -299,7 +299,7 @@ def _build_record(built: tuple, file: str) -> VulnRecord:
     cvss3 = (None, "", "")
     cvss4 = (None, "", "")
     for version, vector, base, severity_text in cvss_items:
-        score = _decimal(base)
+        score = cvss_score(base)
         severity = normalise_severity(severity_text)
         if version.startswith(("3", "4")) and vector and (score is None or not severity):
             computed = score_from_vector(vector)

@@ -18,7 +18,15 @@ from typing import Any, BinaryIO
 import ijson
 import orjson
 
-from .common import GZIP_ERRORS, cpe23_key, normalise_severity, open_maybe_gzip, parse_utc, score_from_vector
+from .common import (
+    GZIP_ERRORS,
+    cpe23_key,
+    cvss_score,
+    normalise_severity,
+    open_maybe_gzip,
+    parse_utc,
+    score_from_vector,
+)
 from .records import FeedError, VulnRecord, _make_vuln_record
 
 NVD_PRIMARY_SOURCE = "nvd@nist.gov"
@@ -54,13 +62,13 @@ def _cvss(metric: dict | None) -> tuple[Decimal | None, str, str]:
         return None, "", ""
     data = metric.get("cvssData") or {}
     vector = data.get("vectorString") or ""
-    score = data.get("baseScore")
+    score = cvss_score(data.get("baseScore"))
     severity = normalise_severity(data.get("baseSeverity") or metric.get("baseSeverity"))
     if vector and (score is None or not severity):
         computed = score_from_vector(vector)
         if computed:
             score, severity = computed
-    return (Decimal(str(score)) if score is not None else None), severity, vector
+    return score, severity, vector
 
 
 def _cpe_keys(configurations: list[dict]) -> tuple[tuple[str, str, str], ...]:

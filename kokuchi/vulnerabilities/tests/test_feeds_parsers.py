@@ -453,3 +453,24 @@ def test_nvd_item_without_cve_object_is_named_by_its_record_number():
     records, error = _records_and_error(data)
     assert len(records) == 42
     assert (error.message, error.position) == ("vulnerabilities[] item without a cve object", "record 43")
+
+
+@pytest.mark.parametrize("published", [123.4, -1, "9.8x", "NaN", True, {"value": 9.8}])
+def test_nvd_base_score_that_is_not_a_cvss_score_is_computed_from_the_vector(published):
+    """0.0-10.0 or nothing: a score out of range would be stored by SQLite and refused by PostgreSQL."""
+    cve = json.loads(sample("nvd/cve-records/CVE-2024-22366.json").read_text())
+    for metric in cve["metrics"]["cvssMetricV31"]:
+        metric["cvssData"]["baseScore"] = published
+    record = next(iter_nvd_file(json.dumps(cve).encode()))
+    assert (record.cvss3_score, record.cvss3_severity) == (Decimal("6.8"), "MEDIUM")
+
+
+def test_jvn_base_score_out_of_range_is_computed_from_the_vector():
+    text = sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml").read_text()
+    reference = {r.vuln_id: r for r in iter_jvn_detail(text.encode())}
+    bad = {r.vuln_id: r for r in iter_jvn_detail(text.replace("<Base>", "<Base>9").encode())}
+    scored = [vuln_id for vuln_id, r in reference.items() if r.cvss3_score is not None]
+    assert scored
+    for vuln_id in scored:
+        assert (bad[vuln_id].cvss3_score, bad[vuln_id].cvss3_severity) == (
+            reference[vuln_id].cvss3_score, reference[vuln_id].cvss3_severity)
