@@ -31,7 +31,7 @@ from .common import (
     score_from_vector,
 )
 from .jvn_versions import CVE_RE, parse_version_text
-from .records import FeedError, VulnRecord, _make_vuln_record, make_affected_record
+from .records import MAX_ID_LENGTH, FeedError, VulnRecord, _make_vuln_record, make_affected_record
 
 CVE_SOURCE_NAMES = frozenset({"Common Vulnerabilities and Exposures (CVE)", "National Vulnerability Database (NVD)"})
 # Markers JVN leaves in the title/overview of entries that are not live.
@@ -280,8 +280,8 @@ def _gather(vulinfo) -> tuple:
 def _build_record(built: tuple, file: str) -> VulnRecord:
     """Turn one gathered Vulinfo (see _gather) into a VulnRecord."""
     vuln_id, where, fields, related, cvss_items, affected_items = built
-    if not vuln_id.startswith("JVNDB-"):
-        raise FeedError(f"Vulinfo without a JVNDB id ({vuln_id!r})", file=file, position=where)
+    if not vuln_id.startswith("JVNDB-") or len(vuln_id) > MAX_ID_LENGTH:
+        raise FeedError(f"Vulinfo without a JVNDB id ({vuln_id!r})"[:200], file=file, position=where[:200])
     title = fields.get("Title", "")
     overview = clean_html_text(fields.get("Overview", ""))
 

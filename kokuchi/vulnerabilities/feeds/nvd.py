@@ -27,7 +27,8 @@ from .common import (
     parse_utc,
     score_from_vector,
 )
-from .records import FeedError, VulnRecord, _make_vuln_record
+from .jvn_versions import CVE_RE
+from .records import MAX_ID_LENGTH, FeedError, VulnRecord, _make_vuln_record
 
 NVD_PRIMARY_SOURCE = "nvd@nist.gov"
 REJECTED = "Rejected"
@@ -90,8 +91,8 @@ def parse_nvd_cve(cve: dict[str, Any], *, file: str = "", position: str = "") ->
         vuln_id = cve["id"]
     except (KeyError, TypeError) as exc:
         raise FeedError("CVE object without an id", file=file, position=position) from exc
-    if not isinstance(vuln_id, str) or not vuln_id.startswith("CVE-"):
-        raise FeedError(f"not a CVE id: {vuln_id!r}", file=file, position=position)
+    if not isinstance(vuln_id, str) or not CVE_RE.fullmatch(vuln_id) or len(vuln_id) > MAX_ID_LENGTH:
+        raise FeedError(f"not a CVE id: {vuln_id!r}"[:200], file=file, position=position)
     where = position or vuln_id
     metrics = cve.get("metrics") or {}
     v3 = _pick_metric(metrics.get("cvssMetricV31") or metrics.get("cvssMetricV30") or [])

@@ -16,6 +16,10 @@ import orjson
 logger = logging.getLogger(__name__)
 
 
+# Vulnerability.vuln_id is a CharField(max_length=40): a longer ID is refused by the parsers.
+MAX_ID_LENGTH = 40
+
+
 class FeedError(Exception):
     """Bad feed input: names the file (or URL) and the position (line:column, byte offset or record)."""
 

@@ -474,3 +474,19 @@ def test_jvn_base_score_out_of_range_is_computed_from_the_vector():
     for vuln_id in scored:
         assert (bad[vuln_id].cvss3_score, bad[vuln_id].cvss3_severity) == (
             reference[vuln_id].cvss3_score, reference[vuln_id].cvss3_severity)
+
+
+@pytest.mark.parametrize("vuln_id", ["CVE-2024-" + "1" * 40, "CVE-2024-12a4", "CVE-24-1234"])
+def test_nvd_id_that_is_not_a_storable_cve_id_is_refused(vuln_id):
+    cve = json.loads(sample("nvd/cve-records/CVE-2024-22366.json").read_text())
+    cve["id"] = vuln_id
+    with pytest.raises(FeedError, match="not a CVE id"):
+        next(iter_nvd_file(json.dumps(cve).encode(), file="x.json"))
+
+
+def test_jvn_id_longer_than_the_column_is_refused():
+    text = sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml").read_text()
+    with pytest.raises(FeedError, match="without a JVNDB id") as caught:
+        list(iter_jvn_detail(text.replace("JVNDB-2025-000001<", "JVNDB-2025-" + "0" * 40 + "<", 1).encode(),
+                             file="x.xml"))
+    assert caught.value.position.startswith("line ")
