@@ -134,6 +134,18 @@ def cvss_score(value) -> Decimal | None:
     return score if score.is_finite() and 0 <= score <= 10 else None
 
 
+def cvss_base(score, severity, vector: str) -> tuple[Decimal | None, str]:
+    """(base score, severity) as published, or computed from the vector when either is missing or
+    not valid (see cvss_score and normalise_severity)."""
+    score = cvss_score(score)
+    severity = normalise_severity(severity)
+    if vector and (score is None or not severity):
+        computed = score_from_vector(vector)
+        if computed:
+            return computed
+    return score, severity
+
+
 def normalise_severity(value: str | None) -> str:
     word = (value or "").strip().upper()
     return word if word in _SEVERITY_WORDS else ""

@@ -21,15 +21,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from .common import (
-    GZIP_ERRORS,
-    cpe23_key,
-    cvss_score,
-    normalise_severity,
-    open_maybe_gzip,
-    parse_utc,
-    score_from_vector,
-)
+from .common import GZIP_ERRORS, cpe23_key, cvss_base, open_maybe_gzip, parse_utc
 from .jvn_versions import CVE_RE, parse_version_text
 from .records import MAX_ID_LENGTH, FeedError, VulnRecord, _make_vuln_record, make_affected_record
 
@@ -299,16 +291,10 @@ def _build_record(built: tuple, file: str) -> VulnRecord:
     cvss3 = (None, "", "")
     cvss4 = (None, "", "")
     for version, vector, base, severity_text in cvss_items:
-        score = cvss_score(base)
-        severity = normalise_severity(severity_text)
-        if version.startswith(("3", "4")) and vector and (score is None or not severity):
-            computed = score_from_vector(vector)
-            if computed:
-                score, severity = computed
         if version.startswith("3"):
-            cvss3 = (score, severity, vector)
+            cvss3 = (*cvss_base(base, severity_text, vector), vector)
         elif version.startswith("4"):
-            cvss4 = (score, severity, vector)
+            cvss4 = (*cvss_base(base, severity_text, vector), vector)
 
     affected = []
     cpes: dict[tuple[str, str, str], None] = {}

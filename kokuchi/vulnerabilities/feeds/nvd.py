@@ -18,15 +18,7 @@ from typing import Any, BinaryIO
 import ijson
 import orjson
 
-from .common import (
-    GZIP_ERRORS,
-    cpe23_key,
-    cvss_score,
-    normalise_severity,
-    open_maybe_gzip,
-    parse_utc,
-    score_from_vector,
-)
+from .common import GZIP_ERRORS, cpe23_key, cvss_base, open_maybe_gzip, parse_utc
 from .jvn_versions import CVE_RE
 from .records import MAX_ID_LENGTH, FeedError, VulnRecord, _make_vuln_record
 
@@ -63,12 +55,7 @@ def _cvss(metric: dict | None) -> tuple[Decimal | None, str, str]:
         return None, "", ""
     data = metric.get("cvssData") or {}
     vector = data.get("vectorString") or ""
-    score = cvss_score(data.get("baseScore"))
-    severity = normalise_severity(data.get("baseSeverity") or metric.get("baseSeverity"))
-    if vector and (score is None or not severity):
-        computed = score_from_vector(vector)
-        if computed:
-            score, severity = computed
+    score, severity = cvss_base(data.get("baseScore"), data.get("baseSeverity") or metric.get("baseSeverity"), vector)
     return score, severity, vector
 
 
