@@ -90,8 +90,9 @@ def main() -> None:
         # reference machine is shared and wall time there includes waiting for a core.
         cpu_start, workers_start = time.process_time(), worker_cpu()
         start = time.perf_counter()
-        html, _label = render_disclosure_html(deal=deal, issued_at=ISSUED_AT, version_number=number,
-                                              document_number=f"KK-{deal.number}-{number:03d}")
+        html, _label = render_disclosure_html(
+            deal=deal, issued_at=ISSUED_AT, version_number=number, document_number=f"KK-{deal.number}-{number:03d}"
+        )
         middle = time.perf_counter()
         html_cpu_times.append(time.process_time() - cpu_start)
         pdf = render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS)
@@ -114,9 +115,14 @@ def main() -> None:
     results = {
         "benchmark": "disclosure PDF rendering (HTML context + template + WeasyPrint)",
         "run_at": datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-                    "python": platform.python_version(), "platform": platform.platform(),
-                    "weasyprint": weasyprint.__version__, "pdf_workers": settings.PDF_WORKERS},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "weasyprint": weasyprint.__version__,
+            "pdf_workers": settings.PDF_WORKERS,
+        },
         "devices": args.devices,
         "pages": pages,
         "pdf_bytes": len(singles[0][2]),
@@ -128,7 +134,7 @@ def main() -> None:
             # … and of this process plus the PDF worker (the other parts): the total work.
             "median_cpu_seconds_all_processes": round(statistics.median(single_all_cpu), 3),
             "median_html_seconds": round(statistics.median(html for html, _t, _p in singles), 3),
-            "median_html_cpu_seconds": round(statistics.median(html_cpu_times[:len(single_cpu)]), 3),
+            "median_html_cpu_seconds": round(statistics.median(html_cpu_times[: len(single_cpu)]), 3),
             "min_cpu_seconds": round(min(single_cpu), 3),
             "max_cpu_seconds": round(max(single_cpu), 3),
             "min_seconds": round(min(total for _h, total, _p in singles), 3),
@@ -139,9 +145,10 @@ def main() -> None:
             "total_seconds": round(batch_total, 2),
             "median_seconds_per_document": round(statistics.median(total for _h, total, _p in batch), 3),
             "mean_seconds_per_document": round(batch_total / args.batch, 3),
-            "median_cpu_seconds_per_document": round(statistics.median(cpu_times[len(single_cpu):]), 3),
-            "median_cpu_seconds_all_processes_per_document":
-                round(statistics.median(all_cpu_times[len(single_cpu):]), 3),
+            "median_cpu_seconds_per_document": round(statistics.median(cpu_times[len(single_cpu) :]), 3),
+            "median_cpu_seconds_all_processes_per_document": round(
+                statistics.median(all_cpu_times[len(single_cpu) :]), 3
+            ),
             "total_cpu_seconds": round(batch_cpu, 2),
         },
         "goal_seconds_per_document": 0.5,

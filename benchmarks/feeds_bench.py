@@ -31,18 +31,28 @@ GOALS = {"nvd_full": {"seconds": 120, "peak_rss_mb": 1024}, "jvn_full": {"second
 
 def run(args: list[str], env: dict) -> dict:
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(REPO / "manage.py"), *args], env=env, cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "manage.py"), *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     out, err = process.stdout.read(), process.stderr.read()
     if status != 0:
         raise SystemExit(f"{' '.join(args[:4])} failed:\n{out}\n{err}")
-    return {"seconds": round(elapsed, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            # CPU of the importing process and its parser children; the machine is shared, so the
-            # load average around each step says how much of the wall time was waiting for a core.
-            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-            "load_average_after": round(os.getloadavg()[0], 2), "output": out.strip()}
+    return {
+        "seconds": round(elapsed, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # CPU of the importing process and its parser children; the machine is shared, so the
+        # load average around each step says how much of the wall time was waiting for a core.
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "load_average_after": round(os.getloadavg()[0], 2),
+        "output": out.strip(),
+    }
 
 
 def main() -> None:
@@ -76,16 +86,26 @@ def main() -> None:
         if goal:
             step["goal"] = goal
             step["met"] = all(step[key] <= limit for key, limit in goal.items())
-        print(f"{name}: {step['seconds']} s (CPU {step['cpu_seconds']} s, load {step['load_average_after']}), "
-              f"peak RSS {step['peak_rss_mb']} MB — {step['output']}", flush=True)
+        print(
+            f"{name}: {step['seconds']} s (CPU {step['cpu_seconds']} s, load {step['load_average_after']}), "
+            f"peak RSS {step['peak_rss_mb']} MB — {step['output']}",
+            flush=True,
+        )
 
-    sizes = {"nvd_files": len(nvd_files), "nvd_bytes": sum(Path(p).stat().st_size for p in nvd_files),
-             "jvn_files": len(jvn_files), "jvn_bytes": sum(Path(p).stat().st_size for p in jvn_files)}
+    sizes = {
+        "nvd_files": len(nvd_files),
+        "nvd_bytes": sum(Path(p).stat().st_size for p in nvd_files),
+        "jvn_files": len(jvn_files),
+        "jvn_bytes": sum(Path(p).stat().st_size for p in jvn_files),
+    }
     results = json.loads(args.results.read_text()) if args.results.exists() else {}
     results[args.label] = {
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_before": round(load_before, 2)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_before": round(load_before, 2),
+        },
         "input": sizes,
         "steps": steps,
     }

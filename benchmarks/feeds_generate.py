@@ -53,11 +53,18 @@ def write_nvd(out: Path, count: int, *, years: range = range(2002, 2026)) -> lis
             if n >= count:
                 break
             text = templates[n % len(templates)]
-            items.append('{"cve":' + text.replace("@ID@", f"CVE-{year}-{100000 + i}")
-                         .replace("@MOD@", "2025-01-01T00:00:00.000").replace("@PK@", str(n % 7919)) + "}")
+            items.append(
+                '{"cve":'
+                + text.replace("@ID@", f"CVE-{year}-{100000 + i}")
+                .replace("@MOD@", "2025-01-01T00:00:00.000")
+                .replace("@PK@", str(n % 7919))
+                + "}"
+            )
             n += 1
-        header = (f'{{"resultsPerPage":{len(items)},"startIndex":0,"totalResults":{len(items)},'
-                  f'"format":"NVD_CVE","version":"2.0","timestamp":"2025-01-01T00:00:00.000","vulnerabilities":[')
+        header = (
+            f'{{"resultsPerPage":{len(items)},"startIndex":0,"totalResults":{len(items)},'
+            f'"format":"NVD_CVE","version":"2.0","timestamp":"2025-01-01T00:00:00.000","vulnerabilities":['
+        )
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as handle:
             handle.write(header)
             handle.write(",".join(items))
@@ -75,22 +82,38 @@ def write_nvd_day(out: Path, changed: int, *, total: int, years: range = range(2
         n = (k * 1097) % total
         year = years[n // per_year]
         i = n % per_year
-        text = templates[n % len(templates)].replace("@ID@", f"CVE-{year}-{100000 + i}").replace(
-            "@MOD@", "2025-01-02T03:04:05.000").replace("@PK@", str(n % 7919))
+        text = (
+            templates[n % len(templates)]
+            .replace("@ID@", f"CVE-{year}-{100000 + i}")
+            .replace("@MOD@", "2025-01-02T03:04:05.000")
+            .replace("@PK@", str(n % 7919))
+        )
         cve = json.loads(text)
         cve["descriptions"].insert(0, {"lang": "en", "value": f"Updated on 2025-01-02 (change {k})."})
         items.append({"cve": cve})
     path = out / "nvdcve-2.0-modified.json.gz"
     with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump({"resultsPerPage": changed, "startIndex": 0, "totalResults": changed, "format": "NVD_CVE",
-                   "version": "2.0", "timestamp": "2025-01-02T04:00:00.000", "vulnerabilities": items}, handle)
+        json.dump(
+            {
+                "resultsPerPage": changed,
+                "startIndex": 0,
+                "totalResults": changed,
+                "format": "NVD_CVE",
+                "version": "2.0",
+                "timestamp": "2025-01-02T04:00:00.000",
+                "vulnerabilities": items,
+            },
+            handle,
+        )
     return path
 
 
 def jvn_templates() -> tuple[str, list[str], str]:
     """(document head, Vulinfo element texts with placeholders, document tail) from the real samples."""
-    sources = [FEEDS / "jvn" / "myjvn-api-examples" / "hnd" / "dataFeed_jvndb_detail_hnd.xml",
-               *sorted((FEEDS / "jvn" / "jvndb-feed-fixtures" / "detail").glob("*.rdf"))]
+    sources = [
+        FEEDS / "jvn" / "myjvn-api-examples" / "hnd" / "dataFeed_jvndb_detail_hnd.xml",
+        *sorted((FEEDS / "jvn" / "jvndb-feed-fixtures" / "detail").glob("*.rdf")),
+    ]
     vulinfos = []
     head = tail = ""
     for path in sources:
@@ -120,8 +143,11 @@ def write_jvn(out: Path, count: int, *, years: range = range(2005, 2026)) -> lis
             for i in range(per_year):
                 if n >= count:
                     break
-                handle.write(templates[n % len(templates)].replace("@ID@", f"JVNDB-{year}-{i + 1:06d}")
-                             .replace("@PK@", str(n % 3001)))
+                handle.write(
+                    templates[n % len(templates)]
+                    .replace("@ID@", f"JVNDB-{year}-{i + 1:06d}")
+                    .replace("@PK@", str(n % 3001))
+                )
                 handle.write("\n    ")
                 n += 1
             handle.write(tail)
@@ -142,8 +168,10 @@ def main() -> None:
     day = write_nvd_day(args.out, args.day, total=args.nvd)
     jvn = write_jvn(args.out / "jvn", args.jvn)
     size = sum(p.stat().st_size for p in [*nvd, day, *jvn])
-    print(f"wrote {len(nvd)} NVD files ({args.nvd} CVEs), {len(jvn)} JVN files ({args.jvn} entries), "
-          f"day file ({args.day} CVEs); {size / 1e6:.0f} MB in {args.out}")
+    print(
+        f"wrote {len(nvd)} NVD files ({args.nvd} CVEs), {len(jvn)} JVN files ({args.jvn} entries), "
+        f"day file ({args.day} CVEs); {size / 1e6:.0f} MB in {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 def _setup() -> None:
     sys.path.insert(0, str(REPO))
     data_dir = tempfile.mkdtemp(prefix="kokuchi-feeds-profile-")
-    os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", KOKUCHI_DATA_DIR=data_dir,
-                      KOKUCHI_LOG_LEVEL="WARNING")
+    os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", KOKUCHI_DATA_DIR=data_dir, KOKUCHI_LOG_LEVEL="WARNING")
     import django
 
     django.setup()
@@ -78,8 +77,10 @@ def _profile(args: argparse.Namespace) -> None:
     from kokuchi.vulnerabilities.feeds.jvn import iter_jvn_detail
     from kokuchi.vulnerabilities.feeds.nvd import iter_nvd_file
 
-    sources = {"nvd": (iter_nvd_file, sorted((args.data / "nvd").glob("nvdcve-2.0-*.json.gz"))),
-               "jvn": (iter_jvn_detail, sorted((args.data / "jvn").glob("jvndb_detail_*.rdf")))}
+    sources = {
+        "nvd": (iter_nvd_file, sorted((args.data / "nvd").glob("nvdcve-2.0-*.json.gz"))),
+        "jvn": (iter_jvn_detail, sorted((args.data / "jvn").glob("jvndb_detail_*.rdf"))),
+    }
     if args.pyinstrument:
         from pyinstrument import Profiler
 
@@ -115,9 +116,11 @@ def _profile(args: argparse.Namespace) -> None:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         workers = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
-        print(f"  import of {len(chosen)} files: {wall:.2f} s wall, {cpu:.2f} s CPU here + {workers:.2f} s in "
-              f"workers = {(cpu + workers) / len(chosen):.2f} s CPU per file ({total.created} created; "
-              f"load average {os.getloadavg()[0]:.2f})")
+        print(
+            f"  import of {len(chosen)} files: {wall:.2f} s wall, {cpu:.2f} s CPU here + {workers:.2f} s in "
+            f"workers = {(cpu + workers) / len(chosen):.2f} s CPU per file ({total.created} created; "
+            f"load average {os.getloadavg()[0]:.2f})"
+        )
 
 
 if __name__ == "__main__":

@@ -39,26 +39,37 @@ def main() -> None:
 
     result: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "database": "SQLite (WAL)"},
-        "data": {"devices": Device.objects.count(), "customers": Customer.objects.count(),
-                 "products": Product.objects.count(), "vulnerabilities": Vulnerability.objects.count()},
+        "data": {
+            "devices": Device.objects.count(),
+            "customers": Customer.objects.count(),
+            "products": Product.objects.count(),
+            "vulnerabilities": Vulnerability.objects.count(),
+        },
     }
     print(result["data"], flush=True)
     Exposure.objects.all().delete()
 
     started = time.perf_counter()
     baseline = services.match_all(notify=False)
-    result["baseline_full_match"] = {"seconds": round(time.perf_counter() - started, 2),
-                                     "created": len(baseline.created), "pairs": baseline.pairs_evaluated,
-                                     "vulnerabilities_examined": baseline.vulnerabilities_examined}
+    result["baseline_full_match"] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "created": len(baseline.created),
+        "pairs": baseline.pairs_evaluated,
+        "vulnerabilities_examined": baseline.vulnerabilities_examined,
+    }
     print("baseline", result["baseline_full_match"], flush=True)
 
     started = time.perf_counter()
     again = services.match_all(notify=False)
-    result["full_match"] = {"seconds": round(time.perf_counter() - started, 2), "created": len(again.created),
-                            "unchanged": again.unchanged, "resolved": len(again.resolved_by_update)
-                            + len(again.no_longer_matches), "pairs": again.pairs_evaluated,
-                            "vulnerabilities_examined": again.vulnerabilities_examined,
-                            "limit_seconds": 60}
+    result["full_match"] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "created": len(again.created),
+        "unchanged": again.unchanged,
+        "resolved": len(again.resolved_by_update) + len(again.no_longer_matches),
+        "pairs": again.pairs_evaluated,
+        "vulnerabilities_examined": again.vulnerabilities_examined,
+        "limit_seconds": 60,
+    }
     result["peak_rss_mb_after_full_matches"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["exposures"] = Exposure.objects.count()
     print("full", result["full_match"], result["peak_rss_mb_after_full_matches"], flush=True)
@@ -71,15 +82,18 @@ def main() -> None:
     started = time.perf_counter()
     services.act_on_new_exposures(exposure_pks=day.newly_open)
     act_seconds = time.perf_counter() - started
-    result["incremental_one_day"] = {"seconds": round(match_seconds, 2),
-                                     "who_acts_seconds": round(act_seconds, 2),
-                                     "changed_vulnerabilities": len(changed),
-                                     "vulnerabilities_examined": day.vulnerabilities_examined,
-                                     "created": len(day.created), "reopened": len(day.reopened),
-                                     "resolved": len(day.resolved_by_update) + len(day.no_longer_matches),
-                                     "notices_created": Notice.objects.count() - notices_before,
-                                     "work_items_created": WorkItem.objects.count() - work_before,
-                                     "limit_seconds": 5}
+    result["incremental_one_day"] = {
+        "seconds": round(match_seconds, 2),
+        "who_acts_seconds": round(act_seconds, 2),
+        "changed_vulnerabilities": len(changed),
+        "vulnerabilities_examined": day.vulnerabilities_examined,
+        "created": len(day.created),
+        "reopened": len(day.reopened),
+        "resolved": len(day.resolved_by_update) + len(day.no_longer_matches),
+        "notices_created": Notice.objects.count() - notices_before,
+        "work_items_created": WorkItem.objects.count() - work_before,
+        "limit_seconds": 5,
+    }
     print("incremental", result["incremental_one_day"], flush=True)
 
     result["pages_ms"], result["largest_customer_devices"] = time_exposure_pages(args.requests)

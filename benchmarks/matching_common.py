@@ -59,11 +59,16 @@ def apply_one_day_of_changes(seed: int) -> list[int]:
     from kokuchi.vulnerabilities.models import Vulnerability
 
     rng = random.Random(seed)
-    relevant = list(Vulnerability.objects.filter(cpe_index__part__in=["o", "h"]).exclude(
-        cpe_index__vendor__startswith="othervendor").exclude(vuln_id__startswith="JVNDB-").distinct().values_list(
-        "pk", flat=True))
-    others = list(Vulnerability.objects.filter(cpe_index__vendor__startswith="othervendor").values_list(
-        "pk", flat=True)[:20000])
+    relevant = list(
+        Vulnerability.objects.filter(cpe_index__part__in=["o", "h"])
+        .exclude(cpe_index__vendor__startswith="othervendor")
+        .exclude(vuln_id__startswith="JVNDB-")
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    others = list(
+        Vulnerability.objects.filter(cpe_index__vendor__startswith="othervendor").values_list("pk", flat=True)[:20000]
+    )
     changed = rng.sample(relevant, 30) + rng.sample(others, 270)
     now = timezone.now()
     for vuln in Vulnerability.objects.filter(pk__in=changed):
@@ -103,8 +108,11 @@ def time_exposure_pages(requests: int) -> tuple[dict, int]:
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (url(i), response.status_code)
         timings.sort()
-        figures[name] = {"p50": round(statistics.median(timings), 1),
-                         "p95": round(timings[int(len(timings) * 0.95) - 1], 1), "requests": len(timings)}
+        figures[name] = {
+            "p50": round(statistics.median(timings), 1),
+            "p95": round(timings[int(len(timings) * 0.95) - 1], 1),
+            "requests": len(timings),
+        }
     figures["limit_p95"] = 200
     return figures, biggest["n"]
 

@@ -25,14 +25,21 @@ def main() -> None:
     connection.force_debug_cursor = True
     started, cpu = time.perf_counter(), time.process_time()
     diff = services.match_all(notify=False)
-    figures = {"seconds": round(time.perf_counter() - started, 2), "process_cpu_seconds": round(
-        time.process_time() - cpu, 2), "sql_seconds": round(sum(float(q["time"]) for q in connection.queries), 2),
-        "created": len(diff.created), "updated": diff.updated, "unchanged": diff.unchanged,
+    figures = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "process_cpu_seconds": round(time.process_time() - cpu, 2),
+        "sql_seconds": round(sum(float(q["time"]) for q in connection.queries), 2),
+        "created": len(diff.created),
+        "updated": diff.updated,
+        "unchanged": diff.unchanged,
         "pairs": diff.pairs_evaluated,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "slowest_sql": [{"seconds": float(q["time"]), "sql": q["sql"][:90]} for q in
-                        sorted(connection.queries, key=lambda q: -float(q["time"]))[:4]],
-        "limit_seconds": 60}
+        "slowest_sql": [
+            {"seconds": float(q["time"]), "sql": q["sql"][:90]}
+            for q in sorted(connection.queries, key=lambda q: -float(q["time"]))[:4]
+        ],
+        "limit_seconds": 60,
+    }
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     add_to_results(args.out, "full_match_rerun", figures)
 

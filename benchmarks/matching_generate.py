@@ -29,10 +29,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-VENDORS = ["fortinet", "cisco", "yamaha", "nec", "buffalo", "paloaltonetworks", "juniper", "netgear", "tp-link",
-           "synology", "qnap", "sonicwall", "zyxel", "alliedtelesis", "iodata", "elecom", "fujitsu", "hp", "aruba",
-           "dlink", "ubiquiti", "mikrotik", "sophos", "watchguard", "checkpoint", "huawei", "hikvision", "axis",
-           "ricoh", "canon"]
+VENDORS = [
+    "fortinet",
+    "cisco",
+    "yamaha",
+    "nec",
+    "buffalo",
+    "paloaltonetworks",
+    "juniper",
+    "netgear",
+    "tp-link",
+    "synology",
+    "qnap",
+    "sonicwall",
+    "zyxel",
+    "alliedtelesis",
+    "iodata",
+    "elecom",
+    "fujitsu",
+    "hp",
+    "aruba",
+    "dlink",
+    "ubiquiti",
+    "mikrotik",
+    "sophos",
+    "watchguard",
+    "checkpoint",
+    "huawei",
+    "hikvision",
+    "axis",
+    "ricoh",
+    "canon",
+]
 JAPANESE = {"yamaha", "nec", "buffalo", "iodata", "elecom", "fujitsu", "alliedtelesis"}
 
 
@@ -117,9 +145,19 @@ def generate(rng: random.Random, scale: float) -> None:
     # The fresh database holds the manufacturers preloaded by the data migration; the synthetic
     # vendors use some of the same slugs, so start from an empty table.
     Manufacturer.objects.all().delete()
-    makers = Manufacturer.objects.bulk_create([
-        Manufacturer(slug=v, name_ja=v.upper(), name_en=v.upper(), cpe_vendor=v, verified=True,
-                     vulnerability_info_url=f"https://psirt.example.com/{v}") for v in VENDORS])
+    makers = Manufacturer.objects.bulk_create(
+        [
+            Manufacturer(
+                slug=v,
+                name_ja=v.upper(),
+                name_en=v.upper(),
+                cpe_vendor=v,
+                verified=True,
+                vulnerability_info_url=f"https://psirt.example.com/{v}",
+            )
+            for v in VENDORS
+        ]
+    )
     os_families = {v: [f"{v}_os{i}" for i in range(rng.randint(1, 3))] for v in VENDORS}
     products, product_releases, product_os = [], [], []
     for i in range(n_products):
@@ -137,8 +175,16 @@ def generate(rng: random.Random, scale: float) -> None:
             product_os.append(None)
         rels = releases(rng)
         product_releases.append(rels)
-        products.append(Product(manufacturer=maker, model_number=model.upper(), category="router",
-                                firmware_cpe=fw_cpe, hardware_cpe=hw_cpe, latest_firmware=rels[-1]))
+        products.append(
+            Product(
+                manufacturer=maker,
+                model_number=model.upper(),
+                category="router",
+                firmware_cpe=fw_cpe,
+                hardware_cpe=hw_cpe,
+                latest_firmware=rels[-1],
+            )
+        )
     products = Product.objects.bulk_create(products, batch_size=2000)
     # Products of one OS family share its release train.
     family_releases: dict[str, list[str]] = {}
@@ -151,10 +197,16 @@ def generate(rng: random.Random, scale: float) -> None:
     now = timezone.now()
     plan = ServicePlan.objects.create(name="年間保守", kind="continuous_maintenance", price=120000)
     customers = Customer.objects.bulk_create(
-        [Customer(customer_code=f"B{i:06d}", name=f"ベンチ顧客{i}", notify_without_contract=i % 3 == 0)
-         for i in range(n_customers)], batch_size=5000)
-    Contact.objects.bulk_create([Contact(customer=c, name="担当", email=f"it{c.pk}@bench.example.jp",
-                                         is_primary=True) for c in customers], batch_size=5000)
+        [
+            Customer(customer_code=f"B{i:06d}", name=f"ベンチ顧客{i}", notify_without_contract=i % 3 == 0)
+            for i in range(n_customers)
+        ],
+        batch_size=5000,
+    )
+    Contact.objects.bulk_create(
+        [Contact(customer=c, name="担当", email=f"it{c.pk}@bench.example.jp", is_primary=True) for c in customers],
+        batch_size=5000,
+    )
     print(f"  {len(products)} products, {len(customers)} customers")
 
     cust_weights = zipf_weights(n_customers, 0.8)
@@ -169,27 +221,51 @@ def generate(rng: random.Random, scale: float) -> None:
         p = prod_choice[i]
         rels = product_releases[p]
         fw = rng.choice(rels[-3:]) if rng.random() < 0.75 else rng.choice(rels)
-        rows.append((products[p].pk, customers[cust_choice[i]].pk, f"S{i:08d}", "", fw, fw, "",
-                     (today - datetime.timedelta(days=rng.randint(0, 2000))).isoformat(), now, now))
+        rows.append(
+            (
+                products[p].pk,
+                customers[cust_choice[i]].pk,
+                f"S{i:08d}",
+                "",
+                fw,
+                fw,
+                "",
+                (today - datetime.timedelta(days=rng.randint(0, 2000))).isoformat(),
+                now,
+                now,
+            )
+        )
     # Raw executemany: a million model instances would cost minutes for nothing measured.
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {Device._meta.db_table} (product_id, customer_id, serial_number, installation_site, "
             "firmware_at_sale, current_firmware, notes, delivered_on, created_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
     del rows
     print(f"  {n_devices} devices")
 
     contracted = [c for c in customers if rng.random() < 0.3]
     through = MaintenanceContract.devices.through
-    MaintenanceContract.objects.bulk_create([
-        MaintenanceContract(customer=c, plan=plan, start_date=datetime.date(2026, 4, 1),
-                            end_date=datetime.date(2027, 3, 31), contract_number=f"K{c.pk}") for c in contracted],
-        batch_size=5000)
+    MaintenanceContract.objects.bulk_create(
+        [
+            MaintenanceContract(
+                customer=c,
+                plan=plan,
+                start_date=datetime.date(2026, 4, 1),
+                end_date=datetime.date(2027, 3, 31),
+                contract_number=f"K{c.pk}",
+            )
+            for c in contracted
+        ],
+        batch_size=5000,
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {through._meta.db_table} (maintenancecontract_id, device_id) SELECT k.id, d.id FROM "
-            f"{MaintenanceContract._meta.db_table} k JOIN {Device._meta.db_table} d ON d.customer_id = k.customer_id")
+            f"{MaintenanceContract._meta.db_table} k JOIN {Device._meta.db_table} d ON d.customer_id = k.customer_id"
+        )
     print(f"  {len(contracted)} contracts")
 
     vulns: list[Vulnerability] = []
@@ -198,9 +274,18 @@ def generate(rng: random.Random, scale: float) -> None:
 
     def add(vuln_id, configurations, keys, score):
         idx = len(vulns)
-        vulns.append(Vulnerability(vuln_id=vuln_id, source="nvd", title_en=f"Benchmark {vuln_id}",
-                                   cvss3_score=Decimal(str(score)), cvss3_severity="HIGH" if score >= 7 else "MEDIUM",
-                                   published=now, source_status="Analyzed", configurations=configurations))
+        vulns.append(
+            Vulnerability(
+                vuln_id=vuln_id,
+                source="nvd",
+                title_en=f"Benchmark {vuln_id}",
+                cvss3_score=Decimal(str(score)),
+                cvss3_severity="HIGH" if score >= 7 else "MEDIUM",
+                published=now,
+                source_status="Analyzed",
+                configurations=configurations,
+            )
+        )
         for key in keys:
             cpes.append((idx, *key))
         return idx
@@ -223,8 +308,12 @@ def generate(rng: random.Random, scale: float) -> None:
                 entry = rng_range(rels)
                 entry["criteria"] = f"cpe:2.3:o:{vendor}:{family}:*:*:*:*:*:*:*:*"
                 entries.append(entry)
-            add(f"BENCH-CVE-{n:07d}", [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": entries}]}],
-                [("o", vendor, family)], round(rng.uniform(4, 10), 1))
+            add(
+                f"BENCH-CVE-{n:07d}",
+                [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": entries}]}],
+                [("o", vendor, family)],
+                round(rng.uniform(4, 10), 1),
+            )
     model_products = [i for i, fam in enumerate(product_os) if fam is None]
     by_vendor: dict[str, list[int]] = {}
     for i in model_products:
@@ -238,10 +327,21 @@ def generate(rng: random.Random, scale: float) -> None:
             model = products[i].model_number.lower()
             entry = rng_range(product_releases[i])
             entry["criteria"] = f"cpe:2.3:o:{vendor}:{model}_firmware:*:*:*:*:*:*:*:*"
-            configs.append({"operator": "AND", "nodes": [
-                {"operator": "OR", "negate": False, "cpeMatch": [entry]},
-                {"operator": "OR", "negate": False, "cpeMatch": [
-                    {"vulnerable": False, "criteria": f"cpe:2.3:h:{vendor}:{model}:-:*:*:*:*:*:*:*"}]}]})
+            configs.append(
+                {
+                    "operator": "AND",
+                    "nodes": [
+                        {"operator": "OR", "negate": False, "cpeMatch": [entry]},
+                        {
+                            "operator": "OR",
+                            "negate": False,
+                            "cpeMatch": [
+                                {"vulnerable": False, "criteria": f"cpe:2.3:h:{vendor}:{model}:-:*:*:*:*:*:*:*"}
+                            ],
+                        },
+                    ],
+                }
+            )
             keys += [("o", vendor, f"{model}_firmware"), ("h", vendor, model)]
         add(f"BENCH-CVE-{n:07d}", configs, keys, round(rng.uniform(4, 10), 1))
     japanese_models = [i for v in JAPANESE for i in by_vendor.get(v, [])]
@@ -251,39 +351,75 @@ def generate(rng: random.Random, scale: float) -> None:
         rels = product_releases[i]
         end = rels[rng.randint(1, len(rels) - 1)]
         idx = len(vulns)
-        vulns.append(Vulnerability(vuln_id=f"JVNDB-2099-{j:06d}", source="jvn", title_ja=f"ベンチマーク脆弱性 {j}",
-                                   cvss3_score=Decimal("7.5"), published=now))
+        vulns.append(
+            Vulnerability(
+                vuln_id=f"JVNDB-2099-{j:06d}",
+                source="jvn",
+                title_ja=f"ベンチマーク脆弱性 {j}",
+                cvss3_score=Decimal("7.5"),
+                published=now,
+            )
+        )
         cpes.append((idx, "o", vendor, f"{model}_firmware"))
-        jvn_affected.append((idx, {"vendor": vendor, "product": model, "cpe23":
-                                   f"cpe:2.3:o:{vendor}:{model}_firmware:*:*:*:*:*:*:*:*",
-                                   "version_text": f"Ver.{end}より前のバージョン", "ranges_parsed": True,
-                                   "ranges": [{"start": None, "start_inclusive": False, "end": end,
-                                               "end_inclusive": False, "exact": None, "cve_ids": []}]}))
+        jvn_affected.append(
+            (
+                idx,
+                {
+                    "vendor": vendor,
+                    "product": model,
+                    "cpe23": f"cpe:2.3:o:{vendor}:{model}_firmware:*:*:*:*:*:*:*:*",
+                    "version_text": f"Ver.{end}より前のバージョン",
+                    "ranges_parsed": True,
+                    "ranges": [
+                        {
+                            "start": None,
+                            "start_inclusive": False,
+                            "end": end,
+                            "end_inclusive": False,
+                            "exact": None,
+                            "cve_ids": [],
+                        }
+                    ],
+                },
+            )
+        )
     relevant = len(vulns)
     while len(vulns) < n_vulns:
         n += 1
         vendor, product = f"othervendor{rng.randint(0, 1999)}", f"product{rng.randint(0, 19999)}"
-        entry = {"vulnerable": True, "criteria": f"cpe:2.3:a:{vendor}:{product}:*:*:*:*:*:*:*:*",
-                 "versionEndExcluding": f"{rng.randint(1, 20)}.{rng.randint(0, 9)}.{rng.randint(0, 30)}"}
-        add(f"BENCH-CVE-{n:07d}", [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [entry]}]}],
-            [("a", vendor, product)], round(rng.uniform(2, 10), 1))
+        entry = {
+            "vulnerable": True,
+            "criteria": f"cpe:2.3:a:{vendor}:{product}:*:*:*:*:*:*:*:*",
+            "versionEndExcluding": f"{rng.randint(1, 20)}.{rng.randint(0, 9)}.{rng.randint(0, 30)}",
+        }
+        add(
+            f"BENCH-CVE-{n:07d}",
+            [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [entry]}]}],
+            [("a", vendor, product)],
+            round(rng.uniform(2, 10), 1),
+        )
     created = []
     for i in range(0, len(vulns), 5000):
-        created += Vulnerability.objects.bulk_create(vulns[i:i + 5000])
+        created += Vulnerability.objects.bulk_create(vulns[i : i + 5000])
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {VulnerabilityCpe._meta.db_table} (vulnerability_id, part, vendor, product) "
-            "VALUES (%s, %s, %s, %s)", sorted({(created[idx].pk, part, vendor, product)
-                                               for idx, part, vendor, product in cpes}))
-    AffectedProduct.objects.bulk_create([AffectedProduct(vulnerability_id=created[idx].pk, **data)
-                                         for idx, data in jvn_affected], batch_size=5000)
+            "VALUES (%s, %s, %s, %s)",
+            sorted({(created[idx].pk, part, vendor, product) for idx, part, vendor, product in cpes}),
+        )
+    AffectedProduct.objects.bulk_create(
+        [AffectedProduct(vulnerability_id=created[idx].pk, **data) for idx, data in jvn_affected], batch_size=5000
+    )
     cve_ids = [v.vuln_id for v in created if v.vuln_id.startswith("BENCH-CVE")]
     kev = rng.sample(cve_ids[:relevant], k=min(len(cve_ids[:relevant]) // 4, 1400))
-    KnownExploited.objects.bulk_create([KnownExploited(cve_id=c, date_added=datetime.date(2026, 1, 1)) for c in kev],
-                                       batch_size=5000)
+    KnownExploited.objects.bulk_create(
+        [KnownExploited(cve_id=c, date_added=datetime.date(2026, 1, 1)) for c in kev], batch_size=5000
+    )
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {EpssScore._meta.db_table} (cve_id, score) VALUES (%s, %s)",
-                           [(c, round(rng.random() ** 4, 5)) for c in cve_ids])
+        cursor.executemany(
+            f"INSERT INTO {EpssScore._meta.db_table} (cve_id, score) VALUES (%s, %s)",
+            [(c, round(rng.random() ** 4, 5)) for c in cve_ids],
+        )
     print(f"  {len(created)} vulnerabilities ({relevant} on catalogue products), {len(cpes)} CPE index rows")
 
 

@@ -29,10 +29,16 @@ def main() -> None:
     started = time.perf_counter()
     services.act_on_new_exposures(exposure_pks=day.newly_open)
     act_seconds = time.perf_counter() - started
-    figures = {"seconds": round(match_seconds, 2), "process_cpu_seconds": round(match_cpu, 2),
-               "who_acts_seconds": round(act_seconds, 2), "changed_vulnerabilities": len(changed),
-               "vulnerabilities_examined": day.vulnerabilities_examined, "created": len(day.created),
-               "notices_created": Notice.objects.count() - notices_before, "limit_seconds": 5}
+    figures = {
+        "seconds": round(match_seconds, 2),
+        "process_cpu_seconds": round(match_cpu, 2),
+        "who_acts_seconds": round(act_seconds, 2),
+        "changed_vulnerabilities": len(changed),
+        "vulnerabilities_examined": day.vulnerabilities_examined,
+        "created": len(day.created),
+        "notices_created": Notice.objects.count() - notices_before,
+        "limit_seconds": 5,
+    }
     print(figures)
     add_to_results(args.out, "incremental_one_day_rerun", figures)
 

@@ -36,15 +36,11 @@ SHARED_DIR = Path(env("KOKUCHI_SHARED_DIR", str(BASE_DIR.parent / "shared")))
 SECRET_KEY = env("KOKUCHI_SECRET_KEY") or env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off."
-        )
+        raise ImproperlyConfigured("KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off.")
     SECRET_KEY = "kokuchi-development-only-not-secret"
 
 ALLOWED_HOSTS = [h for h in (env("KOKUCHI_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in (env("KOKUCHI_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in (env("KOKUCHI_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
 # Absolute base URL used in e-mails (customer links).
 SITE_URL = (env("KOKUCHI_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 

@@ -26,8 +26,11 @@ from kokuchi.evidence.services import Origin
 
 SCENARIOS = ("customer_link", "in_person", "paper", "awaiting", "superseded")
 DEMO_STAFF_USERNAME = "demo-sales"
-PHONE = Origin(channel=Channel.CUSTOMER_LINK, ip_address="203.0.113.24",
-               user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1")
+PHONE = Origin(
+    channel=Channel.CUSTOMER_LINK,
+    ip_address="203.0.113.24",
+    user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1",
+)
 COUNTER = Origin(channel=Channel.IN_PERSON, ip_address="192.0.2.80", user_agent="Kokuchi counter tablet")
 OFFICE = Origin(channel=Channel.STAFF_UI, ip_address="192.0.2.10", user_agent="Kokuchi staff PC")
 
@@ -41,12 +44,15 @@ class DemoResult:
 
 def _demo_staff():
     user_model = get_user_model()
-    staff = (user_model.objects.filter(groups__name=Role.SALES, is_active=True).order_by("pk").first()
-             or user_model.objects.filter(is_superuser=True, is_active=True).order_by("pk").first())
+    staff = (
+        user_model.objects.filter(groups__name=Role.SALES, is_active=True).order_by("pk").first()
+        or user_model.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    )
     if staff is not None:
         return staff
-    staff, created = user_model.objects.get_or_create(username=DEMO_STAFF_USERNAME,
-                                                      defaults={"first_name": "デモ", "last_name": "営業"})
+    staff, created = user_model.objects.get_or_create(
+        username=DEMO_STAFF_USERNAME, defaults={"first_name": "デモ", "last_name": "営業"}
+    )
     if created:
         staff.set_unusable_password()
         staff.save(update_fields=["password"])
@@ -56,8 +62,11 @@ def _demo_staff():
 
 def _signer(deal: Deal) -> Signer:
     contact = deal.customer.primary_contact
-    return Signer(name=contact.name if contact else "ご担当者", title=(contact.title if contact else "") or "",
-                  company=deal.customer.name)
+    return Signer(
+        name=contact.name if contact else "ご担当者",
+        title=(contact.title if contact else "") or "",
+        company=deal.customer.name,
+    )
 
 
 def _paper_scan(version: DisclosureVersion, signer: Signer) -> bytes:
@@ -77,13 +86,27 @@ def _acknowledge(version: DisclosureVersion, *, method: str, staff) -> None:
         record_link_opened(link=new.link, origin=PHONE)
         record_acknowledgement(version=version, method=method, items=items, signer=signer, origin=PHONE, link=new.link)
     elif method == AckMethod.IN_PERSON:
-        record_acknowledgement(version=version, method=method, items=items, signer=signer, origin=COUNTER,
-                               staff=staff, typed_signature=signer.name)
+        record_acknowledgement(
+            version=version,
+            method=method,
+            items=items,
+            signer=signer,
+            origin=COUNTER,
+            staff=staff,
+            typed_signature=signer.name,
+        )
     else:
         scan = _paper_scan(version, signer)
-        record_acknowledgement(version=version, method=method, items=items, signer=signer,
-                               origin=Origin(channel=Channel.PAPER), staff=staff,
-                               scan=(scan, "application/pdf", "pdf"), scan_name="signed-form.pdf")
+        record_acknowledgement(
+            version=version,
+            method=method,
+            items=items,
+            signer=signer,
+            origin=Origin(channel=Channel.PAPER),
+            staff=staff,
+            scan=(scan, "application/pdf", "pdf"),
+            scan_name="signed-form.pdf",
+        )
 
 
 def load_demo_acknowledgements() -> DemoResult:
@@ -91,9 +114,12 @@ def load_demo_acknowledgements() -> DemoResult:
     result = DemoResult()
     # Always the same first delivered deals, one per scenario, so that a second run finds them
     # issued and does nothing (the remaining delivered deals stay without a disclosure).
-    deals = list(Deal.objects.delivered().filter(lines__isnull=False).distinct().order_by("number")[:len(SCENARIOS)])
-    pending = [(deal, scenario) for deal, scenario in zip(deals, SCENARIOS, strict=False)
-               if not DisclosureVersion.objects.filter(disclosure__deal=deal).exists()]
+    deals = list(Deal.objects.delivered().filter(lines__isnull=False).distinct().order_by("number")[: len(SCENARIOS)])
+    pending = [
+        (deal, scenario)
+        for deal, scenario in zip(deals, SCENARIOS, strict=False)
+        if not DisclosureVersion.objects.filter(disclosure__deal=deal).exists()
+    ]
     if not pending:
         return result
     staff = _demo_staff()

@@ -67,8 +67,7 @@ class RevokeForm(forms.Form):
 class SearchForm(forms.Form):
     """The 電子帳簿保存法 search keys: transaction date (range), amount (range), counterparty."""
 
-    date_from = forms.DateField(label=_("Issued from"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("Issued from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Issued to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     customer = forms.CharField(label=_("Customer"), max_length=200, required=False)
     amount_min = forms.IntegerField(label=_("Amount from (yen, incl. tax)"), min_value=0, required=False)

@@ -22,14 +22,34 @@ class RecordKeptError(Exception):
 class AckItem(models.TextChoices):
     """The items of a disclosure the customer confirms one by one (labels are the guideline's)."""
 
-    PAID_SERVICES = "G5.2-1", _("Paid services (firmware updates, configuration, faults of other equipment, "
-                                "incident response) are charged separately")
-    DISCLAIMERS = "G5.2-2", _("The devices do not fully guarantee security; the reseller neither guarantees the "
-                              "security environment nor compensates damage from incidents")
-    INFORMATION_SOURCE = "G5.2-3", _("Vulnerability information comes from each manufacturer's site; the "
-                                     "manufacturer, not the reseller, is responsible for providing it")
-    OWN_TASKS = "G5.3", _("Without maintenance we handle firmware updates, network settings and device-specific "
-                          "items ourselves and accept the risk of unpatched vulnerabilities")
+    PAID_SERVICES = (
+        "G5.2-1",
+        _(
+            "Paid services (firmware updates, configuration, faults of other equipment, "
+            "incident response) are charged separately"
+        ),
+    )
+    DISCLAIMERS = (
+        "G5.2-2",
+        _(
+            "The devices do not fully guarantee security; the reseller neither guarantees the "
+            "security environment nor compensates damage from incidents"
+        ),
+    )
+    INFORMATION_SOURCE = (
+        "G5.2-3",
+        _(
+            "Vulnerability information comes from each manufacturer's site; the "
+            "manufacturer, not the reseller, is responsible for providing it"
+        ),
+    )
+    OWN_TASKS = (
+        "G5.3",
+        _(
+            "Without maintenance we handle firmware updates, network settings and device-specific "
+            "items ourselves and accept the risk of unpatched vulnerabilities"
+        ),
+    )
 
 
 # Which requirement IDs of the document each confirmation item covers (for the compliance view).
@@ -62,19 +82,28 @@ class CustomerLink(models.Model):
     Only the sha256 of the random token is stored, so the database alone cannot open the link.
     """
 
-    version = models.ForeignKey(DisclosureVersion, on_delete=models.PROTECT, related_name="customer_links",
-                                verbose_name=_("disclosure version"))
+    version = models.ForeignKey(
+        DisclosureVersion, on_delete=models.PROTECT, related_name="customer_links", verbose_name=_("disclosure version")
+    )
     token_sha256 = models.CharField(_("token sha256"), max_length=64, unique=True, editable=False)
-    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                verbose_name=_("contact"))
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")
+    )
     recipient_email = models.EmailField(_("sent to"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("revoked by"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
 
     objects = CustomerLinkQuerySet.as_manager()
 
@@ -105,8 +134,12 @@ class Acknowledgement(models.Model):
     signature, the paper scan. A version has at most one acknowledgement.
     """
 
-    version = models.OneToOneField(DisclosureVersion, on_delete=models.PROTECT, related_name="acknowledgement",
-                                   verbose_name=_("disclosure version"))
+    version = models.OneToOneField(
+        DisclosureVersion,
+        on_delete=models.PROTECT,
+        related_name="acknowledgement",
+        verbose_name=_("disclosure version"),
+    )
     method = models.CharField(_("method"), max_length=20, choices=AckMethod.choices)
     items = models.JSONField(_("confirmed items"), default=list)
     signer_name = models.CharField(_("signer name"), max_length=100)
@@ -115,10 +148,22 @@ class Acknowledgement(models.Model):
     typed_signature = models.CharField(_("typed signature"), max_length=100, blank=True)
     signature_path = models.CharField(_("drawn signature file"), max_length=300, blank=True)
     signature_sha256 = models.CharField(_("drawn signature sha256"), max_length=64, blank=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("staff"))
-    link = models.ForeignKey(CustomerLink, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="acknowledgements", verbose_name=_("customer link"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff"),
+    )
+    link = models.ForeignKey(
+        CustomerLink,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="acknowledgements",
+        verbose_name=_("customer link"),
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged at"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)

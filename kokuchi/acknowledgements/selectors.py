@@ -86,23 +86,30 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
 
 def deal_ack_status(deal: Deal) -> DealAckStatus:
     # The PDF bytes stay in the database; only the current version's HTML is read (compliance).
-    versions = list(DisclosureVersion.objects.filter(disclosure__deal=deal).select_related("issued_by")
-                    .defer("pdf").order_by("-number"))
+    versions = list(
+        DisclosureVersion.objects.filter(disclosure__deal=deal)
+        .select_related("issued_by")
+        .defer("pdf")
+        .order_by("-number")
+    )
     current = next((v for v in versions if v.superseded_by_id is None), None)
-    acknowledgements = {a.version_id: a for a in Acknowledgement.objects.filter(version__in=versions)
-                        .select_related("staff")}
+    acknowledgements = {
+        a.version_id: a for a in Acknowledgement.objects.filter(version__in=versions).select_related("staff")
+    }
     previously = next((v for v in versions if v is not current and v.pk in acknowledgements), None)
     acknowledgement = acknowledgements.get(current.pk) if current else None
     reseller = Reseller.get()
     first_issue = min((v.issued_at for v in versions), default=None)
     status = DealAckStatus(
-        deal=deal, versions=versions, current=current, acknowledgement=acknowledgement,
+        deal=deal,
+        versions=versions,
+        current=current,
+        acknowledgement=acknowledgement,
         previously_acknowledged=previously,
         links=list(CustomerLink.objects.filter(version__in=versions).select_related("version", "created_by")),
         events=list(EvidenceEvent.objects.filter(deal_number=deal.number).order_by("sequence")),
         retention_years=reseller.retention_years,
-        retain_until=(_add_years(timezone.localdate(first_issue), reseller.retention_years)
-                      if first_issue else None),
+        retain_until=(_add_years(timezone.localdate(first_issue), reseller.retention_years) if first_issue else None),
     )
     for version in versions:
         version.ack = acknowledgements.get(version.pk)
@@ -115,35 +122,59 @@ def compliance_rows(version: DisclosureVersion, acknowledgement: Acknowledgement
     """Per requirement ID: carried by the document, confirmed by the signer, and whether it needs confirming."""
     disclosed = set(disclosed_requirement_ids(version))
     needed = {req for item in required_items(version) for req in ITEM_REQUIREMENTS[item]}
-    acknowledged = ({req for item in acknowledgement.items for req in ITEM_REQUIREMENTS.get(item, ())}
-                    if acknowledgement else set())
-    return [ComplianceRow(requirement_id=req_id, disclosed=req_id in disclosed, acknowledged=req_id in acknowledged,
-                          needs_acknowledgement=req_id in needed)
-            for req_id in DISCLOSURE_REQUIRED_IDS]
+    acknowledged = (
+        {req for item in acknowledgement.items for req in ITEM_REQUIREMENTS.get(item, ())} if acknowledgement else set()
+    )
+    return [
+        ComplianceRow(
+            requirement_id=req_id,
+            disclosed=req_id in disclosed,
+            acknowledged=req_id in acknowledged,
+            needs_acknowledgement=req_id in needed,
+        )
+        for req_id in DISCLOSURE_REQUIRED_IDS
+    ]
 
 
 def deals_without_acknowledgement() -> QuerySet[Deal]:
     """Delivered deals whose current disclosure is not acknowledged (or that have none issued)."""
     acknowledged = DisclosureVersion.objects.filter(superseded_by__isnull=True, acknowledgement__isnull=False)
-    return (Deal.objects.delivered().exclude(pk__in=acknowledged.values("disclosure__deal_id"))
-            .select_related("customer").order_by("delivered_on", "number"))
+    return (
+        Deal.objects.delivered()
+        .exclude(pk__in=acknowledged.values("disclosure__deal_id"))
+        .select_related("customer")
+        .order_by("delivered_on", "number")
+    )
 
 
 def _deal_subtotal():
-    lines = (DealLine.objects.filter(deal_id=OuterRef("disclosure__deal_id")).order_by().values("deal_id")
-             .annotate(total=Sum(F("quantity") * F("unit_price"))).values("total"))
+    lines = (
+        DealLine.objects.filter(deal_id=OuterRef("disclosure__deal_id"))
+        .order_by()
+        .values("deal_id")
+        .annotate(total=Sum(F("quantity") * F("unit_price")))
+        .values("total")
+    )
     return Coalesce(Subquery(lines, output_field=IntegerField()), Value(0))
 
 
-def search_disclosures(*, date_from: datetime.date | None = None, date_to: datetime.date | None = None,
-                       customer: str = "", amount_min: int | None = None, amount_max: int | None = None
-                       ) -> QuerySet[DisclosureVersion]:
+def search_disclosures(
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    customer: str = "",
+    amount_min: int | None = None,
+    amount_max: int | None = None,
+) -> QuerySet[DisclosureVersion]:
     """Issued versions by the 電子帳簿保存法 search keys: issue date (JST) range, customer, and the deal's
     amount incl. 消費税 (range). The tax is the deal's rule: 10 % rounded down."""
-    versions = (DisclosureVersion.objects.select_related("disclosure__deal__customer").defer("pdf", "html")
-                .annotate(subtotal=_deal_subtotal())
-                .annotate(amount=F("subtotal") + F("subtotal") / 10)
-                .order_by("-issued_at", "-pk"))
+    versions = (
+        DisclosureVersion.objects.select_related("disclosure__deal__customer")
+        .defer("pdf", "html")
+        .annotate(subtotal=_deal_subtotal())
+        .annotate(amount=F("subtotal") + F("subtotal") / 10)
+        .order_by("-issued_at", "-pk")
+    )
     tz = timezone.get_current_timezone()
     if date_from:
         versions = versions.filter(issued_at__gte=datetime.datetime.combine(date_from, datetime.time(), tzinfo=tz))
@@ -151,8 +182,10 @@ def search_disclosures(*, date_from: datetime.date | None = None, date_to: datet
         end = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
         versions = versions.filter(issued_at__lt=end)
     if customer:
-        versions = versions.filter(Q(disclosure__deal__customer__name__icontains=customer)
-                                   | Q(disclosure__deal__customer__customer_code__iexact=customer))
+        versions = versions.filter(
+            Q(disclosure__deal__customer__name__icontains=customer)
+            | Q(disclosure__deal__customer__customer_code__iexact=customer)
+        )
     if amount_min is not None:
         versions = versions.filter(amount__gte=amount_min)
     if amount_max is not None:
@@ -168,8 +201,10 @@ def check_disclosure_document(event: EvidenceEvent) -> str | None:
     if version is None:
         return f"disclosure version {event.disclosure_version_id} no longer exists"
     if version.sha256 != event.document_sha256:
-        return (f"disclosure version {event.disclosure_version_id} has sha256 {version.sha256}, "
-                f"the event recorded {event.document_sha256} (document replaced)")
+        return (
+            f"disclosure version {event.disclosure_version_id} has sha256 {version.sha256}, "
+            f"the event recorded {event.document_sha256} (document replaced)"
+        )
     actual = sha256_hex(bytes(version.pdf))
     if actual != version.sha256:
         return f"disclosure version {event.disclosure_version_id}: stored PDF has sha256 {actual} (PDF changed)"

@@ -80,8 +80,12 @@ def hash_token(token: str) -> str:
 
 
 def _subject(version: DisclosureVersion, files=()) -> Subject:
-    return Subject(deal_number=version.disclosure.deal.number, disclosure_version_id=version.pk,
-                   document_sha256=version.sha256, files=tuple(files))
+    return Subject(
+        deal_number=version.disclosure.deal.number,
+        disclosure_version_id=version.pk,
+        document_sha256=version.sha256,
+        files=tuple(files),
+    )
 
 
 def customer_link_url(token: str) -> str:
@@ -98,8 +102,14 @@ class NewLink:
     emailed: bool
 
 
-def create_customer_link(*, version: DisclosureVersion, created_by, origin: Origin, contact: Contact | None = None,
-                         days: int = DEFAULT_LINK_DAYS) -> NewLink:
+def create_customer_link(
+    *,
+    version: DisclosureVersion,
+    created_by,
+    origin: Origin,
+    contact: Contact | None = None,
+    days: int = DEFAULT_LINK_DAYS,
+) -> NewLink:
     """Create a link for one version, e-mail it to the contact when it has an address, record `link_created`."""
     if version.superseded_by_id is not None:
         raise ValidationError(_("A superseded disclosure version cannot be sent for acknowledgement."))
@@ -110,13 +120,25 @@ def create_customer_link(*, version: DisclosureVersion, created_by, origin: Orig
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
     with transaction.atomic():
-        link = CustomerLink(version=version, token_sha256=hash_token(token), contact=contact,
-                            recipient_email=contact.email if contact else "", created_by=created_by,
-                            created_at=now, expires_at=now + datetime.timedelta(days=days))
+        link = CustomerLink(
+            version=version,
+            token_sha256=hash_token(token),
+            contact=contact,
+            recipient_email=contact.email if contact else "",
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + datetime.timedelta(days=days),
+        )
         link.full_clean()
         link.save()
-        record_link_created_event(actor=Actor.from_user(created_by), origin=origin, subject=_subject(version),
-                                  link_id=link.pk, expires_at=link.expires_at, recipient=link.recipient_email)
+        record_link_created_event(
+            actor=Actor.from_user(created_by),
+            origin=origin,
+            subject=_subject(version),
+            link_id=link.pk,
+            expires_at=link.expires_at,
+            recipient=link.recipient_email,
+        )
     url = customer_link_url(token)
     emailed = False
     if link.recipient_email:
@@ -132,9 +154,15 @@ def create_customer_link(*, version: DisclosureVersion, created_by, origin: Orig
 def _send_link_email(*, link: CustomerLink, url: str) -> None:
     reseller = Reseller.get()
     with translation.override("ja"):
-        context = {"link": link, "url": url, "reseller": reseller, "version": link.version,
-                   "deal": link.version.disclosure.deal, "contact": link.contact,
-                   "expires_at": timezone.localtime(link.expires_at)}
+        context = {
+            "link": link,
+            "url": url,
+            "reseller": reseller,
+            "version": link.version,
+            "deal": link.version.disclosure.deal,
+            "contact": link.contact,
+            "expires_at": timezone.localtime(link.expires_at),
+        }
         subject = render_to_string("acknowledgements/email/link_subject.txt", context).strip()
         body = render_to_string("acknowledgements/email/link_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [link.recipient_email])
@@ -143,8 +171,11 @@ def _send_link_email(*, link: CustomerLink, url: str) -> None:
 def resolve_customer_link(token: str) -> CustomerLink | None:
     """Return the link a token opens, or None when no link has this token. Raises LinkRefused when the
     link exists but is revoked, expired, or its version was superseded."""
-    link = (CustomerLink.objects.select_related("version__disclosure__deal__customer")
-            .filter(token_sha256=hash_token(token)).first())
+    link = (
+        CustomerLink.objects.select_related("version__disclosure__deal__customer")
+        .filter(token_sha256=hash_token(token))
+        .first()
+    )
     if link is None:
         return None
     if link.is_revoked:
@@ -158,8 +189,9 @@ def resolve_customer_link(token: str) -> CustomerLink | None:
 
 def record_link_opened(*, link: CustomerLink, origin: Origin) -> None:
     # Who holds the link is not known until the signer gives a name: the actor names the link.
-    record_link_opened_event(actor=Actor.signer(f"customer link #{link.pk}"), origin=origin,
-                             subject=_subject(link.version), link_id=link.pk)
+    record_link_opened_event(
+        actor=Actor.signer(f"customer link #{link.pk}"), origin=origin, subject=_subject(link.version), link_id=link.pk
+    )
 
 
 def revoke_customer_link(*, link: CustomerLink, revoked_by, origin: Origin, reason: str = "") -> CustomerLink:
@@ -170,8 +202,14 @@ def revoke_customer_link(*, link: CustomerLink, revoked_by, origin: Origin, reas
         link.revoked_at = timezone.now()
         link.revoked_by = revoked_by
         link.save(update_fields=["revoked_at", "revoked_by"])
-        record_revoked_event(actor=Actor.from_user(revoked_by), origin=origin, subject=_subject(link.version),
-                             what="customer_link", object_id=link.pk, reason=reason)
+        record_revoked_event(
+            actor=Actor.from_user(revoked_by),
+            origin=origin,
+            subject=_subject(link.version),
+            what="customer_link",
+            object_id=link.pk,
+            reason=reason,
+        )
     return link
 
 
@@ -201,7 +239,7 @@ def decode_signature(data_url: str) -> bytes:
     if not data_url.startswith(prefix):
         raise ValidationError({"signature": _("The drawn signature must be a PNG data URL.")})
     try:
-        png = base64.b64decode(data_url[len(prefix):], validate=True)
+        png = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError) as error:
         raise ValidationError({"signature": _("The drawn signature is not valid base64.")}) from error
     if not png.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -228,15 +266,26 @@ def _check_items(version: DisclosureVersion, items: list[str]) -> list[str]:
         raise ValidationError({"items": _("Unknown confirmation item(s): %(items)s.") % {"items": ", ".join(unknown)}})
     missing = [item for item in needed if item not in items]
     if missing:
-        raise ValidationError({"items": _("Every item must be confirmed; missing: %(items)s.") % {
-            "items": ", ".join(missing)}})
+        raise ValidationError(
+            {"items": _("Every item must be confirmed; missing: %(items)s.") % {"items": ", ".join(missing)}}
+        )
     return list(needed)  # in document order; items that do not apply are not recorded
 
 
-def record_acknowledgement(*, version: DisclosureVersion, method: str, items: list[str], signer: Signer,
-                           origin: Origin, staff=None, link: CustomerLink | None = None, typed_signature: str = "",
-                           signature_png: bytes | None = None, scan: tuple[bytes, str, str] | None = None,
-                           scan_name: str = "") -> Acknowledgement:
+def record_acknowledgement(
+    *,
+    version: DisclosureVersion,
+    method: str,
+    items: list[str],
+    signer: Signer,
+    origin: Origin,
+    staff=None,
+    link: CustomerLink | None = None,
+    typed_signature: str = "",
+    signature_png: bytes | None = None,
+    scan: tuple[bytes, str, str] | None = None,
+    scan_name: str = "",
+) -> Acknowledgement:
     """Record the acknowledgement of a version, render and sign its receipt, and append the evidence.
 
     Serialised per disclosure: a second submission (double click, second tab) raises AlreadyAcknowledged
@@ -266,8 +315,16 @@ def record_acknowledgement(*, version: DisclosureVersion, method: str, items: li
             if version.superseded_by_id is not None:
                 raise ValidationError(_("This disclosure version was superseded by a newer one."))
             return _create_acknowledgement(
-                version=version, method=method, items=confirmed, signer=signer, origin=origin, staff=staff,
-                link=link, typed_signature=typed_signature, signature_png=signature_png, scan=scan,
+                version=version,
+                method=method,
+                items=confirmed,
+                signer=signer,
+                origin=origin,
+                staff=staff,
+                link=link,
+                typed_signature=typed_signature,
+                signature_png=signature_png,
+                scan=scan,
                 scan_name=scan_name,
             )
     except IntegrityError as error:
@@ -278,14 +335,23 @@ def record_acknowledgement(*, version: DisclosureVersion, method: str, items: li
         raise AlreadyAcknowledged(existing) from error
 
 
-def _create_acknowledgement(*, version, method, items, signer, origin, staff, link, typed_signature,
-                            signature_png, scan, scan_name) -> Acknowledgement:
+def _create_acknowledgement(
+    *, version, method, items, signer, origin, staff, link, typed_signature, signature_png, scan, scan_name
+) -> Acknowledgement:
     suffix = secrets.token_hex(6)  # stored names are not guessable from the document number
     acknowledgement = Acknowledgement(
-        version=version, method=method, items=items, signer_name=signer.name.strip(),
-        signer_title=signer.title.strip(), signer_company=signer.company.strip(),
-        typed_signature=typed_signature.strip(), staff=staff, link=link, acknowledged_at=timezone.now(),
-        ip_address=origin.ip_address, user_agent=origin.user_agent[:500],
+        version=version,
+        method=method,
+        items=items,
+        signer_name=signer.name.strip(),
+        signer_title=signer.title.strip(),
+        signer_company=signer.company.strip(),
+        typed_signature=typed_signature.strip(),
+        staff=staff,
+        link=link,
+        acknowledged_at=timezone.now(),
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent[:500],
     )
     files = []
     if signature_png:
@@ -300,20 +366,30 @@ def _create_acknowledgement(*, version, method, items, signer, origin, staff, li
         acknowledgement.scan_content_type = content_type
     acknowledgement.full_clean()
     acknowledgement.save()
-    receipt = store_file(content=render_receipt_pdf(acknowledgement, signature_png=signature_png),
-                         name=f"receipts/{version.document_number}-{suffix}.pdf")
+    receipt = store_file(
+        content=render_receipt_pdf(acknowledgement, signature_png=signature_png),
+        name=f"receipts/{version.document_number}-{suffix}.pdf",
+    )
     acknowledgement.receipt_path, acknowledgement.receipt_sha256 = receipt.path, receipt.sha256
     acknowledgement.save(update_fields=["receipt_path", "receipt_sha256"])
-    channel_origin = Origin(channel=METHOD_CHANNEL[method], ip_address=origin.ip_address,
-                            user_agent=origin.user_agent)
+    channel_origin = Origin(channel=METHOD_CHANNEL[method], ip_address=origin.ip_address, user_agent=origin.user_agent)
     if scan_file is not None:
-        record_scan_uploaded_event(actor=Actor.from_user(staff), origin=channel_origin,
-                                   subject=_subject(version, [scan_file]), original_name=scan_name,
-                                   content_type=acknowledgement.scan_content_type, size=len(scan[0]))
+        record_scan_uploaded_event(
+            actor=Actor.from_user(staff),
+            origin=channel_origin,
+            subject=_subject(version, [scan_file]),
+            original_name=scan_name,
+            content_type=acknowledgement.scan_content_type,
+            size=len(scan[0]),
+        )
     actor = Actor.from_user(staff) if method != AckMethod.CUSTOMER_LINK else Actor.signer(signer.name)
     record_acknowledged_event(
-        actor=actor, origin=channel_origin, subject=_subject(version, [receipt, *files]),
-        acknowledgement_id=acknowledgement.pk, items=items, signer=signer.as_json(),
+        actor=actor,
+        origin=channel_origin,
+        subject=_subject(version, [receipt, *files]),
+        acknowledgement_id=acknowledgement.pk,
+        items=items,
+        signer=signer.as_json(),
         staff=staff.get_username() if staff else "",
     )
     return acknowledgement
@@ -323,14 +399,21 @@ def render_receipt_pdf(acknowledgement: Acknowledgement, *, signature_png: bytes
     """The acknowledgement receipt (受領確認書): who, when, which items, the document's sha256; PAdES-signed."""
     version = acknowledgement.version
     reseller = Reseller.get()
-    signature_data_url = ("data:image/png;base64," + base64.b64encode(signature_png).decode("ascii")
-                          if signature_png else "")
+    signature_data_url = (
+        "data:image/png;base64," + base64.b64encode(signature_png).decode("ascii") if signature_png else ""
+    )
     with translation.override("ja"):
-        html = render_to_string("acknowledgements/receipt.html", {
-            "ack": acknowledgement, "version": version, "deal": version.disclosure.deal,
-            "customer": version.disclosure.deal.customer, "reseller": reseller,
-            "items": acknowledgement.item_labels(), "signature_data_url": signature_data_url,
-            "acknowledged_at": timezone.localtime(acknowledgement.acknowledged_at),
-        })
-    return sign_pdf(render_pdf(html), reason=f"受領確認書 {version.document_number}",
-                    location=reseller.address)
+        html = render_to_string(
+            "acknowledgements/receipt.html",
+            {
+                "ack": acknowledgement,
+                "version": version,
+                "deal": version.disclosure.deal,
+                "customer": version.disclosure.deal.customer,
+                "reseller": reseller,
+                "items": acknowledgement.item_labels(),
+                "signature_data_url": signature_data_url,
+                "acknowledged_at": timezone.localtime(acknowledgement.acknowledged_at),
+            },
+        )
+    return sign_pdf(render_pdf(html), reason=f"受領確認書 {version.document_number}", location=reseller.address)

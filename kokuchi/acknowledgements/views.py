@@ -58,33 +58,45 @@ def _deal_redirect(version: DisclosureVersion):
 def deal_panel(request, deal_pk: int):
     deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
     status = selectors.deal_ack_status(deal)
-    return render(request, "acknowledgements/deal.html", {
-        "deal": deal, "status": status,
-        "link_form": LinkForm(customer=deal.customer), "revoke_form": RevokeForm(),
-    })
+    return render(
+        request,
+        "acknowledgements/deal.html",
+        {
+            "deal": deal,
+            "status": status,
+            "link_form": LinkForm(customer=deal.customer),
+            "revoke_form": RevokeForm(),
+        },
+    )
 
 
 @editor_required
 @require_POST
 def create_link(request, version_pk: int):
-    version = get_object_or_404(DisclosureVersion.objects.select_related("disclosure__deal__customer"),
-                                pk=version_pk)
+    version = get_object_or_404(DisclosureVersion.objects.select_related("disclosure__deal__customer"), pk=version_pk)
     form = LinkForm(request.POST, customer=version.disclosure.deal.customer)
     if not form.is_valid():
         messages.error(request, _("The link could not be created: %(errors)s") % {"errors": form.errors.as_text()})
         return _deal_redirect(version)
     try:
         new = services.create_customer_link(
-            version=version, created_by=request.user, contact=form.cleaned_data["contact"],
-            days=form.cleaned_data["days"], origin=Origin.from_request(request, channel=Channel.STAFF_UI))
+            version=version,
+            created_by=request.user,
+            contact=form.cleaned_data["contact"],
+            days=form.cleaned_data["days"],
+            origin=Origin.from_request(request, channel=Channel.STAFF_UI),
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _deal_redirect(version)
     if new.emailed:
         messages.success(request, _("The link was e-mailed to %(email)s.") % {"email": new.link.recipient_email})
     elif new.link.recipient_email:
-        messages.error(request, _("The e-mail to %(email)s could not be sent; send the link another way.")
-                       % {"email": new.link.recipient_email})
+        messages.error(
+            request,
+            _("The e-mail to %(email)s could not be sent; send the link another way.")
+            % {"email": new.link.recipient_email},
+        )
     # The token is shown once, for sending by other means; only its hash is stored.
     messages.info(request, _("Customer link (shown once): %(url)s") % {"url": new.url})
     return _deal_redirect(version)
@@ -96,15 +108,15 @@ def revoke_link(request, link_pk: int):
     link = get_object_or_404(CustomerLink.objects.select_related("version__disclosure"), pk=link_pk)
     form = RevokeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.revoke_customer_link(link=link, revoked_by=request.user, reason=reason,
-                                  origin=Origin.from_request(request, channel=Channel.STAFF_UI))
+    services.revoke_customer_link(
+        link=link, revoked_by=request.user, reason=reason, origin=Origin.from_request(request, channel=Channel.STAFF_UI)
+    )
     messages.success(request, _("The link was revoked."))
     return _deal_redirect(link.version)
 
 
 def _staff_acknowledgement(request, version_pk: int, *, method: str, form_class, template: str):
-    version = get_object_or_404(DisclosureVersion.objects.select_related("disclosure__deal__customer"),
-                                pk=version_pk)
+    version = get_object_or_404(DisclosureVersion.objects.select_related("disclosure__deal__customer"), pk=version_pk)
     items = selectors.required_items(version)
     form = form_class(request.POST or None, request.FILES or None, items=items)
     if request.method == "POST" and form.is_valid():
@@ -119,12 +131,18 @@ def _staff_acknowledgement(request, version_pk: int, *, method: str, form_class,
                 extra["scan"] = services.read_scan(data["scan"])
                 extra["scan_name"] = data["scan"].name
             services.record_acknowledgement(
-                version=version, method=method, items=form.confirmed_items(),
-                signer=services.Signer(name=data["signer_name"], title=data["signer_title"],
-                                       company=data["signer_company"]),
-                origin=Origin.from_request(request, channel=Channel.IN_PERSON if method == AckMethod.IN_PERSON
-                                           else Channel.PAPER),
-                staff=request.user, **extra)
+                version=version,
+                method=method,
+                items=form.confirmed_items(),
+                signer=services.Signer(
+                    name=data["signer_name"], title=data["signer_title"], company=data["signer_company"]
+                ),
+                origin=Origin.from_request(
+                    request, channel=Channel.IN_PERSON if method == AckMethod.IN_PERSON else Channel.PAPER
+                ),
+                staff=request.user,
+                **extra,
+            )
         except services.AlreadyAcknowledged:
             messages.info(request, _("This version was already acknowledged."))
             return _deal_redirect(version)
@@ -133,20 +151,34 @@ def _staff_acknowledgement(request, version_pk: int, *, method: str, form_class,
         else:
             messages.success(request, _("The acknowledgement was recorded."))
             return _deal_redirect(version)
-    return render(request, template, {"version": version, "deal": version.disclosure.deal, "form": form,
-                                      "already": Acknowledgement.objects.filter(version=version).first()})
+    return render(
+        request,
+        template,
+        {
+            "version": version,
+            "deal": version.disclosure.deal,
+            "form": form,
+            "already": Acknowledgement.objects.filter(version=version).first(),
+        },
+    )
 
 
 @editor_required
 def in_person(request, version_pk: int):
-    return _staff_acknowledgement(request, version_pk, method=AckMethod.IN_PERSON, form_class=InPersonForm,
-                                  template="acknowledgements/in_person.html")
+    return _staff_acknowledgement(
+        request,
+        version_pk,
+        method=AckMethod.IN_PERSON,
+        form_class=InPersonForm,
+        template="acknowledgements/in_person.html",
+    )
 
 
 @editor_required
 def paper(request, version_pk: int):
-    return _staff_acknowledgement(request, version_pk, method=AckMethod.PAPER, form_class=PaperForm,
-                                  template="acknowledgements/paper.html")
+    return _staff_acknowledgement(
+        request, version_pk, method=AckMethod.PAPER, form_class=PaperForm, template="acknowledgements/paper.html"
+    )
 
 
 @staff_required
@@ -168,8 +200,7 @@ def scan(request, ack_pk: int):
 
 @staff_required
 def compliance(request):
-    return render(request, "acknowledgements/compliance.html",
-                  {"deals": selectors.deals_without_acknowledgement()})
+    return render(request, "acknowledgements/compliance.html", {"deals": selectors.deals_without_acknowledgement()})
 
 
 @staff_required
@@ -210,13 +241,11 @@ def _count_failure(request) -> None:
 def _customer_link_or_response(request, token: str):
     """Return (link, None) or (None, refusal response) for the customer pages."""
     if _rate_limited(request):
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"},
-                            status=429)
+        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"}, status=429)
     try:
         link = services.resolve_customer_link(token)
     except services.LinkRefused as refused:
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": refused.reason},
-                            status=410)
+        return None, render(request, "acknowledgements/customer_refused.html", {"reason": refused.reason}, status=410)
     if link is None:
         _count_failure(request)
         return None, render(request, "acknowledgements/customer_refused.html", {"reason": "unknown"}, status=404)
@@ -232,21 +261,35 @@ def customer(request, token: str):
         version = link.version
         acknowledgement = Acknowledgement.objects.filter(version=version).first()
         if acknowledgement is not None:
-            return render(request, "acknowledgements/customer_done.html",
-                          {"link": link, "version": version, "ack": acknowledgement, "token": token,
-                           "notices": customer_notices(version.disclosure.deal.customer)})
+            return render(
+                request,
+                "acknowledgements/customer_done.html",
+                {
+                    "link": link,
+                    "version": version,
+                    "ack": acknowledgement,
+                    "token": token,
+                    "notices": customer_notices(version.disclosure.deal.customer),
+                },
+            )
         items = selectors.required_items(version)
-        form = ConfirmationForm(request.POST or None, items=items,
-                                initial={"signer_company": version.disclosure.deal.customer.name})
+        form = ConfirmationForm(
+            request.POST or None, items=items, initial={"signer_company": version.disclosure.deal.customer.name}
+        )
         origin = Origin.from_request(request, channel=Channel.CUSTOMER_LINK)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 services.record_acknowledgement(
-                    version=version, method=AckMethod.CUSTOMER_LINK, items=form.confirmed_items(),
-                    signer=services.Signer(name=data["signer_name"], title=data["signer_title"],
-                                           company=data["signer_company"]),
-                    origin=origin, link=link)
+                    version=version,
+                    method=AckMethod.CUSTOMER_LINK,
+                    items=form.confirmed_items(),
+                    signer=services.Signer(
+                        name=data["signer_name"], title=data["signer_title"], company=data["signer_company"]
+                    ),
+                    origin=origin,
+                    link=link,
+                )
             except services.AlreadyAcknowledged:
                 pass
             except ValidationError as error:
@@ -260,11 +303,20 @@ def customer(request, token: str):
 
 def _customer_form(request, link, version, form, token):
     deal = version.disclosure.deal
-    return render(request, "acknowledgements/customer.html", {
-        "link": link, "version": version, "deal": deal, "customer": deal.customer, "form": form, "token": token,
-        # The customer's vulnerability notices (S-VULN) are shown on the same link page.
-        "notices": customer_notices(deal.customer),
-    })
+    return render(
+        request,
+        "acknowledgements/customer.html",
+        {
+            "link": link,
+            "version": version,
+            "deal": deal,
+            "customer": deal.customer,
+            "form": form,
+            "token": token,
+            # The customer's vulnerability notices (S-VULN) are shown on the same link page.
+            "notices": customer_notices(deal.customer),
+        },
+    )
 
 
 def customer_document(request, token: str):

@@ -17,8 +17,15 @@ class ManufacturerAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["model_number", "manufacturer", "category", "internet_connectable",
-                    "firmware_updatable", "latest_firmware", "jc_star_level"]
+    list_display = [
+        "model_number",
+        "manufacturer",
+        "category",
+        "internet_connectable",
+        "firmware_updatable",
+        "latest_firmware",
+        "jc_star_level",
+    ]
     list_filter = ["category", "manufacturer", "internet_connectable", "firmware_updatable"]
     search_fields = ["model_number", "name", "manufacturer__name_ja", "manufacturer__name_en"]
     autocomplete_fields = ["manufacturer"]

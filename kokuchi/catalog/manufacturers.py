@@ -152,8 +152,13 @@ def _parse_entry(index: int, raw: Any) -> ManufacturerEntry:
     if verified and not urls["vulnerability_info_url"]:
         raise fail("verified", "true needs a psirt_url")
     return ManufacturerEntry(
-        slug=slug, name_ja=raw["name_ja"].strip(), name_en=(raw.get("name_en") or "").strip(),
-        urls=urls, verified=verified, source=raw.get("source") or "", notes=raw.get("notes") or "",
+        slug=slug,
+        name_ja=raw["name_ja"].strip(),
+        name_en=(raw.get("name_en") or "").strip(),
+        urls=urls,
+        verified=verified,
+        source=raw.get("source") or "",
+        notes=raw.get("notes") or "",
     )
 
 
@@ -172,8 +177,13 @@ def apply_manufacturers(entries: list[ManufacturerEntry], *, model) -> LoadResul
         manufacturer = existing.get(entry.slug)
         if manufacturer is None:
             model.objects.create(
-                slug=entry.slug, name_ja=entry.name_ja, name_en=entry.name_en, verified=entry.verified,
-                source=entry.source, notes=entry.notes, cpe_vendor=CPE_VENDORS.get(entry.slug, ""),
+                slug=entry.slug,
+                name_ja=entry.name_ja,
+                name_en=entry.name_en,
+                verified=entry.verified,
+                source=entry.source,
+                notes=entry.notes,
+                cpe_vendor=CPE_VENDORS.get(entry.slug, ""),
                 **entry.urls,
             )
             result.created.append(entry.slug)
@@ -192,8 +202,11 @@ def apply_manufacturers(entries: list[ManufacturerEntry], *, model) -> LoadResul
                 changed.append(field)
             elif value:
                 result.kept.append(f"{entry.slug}.{field}")
-        if (entry.verified and not manufacturer.verified
-                and manufacturer.vulnerability_info_url == entry.urls["vulnerability_info_url"]):
+        if (
+            entry.verified
+            and not manufacturer.verified
+            and manufacturer.vulnerability_info_url == entry.urls["vulnerability_info_url"]
+        ):
             manufacturer.verified = True
             changed.append("verified")
         if not manufacturer.cpe_vendor and CPE_VENDORS.get(entry.slug):

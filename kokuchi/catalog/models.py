@@ -23,15 +23,16 @@ class Manufacturer(TimeStampedModel):
     name_ja = models.CharField(_("name (Japanese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     vulnerability_info_url = models.URLField(
-        _("vulnerability-information URL"), max_length=500, blank=True,
+        _("vulnerability-information URL"),
+        max_length=500,
+        blank=True,
         help_text=_("The manufacturer's security advisory (PSIRT) page."),
     )
     support_url = models.URLField(_("support / firmware URL"), max_length=500, blank=True)
-    csaf_provider_metadata_url = models.URLField(
-        _("CSAF provider-metadata URL"), max_length=500, blank=True
-    )
+    csaf_provider_metadata_url = models.URLField(_("CSAF provider-metadata URL"), max_length=500, blank=True)
     verified = models.BooleanField(
-        _("URL confirmed"), default=False,
+        _("URL confirmed"),
+        default=False,
         help_text=_("Off means the vulnerability-information URL still needs checking (要確認)."),
     )
     source = models.TextField(_("where the URLs were seen"), blank=True)
@@ -72,14 +73,20 @@ class ProductCategory(models.TextChoices):
 
 # G4: "ルーターやスイッチなどのネットワーク機器" get the network wording of G6.
 NETWORK_CATEGORIES = frozenset(
-    {ProductCategory.ROUTER, ProductCategory.SWITCH, ProductCategory.FIREWALL,
-     ProductCategory.WIRELESS_AP}
+    {ProductCategory.ROUTER, ProductCategory.SWITCH, ProductCategory.FIREWALL, ProductCategory.WIRELESS_AP}
 )
 # G5.1-5: JC-STAR covers IoT products (routers, APs, cameras, NAS …) but not PCs or servers.
 IOT_CATEGORIES = frozenset(
-    {ProductCategory.ROUTER, ProductCategory.SWITCH, ProductCategory.FIREWALL,
-     ProductCategory.WIRELESS_AP, ProductCategory.NAS, ProductCategory.PRINTER,
-     ProductCategory.NETWORK_CAMERA, ProductCategory.OTHER_IOT}
+    {
+        ProductCategory.ROUTER,
+        ProductCategory.SWITCH,
+        ProductCategory.FIREWALL,
+        ProductCategory.WIRELESS_AP,
+        ProductCategory.NAS,
+        ProductCategory.PRINTER,
+        ProductCategory.NETWORK_CAMERA,
+        ProductCategory.OTHER_IOT,
+    }
 )
 
 
@@ -113,7 +120,9 @@ class Product(TimeStampedModel):
     """
 
     manufacturer = models.ForeignKey(
-        Manufacturer, on_delete=models.PROTECT, related_name="products",
+        Manufacturer,
+        on_delete=models.PROTECT,
+        related_name="products",
         verbose_name=_("manufacturer"),
     )
     model_number = models.CharField(_("model number"), max_length=120)
@@ -126,27 +135,36 @@ class Product(TimeStampedModel):
     end_of_sale = models.DateField(_("end of sale"), null=True, blank=True)
     end_of_support = models.DateField(_("end of support"), null=True, blank=True)
     hardware_cpe = models.CharField(
-        _("hardware CPE"), max_length=300, blank=True, validators=[validate_cpe23],
+        _("hardware CPE"),
+        max_length=300,
+        blank=True,
+        validators=[validate_cpe23],
         help_text=_("CPE 2.3, e.g. cpe:2.3:h:fortinet:fortigate-60f:-:*:*:*:*:*:*:*"),
     )
     firmware_cpe = models.CharField(
-        _("firmware / OS CPE"), max_length=300, blank=True, validators=[validate_cpe23],
-        help_text=_("CPE 2.3 of the firmware or OS with the version as *, e.g. "
-                    "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"),
+        _("firmware / OS CPE"),
+        max_length=300,
+        blank=True,
+        validators=[validate_cpe23],
+        help_text=_(
+            "CPE 2.3 of the firmware or OS with the version as *, e.g. cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"
+        ),
     )
     jc_star_level = models.PositiveSmallIntegerField(
         _("JC-STAR level"), choices=JcStarLevel.choices, null=True, blank=True
     )
-    jc_star_registration_number = models.CharField(
-        _("JC-STAR registration number"), max_length=60, blank=True
-    )
+    jc_star_registration_number = models.CharField(_("JC-STAR registration number"), max_length=60, blank=True)
     jc_star_issued_on = models.DateField(_("JC-STAR label issue date"), null=True, blank=True)
     jc_star_expires_on = models.DateField(
-        _("JC-STAR label expiry"), null=True, blank=True,
+        _("JC-STAR label expiry"),
+        null=True,
+        blank=True,
         help_text=_("At most two years after the issue date."),
     )
     jc_star_product_page_url = models.URLField(
-        _("IPA product page URL"), max_length=500, blank=True,
+        _("IPA product page URL"),
+        max_length=500,
+        blank=True,
         help_text=_("The IPA page the label's QR code points to."),
     )
 
@@ -158,7 +176,8 @@ class Product(TimeStampedModel):
         verbose_name_plural = _("products")
         constraints = [
             models.UniqueConstraint(
-                fields=["manufacturer", "model_number"], name="unique_product_model",
+                fields=["manufacturer", "model_number"],
+                name="unique_product_model",
                 violation_error_message=_("This manufacturer already has a product with this model number."),
             ),
         ]
@@ -174,9 +193,7 @@ class Product(TimeStampedModel):
         errors: dict[str, str] = {}
         label_fields = (self.jc_star_level, self.jc_star_registration_number, self.jc_star_issued_on)
         if any(label_fields) and not all(label_fields):
-            errors["jc_star_level"] = _(
-                "A JC-STAR label needs its level, registration number and issue date."
-            )
+            errors["jc_star_level"] = _("A JC-STAR label needs its level, registration number and issue date.")
         if self.jc_star_issued_on:
             limit = add_years(self.jc_star_issued_on, JC_STAR_MAX_VALIDITY_YEARS)
             if self.jc_star_expires_on is None:
@@ -206,7 +223,9 @@ class Product(TimeStampedModel):
     def jc_star_valid_on(self, day: datetime.date) -> bool:
         """True when the product has a JC-STAR label valid on `day`."""
         return bool(
-            self.jc_star_level and self.jc_star_issued_on and self.jc_star_expires_on
+            self.jc_star_level
+            and self.jc_star_issued_on
+            and self.jc_star_expires_on
             and self.jc_star_issued_on <= day <= self.jc_star_expires_on
         )
 
@@ -234,12 +253,13 @@ class ServicePlan(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=30, choices=ServicePlanKind.choices)
     description = models.TextField(_("description"), blank=True)
     price = models.PositiveIntegerField(_("price (yen)"), null=True, blank=True)
-    price_unit = models.CharField(_("price unit"), max_length=40, blank=True,
-                                  help_text=_("e.g. per year, per visit"))
+    price_unit = models.CharField(_("price unit"), max_length=40, blank=True, help_text=_("e.g. per year, per visit"))
     is_third_party = models.BooleanField(_("third-party provider"), default=False)
     provider_name = models.CharField(_("provider name"), max_length=200, blank=True)
     ipa_service_category = models.CharField(
-        _("IPA service-list category"), max_length=100, blank=True,
+        _("IPA service-list category"),
+        max_length=100,
+        blank=True,
         help_text=_("e.g. セキュリティ監視・運用サービス, 脆弱性診断サービス"),
     )
     ipa_registration_number = models.CharField(_("IPA registration number"), max_length=60, blank=True)
@@ -258,8 +278,13 @@ class ServicePlan(TimeStampedModel):
         if self.is_third_party and not self.provider_name:
             raise ValidationError({"provider_name": _("Name the third-party provider.")})
         if bool(self.ipa_service_category) != bool(self.ipa_registration_number):
-            raise ValidationError({"ipa_registration_number": _(
-                "An IPA registration needs both its category and its registration number.")})
+            raise ValidationError(
+                {
+                    "ipa_registration_number": _(
+                        "An IPA registration needs both its category and its registration number."
+                    )
+                }
+            )
 
     @property
     def is_registered(self) -> bool:

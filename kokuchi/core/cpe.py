@@ -41,8 +41,19 @@ def cpe22_to_cpe23(uri: str) -> str:
 
 def cpe23_parts(value: str) -> dict[str, str]:
     """Split a CPE 2.3 formatted string into its named attributes (escaped colons respected)."""
-    names = ("part", "vendor", "product", "version", "update", "edition", "language",
-             "sw_edition", "target_sw", "target_hw", "other")
+    names = (
+        "part",
+        "vendor",
+        "product",
+        "version",
+        "update",
+        "edition",
+        "language",
+        "sw_edition",
+        "target_sw",
+        "target_hw",
+        "other",
+    )
     fields = re.split(r"(?<!\\):", value)
     if len(fields) != 13 or fields[:2] != ["cpe", "2.3"]:
         raise ValueError(f"not a CPE 2.3 formatted string: {value!r}")

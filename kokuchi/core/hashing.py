@@ -13,8 +13,7 @@ def sha256_hex(data: bytes) -> str:
 
 def canonical_json(value: Any) -> bytes:
     """Serialise deterministically (sorted keys, no whitespace, UTF-8) for hashing."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode("utf-8")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 
 def chain_hash(previous_hash: str, content: Any) -> str:

@@ -40,24 +40,25 @@ class Reseller(TimeStampedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     support_desk_name = models.CharField(
-        _("support desk name"), max_length=200, blank=True,
+        _("support desk name"),
+        max_length=200,
+        blank=True,
         help_text=_("Leave empty when the reseller has no support desk (G6 variant ①)."),
     )
     support_desk_phone = models.CharField(_("support desk phone"), max_length=40, blank=True)
     support_desk_email = models.EmailField(_("support desk e-mail"), blank=True)
     support_desk_hours = models.CharField(_("support desk hours"), max_length=200, blank=True)
     offers_maintenance_menu = models.BooleanField(
-        _("offers a maintenance menu"), default=False,
+        _("offers a maintenance menu"),
+        default=False,
         help_text=_("When on and a plan is proposed in the deal, G6 variant ③ is used."),
     )
     vulnerability_policy = models.TextField(
-        _("vulnerability-information policy (G5.1-1)"), blank=True,
-        help_text=_("The reseller's standard for providing vulnerability information; printed in "
-                    "every disclosure."),
+        _("vulnerability-information policy (G5.1-1)"),
+        blank=True,
+        help_text=_("The reseller's standard for providing vulnerability information; printed in every disclosure."),
     )
-    firmware_update_price = models.PositiveIntegerField(
-        _("firmware update work: price (yen)"), null=True, blank=True
-    )
+    firmware_update_price = models.PositiveIntegerField(_("firmware update work: price (yen)"), null=True, blank=True)
     firmware_update_note = models.CharField(_("firmware update work: note"), max_length=300, blank=True)
     nonstandard_configuration_price = models.PositiveIntegerField(
         _("non-standard configuration: price (yen)"), null=True, blank=True
@@ -76,11 +77,14 @@ class Reseller(TimeStampedModel):
     )
     incident_response_note = models.CharField(_("incident response work: note"), max_length=300, blank=True)
     document_number_prefix = models.CharField(
-        _("document number prefix"), max_length=20, default="KK",
+        _("document number prefix"),
+        max_length=20,
+        default="KK",
         help_text=_("Prefix of disclosure and quote numbers."),
     )
     retention_years = models.PositiveSmallIntegerField(
-        _("retention period (years)"), default=10,
+        _("retention period (years)"),
+        default=10,
         help_text=_("How long issued disclosures and their evidence are kept."),
     )
 

@@ -108,8 +108,9 @@ class PageNumbers:
     gray: float = 0.333
 
 
-def render_pdf(html: str, *, base_url: str | None = None, page_numbers: PageNumbers | None = None,
-               workers: int | None = None) -> bytes:
+def render_pdf(
+    html: str, *, base_url: str | None = None, page_numbers: PageNumbers | None = None, workers: int | None = None
+) -> bytes:
     """Render an HTML document to PDF bytes with the packaged Japanese font available.
 
     Documents may name the font as ``font-family: IPAexGothic`` (``FONT_FAMILY``); it is also
@@ -186,7 +187,7 @@ def _take_styles(html: str) -> tuple[str, list[str]]:
     styles = _HEAD_STYLE.findall(head)
     if not styles:
         return html, []
-    return _HEAD_STYLE.sub("", head) + html[len(head):], styles
+    return _HEAD_STYLE.sub("", head) + html[len(head) :], styles
 
 
 def _parsed_stylesheet(css: str, base_url: str | None):
@@ -198,8 +199,9 @@ def _parsed_stylesheet(css: str, base_url: str | None):
     if sheet is None:
         if len(cache) >= _PARSED_STYLESHEETS_PER_THREAD:
             cache.pop(next(iter(cache)))
-        sheet = cache[key] = weasyprint.CSS(string=css, base_url=base_url, font_config=font_config,
-                                             url_fetcher=url_fetcher)
+        sheet = cache[key] = weasyprint.CSS(
+            string=css, base_url=base_url, font_config=font_config, url_fetcher=url_fetcher
+        )
     return sheet
 
 
@@ -282,8 +284,9 @@ def _part_pool(workers: int) -> ProcessPoolExecutor:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
             # The caller renders the first part itself, so one worker fewer is enough.
-            pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers - 1, mp_context=context,
-                                                         initializer=_warm_up)
+            pool = _pools[workers] = ProcessPoolExecutor(
+                max_workers=workers - 1, mp_context=context, initializer=_warm_up
+            )
         return pool
 
 
@@ -336,8 +339,9 @@ def _copy_outline_items(items, offset: int, pikepdf) -> list:
             index = pikepdf.Page(destination[0]).index + offset
             # WeasyPrint points at the heading: [page /XYZ left top zoom].
             if len(destination) >= 4 and destination[1] == pikepdf.Name.XYZ:
-                new = pikepdf.OutlineItem(item.title, index, pikepdf.PageLocation.XYZ,
-                                          left=float(destination[2]), top=float(destination[3]))
+                new = pikepdf.OutlineItem(
+                    item.title, index, pikepdf.PageLocation.XYZ, left=float(destination[2]), top=float(destination[3])
+                )
             else:
                 new = pikepdf.OutlineItem(item.title, index)
         else:
@@ -355,9 +359,14 @@ _POINTS_PER_MM = 72 / 25.4
 def _stamp_page_numbers(pdf, style: PageNumbers) -> None:
     import pikepdf
 
-    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                                BaseFont=pikepdf.Name.Helvetica,
-                                                Encoding=pikepdf.Name.WinAnsiEncoding))
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+        )
+    )
     total = len(pdf.pages)
     for number, page in enumerate(pdf.pages, start=1):
         text = f"{number} / {total}"

@@ -29,9 +29,12 @@ class Customer(TimeStampedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     notify_without_contract = models.BooleanField(
-        _("send vulnerability notices without a contract"), default=False,
-        help_text=_("The reseller opted in to send informational notices to this customer even "
-                    "for devices without a maintenance contract."),
+        _("send vulnerability notices without a contract"),
+        default=False,
+        help_text=_(
+            "The reseller opted in to send informational notices to this customer even "
+            "for devices without a maintenance contract."
+        ),
     )
     notes = models.TextField(_("notes"), blank=True)
 
@@ -63,8 +66,9 @@ class Customer(TimeStampedModel):
 class Contact(TimeStampedModel):
     """A person at the customer: receives disclosures, notices and customer links."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts",
-                                 verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
+    )
     name = models.CharField(_("name"), max_length=100)
     department = models.CharField(_("department"), max_length=100, blank=True)
     title = models.CharField(_("title"), max_length=100, blank=True)
@@ -93,21 +97,21 @@ class SkillAssessment(TimeStampedModel):
     capacity to maintain its devices, kept with its date. Its level decides how strongly
     maintenance is proposed (G2, G5.3)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="assessments",
-                                 verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("customer")
+    )
     assessed_on = models.DateField(_("assessed on"), default=timezone.localdate)
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, verbose_name=_("assessed by"))
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("assessed by")
+    )
     has_it_staff = models.BooleanField(_("has IT staff"), default=False)
     has_security_owner = models.BooleanField(_("has a person responsible for security"), default=False)
-    update_practice = models.CharField(_("how updates are applied"), max_length=20,
-                                       choices=UpdatePractice.choices, default=UpdatePractice.NEVER)
-    can_check_network_settings = models.BooleanField(
-        _("someone can check network settings"), default=False)
-    has_incident_contact = models.BooleanField(
-        _("has an incident contact (internal or external)"), default=False)
-    level = models.CharField(_("level"), max_length=20, choices=SelfMaintenanceLevel.choices,
-                             editable=False)
+    update_practice = models.CharField(
+        _("how updates are applied"), max_length=20, choices=UpdatePractice.choices, default=UpdatePractice.NEVER
+    )
+    can_check_network_settings = models.BooleanField(_("someone can check network settings"), default=False)
+    has_incident_contact = models.BooleanField(_("has an incident contact (internal or external)"), default=False)
+    level = models.CharField(_("level"), max_length=20, choices=SelfMaintenanceLevel.choices, editable=False)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -126,10 +130,16 @@ class SkillAssessment(TimeStampedModel):
 
     def score(self) -> int:
         """One point per capability; updates outsourced count as practised."""
-        practice_ok = self.update_practice in {UpdatePractice.AUTOMATIC_OR_SCHEDULED,
-                                               UpdatePractice.OUTSOURCED}
-        return sum([self.has_it_staff, self.has_security_owner, practice_ok,
-                    self.can_check_network_settings, self.has_incident_contact])
+        practice_ok = self.update_practice in {UpdatePractice.AUTOMATIC_OR_SCHEDULED, UpdatePractice.OUTSOURCED}
+        return sum(
+            [
+                self.has_it_staff,
+                self.has_security_owner,
+                practice_ok,
+                self.can_check_network_settings,
+                self.has_incident_contact,
+            ]
+        )
 
     def compute_level(self) -> str:
         """5 or 4 points with IT staff: capable; 2–3 (or 4 without staff): needs support; else difficult."""

@@ -113,8 +113,11 @@ def dashboard_summary(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -
     deals = undisclosed_deals()
     products = products_with_unconfirmed_manufacturer()
     # S-VULN: the reseller's own vulnerability work for contracted devices, most urgent first.
-    work_items = (WorkItem.objects.filter(status=WorkStatus.OPEN).select_related("customer", "vulnerability")
-                  .order_by("due_on", "priority", "pk"))
+    work_items = (
+        WorkItem.objects.filter(status=WorkStatus.OPEN)
+        .select_related("customer", "vulnerability")
+        .order_by("due_on", "priority", "pk")
+    )
     return DashboardSummary(
         customers=customers_count(),
         in_scope_devices=in_scope_devices_count(),

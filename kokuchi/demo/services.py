@@ -114,44 +114,82 @@ class ProductSpec:
 PRODUCTS: tuple[ProductSpec, ...] = (
     ProductSpec("yamaha", "RTX1300", "ヤマハ ギガアクセスVPNルーター RTX1300", ProductCategory.ROUTER),
     ProductSpec("nec", "IX2215", "UNIVERGE IX2215", ProductCategory.ROUTER),
-    ProductSpec("cisco", "C1111-4P", "Cisco 1100 シリーズ サービス統合型ルーター", ProductCategory.ROUTER,
-                latest_firmware="17.9.4a", firmware_cpe=IOS_XE),
-    ProductSpec("buffalo", "WSR-2533DHP3-BK", "AirStation WSR-2533DHP3-BK（無線LANルーター）",
-                ProductCategory.ROUTER,
-                hardware_cpe="cpe:2.3:h:buffalo:wsr-2533dhp3-bk:-:*:*:*:*:*:*:*",
-                firmware_cpe="cpe:2.3:o:buffalo:wsr-2533dhp3-bk_firmware:*:*:*:*:*:*:*:*"),
-    ProductSpec("nec", "WX3600HP", "Aterm WX3600HP（無線LANルーター）", ProductCategory.ROUTER,
-                latest_firmware="1.5.3",
-                firmware_cpe="cpe:2.3:o:nec:aterm_wx3600hp_firmware:*:*:*:*:*:*:*:*",
-                jc_star_level=1, jc_star_registration_number="DEMO-JCSTAR-0001"),
-    ProductSpec("cisco", "C9200L-24P-4G", "Catalyst 9200L 24ポート PoE+ スイッチ", ProductCategory.SWITCH,
-                latest_firmware="17.9.4a", firmware_cpe=IOS_XE),
+    ProductSpec(
+        "cisco",
+        "C1111-4P",
+        "Cisco 1100 シリーズ サービス統合型ルーター",
+        ProductCategory.ROUTER,
+        latest_firmware="17.9.4a",
+        firmware_cpe=IOS_XE,
+    ),
+    ProductSpec(
+        "buffalo",
+        "WSR-2533DHP3-BK",
+        "AirStation WSR-2533DHP3-BK（無線LANルーター）",
+        ProductCategory.ROUTER,
+        hardware_cpe="cpe:2.3:h:buffalo:wsr-2533dhp3-bk:-:*:*:*:*:*:*:*",
+        firmware_cpe="cpe:2.3:o:buffalo:wsr-2533dhp3-bk_firmware:*:*:*:*:*:*:*:*",
+    ),
+    ProductSpec(
+        "nec",
+        "WX3600HP",
+        "Aterm WX3600HP（無線LANルーター）",
+        ProductCategory.ROUTER,
+        latest_firmware="1.5.3",
+        firmware_cpe="cpe:2.3:o:nec:aterm_wx3600hp_firmware:*:*:*:*:*:*:*:*",
+        jc_star_level=1,
+        jc_star_registration_number="DEMO-JCSTAR-0001",
+    ),
+    ProductSpec(
+        "cisco",
+        "C9200L-24P-4G",
+        "Catalyst 9200L 24ポート PoE+ スイッチ",
+        ProductCategory.SWITCH,
+        latest_firmware="17.9.4a",
+        firmware_cpe=IOS_XE,
+    ),
     ProductSpec("yamaha", "SWX2310P-10G", "ヤマハ L2スイッチ SWX2310P-10G（PoE）", ProductCategory.SWITCH),
-    ProductSpec("buffalo", "LSW6-GT-8NS/BK", "Giga対応 スイッチングハブ 8ポート（設定機能なし）",
-                ProductCategory.SWITCH, internet_connectable=False, firmware_updatable=False),
-    ProductSpec("fortinet", "FG-60F", "FortiGate 60F", ProductCategory.FIREWALL,
-                latest_firmware="7.4.9", firmware_cpe=FORTIOS),
-    ProductSpec("fortinet", "FG-40F", "FortiGate 40F", ProductCategory.FIREWALL,
-                latest_firmware="7.4.9", firmware_cpe=FORTIOS),
-    ProductSpec("paloalto", "PA-440", "Palo Alto Networks PA-440", ProductCategory.FIREWALL,
-                firmware_cpe=PAN_OS),
-    ProductSpec("yamaha", "WLX212", "ヤマハ 無線LANアクセスポイント WLX212", ProductCategory.WIRELESS_AP,
-                latest_firmware="21.00.13",
-                hardware_cpe="cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*",
-                firmware_cpe="cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*"),
+    ProductSpec(
+        "buffalo",
+        "LSW6-GT-8NS/BK",
+        "Giga対応 スイッチングハブ 8ポート（設定機能なし）",
+        ProductCategory.SWITCH,
+        internet_connectable=False,
+        firmware_updatable=False,
+    ),
+    ProductSpec(
+        "fortinet", "FG-60F", "FortiGate 60F", ProductCategory.FIREWALL, latest_firmware="7.4.9", firmware_cpe=FORTIOS
+    ),
+    ProductSpec(
+        "fortinet", "FG-40F", "FortiGate 40F", ProductCategory.FIREWALL, latest_firmware="7.4.9", firmware_cpe=FORTIOS
+    ),
+    ProductSpec("paloalto", "PA-440", "Palo Alto Networks PA-440", ProductCategory.FIREWALL, firmware_cpe=PAN_OS),
+    ProductSpec(
+        "yamaha",
+        "WLX212",
+        "ヤマハ 無線LANアクセスポイント WLX212",
+        ProductCategory.WIRELESS_AP,
+        latest_firmware="21.00.13",
+        hardware_cpe="cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*",
+        firmware_cpe="cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*",
+    ),
     ProductSpec("buffalo", "TS5410DN0804", "TeraStation TS5410DN（4ドライブ 8TB）", ProductCategory.NAS),
     ProductSpec("synology", "DS224+", "Synology DiskStation DS224+", ProductCategory.NAS),
     ProductSpec("lenovo", "ThinkPad L14 Gen 4", "ThinkPad L14 Gen 4（Windows 11 Pro）", ProductCategory.PC),
     ProductSpec("dell", "Latitude 5440", "Dell Latitude 5440（Windows 11 Pro）", ProductCategory.PC),
     ProductSpec("fujitsu", "PRIMERGY TX1320 M5", "PRIMERGY TX1320 M5（タワー型サーバー）", ProductCategory.SERVER),
     ProductSpec("dell", "PowerEdge T150", "Dell PowerEdge T150（タワー型サーバー）", ProductCategory.SERVER),
-    ProductSpec("canon", "iR-ADV DX C3826F", "imageRUNNER ADVANCE DX C3826F（カラー複合機）",
-                ProductCategory.PRINTER),
+    ProductSpec("canon", "iR-ADV DX C3826F", "imageRUNNER ADVANCE DX C3826F（カラー複合機）", ProductCategory.PRINTER),
     ProductSpec("ricoh", "IM C3010", "RICOH IM C3010（カラー複合機）", ProductCategory.PRINTER),
     ProductSpec("canon", "VB-H47", "キヤノン ネットワークカメラ VB-H47", ProductCategory.NETWORK_CAMERA),
     ProductSpec("panasonic", "KX-HDV130N", "SIP電話機 KX-HDV130N", ProductCategory.OTHER_IOT),
-    ProductSpec("yamaha", "YVC-330", "ユニファイドコミュニケーションスピーカーフォン YVC-330（USB/Bluetooth）",
-                ProductCategory.OTHER, internet_connectable=False),
+    ProductSpec(
+        "yamaha",
+        "YVC-330",
+        "ユニファイドコミュニケーションスピーカーフォン YVC-330（USB/Bluetooth）",
+        ProductCategory.OTHER,
+        internet_connectable=False,
+    ),
 )
 
 # The demo label's issue date, before the anchor so that it is valid on the day of loading.
@@ -169,16 +207,19 @@ def load_products(*, today: datetime.date) -> dict[str, Product]:
     products: dict[str, Product] = {}
     for spec in PRODUCTS:
         fields = {
-            "name": spec.name, "category": spec.category,
-            "internet_connectable": spec.internet_connectable, "firmware_updatable": spec.firmware_updatable,
-            "latest_firmware": spec.latest_firmware, "hardware_cpe": spec.hardware_cpe,
-            "firmware_cpe": spec.firmware_cpe, "jc_star_level": spec.jc_star_level,
+            "name": spec.name,
+            "category": spec.category,
+            "internet_connectable": spec.internet_connectable,
+            "firmware_updatable": spec.firmware_updatable,
+            "latest_firmware": spec.latest_firmware,
+            "hardware_cpe": spec.hardware_cpe,
+            "firmware_cpe": spec.firmware_cpe,
+            "jc_star_level": spec.jc_star_level,
             "jc_star_registration_number": spec.jc_star_registration_number,
             "jc_star_issued_on": today - JC_STAR_DEMO_ISSUE_OFFSET if spec.jc_star_level else None,
             "jc_star_expires_on": None,  # clean() derives issue + 2 years
         }
-        product = Product.objects.filter(manufacturer=makers[spec.manufacturer],
-                                         model_number=spec.model_number).first()
+        product = Product.objects.filter(manufacturer=makers[spec.manufacturer], model_number=spec.model_number).first()
         if product is None:
             product = Product(manufacturer=makers[spec.manufacturer], model_number=spec.model_number)
         for field, value in fields.items():
@@ -203,23 +244,52 @@ class PlanSpec:
 
 
 PLANS: tuple[PlanSpec, ...] = (
-    PlanSpec("年間保守サービス（ネットワーク機器）", ServicePlanKind.CONTINUOUS_MAINTENANCE,
-             "脆弱性情報の監視とご連絡、ファームウェア更新作業（年4回まで）、障害時のリモート対応。",
-             120000, "1拠点・年額"),
-    PlanSpec("年間保守サービス（サーバー・NAS）", ServicePlanKind.CONTINUOUS_MAINTENANCE,
-             "脆弱性情報の監視とご連絡、ファームウェア・OS更新作業、障害時のオンサイト対応（翌営業日）。",
-             180000, "1台・年額"),
-    PlanSpec("スポット保守作業（ファームウェア更新）", ServicePlanKind.SPOT_MAINTENANCE,
-             "ご依頼の都度、ファームウェアの更新と動作確認を行います。", 25000, "1台・1回"),
-    PlanSpec("運用支援サービス（リモート運用代行）", ServicePlanKind.OPERATIONS_SUPPORT,
-             "設定変更・ログ確認・月次レポートを当社が代行します。", 30000, "月額"),
-    PlanSpec("SOCサービス（24時間365日監視）", ServicePlanKind.SOC,
-             "提携先のSOCがファイアウォールのログを24時間監視し、検知時にお知らせします。", 50000, "月額",
-             is_third_party=True, provider_name="株式会社デモセキュリティサービス（架空）",
-             ipa_service_category="セキュリティ監視・運用サービス",
-             ipa_registration_number="DEMO-IPA-0001"),
-    PlanSpec("インシデント対応準備サービス", ServicePlanKind.INCIDENT_RESPONSE,
-             "連絡体制の整備、初動対応手順書の作成、年1回の訓練を行います。", 300000, "年額"),
+    PlanSpec(
+        "年間保守サービス（ネットワーク機器）",
+        ServicePlanKind.CONTINUOUS_MAINTENANCE,
+        "脆弱性情報の監視とご連絡、ファームウェア更新作業（年4回まで）、障害時のリモート対応。",
+        120000,
+        "1拠点・年額",
+    ),
+    PlanSpec(
+        "年間保守サービス（サーバー・NAS）",
+        ServicePlanKind.CONTINUOUS_MAINTENANCE,
+        "脆弱性情報の監視とご連絡、ファームウェア・OS更新作業、障害時のオンサイト対応（翌営業日）。",
+        180000,
+        "1台・年額",
+    ),
+    PlanSpec(
+        "スポット保守作業（ファームウェア更新）",
+        ServicePlanKind.SPOT_MAINTENANCE,
+        "ご依頼の都度、ファームウェアの更新と動作確認を行います。",
+        25000,
+        "1台・1回",
+    ),
+    PlanSpec(
+        "運用支援サービス（リモート運用代行）",
+        ServicePlanKind.OPERATIONS_SUPPORT,
+        "設定変更・ログ確認・月次レポートを当社が代行します。",
+        30000,
+        "月額",
+    ),
+    PlanSpec(
+        "SOCサービス（24時間365日監視）",
+        ServicePlanKind.SOC,
+        "提携先のSOCがファイアウォールのログを24時間監視し、検知時にお知らせします。",
+        50000,
+        "月額",
+        is_third_party=True,
+        provider_name="株式会社デモセキュリティサービス（架空）",
+        ipa_service_category="セキュリティ監視・運用サービス",
+        ipa_registration_number="DEMO-IPA-0001",
+    ),
+    PlanSpec(
+        "インシデント対応準備サービス",
+        ServicePlanKind.INCIDENT_RESPONSE,
+        "連絡体制の整備、初動対応手順書の作成、年1回の訓練を行います。",
+        300000,
+        "年額",
+    ),
 )
 
 
@@ -228,8 +298,16 @@ def load_plans() -> dict[str, ServicePlan]:
     plans: dict[str, ServicePlan] = {}
     for spec in PLANS:
         plan = ServicePlan.objects.filter(name=spec.name).first() or ServicePlan(name=spec.name)
-        for field in ("kind", "description", "price", "price_unit", "is_third_party", "provider_name",
-                      "ipa_service_category", "ipa_registration_number"):
+        for field in (
+            "kind",
+            "description",
+            "price",
+            "price_unit",
+            "is_third_party",
+            "provider_name",
+            "ipa_service_category",
+            "ipa_registration_number",
+        ):
             setattr(plan, field, getattr(spec, field))
         plan.active = True
         plan.full_clean()
@@ -262,36 +340,117 @@ class CustomerSpec:
 
 
 CUSTOMERS: tuple[CustomerSpec, ...] = (
-    CustomerSpec("C-1001", "株式会社さくら製作所", "カブシキガイシャサクラセイサクショ",
-                 "東京都デモ区桜町1-1-1（架空）", "03-0000-1001", "佐藤 健一", "情報システム課",
-                 "sato@sakura-seisakusho.example.jp", CAPABLE),
-    CustomerSpec("C-1002", "有限会社みどり会計事務所", "ユウゲンガイシャミドリカイケイジムショ",
-                 "神奈川県デモ市緑町2-2-2（架空）", "045-000-1002", "鈴木 花子", "総務",
-                 "suzuki@midori-kaikei.example.jp", DIFFICULT, notify_without_contract=True),
-    CustomerSpec("C-1003", "医療法人あおば会 あおばクリニック", "イリョウホウジンアオバカイ アオバクリニック",
-                 "埼玉県デモ市青葉町3-3-3（架空）", "048-000-1003", "高橋 誠", "事務長",
-                 "takahashi@aoba-clinic.example.jp", NEEDS_SUPPORT),
-    CustomerSpec("C-1004", "株式会社ひかり物流", "カブシキガイシャヒカリブツリュウ",
-                 "千葉県デモ市光町4-4-4（架空）", "043-000-1004", "田中 翔", "IT推進室",
-                 "tanaka@hikari-butsuryu.example.jp", CAPABLE),
-    CustomerSpec("C-1005", "社会福祉法人つばさ福祉会", "シャカイフクシホウジンツバサフクシカイ",
-                 "東京都デモ区翼町5-5-5（架空）", "03-0000-1005", "伊藤 美咲", "法人本部 総務課",
-                 "ito@tsubasa-fukushi.example.jp", DIFFICULT),
-    CustomerSpec("C-1006", "株式会社かえでデザイン", "カブシキガイシャカエデデザイン",
-                 "大阪府デモ市楓町6-6-6（架空）", "06-0000-1006", "渡辺 大輔", "管理部",
-                 "watanabe@kaede-design.example.jp", NEEDS_SUPPORT),
-    CustomerSpec("C-1007", "学校法人はるかぜ学園", "ガッコウホウジンハルカゼガクエン",
-                 "東京都デモ市春風町7-7-7（架空）", "042-000-1007", "山本 直樹", "事務局 情報管理担当",
-                 "yamamoto@harukaze-gakuen.example.jp", CAPABLE),
-    CustomerSpec("C-1008", "株式会社やまびこ建設", "カブシキガイシャヤマビコケンセツ",
-                 "長野県デモ市山彦町8-8-8（架空）", "026-000-1008", "中村 剛", "工務部",
-                 "nakamura@yamabiko-kensetsu.example.jp", DIFFICULT),
-    CustomerSpec("C-1009", "合同会社そよかぜ商店", "ゴウドウガイシャソヨカゼショウテン",
-                 "静岡県デモ市微風町9-9-9（架空）", "054-000-1009", "小林 由美", "店長",
-                 "kobayashi@soyokaze-shoten.example.jp", NEEDS_SUPPORT),
-    CustomerSpec("C-1010", "株式会社いろは不動産", "カブシキガイシャイロハフドウサン",
-                 "東京都デモ区伊呂波町10-10-10（架空）", "03-0000-1010", "加藤 智子", "総務部",
-                 "kato@iroha-fudosan.example.jp", None),
+    CustomerSpec(
+        "C-1001",
+        "株式会社さくら製作所",
+        "カブシキガイシャサクラセイサクショ",
+        "東京都デモ区桜町1-1-1（架空）",
+        "03-0000-1001",
+        "佐藤 健一",
+        "情報システム課",
+        "sato@sakura-seisakusho.example.jp",
+        CAPABLE,
+    ),
+    CustomerSpec(
+        "C-1002",
+        "有限会社みどり会計事務所",
+        "ユウゲンガイシャミドリカイケイジムショ",
+        "神奈川県デモ市緑町2-2-2（架空）",
+        "045-000-1002",
+        "鈴木 花子",
+        "総務",
+        "suzuki@midori-kaikei.example.jp",
+        DIFFICULT,
+        notify_without_contract=True,
+    ),
+    CustomerSpec(
+        "C-1003",
+        "医療法人あおば会 あおばクリニック",
+        "イリョウホウジンアオバカイ アオバクリニック",
+        "埼玉県デモ市青葉町3-3-3（架空）",
+        "048-000-1003",
+        "高橋 誠",
+        "事務長",
+        "takahashi@aoba-clinic.example.jp",
+        NEEDS_SUPPORT,
+    ),
+    CustomerSpec(
+        "C-1004",
+        "株式会社ひかり物流",
+        "カブシキガイシャヒカリブツリュウ",
+        "千葉県デモ市光町4-4-4（架空）",
+        "043-000-1004",
+        "田中 翔",
+        "IT推進室",
+        "tanaka@hikari-butsuryu.example.jp",
+        CAPABLE,
+    ),
+    CustomerSpec(
+        "C-1005",
+        "社会福祉法人つばさ福祉会",
+        "シャカイフクシホウジンツバサフクシカイ",
+        "東京都デモ区翼町5-5-5（架空）",
+        "03-0000-1005",
+        "伊藤 美咲",
+        "法人本部 総務課",
+        "ito@tsubasa-fukushi.example.jp",
+        DIFFICULT,
+    ),
+    CustomerSpec(
+        "C-1006",
+        "株式会社かえでデザイン",
+        "カブシキガイシャカエデデザイン",
+        "大阪府デモ市楓町6-6-6（架空）",
+        "06-0000-1006",
+        "渡辺 大輔",
+        "管理部",
+        "watanabe@kaede-design.example.jp",
+        NEEDS_SUPPORT,
+    ),
+    CustomerSpec(
+        "C-1007",
+        "学校法人はるかぜ学園",
+        "ガッコウホウジンハルカゼガクエン",
+        "東京都デモ市春風町7-7-7（架空）",
+        "042-000-1007",
+        "山本 直樹",
+        "事務局 情報管理担当",
+        "yamamoto@harukaze-gakuen.example.jp",
+        CAPABLE,
+    ),
+    CustomerSpec(
+        "C-1008",
+        "株式会社やまびこ建設",
+        "カブシキガイシャヤマビコケンセツ",
+        "長野県デモ市山彦町8-8-8（架空）",
+        "026-000-1008",
+        "中村 剛",
+        "工務部",
+        "nakamura@yamabiko-kensetsu.example.jp",
+        DIFFICULT,
+    ),
+    CustomerSpec(
+        "C-1009",
+        "合同会社そよかぜ商店",
+        "ゴウドウガイシャソヨカゼショウテン",
+        "静岡県デモ市微風町9-9-9（架空）",
+        "054-000-1009",
+        "小林 由美",
+        "店長",
+        "kobayashi@soyokaze-shoten.example.jp",
+        NEEDS_SUPPORT,
+    ),
+    CustomerSpec(
+        "C-1010",
+        "株式会社いろは不動産",
+        "カブシキガイシャイロハフドウサン",
+        "東京都デモ区伊呂波町10-10-10（架空）",
+        "03-0000-1010",
+        "加藤 智子",
+        "総務部",
+        "kato@iroha-fudosan.example.jp",
+        None,
+    ),
 )
 
 ASSESSMENT_OFFSET = datetime.timedelta(days=200)
@@ -304,15 +463,25 @@ def load_customers(*, today: datetime.date) -> dict[str, Customer]:
     for spec in CUSTOMERS:
         customer, _ = Customer.objects.update_or_create(
             customer_code=spec.code,
-            defaults={"name": spec.name, "name_kana": spec.name_kana, "postal_code": "000-0000",
-                      "address": spec.address, "phone": spec.phone,
-                      "notify_without_contract": spec.notify_without_contract,
-                      "notes": "デモデータ（架空の顧客）"},
+            defaults={
+                "name": spec.name,
+                "name_kana": spec.name_kana,
+                "postal_code": "000-0000",
+                "address": spec.address,
+                "phone": spec.phone,
+                "notify_without_contract": spec.notify_without_contract,
+                "notes": "デモデータ（架空の顧客）",
+            },
         )
         Contact.objects.update_or_create(
-            customer=customer, email=spec.email,
-            defaults={"name": spec.contact_name, "department": spec.department, "phone": spec.phone,
-                      "is_primary": True},
+            customer=customer,
+            email=spec.email,
+            defaults={
+                "name": spec.contact_name,
+                "department": spec.department,
+                "phone": spec.phone,
+                "is_primary": True,
+            },
         )
         if spec.assessment:
             it_staff, owner, practice, network, incident = spec.assessment
@@ -330,6 +499,7 @@ def load_customers(*, today: datetime.date) -> dict[str, Customer]:
 
 
 # --- deals, devices, contracts ----------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class DeviceSpec:
@@ -376,100 +546,159 @@ NET_PLAN, SERVER_PLAN, SPOT_PLAN, OPS_PLAN, SOC_PLAN, IR_PLAN = (p.name for p in
 # affected by CVE-2024-0008; the updates go to versions those records name as fixed.
 DEALS: tuple[DealSpec, ...] = (
     DealSpec(
-        "C-1001", "本社ネットワーク更改", DealStatus.CLOSED, 420,
-        lines=(("FG-60F", 1, 98000), ("RTX1300", 1, 148000), ("C9200L-24P-4G", 1, 285000),
-               ("WLX212", 2, 42000)),
-        proposals=(ProposalSpec(NET_PLAN, ProposalResponse.ACCEPTED),
-                   ProposalSpec(SOC_PLAN, ProposalResponse.DECLINED,
-                                "社内の情報システム課でログを確認しているため、現時点では不要。")),
-        devices=(DeviceSpec("FG-60F", "DEMO-FG60F-0001", "本社 3F サーバールーム", "7.2.5", updated_to="7.2.8"),
-                 DeviceSpec("RTX1300", "DEMO-RTX1300-0001", "本社 3F サーバールーム"),
-                 DeviceSpec("C9200L-24P-4G", "DEMO-C9200L-0001", "本社 3F サーバールーム", "17.9.4a"),
-                 DeviceSpec("WLX212", "DEMO-WLX212-0001", "本社 1F 事務所", "21.00.13"),
-                 DeviceSpec("WLX212", "DEMO-WLX212-0002", "本社 2F 会議室", "21.00.13")),
+        "C-1001",
+        "本社ネットワーク更改",
+        DealStatus.CLOSED,
+        420,
+        lines=(("FG-60F", 1, 98000), ("RTX1300", 1, 148000), ("C9200L-24P-4G", 1, 285000), ("WLX212", 2, 42000)),
+        proposals=(
+            ProposalSpec(NET_PLAN, ProposalResponse.ACCEPTED),
+            ProposalSpec(
+                SOC_PLAN, ProposalResponse.DECLINED, "社内の情報システム課でログを確認しているため、現時点では不要。"
+            ),
+        ),
+        devices=(
+            DeviceSpec("FG-60F", "DEMO-FG60F-0001", "本社 3F サーバールーム", "7.2.5", updated_to="7.2.8"),
+            DeviceSpec("RTX1300", "DEMO-RTX1300-0001", "本社 3F サーバールーム"),
+            DeviceSpec("C9200L-24P-4G", "DEMO-C9200L-0001", "本社 3F サーバールーム", "17.9.4a"),
+            DeviceSpec("WLX212", "DEMO-WLX212-0001", "本社 1F 事務所", "21.00.13"),
+            DeviceSpec("WLX212", "DEMO-WLX212-0002", "本社 2F 会議室", "21.00.13"),
+        ),
         contract=ContractSpec(NET_PLAN, "DEMO-MC-0001", -390, 12, auto_renewal=True),
     ),
     DealSpec(
-        "C-1002", "事務所ネットワーク・NAS導入", DealStatus.DELIVERED, 150,
+        "C-1002",
+        "事務所ネットワーク・NAS導入",
+        DealStatus.DELIVERED,
+        150,
         lines=(("FG-40F", 1, 68000), ("WSR-2533DHP3-BK", 1, 18000), ("TS5410DN0804", 1, 260000)),
-        proposals=(ProposalSpec(NET_PLAN, ProposalResponse.DECLINED,
-                                "費用の都合により今回は見送り。必要時にスポットで依頼する。"),
-                   ProposalSpec(SPOT_PLAN, ProposalResponse.ACCEPTED)),
-        devices=(DeviceSpec("FG-40F", "DEMO-FG40F-0001", "事務所 受付裏ラック", "7.0.12"),
-                 DeviceSpec("WSR-2533DHP3-BK", "DEMO-WSR2533-0001", "事務所 応接室", "1.24"),
-                 DeviceSpec("TS5410DN0804", "DEMO-TS5410-0001", "事務所 受付裏ラック")),
+        proposals=(
+            ProposalSpec(
+                NET_PLAN, ProposalResponse.DECLINED, "費用の都合により今回は見送り。必要時にスポットで依頼する。"
+            ),
+            ProposalSpec(SPOT_PLAN, ProposalResponse.ACCEPTED),
+        ),
+        devices=(
+            DeviceSpec("FG-40F", "DEMO-FG40F-0001", "事務所 受付裏ラック", "7.0.12"),
+            DeviceSpec("WSR-2533DHP3-BK", "DEMO-WSR2533-0001", "事務所 応接室", "1.24"),
+            DeviceSpec("TS5410DN0804", "DEMO-TS5410-0001", "事務所 受付裏ラック"),
+        ),
     ),
     DealSpec(
-        "C-1003", "院内ネットワーク・NAS・カメラ更新", DealStatus.CLOSED, 380,
+        "C-1003",
+        "院内ネットワーク・NAS・カメラ更新",
+        DealStatus.CLOSED,
+        380,
         lines=(("IX2215", 1, 110000), ("DS224+", 1, 85000), ("VB-H47", 2, 120000)),
-        proposals=(ProposalSpec(NET_PLAN, ProposalResponse.ACCEPTED),
-                   ProposalSpec(SERVER_PLAN, ProposalResponse.DECLINED,
-                                "NASは院内の担当者がバックアップを確認するため、保守はネットワーク機器のみとする。")),
-        devices=(DeviceSpec("IX2215", "DEMO-IX2215-0001", "1F 受付 ネットワークラック"),
-                 DeviceSpec("DS224+", "DEMO-DS224-0001", "2F 事務室"),
-                 DeviceSpec("VB-H47", "DEMO-VBH47-0001", "1F 待合室"),
-                 DeviceSpec("VB-H47", "DEMO-VBH47-0002", "駐車場入口")),
+        proposals=(
+            ProposalSpec(NET_PLAN, ProposalResponse.ACCEPTED),
+            ProposalSpec(
+                SERVER_PLAN,
+                ProposalResponse.DECLINED,
+                "NASは院内の担当者がバックアップを確認するため、保守はネットワーク機器のみとする。",
+            ),
+        ),
+        devices=(
+            DeviceSpec("IX2215", "DEMO-IX2215-0001", "1F 受付 ネットワークラック"),
+            DeviceSpec("DS224+", "DEMO-DS224-0001", "2F 事務室"),
+            DeviceSpec("VB-H47", "DEMO-VBH47-0001", "1F 待合室"),
+            DeviceSpec("VB-H47", "DEMO-VBH47-0002", "駐車場入口"),
+        ),
         # Ends 20 days after the anchor with 30 days' notice: in its notice period.
         contract=ContractSpec(NET_PLAN, "DEMO-MC-0002", -345, 12),
     ),
     DealSpec(
-        "C-1004", "倉庫拠点ファイアウォール導入", DealStatus.ORDERED, 40,
+        "C-1004",
+        "倉庫拠点ファイアウォール導入",
+        DealStatus.ORDERED,
+        40,
         lines=(("PA-440", 2, 210000), ("C1111-4P", 2, 160000)),
-        proposals=(ProposalSpec(OPS_PLAN, ProposalResponse.PENDING),
-                   ProposalSpec(SOC_PLAN, ProposalResponse.ACCEPTED),
-                   ProposalSpec(IR_PLAN, ProposalResponse.PENDING)),
+        proposals=(
+            ProposalSpec(OPS_PLAN, ProposalResponse.PENDING),
+            ProposalSpec(SOC_PLAN, ProposalResponse.ACCEPTED),
+            ProposalSpec(IR_PLAN, ProposalResponse.PENDING),
+        ),
     ),
     DealSpec(
-        "C-1005", "事業所PC入替", DealStatus.QUOTED, 20,
+        "C-1005",
+        "事業所PC入替",
+        DealStatus.QUOTED,
+        20,
         lines=(("ThinkPad L14 Gen 4", 10, 158000), ("Latitude 5440", 5, 165000)),
-        proposals=(ProposalSpec(SPOT_PLAN, ProposalResponse.PENDING),
-                   ProposalSpec(OPS_PLAN, ProposalResponse.PENDING)),
+        proposals=(ProposalSpec(SPOT_PLAN, ProposalResponse.PENDING), ProposalSpec(OPS_PLAN, ProposalResponse.PENDING)),
     ),
     DealSpec(
-        "C-1006", "複合機・NAS導入", DealStatus.DELIVERED, 90,
+        "C-1006",
+        "複合機・NAS導入",
+        DealStatus.DELIVERED,
+        90,
         lines=(("iR-ADV DX C3826F", 1, 980000), ("TS5410DN0804", 1, 260000)),
-        proposals=(ProposalSpec(SERVER_PLAN, ProposalResponse.DECLINED,
-                                "社内で対応できると判断したため。"),),
-        devices=(DeviceSpec("iR-ADV DX C3826F", "DEMO-C3826F-0001", "本社 2F 共用スペース"),
-                 DeviceSpec("TS5410DN0804", "DEMO-TS5410-0002", "本社 2F 倉庫")),
+        proposals=(ProposalSpec(SERVER_PLAN, ProposalResponse.DECLINED, "社内で対応できると判断したため。"),),
+        devices=(
+            DeviceSpec("iR-ADV DX C3826F", "DEMO-C3826F-0001", "本社 2F 共用スペース"),
+            DeviceSpec("TS5410DN0804", "DEMO-TS5410-0002", "本社 2F 倉庫"),
+        ),
     ),
     DealSpec(
-        "C-1007", "校内無線LAN増設・ファイアウォール更新", DealStatus.CLOSED, 300,
+        "C-1007",
+        "校内無線LAN増設・ファイアウォール更新",
+        DealStatus.CLOSED,
+        300,
         lines=(("WLX212", 4, 42000), ("SWX2310P-10G", 2, 89000), ("FG-40F", 1, 68000)),
-        proposals=(ProposalSpec(NET_PLAN, ProposalResponse.ACCEPTED),
-                   ProposalSpec(IR_PLAN, ProposalResponse.DECLINED,
-                                "学園の情報セキュリティ委員会で来年度に検討する。")),
-        devices=(DeviceSpec("WLX212", "DEMO-WLX212-0003", "本館 1F 職員室", "21.00.13"),
-                 DeviceSpec("WLX212", "DEMO-WLX212-0004", "本館 2F 図書室", "21.00.13"),
-                 DeviceSpec("WLX212", "DEMO-WLX212-0005", "新館 1F 多目的室", "21.00.13"),
-                 DeviceSpec("WLX212", "DEMO-WLX212-0006", "新館 2F 講義室", "21.00.13"),
-                 DeviceSpec("SWX2310P-10G", "DEMO-SWX2310P-0001", "本館 1F 配線室"),
-                 DeviceSpec("SWX2310P-10G", "DEMO-SWX2310P-0002", "新館 1F 配線室"),
-                 DeviceSpec("FG-40F", "DEMO-FG40F-0002", "本館 1F 配線室", "7.0.12", updated_to="7.0.14")),
+        proposals=(
+            ProposalSpec(NET_PLAN, ProposalResponse.ACCEPTED),
+            ProposalSpec(IR_PLAN, ProposalResponse.DECLINED, "学園の情報セキュリティ委員会で来年度に検討する。"),
+        ),
+        devices=(
+            DeviceSpec("WLX212", "DEMO-WLX212-0003", "本館 1F 職員室", "21.00.13"),
+            DeviceSpec("WLX212", "DEMO-WLX212-0004", "本館 2F 図書室", "21.00.13"),
+            DeviceSpec("WLX212", "DEMO-WLX212-0005", "新館 1F 多目的室", "21.00.13"),
+            DeviceSpec("WLX212", "DEMO-WLX212-0006", "新館 2F 講義室", "21.00.13"),
+            DeviceSpec("SWX2310P-10G", "DEMO-SWX2310P-0001", "本館 1F 配線室"),
+            DeviceSpec("SWX2310P-10G", "DEMO-SWX2310P-0002", "新館 1F 配線室"),
+            DeviceSpec("FG-40F", "DEMO-FG40F-0002", "本館 1F 配線室", "7.0.12", updated_to="7.0.14"),
+        ),
         contract=ContractSpec(NET_PLAN, "DEMO-MC-0003", -270, 24),
     ),
     DealSpec(
-        "C-1008", "現場事務所ネットワーク", DealStatus.DRAFT, 5,
+        "C-1008",
+        "現場事務所ネットワーク",
+        DealStatus.DRAFT,
+        5,
         lines=(("RTX1300", 1, 148000), ("WX3600HP", 2, 19800), ("LSW6-GT-8NS/BK", 2, 4800)),
         proposals=(ProposalSpec(NET_PLAN, ProposalResponse.PENDING),),
     ),
     DealSpec(
-        "C-1009", "店舗ルーター・防犯カメラ・電話機", DealStatus.DELIVERED, 60,
+        "C-1009",
+        "店舗ルーター・防犯カメラ・電話機",
+        DealStatus.DELIVERED,
+        60,
         lines=(("WX3600HP", 1, 19800), ("VB-H47", 1, 120000), ("KX-HDV130N", 2, 16000)),
-        proposals=(ProposalSpec(NET_PLAN, ProposalResponse.DECLINED,
-                                "店舗の規模が小さいため、自社で対応する。"),),
-        devices=(DeviceSpec("WX3600HP", "DEMO-WX3600HP-0001", "店舗 バックヤード", "1.5.3"),
-                 DeviceSpec("VB-H47", "DEMO-VBH47-0003", "店舗 入口"),
-                 DeviceSpec("KX-HDV130N", "DEMO-KXHDV130-0001", "店舗 レジ"),
-                 DeviceSpec("KX-HDV130N", "DEMO-KXHDV130-0002", "店舗 バックヤード")),
+        proposals=(ProposalSpec(NET_PLAN, ProposalResponse.DECLINED, "店舗の規模が小さいため、自社で対応する。"),),
+        devices=(
+            DeviceSpec("WX3600HP", "DEMO-WX3600HP-0001", "店舗 バックヤード", "1.5.3"),
+            DeviceSpec("VB-H47", "DEMO-VBH47-0003", "店舗 入口"),
+            DeviceSpec("KX-HDV130N", "DEMO-KXHDV130-0001", "店舗 レジ"),
+            DeviceSpec("KX-HDV130N", "DEMO-KXHDV130-0002", "店舗 バックヤード"),
+        ),
     ),
     DealSpec(
-        "C-1010", "事務所サーバー・複合機更新", DealStatus.DRAFT, 3,
-        lines=(("PRIMERGY TX1320 M5", 1, 320000), ("PowerEdge T150", 1, 290000), ("IM C3010", 1, 850000),
-               ("YVC-330", 1, 60000)),
+        "C-1010",
+        "事務所サーバー・複合機更新",
+        DealStatus.DRAFT,
+        3,
+        lines=(
+            ("PRIMERGY TX1320 M5", 1, 320000),
+            ("PowerEdge T150", 1, 290000),
+            ("IM C3010", 1, 850000),
+            ("YVC-330", 1, 60000),
+        ),
     ),
     DealSpec(
-        "C-1004", "本社PC追加", DealStatus.QUOTED, 12,
+        "C-1004",
+        "本社PC追加",
+        DealStatus.QUOTED,
+        12,
         lines=(("Latitude 5440", 3, 165000),),
         proposals=(ProposalSpec(SPOT_PLAN, ProposalResponse.PENDING),),
     ),
@@ -488,13 +717,24 @@ def _deal_dates(spec: DealSpec, today: datetime.date) -> dict[str, datetime.date
         return opened + datetime.timedelta(days=step * index) if reached >= index else None
 
     quoted = stage(1)
-    return {"opened_on": opened, "quoted_on": quoted,
-            "quote_valid_until": quoted + datetime.timedelta(days=30) if quoted else None,
-            "ordered_on": stage(2), "delivered_on": stage(3), "closed_on": stage(4)}
+    return {
+        "opened_on": opened,
+        "quoted_on": quoted,
+        "quote_valid_until": quoted + datetime.timedelta(days=30) if quoted else None,
+        "ordered_on": stage(2),
+        "delivered_on": stage(3),
+        "closed_on": stage(4),
+    }
 
 
-def load_deals(*, today: datetime.date, customers: dict[str, Customer], products: dict[str, Product],
-               plans: dict[str, ServicePlan], sales_rep: User | None = None) -> list[Deal]:
+def load_deals(
+    *,
+    today: datetime.date,
+    customers: dict[str, Customer],
+    products: dict[str, Product],
+    plans: dict[str, ServicePlan],
+    sales_rep: User | None = None,
+) -> list[Deal]:
     """Create or refresh the deals with their lines, proposed plans, delivered devices (with
     firmware history) and maintenance contracts."""
     deals = []
@@ -510,23 +750,30 @@ def load_deals(*, today: datetime.date, customers: dict[str, Customer], products
         deal.save()
         for position, (model_number, quantity, unit_price) in enumerate(spec.lines, start=1):
             DealLine.objects.update_or_create(
-                deal=deal, position=position,
+                deal=deal,
+                position=position,
                 defaults={"product": products[model_number], "quantity": quantity, "unit_price": unit_price},
             )
         DealLine.objects.filter(deal=deal, position__gt=len(spec.lines)).delete()
         for proposal in spec.proposals:
             answered = proposal.response != ProposalResponse.PENDING
             ProposedPlan.objects.update_or_create(
-                deal=deal, plan=plans[proposal.plan],
-                defaults={"response": proposal.response, "decline_reason": proposal.decline_reason,
-                          "answered_on": (dates["quoted_on"] or dates["opened_on"]) if answered else None},
+                deal=deal,
+                plan=plans[proposal.plan],
+                defaults={
+                    "response": proposal.response,
+                    "decline_reason": proposal.decline_reason,
+                    "answered_on": (dates["quoted_on"] or dates["opened_on"]) if answered else None,
+                },
             )
-        devices = [load_device(deal=deal, spec=device, product=products[device.model_number],
-                               delivered_on=dates["delivered_on"])
-                   for device in spec.devices]
+        devices = [
+            load_device(
+                deal=deal, spec=device, product=products[device.model_number], delivered_on=dates["delivered_on"]
+            )
+            for device in spec.devices
+        ]
         if spec.contract:
-            load_contract(deal=deal, spec=spec.contract, plan=plans[spec.contract.plan], devices=devices,
-                          today=today)
+            load_contract(deal=deal, spec=spec.contract, plan=plans[spec.contract.plan], devices=devices, today=today)
         deals.append(deal)
     return deals
 
@@ -545,15 +792,20 @@ def load_device(*, deal: Deal, spec: DeviceSpec, product: Product, delivered_on:
     device.save()
     if spec.updated_to:
         FirmwareChange.objects.update_or_create(
-            device=device, to_version=spec.updated_to,
-            defaults={"from_version": spec.firmware_at_sale, "note": "脆弱性対策のため更新（デモデータ）",
-                      "changed_on": (delivered_on or deal.opened_on) + datetime.timedelta(days=60)},
+            device=device,
+            to_version=spec.updated_to,
+            defaults={
+                "from_version": spec.firmware_at_sale,
+                "note": "脆弱性対策のため更新（デモデータ）",
+                "changed_on": (delivered_on or deal.opened_on) + datetime.timedelta(days=60),
+            },
         )
     return device
 
 
-def load_contract(*, deal: Deal, spec: ContractSpec, plan: ServicePlan, devices: list[Device],
-                  today: datetime.date) -> MaintenanceContract:
+def load_contract(
+    *, deal: Deal, spec: ContractSpec, plan: ServicePlan, devices: list[Device], today: datetime.date
+) -> MaintenanceContract:
     """Create or refresh the maintenance contract (保守契約) concluded in `deal`."""
     from kokuchi.devices.models import add_months
 
@@ -561,9 +813,17 @@ def load_contract(*, deal: Deal, spec: ContractSpec, plan: ServicePlan, devices:
     end = add_months(start, spec.months) - datetime.timedelta(days=1)
     contract, _ = MaintenanceContract.objects.update_or_create(
         contract_number=spec.number,
-        defaults={"customer": deal.customer, "plan": plan, "deal": deal, "start_date": start, "end_date": end,
-                  "auto_renewal": spec.auto_renewal, "renewal_term_months": 12,
-                  "notice_period_days": spec.notice_period_days, "notice_given_on": None},
+        defaults={
+            "customer": deal.customer,
+            "plan": plan,
+            "deal": deal,
+            "start_date": start,
+            "end_date": end,
+            "auto_renewal": spec.auto_renewal,
+            "renewal_term_months": 12,
+            "notice_period_days": spec.notice_period_days,
+            "notice_given_on": None,
+        },
     )
     contract.devices.set(devices)
     return contract
@@ -582,8 +842,10 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
 def load_users(*, force: bool = False) -> dict[str, User]:
     """Create the demo staff users in their role groups, with the published passwords."""
     if not settings.DEBUG and not force:
-        raise DemoRefused("KOKUCHI_DEBUG is off: refusing to create users with published passwords "
-                          "(use --force to do it anyway, or --no-users).")
+        raise DemoRefused(
+            "KOKUCHI_DEBUG is off: refusing to create users with published passwords "
+            "(use --force to do it anyway, or --no-users)."
+        )
     users = {}
     for username, password, role in DEMO_USERS:
         user = User.objects.filter(username=username).first() or User(username=username)
@@ -602,8 +864,21 @@ def load_users(*, force: bool = False) -> dict[str, User]:
 # --- the whole demo ---------------------------------------------------------------------------
 
 COUNTED_MODELS: tuple[type[models.Model], ...] = (
-    Reseller, Manufacturer, Product, ServicePlan, Customer, Contact, SkillAssessment, Deal, DealLine,
-    ProposedPlan, Device, FirmwareChange, MaintenanceContract, User, Group,
+    Reseller,
+    Manufacturer,
+    Product,
+    ServicePlan,
+    Customer,
+    Contact,
+    SkillAssessment,
+    Deal,
+    DealLine,
+    ProposedPlan,
+    Device,
+    FirmwareChange,
+    MaintenanceContract,
+    User,
+    Group,
 )
 
 

@@ -17,11 +17,9 @@ class FirmwareChangeInline(admin.TabularInline):
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
-    list_display = ["serial_number", "product", "customer", "delivered_on", "firmware_at_sale",
-                    "current_firmware"]
+    list_display = ["serial_number", "product", "customer", "delivered_on", "firmware_at_sale", "current_firmware"]
     list_filter = ["product__category", "product__manufacturer"]
-    search_fields = ["serial_number", "product__model_number", "customer__name",
-                     "customer__customer_code"]
+    search_fields = ["serial_number", "product__model_number", "customer__name", "customer__customer_code"]
     autocomplete_fields = ["product", "customer", "deal"]
     inlines = [FirmwareChangeInline]
 

@@ -54,8 +54,13 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "manufacturer": ("メーカー", "メーカー名", "製造元"),
         "model": ("型番", "機種", "型式", "モデル", "model_number"),
         "serial_number": ("シリアル番号", "シリアル", "製造番号", "serial"),
-        "firmware_version": ("ファームウェア", "ファームウェアバージョン", "ファーム", "ファームウェア版数",
-                             "firmware"),
+        "firmware_version": (
+            "ファームウェア",
+            "ファームウェアバージョン",
+            "ファーム",
+            "ファームウェア版数",
+            "firmware",
+        ),
         "delivered_on": ("納入日", "納品日", "delivered"),
         "installation_site": ("設置場所", "設置先"),
     },
@@ -66,15 +71,27 @@ REQUIRED = {
     "devices": ("customer_code", "manufacturer", "model", "serial_number"),
 }
 CATEGORY_ALIASES = {
-    "ルーター": ProductCategory.ROUTER, "ルータ": ProductCategory.ROUTER,
-    "スイッチ": ProductCategory.SWITCH, "l2スイッチ": ProductCategory.SWITCH, "l3スイッチ": ProductCategory.SWITCH,
-    "ファイアウォール": ProductCategory.FIREWALL, "utm": ProductCategory.FIREWALL,
-    "無線lanアクセスポイント": ProductCategory.WIRELESS_AP, "アクセスポイント": ProductCategory.WIRELESS_AP,
-    "無線ap": ProductCategory.WIRELESS_AP, "nas": ProductCategory.NAS, "pc": ProductCategory.PC,
-    "パソコン": ProductCategory.PC, "サーバー": ProductCategory.SERVER, "サーバ": ProductCategory.SERVER,
-    "プリンター": ProductCategory.PRINTER, "複合機": ProductCategory.PRINTER,
-    "ネットワークカメラ": ProductCategory.NETWORK_CAMERA, "カメラ": ProductCategory.NETWORK_CAMERA,
-    "iot": ProductCategory.OTHER_IOT, "その他": ProductCategory.OTHER,
+    "ルーター": ProductCategory.ROUTER,
+    "ルータ": ProductCategory.ROUTER,
+    "スイッチ": ProductCategory.SWITCH,
+    "l2スイッチ": ProductCategory.SWITCH,
+    "l3スイッチ": ProductCategory.SWITCH,
+    "ファイアウォール": ProductCategory.FIREWALL,
+    "utm": ProductCategory.FIREWALL,
+    "無線lanアクセスポイント": ProductCategory.WIRELESS_AP,
+    "アクセスポイント": ProductCategory.WIRELESS_AP,
+    "無線ap": ProductCategory.WIRELESS_AP,
+    "nas": ProductCategory.NAS,
+    "pc": ProductCategory.PC,
+    "パソコン": ProductCategory.PC,
+    "サーバー": ProductCategory.SERVER,
+    "サーバ": ProductCategory.SERVER,
+    "プリンター": ProductCategory.PRINTER,
+    "複合機": ProductCategory.PRINTER,
+    "ネットワークカメラ": ProductCategory.NETWORK_CAMERA,
+    "カメラ": ProductCategory.NETWORK_CAMERA,
+    "iot": ProductCategory.OTHER_IOT,
+    "その他": ProductCategory.OTHER,
 }
 TRUE_WORDS = {"true", "yes", "y", "1", "はい", "可", "○", "〇", "有", "あり"}
 FALSE_WORDS = {"false", "no", "n", "0", "いいえ", "不可", "×", "無", "なし"}
@@ -87,8 +104,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}" if self.column else \
-            f"row {self.row}: {self.message}"
+        return (
+            f"row {self.row}, column {self.column}: {self.message}"
+            if self.column
+            else f"row {self.row}: {self.message}"
+        )
 
 
 class ImportFailed(Exception):
@@ -199,15 +219,20 @@ def _manufacturer(value, cache: dict[str, Manufacturer | None]) -> Manufacturer:
     text = _text(value)
     if text not in cache:
         cache[text] = Manufacturer.objects.filter(
-            Q(slug__iexact=text) | Q(name_ja=text) | Q(name_en__iexact=text) | Q(cpe_vendor__iexact=text)).first()
+            Q(slug__iexact=text) | Q(name_ja=text) | Q(name_en__iexact=text) | Q(cpe_vendor__iexact=text)
+        ).first()
     if cache[text] is None:
         raise ValueError(f"unknown manufacturer {text!r} (register it in the catalogue first)")
     return cache[text]
 
 
 # Model field → import column, to report model validation errors by column.
-FIELD_COLUMNS = {"model_number": "model", "firmware_at_sale": "firmware_version",
-                 "current_firmware": "firmware_version", "__all__": ""}
+FIELD_COLUMNS = {
+    "model_number": "model",
+    "firmware_at_sale": "firmware_version",
+    "current_firmware": "firmware_version",
+    "__all__": "",
+}
 
 
 def import_file(*, kind: str, path: Path) -> ImportResult:
@@ -231,8 +256,9 @@ def import_file(*, kind: str, path: Path) -> ImportResult:
             values = {f: (row[i] if i < len(row) else None) for f, i in mapping.items()}
             if all(_text(v) == "" for v in values.values()):
                 continue
-            row_errors = [RowError(number, f, "required value is empty") for f in REQUIRED[kind]
-                          if not _text(values.get(f))]
+            row_errors = [
+                RowError(number, f, "required value is empty") for f in REQUIRED[kind] if not _text(values.get(f))
+            ]
             if row_errors:
                 errors += row_errors
                 continue
@@ -275,10 +301,12 @@ def _import_product(values: dict, cache: dict) -> bool:
     created = product is None
     product = product or Product(manufacturer=manufacturer, model_number=model)
     product.category = _convert("category", _category, values["category"])
-    product.internet_connectable = _convert("internet_connectable", _bool, values.get("internet_connectable"),
-                                            product.internet_connectable)
-    product.firmware_updatable = _convert("firmware_updatable", _bool, values.get("firmware_updatable"),
-                                          product.firmware_updatable)
+    product.internet_connectable = _convert(
+        "internet_connectable", _bool, values.get("internet_connectable"), product.internet_connectable
+    )
+    product.firmware_updatable = _convert(
+        "firmware_updatable", _bool, values.get("firmware_updatable"), product.firmware_updatable
+    )
     for field_name in ("name", "hardware_cpe", "firmware_cpe", "latest_firmware"):
         if field_name in values and _text(values[field_name]):
             setattr(product, field_name, _text(values[field_name]))
@@ -298,9 +326,9 @@ def _import_customer(values: dict, cache: dict) -> bool:
     for field_name in ("name_kana", "postal_code", "address", "phone"):
         if _text(values.get(field_name)):
             setattr(customer, field_name, _text(values[field_name]))
-    customer.notify_without_contract = _convert("notify_without_contract", _bool,
-                                                values.get("notify_without_contract"),
-                                                customer.notify_without_contract)
+    customer.notify_without_contract = _convert(
+        "notify_without_contract", _bool, values.get("notify_without_contract"), customer.notify_without_contract
+    )
     customer.full_clean(validate_unique=created)
     customer.save()
     return created
@@ -320,9 +348,15 @@ def _import_device(values: dict, cache: dict) -> bool:
     if Device.objects.filter(product=product, serial_number=serial).exists():
         raise _ColumnError("serial_number", f"device {model} {serial} is already registered")
     firmware = _text(values.get("firmware_version"))
-    device = Device(product=product, customer=customer, serial_number=serial, firmware_at_sale=firmware,
-                    current_firmware=firmware, installation_site=_text(values.get("installation_site")),
-                    delivered_on=_convert("delivered_on", _date, values.get("delivered_on")))
+    device = Device(
+        product=product,
+        customer=customer,
+        serial_number=serial,
+        firmware_at_sale=firmware,
+        current_firmware=firmware,
+        installation_site=_text(values.get("installation_site")),
+        delivered_on=_convert("delivered_on", _date, values.get("delivered_on")),
+    )
     device.full_clean()
     device.save()
     return True

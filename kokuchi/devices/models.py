@@ -45,8 +45,7 @@ class DeviceQuerySet(models.QuerySet):
 
 def _covered_device_ids(day: datetime.date):
     # Contracts without devices yield NULL, and NOT IN (…, NULL) matches nothing: drop them.
-    return (MaintenanceContract.objects.covering(day).filter(devices__isnull=False)
-            .values("devices"))
+    return MaintenanceContract.objects.covering(day).filter(devices__isnull=False).values("devices")
 
 
 class Device(TimeStampedModel):
@@ -54,17 +53,18 @@ class Device(TimeStampedModel):
     at sale (G5.1-3) is frozen once the device is delivered; later updates are kept as history
     (FirmwareChange) and change only `current_firmware`."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="devices",
-                                verbose_name=_("product"))
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="devices",
-                                 verbose_name=_("customer"))
-    deal = models.ForeignKey(Deal, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="devices", verbose_name=_("deal"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="devices", verbose_name=_("product"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="devices", verbose_name=_("customer"))
+    deal = models.ForeignKey(
+        Deal, on_delete=models.SET_NULL, null=True, blank=True, related_name="devices", verbose_name=_("deal")
+    )
     serial_number = models.CharField(_("serial number"), max_length=100)
     installation_site = models.CharField(_("installation site"), max_length=200, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     firmware_at_sale = models.CharField(
-        _("firmware version at sale"), max_length=80, blank=True,
+        _("firmware version at sale"),
+        max_length=80,
+        blank=True,
         help_text=_("The latest firmware at the time of sale (G5.1-3). Frozen once delivered."),
     )
     current_firmware = models.CharField(_("current firmware version"), max_length=80, blank=True)
@@ -78,7 +78,8 @@ class Device(TimeStampedModel):
         verbose_name_plural = _("devices")
         constraints = [
             models.UniqueConstraint(
-                fields=["product", "serial_number"], name="unique_device_serial",
+                fields=["product", "serial_number"],
+                name="unique_device_serial",
                 violation_error_message=_("A device of this product with this serial number exists."),
             ),
         ]
@@ -88,13 +89,15 @@ class Device(TimeStampedModel):
 
     def save(self, *args, **kwargs):
         if self.pk:
-            stored = (Device.objects.filter(pk=self.pk)
-                      .values("delivered_on", "firmware_at_sale").first())
-            if (stored and stored["delivered_on"] is not None
-                    and stored["firmware_at_sale"] != self.firmware_at_sale):
+            stored = Device.objects.filter(pk=self.pk).values("delivered_on", "firmware_at_sale").first()
+            if stored and stored["delivered_on"] is not None and stored["firmware_at_sale"] != self.firmware_at_sale:
                 raise FirmwareFrozenError(
-                    {"firmware_at_sale": _("The firmware version at sale is frozen once the device "
-                                           "is delivered; record an update instead.")}
+                    {
+                        "firmware_at_sale": _(
+                            "The firmware version at sale is frozen once the device "
+                            "is delivered; record an update instead."
+                        )
+                    }
                 )
         if not self.current_firmware:
             self.current_firmware = self.firmware_at_sale
@@ -119,14 +122,16 @@ class Device(TimeStampedModel):
 class FirmwareChange(models.Model):
     """One firmware change on a delivered device: the history that keeps the version at sale."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="firmware_changes",
-                               verbose_name=_("device"))
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="firmware_changes", verbose_name=_("device")
+    )
     from_version = models.CharField(_("from version"), max_length=80, blank=True)
     to_version = models.CharField(_("to version"), max_length=80)
     changed_on = models.DateField(_("changed on"), default=timezone.localdate)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("recorded by")
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -158,9 +163,10 @@ class MaintenanceContractQuerySet(models.QuerySet):
     def covering(self, day: datetime.date):
         """Contracts in force on `day`: started, and not past their end unless they renew
         automatically (an auto-renewing contract runs until notice is given)."""
-        return self.filter(models.Q(start_date__lte=day)
-                           & (models.Q(end_date__gte=day)
-                              | models.Q(auto_renewal=True, notice_given_on__isnull=True)))
+        return self.filter(
+            models.Q(start_date__lte=day)
+            & (models.Q(end_date__gte=day) | models.Q(auto_renewal=True, notice_given_on__isnull=True))
+        )
 
 
 class MaintenanceContract(TimeStampedModel):
@@ -168,24 +174,28 @@ class MaintenanceContract(TimeStampedModel):
     handle vulnerabilities of the covered devices. Without one the customer bears that
     responsibility (G5.1-0, G5.3)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contracts",
-                                 verbose_name=_("customer"))
-    plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="contracts",
-                             verbose_name=_("service plan"))
-    deal = models.ForeignKey(Deal, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="contracts", verbose_name=_("deal"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("customer")
+    )
+    plan = models.ForeignKey(
+        ServicePlan, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("service plan")
+    )
+    deal = models.ForeignKey(
+        Deal, on_delete=models.SET_NULL, null=True, blank=True, related_name="contracts", verbose_name=_("deal")
+    )
     contract_number = models.CharField(_("contract number"), max_length=40, blank=True)
-    devices = models.ManyToManyField(Device, related_name="contracts", blank=True,
-                                     verbose_name=_("covered devices"))
+    devices = models.ManyToManyField(Device, related_name="contracts", blank=True, verbose_name=_("covered devices"))
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     auto_renewal = models.BooleanField(_("automatic renewal"), default=False)
     renewal_term_months = models.PositiveSmallIntegerField(
-        _("renewal term (months)"), default=12,
+        _("renewal term (months)"),
+        default=12,
         help_text=_("Length of each automatic renewal."),
     )
     notice_period_days = models.PositiveIntegerField(
-        _("notice period (days)"), default=30,
+        _("notice period (days)"),
+        default=30,
         help_text=_("Days before the end of a term by which either party must give notice."),
     )
     notice_given_on = models.DateField(_("notice given on"), null=True, blank=True)

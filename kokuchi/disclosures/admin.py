@@ -25,8 +25,19 @@ class DisclosureAdmin(ReadOnlyAdmin):
 class DisclosureVersionAdmin(ReadOnlyAdmin):
     list_display = ["document_number", "number", "issued_at", "issued_by", "template_version", "superseded_at"]
     exclude = ["pdf", "html"]
-    readonly_fields = ["disclosure", "number", "document_number", "template_version", "clause_family",
-                       "clause_option", "sha256", "issued_at", "issued_by", "superseded_by", "superseded_at"]
+    readonly_fields = [
+        "disclosure",
+        "number",
+        "document_number",
+        "template_version",
+        "clause_family",
+        "clause_option",
+        "sha256",
+        "issued_at",
+        "issued_by",
+        "superseded_by",
+        "superseded_at",
+    ]
 
 
 @admin.register(DocumentTemplate)

@@ -32,10 +32,12 @@ _NETWORK_LEAD = (
 )
 _TAILS = {
     ClauseOption.NOTICE_ONLY: (
-        "各製品の最新情報・アップデート方法につきましては、各メーカーの提供情報をご確認ください。"),
+        "各製品の最新情報・アップデート方法につきましては、各メーカーの提供情報をご確認ください。"
+    ),
     ClauseOption.SUPPORT_DESK: "本件のお問い合わせに関しましては、弊社サポートセンターまでお問い合わせください。",
     ClauseOption.MAINTENANCE_MENU: (
-        "本件について、弊社保守メニューをご希望の場合は、弊社サポートセンターまでお問い合わせください。"),
+        "本件について、弊社保守メニューをご希望の場合は、弊社サポートセンターまでお問い合わせください。"
+    ),
 }
 _MARKERS = {ClauseOption.NOTICE_ONLY: "①", ClauseOption.SUPPORT_DESK: "②", ClauseOption.MAINTENANCE_MENU: "③"}
 _LEADS = {ClauseFamily.COMMON: _COMMON_LEAD, ClauseFamily.NETWORK: _NETWORK_LEAD}
@@ -48,8 +50,9 @@ GUIDELINE_VARIANTS: dict[tuple[str, int], tuple[str, str]] = {
 }
 
 
-def choose_clause_variant(*, has_network_device: bool, offers_maintenance_menu: bool,
-                          maintenance_proposed: bool, has_support_desk: bool) -> tuple[str, int]:
+def choose_clause_variant(
+    *, has_network_device: bool, offers_maintenance_menu: bool, maintenance_proposed: bool, has_support_desk: bool
+) -> tuple[str, int]:
     """Return the automatic (family, option) of G6.
 
     Network wording when the deal holds any network device; ③ when the reseller offers a

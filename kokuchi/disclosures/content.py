@@ -25,11 +25,30 @@ JC_STAR_URL = "https://www.ipa.go.jp/security/jc-star/index.html"
 
 # Requirement IDs every disclosure template must carry as <section data-req="…"> (REQUIREMENTS.md).
 DISCLOSURE_REQUIRED_IDS: tuple[str, ...] = (
-    "G2", "G4",
-    "G5.1-0", "G5.1-1", "G5.1-2", "G5.1-3", "G5.1-4", "G5.1-5", "G5.1-6",
-    "G5.2-0", "G5.2-1a", "G5.2-1b", "G5.2-1c", "G5.2-1d", "G5.2-1e",
-    "G5.2-2a", "G5.2-2b", "G5.2-2c", "G5.2-3",
-    "G5.3", "G5.4", "G6", "S-RISK", "S-SKILL",
+    "G2",
+    "G4",
+    "G5.1-0",
+    "G5.1-1",
+    "G5.1-2",
+    "G5.1-3",
+    "G5.1-4",
+    "G5.1-5",
+    "G5.1-6",
+    "G5.2-0",
+    "G5.2-1a",
+    "G5.2-1b",
+    "G5.2-1c",
+    "G5.2-1d",
+    "G5.2-1e",
+    "G5.2-2a",
+    "G5.2-2b",
+    "G5.2-2c",
+    "G5.2-3",
+    "G5.3",
+    "G5.4",
+    "G6",
+    "S-RISK",
+    "S-SKILL",
 )
 QUOTE_REQUIRED_IDS: tuple[str, ...] = ("G6",)
 
@@ -52,9 +71,14 @@ def load_risk_facts() -> tuple[RiskFact, ...]:
     with RISK_FACTS_FILE.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     return tuple(
-        RiskFact(id=item["id"], kind=item["kind"], text_ja=item["text_ja"], source_title=item["source_title"],
-                 source_url=item["source_url"],
-                 source_date=str(item["source_date"]) if item.get("source_date") else None)
+        RiskFact(
+            id=item["id"],
+            kind=item["kind"],
+            text_ja=item["text_ja"],
+            source_title=item["source_title"],
+            source_url=item["source_url"],
+            source_date=str(item["source_date"]) if item.get("source_date") else None,
+        )
         for item in data["facts"]
     )
 
@@ -71,7 +95,7 @@ def edition_series(fact: RiskFact) -> tuple[str, int] | None:
     match = _YEAR_IN_ID.search(fact.id)
     if fact.kind not in EDITION_KINDS or match is None:
         return None
-    return fact.id[:match.start()] + fact.id[match.end():], int(match["year"])
+    return fact.id[: match.start()] + fact.id[match.end() :], int(match["year"])
 
 
 def current_risk_facts(facts: tuple[RiskFact, ...] | None = None) -> tuple[RiskFact, ...]:
@@ -83,8 +107,7 @@ def current_risk_facts(facts: tuple[RiskFact, ...] | None = None) -> tuple[RiskF
         series = edition_series(fact)
         if series is not None:
             newest[series[0]] = max(newest.get(series[0], series[1]), series[1])
-    return tuple(fact for fact in facts
-                 if (series := edition_series(fact)) is None or newest[series[0]] == series[1])
+    return tuple(fact for fact in facts if (series := edition_series(fact)) is None or newest[series[0]] == series[1])
 
 
 # G5.3 (3) 「その他機器ごとに対処すべき事項」: what a customer without maintenance must see to itself,
@@ -127,12 +150,8 @@ DEVICE_SPECIFIC_TASKS: dict[str, tuple[str, ...]] = {
         "初期パスワードを変更すること",
         "インターネットから映像・管理画面に直接アクセスできる設定になっていないか確認すること",
     ),
-    ProductCategory.OTHER_IOT: (
-        "初期パスワードを変更し、不要な外部接続機能を無効にすること",
-    ),
-    ProductCategory.OTHER: (
-        "メーカーの取扱説明書に従い、設定と更新の状態を確認すること",
-    ),
+    ProductCategory.OTHER_IOT: ("初期パスワードを変更し、不要な外部接続機能を無効にすること",),
+    ProductCategory.OTHER: ("メーカーの取扱説明書に従い、設定と更新の状態を確認すること",),
 }
 
 # Document wording is Japanese whatever the staff's UI language: labels of the lower apps' choices.
@@ -192,7 +211,8 @@ PARTIES_SHORT: tuple[tuple[str, str], ...] = (
 # Which tasks a plan of each kind takes over from the customer.
 PLAN_TASKS: dict[str, frozenset[str]] = {
     ServicePlanKind.CONTINUOUS_MAINTENANCE: frozenset(
-        {"vuln_info", "firmware_update", "network_settings", "device_specific"}),
+        {"vuln_info", "firmware_update", "network_settings", "device_specific"}
+    ),
     ServicePlanKind.SPOT_MAINTENANCE: frozenset({"firmware_update"}),
     ServicePlanKind.OPERATIONS_SUPPORT: frozenset({"firmware_update", "network_settings", "device_specific"}),
     ServicePlanKind.SOC: frozenset({"monitoring"}),

@@ -96,7 +96,8 @@ def _walk(document, element) -> None:
                 if line.strip():
                     document.add_paragraph(line.strip())
         elif tag in {"section", "div", "body"} and any(
-                isinstance(grandchild.tag, str) and grandchild.tag in _BLOCK_TAGS for grandchild in child):
+            isinstance(grandchild.tag, str) and grandchild.tag in _BLOCK_TAGS for grandchild in child
+        ):
             _walk(document, child)
         else:
             text = _text(child)
@@ -186,16 +187,24 @@ def quote_to_xlsx(context: dict) -> bytes:
         cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BORDER
     for number, line in enumerate(context["lines"], start=1):
         row += 1
-        values = (number, f"{line.product.manufacturer.name_ja} {line.product.model_number}", line.quantity,
-                  line.unit_price, line.amount)
+        values = (
+            number,
+            f"{line.product.manufacturer.name_ja} {line.product.model_number}",
+            line.quantity,
+            line.unit_price,
+            line.amount,
+        )
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=column, value=value)
             cell.border = _BORDER
             if column >= 4:
                 cell.number_format = YEN_FORMAT
     row += 1
-    for label, value in (("小計", context["subtotal"]), (f"消費税（{context['tax_rate_percent']}%）", context["tax"]),
-                         ("合計", context["total"])):
+    for label, value in (
+        ("小計", context["subtotal"]),
+        (f"消費税（{context['tax_rate_percent']}%）", context["tax"]),
+        ("合計", context["total"]),
+    ):
         sheet.cell(row=row, column=4, value=label).font = Font(bold=True)
         cell = sheet.cell(row=row, column=5, value=value)
         cell.number_format, cell.border = YEN_FORMAT, _BORDER

@@ -41,16 +41,20 @@ class DocumentTemplate(models.Model):
     body = models.TextField(_("template source"))
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("created by")
+    )
 
     class Meta:
         ordering = ["kind", "-version"]
         verbose_name = _("document template version")
         verbose_name_plural = _("document template versions")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "version"], name="unique_template_version",
-                                    violation_error_message=_("This template version exists already.")),
+            models.UniqueConstraint(
+                fields=["kind", "version"],
+                name="unique_template_version",
+                violation_error_message=_("This template version exists already."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,8 +74,7 @@ class DocumentTemplate(models.Model):
 class Disclosure(models.Model):
     """The sale-time disclosure (告知書) of one deal: the container of its issued versions."""
 
-    deal = models.OneToOneField(Deal, on_delete=models.PROTECT, related_name="disclosure",
-                                verbose_name=_("deal"))
+    deal = models.OneToOneField(Deal, on_delete=models.PROTECT, related_name="disclosure", verbose_name=_("deal"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -97,8 +100,7 @@ class DisclosureVersionQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         if not set(kwargs) <= SUPERSEDE_FIELDS:
-            raise ImmutableRecordError(
-                "Only superseded_by/superseded_at may change on an issued disclosure version.")
+            raise ImmutableRecordError("Only superseded_by/superseded_at may change on an issued disclosure version.")
         return super().update(**kwargs)
 
     def current(self):
@@ -111,8 +113,9 @@ class DisclosureVersion(models.Model):
     customer, its sha256, the template version, when and by whom it was issued. It never
     changes; issuing again creates a new version and marks this one superseded."""
 
-    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="versions",
-                                   verbose_name=_("disclosure"))
+    disclosure = models.ForeignKey(
+        Disclosure, on_delete=models.PROTECT, related_name="versions", verbose_name=_("disclosure")
+    )
     number = models.PositiveIntegerField(_("version"))
     document_number = models.CharField(_("document number"), max_length=60, unique=True)
     template_version = models.CharField(_("template version"), max_length=40)
@@ -122,10 +125,17 @@ class DisclosureVersion(models.Model):
     pdf = models.BinaryField(_("PDF"))
     sha256 = models.CharField(_("PDF sha256"), max_length=64)
     issued_at = models.DateTimeField(_("issued at"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("issued by"))
-    superseded_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="supersedes", verbose_name=_("superseded by"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    superseded_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("superseded by"),
+    )
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
 
     objects = DisclosureVersionQuerySet.as_manager()
@@ -135,8 +145,11 @@ class DisclosureVersion(models.Model):
         verbose_name = _("issued disclosure version")
         verbose_name_plural = _("issued disclosure versions")
         constraints = [
-            models.UniqueConstraint(fields=["disclosure", "number"], name="unique_disclosure_version",
-                                    violation_error_message=_("This disclosure version exists already.")),
+            models.UniqueConstraint(
+                fields=["disclosure", "number"],
+                name="unique_disclosure_version",
+                violation_error_message=_("This disclosure version exists already."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,21 +176,24 @@ class ClauseOverride(models.Model):
     """Staff's choice of a chapter-6 clause variant for a deal instead of the automatic one,
     with the reason recorded (G6)."""
 
-    deal = models.OneToOneField(Deal, on_delete=models.CASCADE, related_name="clause_override",
-                                verbose_name=_("deal"))
+    deal = models.OneToOneField(Deal, on_delete=models.CASCADE, related_name="clause_override", verbose_name=_("deal"))
     family = models.CharField(_("clause family"), max_length=10, choices=ClauseFamily.choices)
     option = models.PositiveSmallIntegerField(_("clause variant"), choices=ClauseOption.choices)
     reason = models.TextField(_("reason"))
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("set by"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by")
+    )
     set_at = models.DateTimeField(_("set at"), auto_now=True)
 
     class Meta:
         verbose_name = _("clause override")
         verbose_name_plural = _("clause overrides")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(reason=""), name="clause_override_reason_required",
-                                   violation_error_message=_("An override needs a reason.")),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""),
+                name="clause_override_reason_required",
+                violation_error_message=_("An override needs a reason."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,8 +10,12 @@ from kokuchi.disclosures.models import DisclosureVersion
 
 def issued_versions(*, deal: Deal) -> QuerySet[DisclosureVersion]:
     """Every issued version of the deal's disclosure, newest first, without the stored bytes."""
-    return (DisclosureVersion.objects.filter(disclosure__deal=deal).select_related("issued_by")
-            .defer("pdf", "html").order_by("-number"))
+    return (
+        DisclosureVersion.objects.filter(disclosure__deal=deal)
+        .select_related("issued_by")
+        .defer("pdf", "html")
+        .order_by("-number")
+    )
 
 
 def current_version(*, deal: Deal) -> DisclosureVersion | None:

@@ -73,8 +73,12 @@ def select_clause(*, deal: Deal, reseller: Reseller | None = None) -> ClauseChoi
     override = ClauseOverride.objects.filter(deal=deal).first()
     chosen_family, chosen_option = (override.family, override.option) if override else (family, option)
     return ClauseChoice(
-        family=chosen_family, option=chosen_option, automatic_family=family, automatic_option=option,
-        overridden=override is not None, override_reason=override.reason if override else "",
+        family=chosen_family,
+        option=chosen_option,
+        automatic_family=family,
+        automatic_option=option,
+        overridden=override is not None,
+        override_reason=override.reason if override else "",
         text=clause_text(family=chosen_family, option=chosen_option, reseller_name=reseller.company_name),
     )
 
@@ -91,7 +95,8 @@ def override_clause(*, deal: Deal, family: str, option: int, reason: str, user) 
     if errors:
         raise ValidationError(errors)
     override, _created = ClauseOverride.objects.update_or_create(
-        deal=deal, defaults={"family": family, "option": option, "reason": reason.strip(), "set_by": user})
+        deal=deal, defaults={"family": family, "option": option, "reason": reason.strip(), "set_by": user}
+    )
     return override
 
 
@@ -141,8 +146,10 @@ class MatrixRow:
     def responsible(self) -> list[str]:
         """Per task, the party (or parties) doing it, by short label (the printed table)."""
         labels = [label for _party, label in content.PARTIES_SHORT]
-        return ["・".join(label for label, mark in zip(labels, row, strict=True) if mark == content.RESPONSIBLE)
-                for row in self.cells]
+        return [
+            "・".join(label for label, mark in zip(labels, row, strict=True) if mark == content.RESPONSIBLE)
+            for row in self.cells
+        ]
 
 
 @dataclass
@@ -176,14 +183,23 @@ def _plan_rows(deal: Deal, reseller: Reseller) -> list[PlanRow]:
     rows = []
     for proposal in deal.proposed_plans.select_related("plan").order_by("pk"):
         plan = proposal.plan
-        rows.append(PlanRow(
-            plan_name=plan.name, kind_label=content.PLAN_KIND_LABELS_JA[plan.kind], kind=plan.kind,
-            description=plan.description, price=plan.price, price_unit=plan.price_unit,
-            provider=plan.provider_name if plan.is_third_party else reseller.company_name,
-            registered=plan.is_registered, ipa_service_category=plan.ipa_service_category,
-            ipa_registration_number=plan.ipa_registration_number, response=proposal.response,
-            response_label=content.RESPONSE_LABELS_JA[proposal.response], decline_reason=proposal.decline_reason,
-        ))
+        rows.append(
+            PlanRow(
+                plan_name=plan.name,
+                kind_label=content.PLAN_KIND_LABELS_JA[plan.kind],
+                kind=plan.kind,
+                description=plan.description,
+                price=plan.price,
+                price_unit=plan.price_unit,
+                provider=plan.provider_name if plan.is_third_party else reseller.company_name,
+                registered=plan.is_registered,
+                ipa_service_category=plan.ipa_service_category,
+                ipa_registration_number=plan.ipa_registration_number,
+                response=proposal.response,
+                response_label=content.RESPONSE_LABELS_JA[proposal.response],
+                decline_reason=proposal.decline_reason,
+            )
+        )
     return rows
 
 
@@ -213,18 +229,25 @@ def _matrix_row(label: str, plans, reseller: Reseller) -> MatrixRow:
     return MatrixRow(label=label, cells=cells, basis=basis)
 
 
-def _responsibility_matrix(*, deal: Deal, lines, devices: list[Device], reseller: Reseller,
-                           day: datetime.date) -> list[MatrixRow]:
-    accepted = [(proposal.plan, "ご契約のプラン") for proposal in deal.proposed_plans.select_related("plan")
-                if proposal.response == ProposalResponse.ACCEPTED]
+def _responsibility_matrix(
+    *, deal: Deal, lines, devices: list[Device], reseller: Reseller, day: datetime.date
+) -> list[MatrixRow]:
+    accepted = [
+        (proposal.plan, "ご契約のプラン")
+        for proposal in deal.proposed_plans.select_related("plan")
+        if proposal.response == ProposalResponse.ACCEPTED
+    ]
     in_scope_devices = [device for device in devices if device.product.in_scope]
     if in_scope_devices:
         # Devices of one product with the same split are printed as one row naming every serial
         # number: the table stays readable (and quick to render) for deals of many units.
         groups: dict[tuple, tuple[list[str], MatrixRow]] = {}
         for device in in_scope_devices:
-            contracts = [(contract.plan, f"保守契約 {contract.contract_number or contract.pk}")
-                         for contract in device.contracts.all() if contract.covers_on(day)]
+            contracts = [
+                (contract.plan, f"保守契約 {contract.contract_number or contract.pk}")
+                for contract in device.contracts.all()
+                if contract.covers_on(day)
+            ]
             row = _matrix_row("", accepted + contracts, reseller)
             key = (device.product_id, tuple(map(tuple, row.cells)), tuple(row.basis))
             groups.setdefault(key, ([], row))[0].append(device.serial_number)
@@ -235,9 +258,11 @@ def _responsibility_matrix(*, deal: Deal, lines, devices: list[Device], reseller
             rows.append(row)
         return rows
     return [
-        _matrix_row(f"{line.product.manufacturer.name_ja} {line.product.model_number} × {line.quantity}",
-                    accepted, reseller)
-        for line in lines if line.product.in_scope
+        _matrix_row(
+            f"{line.product.manufacturer.name_ja} {line.product.model_number} × {line.quantity}", accepted, reseller
+        )
+        for line in lines
+        if line.product.in_scope
     ]
 
 
@@ -245,8 +270,14 @@ def _jc_star_label(product: Product) -> str:
     return JcStarLevel(product.jc_star_level).label if product.jc_star_level else ""
 
 
-def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, document_number: str,
-                             version_number: int | None = None, preview: bool = False) -> dict:
+def build_disclosure_context(
+    *,
+    deal: Deal,
+    issued_at: datetime.datetime,
+    document_number: str,
+    version_number: int | None = None,
+    preview: bool = False,
+) -> dict:
     """Return everything the disclosure template shows for the deal, as of `issued_at`.
 
     Deterministic: the same deal data and arguments give the same context (no clock is read).
@@ -255,8 +286,12 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
     issue_date = timezone.localdate(issued_at)
     customer = deal.customer
     lines = list(deal.lines.select_related("product__manufacturer").order_by("position", "pk"))
-    devices = list(Device.objects.filter(deal=deal).select_related("product__manufacturer")
-                   .prefetch_related("contracts__plan").order_by("product__model_number", "serial_number"))
+    devices = list(
+        Device.objects.filter(deal=deal)
+        .select_related("product__manufacturer")
+        .prefetch_related("contracts__plan")
+        .order_by("product__model_number", "serial_number")
+    )
 
     products: dict[int, ProductRow] = {}
     out_of_scope = []
@@ -271,20 +306,24 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
         versions, from_devices = _firmware_rows(product, [d for d in devices if d.product_id == product.pk])
         manufacturer = product.manufacturer
         products[product.pk] = ProductRow(
-            product=product, quantity=line.quantity, firmware_versions=versions,
+            product=product,
+            quantity=line.quantity,
+            firmware_versions=versions,
             firmware_from_devices=from_devices,
             vulnerability_info_url="" if manufacturer.needs_confirmation else manufacturer.vulnerability_info_url,
             needs_confirmation=manufacturer.needs_confirmation,
             history=product_vulnerability_history(product, today=issue_date),
-            jc_star_valid=product.jc_star_valid_on(issue_date), jc_star_level_label=_jc_star_label(product),
+            jc_star_valid=product.jc_star_valid_on(issue_date),
+            jc_star_level_label=_jc_star_label(product),
         )
     product_rows = list(products.values())
     plan_rows = _plan_rows(deal, reseller)
     maintenance_kinds = {ServicePlanKind.CONTINUOUS_MAINTENANCE, ServicePlanKind.SPOT_MAINTENANCE}
     support_kinds = {ServicePlanKind.OPERATIONS_SUPPORT, ServicePlanKind.SOC, ServicePlanKind.INCIDENT_RESPONSE}
     matrix = _responsibility_matrix(deal=deal, lines=lines, devices=devices, reseller=reseller, day=issue_date)
-    categories = sorted({row.product.category for row in product_rows},
-                        key=lambda category: ProductCategory.values.index(category))
+    categories = sorted(
+        {row.product.category for row in product_rows}, key=lambda category: ProductCategory.values.index(category)
+    )
     level = customer.self_maintenance_level
     assessment = customer.latest_assessment
     # Maintenance covers the customer's gap only when it takes over the vulnerability-information task.
@@ -316,8 +355,9 @@ def build_disclosure_context(*, deal: Deal, issued_at: datetime.datetime, docume
         "registered_plans": [row for row in plan_rows if row.registered],
         "has_registered_plan": any(row.registered for row in plan_rows),
         "uncovered": uncovered,
-        "device_tasks": [(content.CATEGORY_LABELS_JA[category], content.DEVICE_SPECIFIC_TASKS[category])
-                         for category in categories],
+        "device_tasks": [
+            (content.CATEGORY_LABELS_JA[category], content.DEVICE_SPECIFIC_TASKS[category]) for category in categories
+        ],
         "assessment": assessment,
         "skill_level": level,
         "skill_level_label": content.SKILL_LEVEL_LABELS_JA[level] if level else "",
@@ -395,28 +435,42 @@ def save_template_version(*, kind: str, body: str, note: str, user) -> DocumentT
         raise ValidationError({"kind": _("Unknown document: %(value)s") % {"value": kind}})
     missing = missing_requirement_ids(kind=kind, body=body)
     if missing:
-        raise ValidationError({"body": _("The template drops required requirement IDs: %(ids)s")
-                               % {"ids": ", ".join(missing)}})
+        raise ValidationError(
+            {"body": _("The template drops required requirement IDs: %(ids)s") % {"ids": ", ".join(missing)}}
+        )
     try:
         engines["django"].from_string(body)
     except TemplateSyntaxError as error:
         raise ValidationError({"body": _("The template does not compile: %(error)s") % {"error": error}}) from error
     with transaction.atomic():
-        last = (DocumentTemplate.objects.select_for_update().filter(kind=kind).order_by("-version")
-                .values_list("version", flat=True).first())
-        return DocumentTemplate.objects.create(kind=kind, version=(last or 0) + 1, body=body, note=note,
-                                               created_by=user)
+        last = (
+            DocumentTemplate.objects.select_for_update()
+            .filter(kind=kind)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        return DocumentTemplate.objects.create(
+            kind=kind, version=(last or 0) + 1, body=body, note=note, created_by=user
+        )
 
 
 # ---------------------------------------------------------------------------- rendering
 
 
-def render_disclosure_html(*, deal: Deal, issued_at: datetime.datetime, document_number: str,
-                           version_number: int | None = None, preview: bool = False) -> tuple[str, str]:
+def render_disclosure_html(
+    *,
+    deal: Deal,
+    issued_at: datetime.datetime,
+    document_number: str,
+    version_number: int | None = None,
+    preview: bool = False,
+) -> tuple[str, str]:
     """Return the disclosure HTML and the template version it was rendered with."""
     template, label = active_template(kind=DocumentKind.DISCLOSURE)
-    context = build_disclosure_context(deal=deal, issued_at=issued_at, document_number=document_number,
-                                       version_number=version_number, preview=preview)
+    context = build_disclosure_context(
+        deal=deal, issued_at=issued_at, document_number=document_number, version_number=version_number, preview=preview
+    )
     return template.render(context), label
 
 
@@ -426,8 +480,12 @@ def render_disclosure_preview(*, deal: Deal, at: datetime.datetime | None = None
     last = DisclosureVersion.objects.filter(disclosure__deal=deal).aggregate(last=Max("number"))["last"]
     number = (last or 0) + 1
     html, _label = render_disclosure_html(
-        deal=deal, issued_at=at or timezone.now(), preview=True, version_number=number,
-        document_number=disclosure_number(deal=deal, version_number=number, reseller=reseller))
+        deal=deal,
+        issued_at=at or timezone.now(),
+        preview=True,
+        version_number=number,
+        document_number=disclosure_number(deal=deal, version_number=number, reseller=reseller),
+    )
     return html
 
 
@@ -496,21 +554,40 @@ def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | No
     number = last_number + 1
     issued_at = issued_at or timezone.now()
     document_number = disclosure_number(deal=deal, version_number=number, reseller=reseller)
-    html, label = render_disclosure_html(deal=deal, issued_at=issued_at, document_number=document_number,
-                                         version_number=number)
+    html, label = render_disclosure_html(
+        deal=deal, issued_at=issued_at, document_number=document_number, version_number=number
+    )
     # The frozen PDF is PAdES-signed with the reseller's certificate (S-EVID).
-    pdf = sign_pdf(render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS), reason=f"告知書 {document_number}",
-                   location=reseller.address)
+    pdf = sign_pdf(
+        render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS),
+        reason=f"告知書 {document_number}",
+        location=reseller.address,
+    )
     clause = select_clause(deal=deal, reseller=reseller)
     version = DisclosureVersion.objects.create(
-        disclosure=disclosure, number=number, document_number=document_number, template_version=label,
-        clause_family=clause.family, clause_option=clause.option, html=html, pdf=pdf, sha256=sha256_hex(pdf),
-        issued_at=issued_at, issued_by=issued_by,
+        disclosure=disclosure,
+        number=number,
+        document_number=document_number,
+        template_version=label,
+        clause_family=clause.family,
+        clause_option=clause.option,
+        html=html,
+        pdf=pdf,
+        sha256=sha256_hex(pdf),
+        issued_at=issued_at,
+        issued_by=issued_by,
     )
     if previous is not None:
         DisclosureVersion.objects.filter(pk=previous.pk, superseded_by__isnull=True).update(
-            superseded_by=version, superseded_at=issued_at)
-    record_disclosure_issued(deal_number=deal.number, version_id=version.pk, document_number=document_number,
-                             pdf=pdf, issued_by=issued_by, previous_version_id=previous.pk if previous else None,
-                             previous_sha256=previous.sha256 if previous else "")
+            superseded_by=version, superseded_at=issued_at
+        )
+    record_disclosure_issued(
+        deal_number=deal.number,
+        version_id=version.pk,
+        document_number=document_number,
+        pdf=pdf,
+        issued_by=issued_by,
+        previous_version_id=previous.pk if previous else None,
+        previous_sha256=previous.sha256 if previous else "",
+    )
     return version

@@ -29,10 +29,16 @@ def deal_disclosure(request, deal_pk: int):
     deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
     versions = selectors.issued_versions(deal=deal)
     clause = services.select_clause(deal=deal)
-    return render(request, "disclosures/deal_disclosure.html", {
-        "deal": deal, "versions": versions, "clause": clause,
-        "override_form": ClauseOverrideForm(initial={"family": clause.family, "option": clause.option}),
-    })
+    return render(
+        request,
+        "disclosures/deal_disclosure.html",
+        {
+            "deal": deal,
+            "versions": versions,
+            "clause": clause,
+            "override_form": ClauseOverrideForm(initial={"family": clause.family, "option": clause.option}),
+        },
+    )
 
 
 @staff_required
@@ -62,8 +68,10 @@ def issue(request, deal_pk: int):
 def version_pdf(request, pk: int):
     """The frozen PDF of an issued version, byte for byte as issued."""
     version = get_object_or_404(DisclosureVersion, pk=pk)
-    return _file_response(services.ExportedFile(content=bytes(version.pdf), content_type="application/pdf",
-                                                 filename=version.filename), inline=True)
+    return _file_response(
+        services.ExportedFile(content=bytes(version.pdf), content_type="application/pdf", filename=version.filename),
+        inline=True,
+    )
 
 
 @staff_required
@@ -80,9 +88,13 @@ def clause(request, deal_pk: int):
             return redirect("disclosures:clause", deal_pk=deal.pk)
         if form.is_valid():
             try:
-                services.override_clause(deal=deal, family=form.cleaned_data["family"],
-                                         option=form.cleaned_data["option"], reason=form.cleaned_data["reason"],
-                                         user=request.user)
+                services.override_clause(
+                    deal=deal,
+                    family=form.cleaned_data["family"],
+                    option=form.cleaned_data["option"],
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -90,8 +102,9 @@ def clause(request, deal_pk: int):
                 return redirect("disclosures:clause", deal_pk=deal.pk)
     current = services.select_clause(deal=deal)
     if request.method != "POST":
-        form = ClauseOverrideForm(initial={"family": current.family, "option": current.option,
-                                           "reason": current.override_reason})
+        form = ClauseOverrideForm(
+            initial={"family": current.family, "option": current.option, "reason": current.override_reason}
+        )
     return render(request, "disclosures/clause.html", {"deal": deal, "clause": current, "override_form": form})
 
 
@@ -112,10 +125,15 @@ def quote_download(request, deal_pk: int, fmt: str):
 @admin_required
 def template_list(request):
     versions = DocumentTemplate.objects.select_related("created_by").defer("body")
-    return render(request, "disclosures/template_list.html", {
-        "versions": versions, "kinds": DocumentKind.choices,
-        "packaged_version": services.PACKAGED_TEMPLATE_VERSION,
-    })
+    return render(
+        request,
+        "disclosures/template_list.html",
+        {
+            "versions": versions,
+            "kinds": DocumentKind.choices,
+            "packaged_version": services.PACKAGED_TEMPLATE_VERSION,
+        },
+    )
 
 
 @admin_required
@@ -124,18 +142,24 @@ def template_edit(request, kind: str):
     requirement ID is refused with the missing IDs named."""
     if kind not in DocumentKind.values:
         raise Http404
-    form = TemplateVersionForm(request.POST or None,
-                               initial={"body": services.active_template_source(kind=kind)})
+    form = TemplateVersionForm(request.POST or None, initial={"body": services.active_template_source(kind=kind)})
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.save_template_version(kind=kind, body=form.cleaned_data["body"],
-                                                     note=form.cleaned_data["note"], user=request.user)
+            version = services.save_template_version(
+                kind=kind, body=form.cleaned_data["body"], note=form.cleaned_data["note"], user=request.user
+            )
         except ValidationError as error:
             form.add_error("body", error.message_dict.get("body", error.messages))
         else:
             messages.success(request, _("Saved template version %(version)s.") % {"version": version.version})
             return redirect("disclosures:template_list")
-    return render(request, "disclosures/template_edit.html", {
-        "form": form, "kind": kind, "kind_label": DocumentKind(kind).label,
-        "required_ids": services.REQUIRED_IDS[kind],
-    })
+    return render(
+        request,
+        "disclosures/template_edit.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": DocumentKind(kind).label,
+            "required_ids": services.REQUIRED_IDS[kind],
+        },
+    )

@@ -18,8 +18,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(EvidenceEvent)
 class EvidenceEventAdmin(ReadOnlyAdmin):
-    list_display = ["sequence", "event_type", "occurred_at", "actor_name", "channel", "deal_number",
-                    "disclosure_version_id"]
+    list_display = [
+        "sequence",
+        "event_type",
+        "occurred_at",
+        "actor_name",
+        "channel",
+        "deal_number",
+        "disclosure_version_id",
+    ]
     list_filter = ["event_type", "channel"]
     search_fields = ["deal_number", "actor_name", "document_sha256", "hash"]
 

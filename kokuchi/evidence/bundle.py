@@ -113,10 +113,13 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
             "deal_number": deal_number,
             "exported_at": exported_at.isoformat(timespec="seconds"),
             "chain_head": {"sequence": head.last_sequence, "hash": head.last_hash} if head else None,
-            "events": [event.as_export() | {"files_in_bundle": [archive_names[f["path"]] for f in event.files]}
-                       for event in events],
+            "events": [
+                event.as_export() | {"files_in_bundle": [archive_names[f["path"]] for f in event.files]}
+                for event in events
+            ],
         },
-        ensure_ascii=False, indent=2,
+        ensure_ascii=False,
+        indent=2,
     ).encode("utf-8")
     sums: list[tuple[str, str]] = [(sha256_hex(events_json), "events.json")]
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -132,15 +135,22 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
         sums.append((sha256_hex(certificate), "signing-certificate.pem"))
         archive.writestr("SHA256SUMS", "".join(f"{digest}  {name}\n" for digest, name in sums))
         readme = README_TEMPLATE.format(
-            deal_number=deal_number, certificate_fingerprint=_fingerprint(certificate),
+            deal_number=deal_number,
+            certificate_fingerprint=_fingerprint(certificate),
             exported_at=exported_at.astimezone(_jst()).strftime("%Y-%m-%d %H:%M:%S"),
-            event_count=len(events), file_count=len(archive_names),
+            event_count=len(events),
+            file_count=len(archive_names),
         )
         archive.writestr("README.txt", readme)
     bundle_sha256 = sha256_hex(output.read_bytes())
-    record_bundle_exported_event(actor=actor, origin=origin, subject=Subject(deal_number=deal_number),
-                                 bundle_sha256=bundle_sha256, file_count=len(archive_names),
-                                 event_count=len(events))
+    record_bundle_exported_event(
+        actor=actor,
+        origin=origin,
+        subject=Subject(deal_number=deal_number),
+        bundle_sha256=bundle_sha256,
+        file_count=len(archive_names),
+        event_count=len(events),
+    )
     return BundleResult(path=output, sha256=bundle_sha256, event_count=len(events), file_count=len(archive_names))
 
 

@@ -100,16 +100,20 @@ def _lock_head() -> EvidenceChainHead:
     if not EvidenceChainHead.objects.filter(pk=1).exists():
         last = EvidenceEvent.objects.order_by("-sequence").first()
         EvidenceChainHead.objects.bulk_create(
-            [EvidenceChainHead(pk=1, last_sequence=last.sequence if last else 0,
-                               last_hash=last.hash if last else GENESIS_HASH)],
+            [
+                EvidenceChainHead(
+                    pk=1, last_sequence=last.sequence if last else 0, last_hash=last.hash if last else GENESIS_HASH
+                )
+            ],
             ignore_conflicts=True,
         )
     # On PostgreSQL this row lock serialises appends; SQLite serialises write transactions itself.
     return EvidenceChainHead.objects.select_for_update().get(pk=1)
 
 
-def append_event(*, event_type: str, actor: Actor, origin: Origin, subject: Subject,
-                 parameters: dict | None = None) -> EvidenceEvent:
+def append_event(
+    *, event_type: str, actor: Actor, origin: Origin, subject: Subject, parameters: dict | None = None
+) -> EvidenceEvent:
     """Append one event to the chain, under the chain-head lock, and return it."""
     if event_type not in EventType.values:
         raise ValueError(f"Unknown evidence event type {event_type!r}.")
@@ -139,83 +143,136 @@ def append_event(*, event_type: str, actor: Actor, origin: Origin, subject: Subj
     return event
 
 
-def record_issued_event(*, actor: Actor, origin: Origin, subject: Subject, parameters: dict | None = None
-                        ) -> EvidenceEvent:
+def record_issued_event(
+    *, actor: Actor, origin: Origin, subject: Subject, parameters: dict | None = None
+) -> EvidenceEvent:
     """A disclosure version was issued and frozen; `subject.files` holds its signed PDF."""
-    return append_event(event_type=EventType.ISSUED, actor=actor, origin=origin, subject=subject,
-                        parameters=parameters)
+    return append_event(event_type=EventType.ISSUED, actor=actor, origin=origin, subject=subject, parameters=parameters)
 
 
-def record_link_created_event(*, actor: Actor, origin: Origin, subject: Subject, link_id: int,
-                              expires_at, recipient: str) -> EvidenceEvent:
+def record_link_created_event(
+    *, actor: Actor, origin: Origin, subject: Subject, link_id: int, expires_at, recipient: str
+) -> EvidenceEvent:
     """Staff created a customer link (the token itself is never recorded, only the link's id)."""
-    return append_event(event_type=EventType.LINK_CREATED, actor=actor, origin=origin, subject=subject,
-                        parameters={"link_id": link_id, "expires_at": expires_at.astimezone(UTC).isoformat(),
-                                    "recipient": recipient})
+    return append_event(
+        event_type=EventType.LINK_CREATED,
+        actor=actor,
+        origin=origin,
+        subject=subject,
+        parameters={"link_id": link_id, "expires_at": expires_at.astimezone(UTC).isoformat(), "recipient": recipient},
+    )
 
 
 def record_link_opened_event(*, actor: Actor, origin: Origin, subject: Subject, link_id: int) -> EvidenceEvent:
     """The customer opened the link page."""
-    return append_event(event_type=EventType.LINK_OPENED, actor=actor, origin=origin, subject=subject,
-                        parameters={"link_id": link_id})
+    return append_event(
+        event_type=EventType.LINK_OPENED, actor=actor, origin=origin, subject=subject, parameters={"link_id": link_id}
+    )
 
 
-def record_acknowledged_event(*, actor: Actor, origin: Origin, subject: Subject, acknowledgement_id: int,
-                              items: list[str], signer: dict, staff: str = "") -> EvidenceEvent:
+def record_acknowledged_event(
+    *,
+    actor: Actor,
+    origin: Origin,
+    subject: Subject,
+    acknowledgement_id: int,
+    items: list[str],
+    signer: dict,
+    staff: str = "",
+) -> EvidenceEvent:
     """The customer acknowledged the disclosure: which items, who signed; files hold the receipt."""
-    return append_event(event_type=EventType.ACKNOWLEDGED, actor=actor, origin=origin, subject=subject,
-                        parameters={"acknowledgement_id": acknowledgement_id, "items": list(items),
-                                    "signer": signer, "staff": staff})
+    return append_event(
+        event_type=EventType.ACKNOWLEDGED,
+        actor=actor,
+        origin=origin,
+        subject=subject,
+        parameters={"acknowledgement_id": acknowledgement_id, "items": list(items), "signer": signer, "staff": staff},
+    )
 
 
-def record_revoked_event(*, actor: Actor, origin: Origin, subject: Subject, what: str, object_id: int,
-                         reason: str = "") -> EvidenceEvent:
+def record_revoked_event(
+    *, actor: Actor, origin: Origin, subject: Subject, what: str, object_id: int, reason: str = ""
+) -> EvidenceEvent:
     """Something was revoked (a customer link); `what` names the kind of object."""
-    return append_event(event_type=EventType.REVOKED, actor=actor, origin=origin, subject=subject,
-                        parameters={"what": what, "object_id": object_id, "reason": reason})
+    return append_event(
+        event_type=EventType.REVOKED,
+        actor=actor,
+        origin=origin,
+        subject=subject,
+        parameters={"what": what, "object_id": object_id, "reason": reason},
+    )
 
 
-def record_superseded_event(*, actor: Actor, origin: Origin, subject: Subject,
-                            superseded_by_version_id: int) -> EvidenceEvent:
+def record_superseded_event(
+    *, actor: Actor, origin: Origin, subject: Subject, superseded_by_version_id: int
+) -> EvidenceEvent:
     """A newer disclosure version replaced the one named in the subject."""
-    return append_event(event_type=EventType.SUPERSEDED, actor=actor, origin=origin, subject=subject,
-                        parameters={"superseded_by_version_id": superseded_by_version_id})
+    return append_event(
+        event_type=EventType.SUPERSEDED,
+        actor=actor,
+        origin=origin,
+        subject=subject,
+        parameters={"superseded_by_version_id": superseded_by_version_id},
+    )
 
 
-def record_scan_uploaded_event(*, actor: Actor, origin: Origin, subject: Subject, original_name: str,
-                               content_type: str, size: int) -> EvidenceEvent:
+def record_scan_uploaded_event(
+    *, actor: Actor, origin: Origin, subject: Subject, original_name: str, content_type: str, size: int
+) -> EvidenceEvent:
     """Staff uploaded the signed paper scan; `subject.files` holds it."""
-    return append_event(event_type=EventType.SCAN_UPLOADED, actor=actor, origin=origin, subject=subject,
-                        parameters={"original_name": original_name, "content_type": content_type, "size": size})
+    return append_event(
+        event_type=EventType.SCAN_UPLOADED,
+        actor=actor,
+        origin=origin,
+        subject=subject,
+        parameters={"original_name": original_name, "content_type": content_type, "size": size},
+    )
 
 
-def record_bundle_exported_event(*, actor: Actor, origin: Origin, subject: Subject, bundle_sha256: str,
-                                 file_count: int, event_count: int) -> EvidenceEvent:
+def record_bundle_exported_event(
+    *, actor: Actor, origin: Origin, subject: Subject, bundle_sha256: str, file_count: int, event_count: int
+) -> EvidenceEvent:
     """An evidence bundle (zip) was exported for the deal in the subject."""
-    return append_event(event_type=EventType.BUNDLE_EXPORTED, actor=actor, origin=origin, subject=subject,
-                        parameters={"bundle_sha256": bundle_sha256, "file_count": file_count,
-                                    "event_count": event_count})
+    return append_event(
+        event_type=EventType.BUNDLE_EXPORTED,
+        actor=actor,
+        origin=origin,
+        subject=subject,
+        parameters={"bundle_sha256": bundle_sha256, "file_count": file_count, "event_count": event_count},
+    )
 
 
-def record_disclosure_issued(*, deal_number: str, version_id: int, document_number: str, pdf: bytes,
-                             issued_by, previous_version_id: int | None = None, previous_sha256: str = "",
-                             origin: Origin | None = None) -> EvidenceEvent:
+def record_disclosure_issued(
+    *,
+    deal_number: str,
+    version_id: int,
+    document_number: str,
+    pdf: bytes,
+    issued_by,
+    previous_version_id: int | None = None,
+    previous_sha256: str = "",
+    origin: Origin | None = None,
+) -> EvidenceEvent:
     """Keep a copy of the issued (signed) PDF in storage and record `issued`, plus `superseded` for the
     version it replaces. Called by the disclosure issue service inside its transaction."""
     origin = origin or Origin(channel=Channel.STAFF_UI)
     actor = Actor.from_user(issued_by)
     stored = store_file(content=pdf, name=f"disclosures/{document_number}.pdf")
     issued = record_issued_event(
-        actor=actor, origin=origin,
-        subject=Subject(deal_number=deal_number, disclosure_version_id=version_id, document_sha256=stored.sha256,
-                        files=(stored,)),
+        actor=actor,
+        origin=origin,
+        subject=Subject(
+            deal_number=deal_number, disclosure_version_id=version_id, document_sha256=stored.sha256, files=(stored,)
+        ),
         parameters={"document_number": document_number},
     )
     if previous_version_id is not None:
         record_superseded_event(
-            actor=actor, origin=origin,
-            subject=Subject(deal_number=deal_number, disclosure_version_id=previous_version_id,
-                            document_sha256=previous_sha256),
+            actor=actor,
+            origin=origin,
+            subject=Subject(
+                deal_number=deal_number, disclosure_version_id=previous_version_id, document_sha256=previous_sha256
+            ),
             superseded_by_version_id=version_id,
         )
     return issued

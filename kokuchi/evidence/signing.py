@@ -33,8 +33,16 @@ SIGNATURE_FIELD = "KokuchiSignature"
 SIGNATURE_BYTES_RESERVED = 16384
 
 
-def create_signing_certificate(*, cert_path: Path, key_path: Path, common_name: str, organization: str,
-                               passphrase: str = "", valid_days: int = 3650, overwrite: bool = False) -> Path:
+def create_signing_certificate(
+    *,
+    cert_path: Path,
+    key_path: Path,
+    common_name: str,
+    organization: str,
+    passphrase: str = "",
+    valid_days: int = 3650,
+    overwrite: bool = False,
+) -> Path:
     """Write a self-signed ECDSA P-256 signing certificate and its key (PEM); return the certificate path.
 
     Self-signed is enough for the customer to check integrity (the reseller hands over the certificate
@@ -44,11 +52,13 @@ def create_signing_certificate(*, cert_path: Path, key_path: Path, common_name: 
         raise FileExistsError(f"{cert_path} or {key_path} already exists.")
     # P-256: accepted by PAdES validators (Adobe, EU DSS) and, unlike RSA-3072, fast to load and use.
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -60,18 +70,30 @@ def create_signing_certificate(*, cert_path: Path, key_path: Path, common_name: 
         .not_valid_after(now + datetime.timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
-                  else serialization.NoEncryption())
-    _write_atomically(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                  encryption), mode=0o600)
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
+    _write_atomically(
+        key_path,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption),
+        mode=0o600,
+    )
     _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
     return cert_path
 
@@ -99,8 +121,7 @@ def configured_certificate_paths() -> tuple[Path, Path]:
         return cert_path, key_path
     if settings.SIGNING_CERT or settings.SIGNING_KEY:
         raise ImproperlyConfigured(
-            f"Signing certificate {cert_path} or key {key_path} not found "
-            "(KOKUCHI_SIGNING_CERT / KOKUCHI_SIGNING_KEY)."
+            f"Signing certificate {cert_path} or key {key_path} not found (KOKUCHI_SIGNING_CERT / KOKUCHI_SIGNING_KEY)."
         )
     from kokuchi.core.models import Reseller
 
@@ -108,20 +129,31 @@ def configured_certificate_paths() -> tuple[Path, Path]:
     logger.warning("No signing certificate configured: creating a self-signed one at %s", cert_path)
     # FileExistsError: another process created it a moment ago; use that one.
     with contextlib.suppress(FileExistsError):
-        create_signing_certificate(cert_path=cert_path, key_path=key_path, common_name=f"{company} (Kokuchi)",
-                                   organization=company, passphrase=settings.SIGNING_KEY_PASSPHRASE or "")
+        create_signing_certificate(
+            cert_path=cert_path,
+            key_path=key_path,
+            common_name=f"{company} (Kokuchi)",
+            organization=company,
+            passphrase=settings.SIGNING_KEY_PASSPHRASE or "",
+        )
     return cert_path, key_path
 
 
 def load_signer() -> signers.SimpleSigner:
     cert_path, key_path = configured_certificate_paths()
-    return _load_signer(str(cert_path), str(key_path), settings.SIGNING_KEY_PASSPHRASE,
-                        cert_path.stat().st_mtime_ns, key_path.stat().st_mtime_ns)
+    return _load_signer(
+        str(cert_path),
+        str(key_path),
+        settings.SIGNING_KEY_PASSPHRASE,
+        cert_path.stat().st_mtime_ns,
+        key_path.stat().st_mtime_ns,
+    )
 
 
 @lru_cache(maxsize=4)
-def _load_signer(cert_path: str, key_path: str, passphrase: str, cert_mtime: int, key_mtime: int
-                 ) -> signers.SimpleSigner:
+def _load_signer(
+    cert_path: str, key_path: str, passphrase: str, cert_mtime: int, key_mtime: int
+) -> signers.SimpleSigner:
     # Cached per file version (the mtimes are part of the key): a replaced certificate is picked up.
     signer = signers.SimpleSigner.load(key_path, cert_path, key_passphrase=passphrase.encode() if passphrase else None)
     if signer is None:
@@ -136,8 +168,15 @@ def configured_timestamper() -> TimeStamper | None:
     return timestamps.HTTPTimeStamper(settings.TSA_URL, timeout=settings.TSA_TIMEOUT)
 
 
-def sign_pdf(pdf: bytes, *, reason: str, location: str = "", contact_info: str = "",
-             timestamper: TimeStamper | None = None, signer: signers.Signer | None = None) -> bytes:
+def sign_pdf(
+    pdf: bytes,
+    *,
+    reason: str,
+    location: str = "",
+    contact_info: str = "",
+    timestamper: TimeStamper | None = None,
+    signer: signers.Signer | None = None,
+) -> bytes:
     """Return the PDF with a PAdES certification signature (no later changes permitted) appended.
 
     `timestamper` and `signer` default to the configured ones; tests pass their own.
@@ -155,7 +194,10 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "", contact_info: str =
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     timestamper = timestamper if timestamper is not None else configured_timestamper()
     output = signers.sign_pdf(
-        writer, meta, signer=signer or load_signer(), timestamper=timestamper,
+        writer,
+        meta,
+        signer=signer or load_signer(),
+        timestamper=timestamper,
         # Without a timestamp the signature container's size is known (one certificate, one ECDSA or RSA
         # signature); reserving it skips pyHanko's trial signature. A TSA token's size is not known.
         bytes_reserved=None if timestamper is not None else SIGNATURE_BYTES_RESERVED,

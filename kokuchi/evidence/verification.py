@@ -39,22 +39,26 @@ class VerificationReport:
     def summary(self) -> str:
         if not self.events:
             return "Evidence chain intact: no events recorded yet."
-        return (f"Evidence chain intact: {self.events} events (sequence {self.first_sequence}–{self.last_sequence}), "
-                f"{self.files} stored files checked; head hash {self.last_hash}.")
+        return (
+            f"Evidence chain intact: {self.events} events (sequence {self.first_sequence}–{self.last_sequence}), "
+            f"{self.files} stored files checked; head hash {self.last_hash}."
+        )
 
 
 def _row(event: EvidenceEvent) -> str:
     return f"row sequence {event.sequence} (id {event.pk})"
 
 
-def _link_problem(event: EvidenceEvent, previous: EvidenceEvent | None, sequence_by_hash: dict[str, int]
-                  ) -> str | None:
+def _link_problem(event: EvidenceEvent, previous: EvidenceEvent | None, sequence_by_hash: dict[str, int]) -> str | None:
     """Why this row does not follow the previous one, or None when it does."""
     previous_sequence = previous.sequence if previous else 0
     previous_hash = previous.hash if previous else GENESIS_HASH
     if event.sequence > previous_sequence + 1:
-        missing = (f"sequence {previous_sequence + 1}" if event.sequence == previous_sequence + 2
-                   else f"sequences {previous_sequence + 1}–{event.sequence - 1}")
+        missing = (
+            f"sequence {previous_sequence + 1}"
+            if event.sequence == previous_sequence + 2
+            else f"sequences {previous_sequence + 1}–{event.sequence - 1}"
+        )
         return f"{_row(event)}: {missing} missing before it (row deleted)"
     if event.previous_hash == previous_hash:
         return None
@@ -62,13 +66,18 @@ def _link_problem(event: EvidenceEvent, previous: EvidenceEvent | None, sequence
         return f"{_row(event)}: claims to start the chain but follows sequence {previous_sequence} (row inserted)"
     referenced = sequence_by_hash.get(event.previous_hash)
     if referenced is None:
-        return (f"{_row(event)}: its previous hash matches no row — the row before it was deleted "
-                f"or altered and re-hashed")
+        return (
+            f"{_row(event)}: its previous hash matches no row — the row before it was deleted or altered and re-hashed"
+        )
     if referenced > event.sequence:
-        return (f"{_row(event)}: rows reordered — it was chained after the row now at sequence {referenced}, "
-                f"not after sequence {previous_sequence}")
-    return (f"{_row(event)}: row inserted before it — it was chained after sequence {referenced}, "
-            f"so {_row(previous)} is not part of the original chain")
+        return (
+            f"{_row(event)}: rows reordered — it was chained after the row now at sequence {referenced}, "
+            f"not after sequence {previous_sequence}"
+        )
+    return (
+        f"{_row(event)}: row inserted before it — it was chained after sequence {referenced}, "
+        f"so {_row(previous)} is not part of the original chain"
+    )
 
 
 def _file_problem(path: str, expected: str, event: EvidenceEvent) -> str | None:
@@ -126,10 +135,14 @@ def _head_problems(last: EvidenceEvent | None) -> list[str]:
         extra = EvidenceEvent.objects.filter(sequence__gt=head.last_sequence).order_by("sequence").first()
         return [f"{_row(extra)}: after the recorded chain head (sequence {head.last_sequence}) (row inserted)"]
     if last_sequence < head.last_sequence:
-        missing = (f"sequence {head.last_sequence}" if last_sequence + 1 == head.last_sequence
-                   else f"sequences {last_sequence + 1}–{head.last_sequence}")
-        return [f"{missing} missing at the end of the chain (recorded head: sequence {head.last_sequence}) "
-                f"(row deleted)"]
+        missing = (
+            f"sequence {head.last_sequence}"
+            if last_sequence + 1 == head.last_sequence
+            else f"sequences {last_sequence + 1}–{head.last_sequence}"
+        )
+        return [
+            f"{missing} missing at the end of the chain (recorded head: sequence {head.last_sequence}) (row deleted)"
+        ]
     if last is not None and last.hash != head.last_hash:
         return [f"{_row(last)}: hash differs from the recorded chain head {head.last_hash} (row replaced)"]
     return []

@@ -38,8 +38,8 @@ def test_s_evid_demo_command_issues_and_acknowledges_through_every_channel_idemp
     counts = (DisclosureVersion.objects.count(), Acknowledgement.objects.count(), EvidenceEvent.objects.count())
     call_command("demo", "--force", verbosity=0)
 
-    assert (DisclosureVersion.objects.count(), Acknowledgement.objects.count(),
-            EvidenceEvent.objects.count()) == counts
+    assert (DisclosureVersion.objects.count(), Acknowledgement.objects.count(), EvidenceEvent.objects.count()) == counts
     assert sorted(Acknowledgement.objects.values_list("method", flat=True)) == sorted(
-        ["customer_link", "in_person", "paper", "in_person"])
+        ["customer_link", "in_person", "paper", "in_person"]
+    )
     assert DisclosureVersion.objects.filter(superseded_by__isnull=False).count() == 1

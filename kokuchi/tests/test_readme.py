@@ -1,4 +1,5 @@
 """The README documents what the code offers."""
+
 import re
 from pathlib import Path
 
@@ -28,8 +29,9 @@ def test_readme_lists_every_cli_command_of_kokuchi():
     for command in ("kokuchi migrate", "kokuchi db_worker", "kokuchi createsuperuser"):
         assert f"`{command}" in text
     repo = Path(__file__).resolve().parents[2]
-    ours = sorted(path.stem for path in repo.glob("kokuchi/*/management/commands/*.py")
-                  if not path.stem.startswith("_"))
+    ours = sorted(
+        path.stem for path in repo.glob("kokuchi/*/management/commands/*.py") if not path.stem.startswith("_")
+    )
     assert "demo" in ours and "feeds" in ours
     assert [name for name in ours if f"`kokuchi {name}" not in text] == []
 

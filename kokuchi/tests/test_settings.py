@@ -16,18 +16,30 @@ PRINT_SETTINGS = (
 
 
 def import_settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("KOKUCHI_") and k not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KOKUCHI_") and k not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     clean |= {"KOKUCHI_DATA_DIR": str(tmp_path / "data")} | env
-    return subprocess.run([sys.executable, "-c", PRINT_SETTINGS], cwd=settings.BASE_DIR, env=clean,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_debug_off_without_secret_key_refuses_to_start(tmp_path):
     result = import_settings(tmp_path, KOKUCHI_DEBUG="0")
     assert result.returncode == 1
-    assert "django.core.exceptions.ImproperlyConfigured: KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off." \
+    assert (
+        "django.core.exceptions.ImproperlyConfigured: KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off."
         in result.stderr
+    )
     assert result.stdout == ""
 
 

@@ -24,8 +24,9 @@ def test_catalogue_is_read():
 
 
 def test_every_requirement_id_is_named_by_a_test():
-    corpus = "\n".join(p.read_text(encoding="utf-8") for p in REPO.glob("kokuchi/**/test_*.py")
-                       if p.name != "test_traceability.py")
+    corpus = "\n".join(
+        p.read_text(encoding="utf-8") for p in REPO.glob("kokuchi/**/test_*.py") if p.name != "test_traceability.py"
+    )
     missing = [req_id for req_id in requirement_ids() if not is_named(req_id, corpus)]
     assert missing == []
 

@@ -20,11 +20,16 @@ SAMPLE = settings.SHARED_DIR / "data" / "feeds" / "nvd" / "cve-records" / "CVE-2
 
 def _fortigate_device():
     fortinet = make_manufacturer(slug="fortinet-test", name_en="Fortinet", cpe_vendor="fortinet")
-    product = make_product(manufacturer=fortinet, model_number="FG-60F",
-                           firmware_cpe="cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*")
+    product = make_product(
+        manufacturer=fortinet, model_number="FG-60F", firmware_cpe="cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"
+    )
     device = make_device(product=product, firmware_at_sale="7.0.12", delivered_on=datetime.date(2025, 4, 1))
-    make_contract(devices=[device], customer=device.customer, start_date=datetime.date(2025, 4, 1),
-                  end_date=datetime.date(2099, 3, 31))
+    make_contract(
+        devices=[device],
+        customer=device.customer,
+        start_date=datetime.date(2025, 4, 1),
+        end_date=datetime.date(2099, 3, 31),
+    )
     return device
 
 
@@ -37,8 +42,9 @@ def test_s_vuln_feed_import_matches_the_installed_base_and_a_firmware_update_res
     assert (exposure.vulnerability.vuln_id, exposure.status) == ("CVE-2024-21762", "open")
     assert "7.0.12" in exposure.explanation
 
-    record_firmware_update(device=device, version="7.0.14", changed_on=datetime.date(2025, 5, 1),
-                           user=make_user(Role.SALES))
+    record_firmware_update(
+        device=device, version="7.0.14", changed_on=datetime.date(2025, 5, 1), user=make_user(Role.SALES)
+    )
 
     exposure.refresh_from_db()
     assert exposure.status == "resolved_by_update"

@@ -51,7 +51,7 @@ def _page_without_count(qs, number: str | None) -> _Page:
     the page itself, and the list only needs "next"/"previous"."""
     page = int(number) if number and number.isdigit() and int(number) > 0 else 1
     start = (page - 1) * PAGE_SIZE
-    rows = list(qs[start:start + PAGE_SIZE + 1])
+    rows = list(qs[start : start + PAGE_SIZE + 1])
     return _Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
@@ -60,21 +60,37 @@ def exposure_list_view(request):
     status = request.GET.get("status", ExposureStatus.OPEN)
     priority = request.GET.get("priority") or None
     customer_code = request.GET.get("customer") or None
-    qs = exposure_list(status=status or None, priority=int(priority) if priority and priority.isdigit() else None,
-                       customer_code=customer_code)
+    qs = exposure_list(
+        status=status or None,
+        priority=int(priority) if priority and priority.isdigit() else None,
+        customer_code=customer_code,
+    )
     page = _page_without_count(qs, request.GET.get("page"))
-    return render(request, "vulnerabilities/exposure_list.html", {
-        "page": page, "statuses": ExposureStatus.choices, "priorities": Priority.choices,
-        "status": status, "priority": priority or "", "customer_code": customer_code or ""})
+    return render(
+        request,
+        "vulnerabilities/exposure_list.html",
+        {
+            "page": page,
+            "statuses": ExposureStatus.choices,
+            "priorities": Priority.choices,
+            "status": status,
+            "priority": priority or "",
+            "customer_code": customer_code or "",
+        },
+    )
 
 
 @staff_required
 def device_exposures_view(request, pk: int):
     device = get_object_or_404(Device.objects.select_related("product__manufacturer", "customer"), pk=pk)
-    exposures = (Exposure.objects.filter(device=device).select_related("vulnerability")
-                 .prefetch_related("history__changed_by"))
-    return render(request, "vulnerabilities/device_exposures.html", {
-        "device": device, "exposures": exposures, "statuses": ExposureStatus.choices})
+    exposures = (
+        Exposure.objects.filter(device=device).select_related("vulnerability").prefetch_related("history__changed_by")
+    )
+    return render(
+        request,
+        "vulnerabilities/device_exposures.html",
+        {"device": device, "exposures": exposures, "statuses": ExposureStatus.choices},
+    )
 
 
 @staff_required
@@ -83,9 +99,17 @@ def customer_exposures_view(request, pk: int):
     status = request.GET.get("status") or ExposureStatus.OPEN
     exposures = exposure_list(status=status, customer_pk=customer.pk)
     page = _page_without_count(exposures, request.GET.get("page"))
-    return render(request, "vulnerabilities/customer_exposures.html", {
-        "customer": customer, "page": page, "counts": exposure_counts(customer_pk=customer.pk),
-        "statuses": ExposureStatus.choices, "status": status})
+    return render(
+        request,
+        "vulnerabilities/customer_exposures.html",
+        {
+            "customer": customer,
+            "page": page,
+            "counts": exposure_counts(customer_pk=customer.pk),
+            "statuses": ExposureStatus.choices,
+            "status": status,
+        },
+    )
 
 
 @editor_required
@@ -93,8 +117,12 @@ def customer_exposures_view(request, pk: int):
 def exposure_status_view(request, pk: int):
     exposure = get_object_or_404(Exposure, pk=pk)
     try:
-        change_exposure_status(exposure=exposure, status=request.POST.get("status", ""),
-                               reason=request.POST.get("reason", ""), changed_by=request.user)
+        change_exposure_status(
+            exposure=exposure,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            changed_by=request.user,
+        )
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
     else:
@@ -119,10 +147,19 @@ def notice_read_view(request, token: str):
         raise Http404
     notice = delivery.notice
     exposures = notice.exposures.select_related("device__product__manufacturer").order_by(
-        "device__product__model_number", "device__serial_number")
-    return render(request, "vulnerabilities/notice_read.html", {
-        "notice": notice, "delivery": delivery, "exposures": exposures, "vulnerability": notice.vulnerability,
-        "body": notice.body.replace(LINK_PLACEHOLDER, "（このページです）")})
+        "device__product__model_number", "device__serial_number"
+    )
+    return render(
+        request,
+        "vulnerabilities/notice_read.html",
+        {
+            "notice": notice,
+            "delivery": delivery,
+            "exposures": exposures,
+            "vulnerability": notice.vulnerability,
+            "body": notice.body.replace(LINK_PLACEHOLDER, "（このページです）"),
+        },
+    )
 
 
 @staff_required
@@ -133,13 +170,20 @@ def product_cpe_view(request, pk: int):
         if not can_edit(request.user):
             return HttpResponseForbidden()
         try:
-            result = confirm_product_cpe(product=product, kind=request.POST.get("kind", ""),
-                                         vendor=request.POST.get("vendor", ""),
-                                         product_name=request.POST.get("product_name", ""), user=request.user)
+            result = confirm_product_cpe(
+                product=product,
+                kind=request.POST.get("kind", ""),
+                vendor=request.POST.get("vendor", ""),
+                product_name=request.POST.get("product_name", ""),
+                user=request.user,
+            )
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))
         else:
             messages.success(request, _("CPE confirmed: %(cpe)s") % {"cpe": result.cpe23})
         return redirect("vulnerabilities:product_cpe", pk=product.pk)
-    return render(request, "vulnerabilities/product_cpe.html", {
-        "product": product, "suggestions": product_cpe_suggestions(product)})
+    return render(
+        request,
+        "vulnerabilities/product_cpe.html",
+        {"product": product, "suggestions": product_cpe_suggestions(product)},
+    )

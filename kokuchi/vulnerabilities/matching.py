@@ -52,8 +52,19 @@ from functools import lru_cache
 
 from kokuchi.vulnerabilities.versions import Version, parse_version
 
-CPE_ATTRIBUTES = ("part", "vendor", "product", "version", "update", "edition", "language",
-                  "sw_edition", "target_sw", "target_hw", "other")
+CPE_ATTRIBUTES = (
+    "part",
+    "vendor",
+    "product",
+    "version",
+    "update",
+    "edition",
+    "language",
+    "sw_edition",
+    "target_sw",
+    "target_hw",
+    "other",
+)
 ANY, NA = "*", "-"
 
 
@@ -75,8 +86,14 @@ BASE_CONFIDENCE = {
     Method.JVN_VENDOR_PRODUCT: 10,
 }
 # The strongest method wins when several entries of one vulnerability match.
-METHOD_STRENGTH = [Method.NVD_EXACT, Method.NVD_RANGE, Method.JVN_RANGE, Method.NVD_ALL_VERSIONS,
-                   Method.NVD_VERSION_UNKNOWN, Method.JVN_VENDOR_PRODUCT]
+METHOD_STRENGTH = [
+    Method.NVD_EXACT,
+    Method.NVD_RANGE,
+    Method.JVN_RANGE,
+    Method.NVD_ALL_VERSIONS,
+    Method.NVD_VERSION_UNKNOWN,
+    Method.JVN_VENDOR_PRODUCT,
+]
 
 
 @dataclass(frozen=True)
@@ -231,8 +248,14 @@ def describe_range(entry: dict) -> str:
     return " ".join(parts)
 
 
-def version_in_range(version: Version, *, start: str | None = None, start_inclusive: bool = True,
-                     end: str | None = None, end_inclusive: bool = False) -> bool:
+def version_in_range(
+    version: Version,
+    *,
+    start: str | None = None,
+    start_inclusive: bool = True,
+    end: str | None = None,
+    end_inclusive: bool = False,
+) -> bool:
     """True when `version` lies within the bounds (a missing bound is open)."""
     if start:
         bound = parse_version(start)
@@ -265,8 +288,9 @@ def _match_entry(entry: dict, device: DeviceIdentity) -> _EntryHit | None:
     return None
 
 
-def _version_hit(entry: dict, criteria: Cpe, target: Cpe, device: DeviceIdentity, is_firmware: bool,
-                 unknowns: int) -> _EntryHit | None:
+def _version_hit(
+    entry: dict, criteria: Cpe, target: Cpe, device: DeviceIdentity, is_firmware: bool, unknowns: int
+) -> _EntryHit | None:
     if not is_firmware:
         # Hardware CPE: its version attribute (usually NA) was already matched.
         return _EntryHit(Method.NVD_EXACT, "", unknowns, True)
@@ -288,8 +312,13 @@ def _version_hit(entry: dict, criteria: Cpe, target: Cpe, device: DeviceIdentity
         return _EntryHit(Method.NVD_ALL_VERSIONS, "全バージョン", unknowns, True)
     if version is None:
         return _EntryHit(Method.NVD_VERSION_UNKNOWN, describe_range(entry), unknowns, True)
-    if version_in_range(version, start=start_in or start_ex, start_inclusive=bool(start_in), end=end_in or end_ex,
-                        end_inclusive=bool(end_in)):
+    if version_in_range(
+        version,
+        start=start_in or start_ex,
+        start_inclusive=bool(start_in),
+        end=end_in or end_ex,
+        end_inclusive=bool(end_in),
+    ):
         return _EntryHit(Method.NVD_RANGE, describe_range(entry), unknowns, True)
     return None
 
@@ -360,7 +389,9 @@ def match_nvd(*, vuln_id: str, configurations: list[dict], device: DeviceIdentit
             continue
         top = _best(hits)
         if best is None or (METHOD_STRENGTH.index(top.method), top.unknowns) < (
-                METHOD_STRENGTH.index(best[0].method), best[0].unknowns):
+            METHOD_STRENGTH.index(best[0].method),
+            best[0].unknowns,
+        ):
             best = (top, hits)
     if best is None:
         return None
@@ -379,8 +410,10 @@ def _explain_nvd(vuln_id: str, hit: _EntryHit, device: DeviceIdentity, platforms
     elif hit.method == Method.NVD_ALL_VERSIONS:
         text = f"{device.label} は {vuln_id} の対象製品（全バージョン）に該当"
     else:
-        text = (f"{device.label} は {vuln_id} の対象製品（範囲 {hit.range_text}）ですが、"
-                "ファームウェアのバージョンが未登録のため該当の可能性があります")
+        text = (
+            f"{device.label} は {vuln_id} の対象製品（範囲 {hit.range_text}）ですが、"
+            "ファームウェアのバージョンが未登録のため該当の可能性があります"
+        )
     if platforms:
         names = "、".join(parse_cpe(p).product for p in platforms)
         text += f"（ハードウェア条件 {names} を満たす）"
@@ -400,14 +433,25 @@ class JvnRange:
 
     @classmethod
     def from_dict(cls, data: dict) -> JvnRange:
-        return cls(data.get("start"), bool(data.get("start_inclusive", True)), data.get("end"),
-                   bool(data.get("end_inclusive", False)), data.get("exact"), tuple(data.get("cve_ids") or ()))
+        return cls(
+            data.get("start"),
+            bool(data.get("start_inclusive", True)),
+            data.get("end"),
+            bool(data.get("end_inclusive", False)),
+            data.get("exact"),
+            tuple(data.get("cve_ids") or ()),
+        )
 
     def contains(self, version: Version) -> bool:
         if self.exact:
             return version == parse_version(self.exact)
-        return version_in_range(version, start=self.start, start_inclusive=self.start_inclusive, end=self.end,
-                                end_inclusive=self.end_inclusive)
+        return version_in_range(
+            version,
+            start=self.start,
+            start_inclusive=self.start_inclusive,
+            end=self.end,
+            end_inclusive=self.end_inclusive,
+        )
 
     def describe(self) -> str:
         if self.exact:
@@ -430,8 +474,9 @@ class JvnAffected:
     ranges_parsed: bool = False
 
 
-def match_jvn(*, vuln_id: str, affected: list[JvnAffected], device: DeviceIdentity,
-              for_cve: str | None = None) -> Match | None:
+def match_jvn(
+    *, vuln_id: str, affected: list[JvnAffected], device: DeviceIdentity, for_cve: str | None = None
+) -> Match | None:
     """Match a device against JVN affected products.
 
     With `for_cve`, only ranges that name that CVE (or name none) count: one JVNDB entry often
@@ -448,9 +493,13 @@ def match_jvn(*, vuln_id: str, affected: list[JvnAffected], device: DeviceIdenti
             continue
         if not item.ranges_parsed or not item.ranges:
             if fallback is None:
-                fallback = Match(vuln_id, Method.JVN_VENDOR_PRODUCT, BASE_CONFIDENCE[Method.JVN_VENDOR_PRODUCT],
-                                 f"{device.label} は {vuln_id} の対象製品として JVN に掲載"
-                                 f"（バージョン記載「{item.version_text}」を解釈できないため製品名のみで照合）")
+                fallback = Match(
+                    vuln_id,
+                    Method.JVN_VENDOR_PRODUCT,
+                    BASE_CONFIDENCE[Method.JVN_VENDOR_PRODUCT],
+                    f"{device.label} は {vuln_id} の対象製品として JVN に掲載"
+                    f"（バージョン記載「{item.version_text}」を解釈できないため製品名のみで照合）",
+                )
             continue
         version = device.version
         for rng in item.ranges:
@@ -458,12 +507,20 @@ def match_jvn(*, vuln_id: str, affected: list[JvnAffected], device: DeviceIdenti
                 continue
             if version is None:
                 if fallback is None:
-                    fallback = Match(vuln_id, Method.NVD_VERSION_UNKNOWN, BASE_CONFIDENCE[Method.NVD_VERSION_UNKNOWN],
-                                     f"{device.label} は {vuln_id} の対象製品（JVN: {item.version_text}）ですが、"
-                                     "ファームウェアのバージョンが未登録のため該当の可能性があります")
+                    fallback = Match(
+                        vuln_id,
+                        Method.NVD_VERSION_UNKNOWN,
+                        BASE_CONFIDENCE[Method.NVD_VERSION_UNKNOWN],
+                        f"{device.label} は {vuln_id} の対象製品（JVN: {item.version_text}）ですが、"
+                        "ファームウェアのバージョンが未登録のため該当の可能性があります",
+                    )
                 continue
             if rng.contains(version):
-                return Match(vuln_id, Method.JVN_RANGE, BASE_CONFIDENCE[Method.JVN_RANGE],
-                             f"{_version_label(device)} は {vuln_id} の範囲 {rng.describe()}に該当"
-                             f"（JVN 記載「{item.version_text}」）")
+                return Match(
+                    vuln_id,
+                    Method.JVN_RANGE,
+                    BASE_CONFIDENCE[Method.JVN_RANGE],
+                    f"{_version_label(device)} は {vuln_id} の範囲 {rng.describe()}に該当"
+                    f"（JVN 記載「{item.version_text}」）",
+                )
     return fallback

@@ -112,8 +112,9 @@ class VulnerabilityAlias(models.Model):
     # No index of its own on vulnerability: unique_alias starts with it. A plain index on alias_id
     # (Meta) rather than db_index=True, which on PostgreSQL adds a second, LIKE-only one. No
     # database FK either (DERIVED_ROW_FK): fewer checks on a full JVN load (200,000 entries).
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="aliases",
-                                      db_index=False, db_constraint=False)
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="aliases", db_index=False, db_constraint=False
+    )
     alias_id = models.CharField(_("alias"), max_length=40)
 
     class Meta:
@@ -135,8 +136,9 @@ class AffectedProduct(models.Model):
     be parsed (then matching falls back to vendor/product alone, with low confidence).
     """
 
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="affected_products",
-                                      db_constraint=False)  # see DERIVED_ROW_FK
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="affected_products", db_constraint=False
+    )  # see DERIVED_ROW_FK
     vendor = models.CharField(_("vendor"), max_length=200, blank=True)
     product = models.CharField(_("product"), max_length=300, blank=True)
     cpe22 = models.CharField(_("CPE 2.2 as published"), max_length=300, blank=True)
@@ -161,8 +163,9 @@ class VulnerabilityCpe(models.Model):
     """
 
     # No index of its own on vulnerability: unique_vuln_cpe starts with it; no database FK (DERIVED_ROW_FK).
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="cpe_index",
-                                      db_index=False, db_constraint=False)
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="cpe_index", db_index=False, db_constraint=False
+    )
     part = models.CharField(max_length=1)
     vendor = models.CharField(max_length=200)
     product = models.CharField(max_length=200)
@@ -225,8 +228,7 @@ class FeedRun(models.Model):
     kind = models.CharField(_("kind"), max_length=10)  # "sync" or "import"
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=FeedRunStatus.choices,
-                              default=FeedRunStatus.RUNNING)
+    status = models.CharField(_("status"), max_length=20, choices=FeedRunStatus.choices, default=FeedRunStatus.RUNNING)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
@@ -329,16 +331,18 @@ class Exposure(models.Model):
     device (a firmware update that leaves the range resolves it) and staff decisions (risk
     accepted, false positive), every change being kept in ExposureStatusChange."""
 
-    device = models.ForeignKey("devices.Device", on_delete=models.CASCADE, related_name="exposures",
-                               verbose_name=_("device"))
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="exposures",
-                                      verbose_name=_("vulnerability"))
+    device = models.ForeignKey(
+        "devices.Device", on_delete=models.CASCADE, related_name="exposures", verbose_name=_("device")
+    )
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="exposures", verbose_name=_("vulnerability")
+    )
     # The device's customer, copied so that per-customer lists read one index (kept in step by
     # every full match).
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="exposures",
-                                 verbose_name=_("customer"))
-    status = models.CharField(_("status"), max_length=20, choices=ExposureStatus.choices,
-                              default=ExposureStatus.OPEN)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="exposures", verbose_name=_("customer")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ExposureStatus.choices, default=ExposureStatus.OPEN)
     method = models.CharField(_("matching method"), max_length=30)
     confidence = models.PositiveSmallIntegerField(_("confidence"))
     explanation = models.TextField(_("explanation"))
@@ -346,8 +350,14 @@ class Exposure(models.Model):
     matched_firmware = models.CharField(_("firmware when matched"), max_length=80, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.LOW)
     status_reason = models.TextField(_("reason"), blank=True)
-    status_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                          related_name="+", verbose_name=_("changed by"))
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     first_matched_at = models.DateTimeField(_("first matched at"))
     last_matched_at = models.DateTimeField(_("last matched at"))
@@ -360,9 +370,11 @@ class Exposure(models.Model):
         verbose_name_plural = _("exposures")
         constraints = [models.UniqueConstraint(fields=["device", "vulnerability"], name="unique_exposure")]
         # The staff list reads "open, most urgent first, newest first": one index walk, no sort.
-        indexes = [models.Index(fields=["status", "priority", "-id"], name="exposure_status_priority"),
-                   models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status"),
-                   models.Index(fields=["customer", "status", "priority", "-id"], name="exposure_customer_list")]
+        indexes = [
+            models.Index(fields=["status", "priority", "-id"], name="exposure_status_priority"),
+            models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status"),
+            models.Index(fields=["customer", "status", "priority", "-id"], name="exposure_customer_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id} × {self.vulnerability_id} ({self.status})"
@@ -384,8 +396,9 @@ class FirmwareFinding(models.Model):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["product", "firmware", "vulnerability"],
-                                               name="unique_firmware_finding")]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "firmware", "vulnerability"], name="unique_firmware_finding")
+        ]
         indexes = [models.Index(fields=["vulnerability"], name="finding_vulnerability")]
 
     def __str__(self) -> str:
@@ -395,13 +408,18 @@ class FirmwareFinding(models.Model):
 class ExposureStatusChange(models.Model):
     """One status change of an exposure (append-only): from, to, why, who (empty when automatic)."""
 
-    exposure = models.ForeignKey(Exposure, on_delete=models.CASCADE, related_name="history",
-                                 verbose_name=_("exposure"))
+    exposure = models.ForeignKey(Exposure, on_delete=models.CASCADE, related_name="history", verbose_name=_("exposure"))
     from_status = models.CharField(_("from"), max_length=20, choices=ExposureStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=ExposureStatus.choices)
     reason = models.TextField(_("reason"), blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("changed by"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
     automatic = models.BooleanField(_("automatic"), default=False)
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
 
@@ -456,10 +474,12 @@ class WorkItem(models.Model):
     """Work for the reseller (S-VULN, G5.3): a vulnerability affecting devices the reseller
     maintains under contract for one customer, due by priority (known exploited first)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="work_items",
-                                 verbose_name=_("customer"))
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="work_items",
-                                      verbose_name=_("vulnerability"))
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="work_items", verbose_name=_("customer")
+    )
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="work_items", verbose_name=_("vulnerability")
+    )
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
     due_on = models.DateField(_("due on"))
     status = models.CharField(_("status"), max_length=10, choices=WorkStatus.choices, default=WorkStatus.OPEN)
@@ -486,12 +506,20 @@ class SalesLead(models.Model):
     """A lead for sales: a customer has devices affected by a vulnerability and no maintenance
     contract covering them; propose the maintenance plan (G5.3)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="sales_leads",
-                                 verbose_name=_("customer"))
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="sales_leads",
-                                      verbose_name=_("vulnerability"))
-    proposed_plan = models.ForeignKey("catalog.ServicePlan", on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+", verbose_name=_("proposed plan"))
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="sales_leads", verbose_name=_("customer")
+    )
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="sales_leads", verbose_name=_("vulnerability")
+    )
+    proposed_plan = models.ForeignKey(
+        "catalog.ServicePlan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed plan"),
+    )
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=LeadStatus.choices, default=LeadStatus.OPEN)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -515,10 +543,12 @@ class Notice(models.Model):
     """A vulnerability notice (脆弱性のお知らせ) to one customer about one vulnerability, naming
     the affected devices. Its text is frozen when created; deliveries carry it by e-mail."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notices",
-                                 verbose_name=_("customer"))
-    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="notices",
-                                      verbose_name=_("vulnerability"))
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="notices", verbose_name=_("customer")
+    )
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="notices", verbose_name=_("vulnerability")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
     exposures = models.ManyToManyField(Exposure, related_name="notices", verbose_name=_("exposures"))
     subject = models.CharField(_("subject"), max_length=300)
@@ -554,11 +584,11 @@ class NoticeDelivery(models.Model):
     """An outbox row: one notice to one recipient, sent with retry and backoff. The link in the
     e-mail carries a random token; only its sha256 is stored, and opening it records reading."""
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries",
-                               verbose_name=_("notice"))
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notice"))
     recipient = models.EmailField(_("recipient"))
-    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), db_index=True)
     last_error = models.TextField(_("last error"), blank=True)

@@ -73,8 +73,11 @@ def product_vulnerability_history(
     no vulnerability data names it at all, so that the caller prints a neutral sentence
     instead of a figure."""
     until = today or timezone.localdate()
-    since = until.replace(year=until.year - years) if not (until.month == 2 and until.day == 29) \
+    since = (
+        until.replace(year=until.year - years)
+        if not (until.month == 2 and until.day == 29)
         else until.replace(year=until.year - years, day=28)
+    )
     all_vulns = product_vulnerabilities(product)
     if not product_cpe_keys(product) or not all_vulns.exists():
         return None
@@ -87,7 +90,8 @@ def product_vulnerability_history(
         by_severity[key if key in by_severity else "UNKNOWN"] += 1
         ids_by_vuln.append((vuln_id, {vuln_id}))
     aliases = VulnerabilityAlias.objects.filter(vulnerability__in=recent).values_list(
-        "vulnerability__vuln_id", "alias_id")
+        "vulnerability__vuln_id", "alias_id"
+    )
     alias_map: dict[str, set[str]] = {}
     for vuln_id, alias in aliases:
         alias_map.setdefault(vuln_id, set()).add(alias)
@@ -95,8 +99,12 @@ def product_vulnerability_history(
     kev = set(KnownExploited.objects.filter(cve_id__in=all_ids).values_list("cve_id", flat=True))
     exploited = sorted(vuln_id for vuln_id, ids in ids_by_vuln if (ids | alias_map.get(vuln_id, set())) & kev)
     return VulnerabilityHistory(
-        since=since, until=until, total=len(ids_by_vuln), by_severity=by_severity,
-        known_exploited=len(exploited), known_exploited_ids=tuple(exploited),
+        since=since,
+        until=until,
+        total=len(ids_by_vuln),
+        by_severity=by_severity,
+        known_exploited=len(exploited),
+        known_exploited_ids=tuple(exploited),
     )
 
 
@@ -130,8 +138,17 @@ def feed_overview(*, recent: int = 5) -> list[FeedOverview]:
         state = states.get(name.value)
         last_run = runs[0] if runs else None
         error = (state.last_error if state else "") or (last_run.error if last_run else "")
-        rows.append(FeedOverview(
-            source=name.value, label=name.label, count=counts[name], last_run=last_run,
-            last_success_at=state.last_success_at if state else None, watermark=state.watermark if state else None,
-            resume_pending=bool(state and state.cursor), last_error=error, recent_runs=runs))
+        rows.append(
+            FeedOverview(
+                source=name.value,
+                label=name.label,
+                count=counts[name],
+                last_run=last_run,
+                last_success_at=state.last_success_at if state else None,
+                watermark=state.watermark if state else None,
+                resume_pending=bool(state and state.cursor),
+                last_error=error,
+                recent_runs=runs,
+            )
+        )
     return rows

@@ -13,8 +13,13 @@ from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
 from kokuchi.vulnerabilities.models import EpssScore, Exposure, KnownExploited, Notice, VulnerabilityAlias
 
 
-def exposure_list(*, status: str | None = "open", priority: int | None = None,
-                  customer_code: str | None = None, customer_pk: int | None = None) -> QuerySet[Exposure]:
+def exposure_list(
+    *,
+    status: str | None = "open",
+    priority: int | None = None,
+    customer_code: str | None = None,
+    customer_pk: int | None = None,
+) -> QuerySet[Exposure]:
     from kokuchi.customers.models import Customer
 
     """Exposures for the staff list, most urgent first, with device, customer and vulnerability."""
@@ -37,25 +42,48 @@ def exposure_counts(*, customer_pk: int) -> dict[str, int]:
     from kokuchi.vulnerabilities.models import ExposureStatus
 
     counts = dict.fromkeys(ExposureStatus.values, 0)
-    counts.update(Exposure.objects.filter(customer_id=customer_pk).values_list("status").order_by()
-                  .annotate(n=Count("pk")).values_list("status", "n"))
+    counts.update(
+        Exposure.objects.filter(customer_id=customer_pk)
+        .values_list("status")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
     return counts
 
 
-EXPOSURE_COLUMNS = ("serial_number", "customer_code", "manufacturer", "model", "firmware_version", "vulnerability",
-                    "aliases", "method", "confidence", "status", "kev", "epss", "cvss", "explanation")
+EXPOSURE_COLUMNS = (
+    "serial_number",
+    "customer_code",
+    "manufacturer",
+    "model",
+    "firmware_version",
+    "vulnerability",
+    "aliases",
+    "method",
+    "confidence",
+    "status",
+    "kev",
+    "epss",
+    "cvss",
+    "explanation",
+)
 
 
 def exposure_rows(*, customer_code: str | None = None):
     """Yield one dict per device × vulnerability with the export columns (EXPOSURE_COLUMNS)."""
-    qs = Exposure.objects.for_list().order_by("customer__customer_code", "device__serial_number",
-                                              "vulnerability__vuln_id")
+    qs = Exposure.objects.for_list().order_by(
+        "customer__customer_code", "device__serial_number", "vulnerability__vuln_id"
+    )
     if customer_code:
         qs = qs.filter(customer__customer_code=customer_code)
     vuln_pks = set(qs.values_list("vulnerability_id", flat=True))
     aliases: dict[int, list[str]] = {}
-    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=vuln_pks).order_by(
-            "alias_id").values_list("vulnerability_id", "alias_id"):
+    for vpk, alias in (
+        VulnerabilityAlias.objects.filter(vulnerability_id__in=vuln_pks)
+        .order_by("alias_id")
+        .values_list("vulnerability_id", "alias_id")
+    ):
         aliases.setdefault(vpk, []).append(alias)
     names = set(qs.values_list("vulnerability__vuln_id", flat=True)) | {a for al in aliases.values() for a in al}
     kev = set(KnownExploited.objects.filter(cve_id__in=names).values_list("cve_id", flat=True))
@@ -122,16 +150,24 @@ def lifecycle_work_items(today: datetime.date | None = None) -> list[LifecycleIt
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=LIFECYCLE_WINDOW_DAYS)
     items: list[LifecycleItem] = []
-    behind = (Device.objects.delivered().exclude(product__latest_firmware="").exclude(current_firmware="")
-              .exclude(current_firmware=F("product__latest_firmware"))
-              .values("product_id", "product__model_number", "product__latest_firmware")
-              .annotate(n=Count("pk")).order_by("product__model_number"))
+    behind = (
+        Device.objects.delivered()
+        .exclude(product__latest_firmware="")
+        .exclude(current_firmware="")
+        .exclude(current_firmware=F("product__latest_firmware"))
+        .values("product_id", "product__model_number", "product__latest_firmware")
+        .annotate(n=Count("pk"))
+        .order_by("product__model_number")
+    )
     for row in behind:
-        title = (f"{row['product__model_number']}: 最新ファームウェア {row['product__latest_firmware']} "
-                 f"に未更新の機器 {row['n']} 台")
+        title = (
+            f"{row['product__model_number']}: 最新ファームウェア {row['product__latest_firmware']} "
+            f"に未更新の機器 {row['n']} 台"
+        )
         items.append(LifecycleItem(LifecycleKind.FIRMWARE_BEHIND, title, None, row["product_id"], row["n"]))
-    counts = dict(Device.objects.delivered().values("product_id").annotate(n=Count("pk")).values_list("product_id",
-                                                                                                        "n"))
+    counts = dict(
+        Device.objects.delivered().values("product_id").annotate(n=Count("pk")).values_list("product_id", "n")
+    )
     for product in Product.objects.filter(end_of_support__lte=horizon, pk__in=counts).order_by("end_of_support"):
         passed = product.end_of_support < today
         kind = LifecycleKind.END_OF_SUPPORT_PASSED if passed else LifecycleKind.END_OF_SUPPORT_SOON
@@ -139,36 +175,79 @@ def lifecycle_work_items(today: datetime.date | None = None) -> list[LifecycleIt
         title = f"{product.model_number}: {label}（{product.end_of_support:%Y-%m-%d}） 納入済み {counts[product.pk]} 台"
         items.append(LifecycleItem(kind, title, product.end_of_support, product.pk, counts[product.pk]))
     for product in Product.objects.filter(jc_star_expires_on__gte=today, jc_star_expires_on__lte=horizon).order_by(
-            "jc_star_expires_on"):
+        "jc_star_expires_on"
+    ):
         title = f"{product.model_number}: JC-STAR ラベルの有効期限 {product.jc_star_expires_on:%Y-%m-%d}"
-        items.append(LifecycleItem(LifecycleKind.JC_STAR_EXPIRING, title, product.jc_star_expires_on, product.pk,
-                                   counts.get(product.pk, 0)))
-    contracts = MaintenanceContract.objects.covering(today).filter(
-        Q(end_date__lte=horizon) | Q(auto_renewal=True)).select_related("customer", "plan")
+        items.append(
+            LifecycleItem(
+                LifecycleKind.JC_STAR_EXPIRING, title, product.jc_star_expires_on, product.pk, counts.get(product.pk, 0)
+            )
+        )
+    contracts = (
+        MaintenanceContract.objects.covering(today)
+        .filter(Q(end_date__lte=horizon) | Q(auto_renewal=True))
+        .select_related("customer", "plan")
+    )
     for contract in contracts:
         status = contract.status_on(today)
         end = contract.term_end_on(today)
         if status == ContractStatus.NOTICE_PERIOD:
             title = f"{contract.customer.name}: 保守契約 {contract.plan.name} が通知期間中（{end:%Y-%m-%d} 満了）"
-            items.append(LifecycleItem(LifecycleKind.CONTRACT_NOTICE_PERIOD, title, end, contract_id=contract.pk,
-                                       customer_id=contract.customer_id))
+            items.append(
+                LifecycleItem(
+                    LifecycleKind.CONTRACT_NOTICE_PERIOD,
+                    title,
+                    end,
+                    contract_id=contract.pk,
+                    customer_id=contract.customer_id,
+                )
+            )
         elif end <= horizon and not (contract.auto_renewal and contract.notice_given_on is None):
             title = f"{contract.customer.name}: 保守契約 {contract.plan.name} が {end:%Y-%m-%d} に満了"
-            items.append(LifecycleItem(LifecycleKind.CONTRACT_ENDING, title, end, contract_id=contract.pk,
-                                       customer_id=contract.customer_id))
+            items.append(
+                LifecycleItem(
+                    LifecycleKind.CONTRACT_ENDING, title, end, contract_id=contract.pk, customer_id=contract.customer_id
+                )
+            )
     return sorted(items, key=lambda i: (i.due_on or today, i.kind, i.title))
 
 
 # Japanese (and katakana) manufacturer names → the vendor word NVD/JVN CPEs use.
 VENDOR_ALIASES = {
-    "日本電気": "nec", "nec": "nec", "ヤマハ": "yamaha", "バッファロー": "buffalo", "アイ・オー・データ": "iodata",
-    "アイオーデータ": "iodata", "アイ・オー・データ機器": "iodata", "i-o data": "iodata", "エレコム": "elecom",
-    "富士通": "fujitsu", "シスコ": "cisco", "シスコシステムズ": "cisco", "フォーティネット": "fortinet",
-    "パロアルトネットワークス": "paloaltonetworks", "アライドテレシス": "alliedtelesis", "ネットギア": "netgear",
-    "日立": "hitachi", "日立製作所": "hitachi", "東芝": "toshiba", "パナソニック": "panasonic", "キヤノン": "canon",
-    "リコー": "ricoh", "シャープ": "sharp", "ブラザー": "brother", "エプソン": "epson", "セイコーエプソン": "epson",
-    "京セラ": "kyocera", "富士フイルム": "fujifilm", "コニカミノルタ": "konicaminolta", "シノロジー": "synology",
-    "キューナップ": "qnap", "ソニックウォール": "sonicwall", "ジュニパー": "juniper", "ティーピーリンク": "tp-link",
+    "日本電気": "nec",
+    "nec": "nec",
+    "ヤマハ": "yamaha",
+    "バッファロー": "buffalo",
+    "アイ・オー・データ": "iodata",
+    "アイオーデータ": "iodata",
+    "アイ・オー・データ機器": "iodata",
+    "i-o data": "iodata",
+    "エレコム": "elecom",
+    "富士通": "fujitsu",
+    "シスコ": "cisco",
+    "シスコシステムズ": "cisco",
+    "フォーティネット": "fortinet",
+    "パロアルトネットワークス": "paloaltonetworks",
+    "アライドテレシス": "alliedtelesis",
+    "ネットギア": "netgear",
+    "日立": "hitachi",
+    "日立製作所": "hitachi",
+    "東芝": "toshiba",
+    "パナソニック": "panasonic",
+    "キヤノン": "canon",
+    "リコー": "ricoh",
+    "シャープ": "sharp",
+    "ブラザー": "brother",
+    "エプソン": "epson",
+    "セイコーエプソン": "epson",
+    "京セラ": "kyocera",
+    "富士フイルム": "fujifilm",
+    "コニカミノルタ": "konicaminolta",
+    "シノロジー": "synology",
+    "キューナップ": "qnap",
+    "ソニックウォール": "sonicwall",
+    "ジュニパー": "juniper",
+    "ティーピーリンク": "tp-link",
 }
 
 
@@ -222,8 +301,9 @@ def suggest_cpes(product: Product, *, limit: int = 5, min_score: float = 70.0) -
     if not vendors:
         return []
     model = unicodedata.normalize("NFKC", f"{product.model_number}").lower().strip().replace(" ", "_")
-    candidates = list(VulnerabilityCpe.objects.filter(vendor__in=vendors).values_list("part", "vendor",
-                                                                                       "product").distinct())
+    candidates = list(
+        VulnerabilityCpe.objects.filter(vendor__in=vendors).values_list("part", "vendor", "product").distinct()
+    )
     scored = []
     for part, vendor, name in candidates:
         base = name.removesuffix("_firmware")
@@ -231,8 +311,11 @@ def suggest_cpes(product: Product, *, limit: int = 5, min_score: float = 70.0) -
         score = score * vendors[vendor] / 100
         if score >= min_score:
             version = "-" if part == "h" else "*"
-            scored.append(CpeSuggestion(f"cpe:2.3:{part}:{vendor}:{name}:{version}:*:*:*:*:*:*:*", part, vendor,
-                                        name, round(score, 1)))
+            scored.append(
+                CpeSuggestion(
+                    f"cpe:2.3:{part}:{vendor}:{name}:{version}:*:*:*:*:*:*:*", part, vendor, name, round(score, 1)
+                )
+            )
     scored.sort(key=lambda s: (-s.score, s.part != "o", s.product))
     return scored[:limit]
 
@@ -260,8 +343,14 @@ def product_cpe_suggestions(product: Product, *, limit: int = 10) -> ProductCpeS
     q = Q()
     for s in suggestions:
         q |= Q(part=s.part, vendor=s.vendor, product=s.product)
-    counts = {(part, vendor, name): n for part, vendor, name, n in VulnerabilityCpe.objects.filter(q).order_by()
-              .values_list("part", "vendor", "product").annotate(n=Count("vulnerability_id", distinct=True))}
+    counts = {
+        (part, vendor, name): n
+        for part, vendor, name, n in VulnerabilityCpe.objects.filter(q)
+        .order_by()
+        .values_list("part", "vendor", "product")
+        .annotate(n=Count("vulnerability_id", distinct=True))
+    }
     counted = [replace(s, vulnerability_count=counts.get((s.part, s.vendor, s.product), 0)) for s in suggestions]
-    return ProductCpeSuggestions(hardware=[s for s in counted if s.part == "h"][:limit],
-                                 firmware=[s for s in counted if s.part == "o"][:limit])
+    return ProductCpeSuggestions(
+        hardware=[s for s in counted if s.part == "h"][:limit], firmware=[s for s in counted if s.part == "o"][:limit]
+    )

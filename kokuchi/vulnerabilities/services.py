@@ -139,10 +139,16 @@ def _jvn_uses_hardware(items: list[JvnAffected]) -> bool:
 
 
 def _jvn_affected(rows: Iterable[AffectedProduct]) -> list[JvnAffected]:
-    return [JvnAffected(cpe23=row.cpe23, version_text=row.version_text,
-                        ranges=tuple(JvnRange.from_dict(r) for r in row.ranges or ()),
-                        ranges_parsed=row.ranges_parsed)
-            for row in rows if row.cpe23]
+    return [
+        JvnAffected(
+            cpe23=row.cpe23,
+            version_text=row.version_text,
+            ranges=tuple(JvnRange.from_dict(r) for r in row.ranges or ()),
+            ranges_parsed=row.ranges_parsed,
+        )
+        for row in rows
+        if row.cpe23
+    ]
 
 
 def _expand_targets(vuln_pks: set[int]) -> set[int]:
@@ -152,7 +158,7 @@ def _expand_targets(vuln_pks: set[int]) -> set[int]:
         return set()
     if len(vuln_pks) > 2000:
         pks = sorted(vuln_pks)
-        return set().union(*(_expand_targets(set(pks[i:i + 2000])) for i in range(0, len(pks), 2000)))
+        return set().union(*(_expand_targets(set(pks[i : i + 2000])) for i in range(0, len(pks), 2000)))
     ids = set(Vulnerability.objects.filter(pk__in=vuln_pks).values_list("vuln_id", flat=True))
     alias_ids = set(VulnerabilityAlias.objects.filter(vulnerability_id__in=vuln_pks).values_list("alias_id", flat=True))
     linked = set(Vulnerability.objects.filter(vuln_id__in=alias_ids).values_list("pk", flat=True))
@@ -165,7 +171,7 @@ def load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
     pks = sorted(vuln_pks)
     rules: dict[int, Rule] = {}
     for i in range(0, len(pks), 2000):
-        rules.update(_load_rules(set(pks[i:i + 2000])))
+        rules.update(_load_rules(set(pks[i : i + 2000])))
     return rules
 
 
@@ -185,13 +191,16 @@ def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
     # JVNDB ↔ CVE links, both directions of VulnerabilityAlias.
     jvn_of_cve: dict[str, set[int]] = defaultdict(set)
     cves_of_jvn: dict[int, set[str]] = defaultdict(set)
-    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability__vuln_id__startswith="JVNDB-").filter(
-            models_q_alias(cve_ids, jvn_pks)).values_list("vulnerability_id", "alias_id"):
+    for vpk, alias in (
+        VulnerabilityAlias.objects.filter(vulnerability__vuln_id__startswith="JVNDB-")
+        .filter(models_q_alias(cve_ids, jvn_pks))
+        .values_list("vulnerability_id", "alias_id")
+    ):
         jvn_of_cve[alias].add(vpk)
         cves_of_jvn[vpk].add(alias)
     for cve_pk_id, alias in VulnerabilityAlias.objects.filter(
-            vulnerability__vuln_id__in=cve_ids, alias_id__startswith="JVNDB-").values_list(
-            "vulnerability__vuln_id", "alias_id"):
+        vulnerability__vuln_id__in=cve_ids, alias_id__startswith="JVNDB-"
+    ).values_list("vulnerability__vuln_id", "alias_id"):
         for jpk in Vulnerability.objects.filter(vuln_id=alias).values_list("pk", flat=True):
             jvn_of_cve[cve_pk_id].add(jpk)
             cves_of_jvn[jpk].add(cve_pk_id)
@@ -217,13 +226,19 @@ def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
             if items:
                 rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, uses_hardware=_jvn_uses_hardware(items))
         elif configurations:
-            rules[pk] = Rule(pk, vuln_id, _nvd_keys(configurations), configurations=configurations,
-                             uses_hardware=_nvd_uses_hardware(configurations))
+            rules[pk] = Rule(
+                pk,
+                vuln_id,
+                _nvd_keys(configurations),
+                configurations=configurations,
+                uses_hardware=_nvd_uses_hardware(configurations),
+            )
         else:
             items = [i for jpk in sorted(jvn_of_cve.get(vuln_id, ())) for i in _jvn_affected(affected.get(jpk, []))]
             if items:
-                rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, for_cve=vuln_id,
-                                 uses_hardware=_jvn_uses_hardware(items))
+                rules[pk] = Rule(
+                    pk, vuln_id, _jvn_keys(items), jvn=items, for_cve=vuln_id, uses_hardware=_jvn_uses_hardware(items)
+                )
     return rules
 
 
@@ -279,16 +294,22 @@ class ProductInfo:
         return keys
 
     def identity(self, firmware: str, label: str | None = None) -> DeviceIdentity:
-        return DeviceIdentity.build(firmware_cpe=self.firmware_cpe, hardware_cpe=self.hardware_cpe,
-                                    firmware_version=firmware, label=self.label if label is None else label)
+        return DeviceIdentity.build(
+            firmware_cpe=self.firmware_cpe,
+            hardware_cpe=self.hardware_cpe,
+            firmware_version=firmware,
+            label=self.label if label is None else label,
+        )
 
 
 def _products(product_pks: Iterable[int] | None = None) -> dict[int, ProductInfo]:
     qs = Product.objects.all()
     if product_pks is not None:
         qs = qs.filter(pk__in=list(product_pks))
-    return {pk: ProductInfo(pk, fw or "", hw or "", model or "")
-            for pk, fw, hw, model in qs.values_list("pk", "firmware_cpe", "hardware_cpe", "model_number")}
+    return {
+        pk: ProductInfo(pk, fw or "", hw or "", model or "")
+        for pk, fw, hw, model in qs.values_list("pk", "firmware_cpe", "hardware_cpe", "model_number")
+    }
 
 
 def candidate_vulnerability_pks(keys: set[tuple[str, str]]) -> set[int]:
@@ -302,14 +323,15 @@ def candidate_vulnerability_pks(keys: set[tuple[str, str]]) -> set[int]:
     keys = sorted(keys)
     for i in range(0, len(keys), 200):
         q = Q()
-        for vendor, product in keys[i:i + 200]:
+        for vendor, product in keys[i : i + 200]:
             q |= Q(vendor=vendor, product=product)
         pks |= set(VulnerabilityCpe.objects.filter(q).values_list("vulnerability_id", flat=True))
     return _expand_targets(pks)
 
 
-def evaluate(*, rules: dict[int, Rule], products: dict[int, ProductInfo],
-             firmwares: dict[int, set[str]]) -> dict[tuple[int, str], list[tuple[int, Match]]]:
+def evaluate(
+    *, rules: dict[int, Rule], products: dict[int, ProductInfo], firmwares: dict[int, set[str]]
+) -> dict[tuple[int, str], list[tuple[int, Match]]]:
     """Match every (product, firmware) pair once; return matches keyed by the pair."""
     by_key: dict[tuple[str, str], list[Rule]] = defaultdict(list)
     for rule in rules.values():
@@ -337,8 +359,14 @@ def evaluate(*, rules: dict[int, Rule], products: dict[int, ProductInfo],
                     identity = identity or info.identity(fw, _LABEL)
                     found = cache[key] = rule.match(identity)
                 if found is not None:
-                    out[(ppk, fw)].append((rule.pk, Match(found.vuln_id, found.method, found.confidence,
-                                                          found.explanation.replace(_LABEL, label))))
+                    out[(ppk, fw)].append(
+                        (
+                            rule.pk,
+                            Match(
+                                found.vuln_id, found.method, found.confidence, found.explanation.replace(_LABEL, label)
+                            ),
+                        )
+                    )
     return out
 
 
@@ -353,11 +381,16 @@ def priorities_for(vuln_pks: Iterable[int]) -> dict[int, int]:
     LOW: otherwise.
     """
     pks = list(vuln_pks)
-    info = {pk: (vid, c3, c4) for pk, vid, c3, c4 in Vulnerability.objects.filter(pk__in=pks).values_list(
-        "pk", "vuln_id", "cvss3_score", "cvss4_score")}
+    info = {
+        pk: (vid, c3, c4)
+        for pk, vid, c3, c4 in Vulnerability.objects.filter(pk__in=pks).values_list(
+            "pk", "vuln_id", "cvss3_score", "cvss4_score"
+        )
+    }
     names: dict[int, set[str]] = {pk: {vid} for pk, (vid, _a, _b) in info.items()}
-    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=pks).values_list("vulnerability_id",
-                                                                                              "alias_id"):
+    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=pks).values_list(
+        "vulnerability_id", "alias_id"
+    ):
         names[vpk].add(alias)
     all_names = {n for ns in names.values() for n in ns}
     kev = set(KnownExploited.objects.filter(cve_id__in=all_names).values_list("cve_id", flat=True))
@@ -433,8 +466,9 @@ def _in_sql(column: str, values: tuple[int, ...]) -> tuple[str, list]:
     return f" AND {column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def _sync_findings(*, desired: dict[tuple[int, str, int], Match], priorities: dict[int, int],
-                   existing: Iterable[tuple]) -> set[tuple[int, str, int]]:
+def _sync_findings(
+    *, desired: dict[tuple[int, str, int], Match], priorities: dict[int, int], existing: Iterable[tuple]
+) -> set[tuple[int, str, int]]:
     """Make FirmwareFinding rows in scope equal `desired` ((product, firmware, vuln) → match);
     return the keys of findings that were changed or removed."""
     stored = {(p, f, v): (pk, m, c, e, pr) for pk, p, f, v, m, c, e, pr in existing}
@@ -445,17 +479,26 @@ def _sync_findings(*, desired: dict[tuple[int, str, int], Match], priorities: di
         row = stored.pop(key, None)
         values = (found.method, found.confidence, found.explanation, prio)
         if row is None:
-            to_create.append(FirmwareFinding(product_id=key[0], firmware=key[1], vulnerability_id=key[2],
-                                             method=values[0], confidence=values[1], explanation=values[2],
-                                             priority=prio))
+            to_create.append(
+                FirmwareFinding(
+                    product_id=key[0],
+                    firmware=key[1],
+                    vulnerability_id=key[2],
+                    method=values[0],
+                    confidence=values[1],
+                    explanation=values[2],
+                    priority=prio,
+                )
+            )
         elif row[1:] != values:
             changed_keys.add(key)
-            to_update.append(FirmwareFinding(pk=row[0], method=values[0], confidence=values[1],
-                                             explanation=values[2], priority=prio))
+            to_update.append(
+                FirmwareFinding(pk=row[0], method=values[0], confidence=values[1], explanation=values[2], priority=prio)
+            )
     changed_keys |= set(stored)
     stale = [row[0] for row in stored.values()]
     for i in range(0, len(stale), 5000):
-        FirmwareFinding.objects.filter(pk__in=stale[i:i + 5000]).delete()
+        FirmwareFinding.objects.filter(pk__in=stale[i : i + 5000]).delete()
     FirmwareFinding.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
     _update_findings(to_update)
     return changed_keys
@@ -473,8 +516,9 @@ def _update_findings(rows: list[FirmwareFinding]) -> None:
     sql = f"UPDATE {table} SET method = %s, confidence = %s, explanation = %s, priority = %s WHERE id = %s"
     with connection.cursor() as cursor:
         for i in range(0, len(rows), WRITE_BATCH):
-            cursor.executemany(sql, [(r.method, r.confidence, r.explanation, r.priority, r.pk)
-                                     for r in rows[i:i + WRITE_BATCH]])
+            cursor.executemany(
+                sql, [(r.method, r.confidence, r.explanation, r.priority, r.pk) for r in rows[i : i + WRITE_BATCH]]
+            )
 
 
 CANDIDATES_TABLE = "kokuchi_match_candidates"
@@ -490,23 +534,38 @@ def _full_candidates(changed_keys: set[tuple[int, str, int]]) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {CANDIDATES_TABLE} (id bigint PRIMARY KEY)")
         cursor.execute(f"DELETE FROM {CANDIDATES_TABLE}")
-        cursor.execute(f"INSERT INTO {CANDIDATES_TABLE} (id) SELECT e.id FROM {E} e JOIN {D} d ON d.id = e.device_id "
-                       f"WHERE e.matched_firmware <> d.current_firmware OR e.customer_id <> d.customer_id")
+        cursor.execute(
+            f"INSERT INTO {CANDIDATES_TABLE} (id) SELECT e.id FROM {E} e JOIN {D} d ON d.id = e.device_id "
+            f"WHERE e.matched_firmware <> d.current_firmware OR e.customer_id <> d.customer_id"
+        )
         if changed_keys:
-            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {KEYS_TABLE} "
-                           f"(product_id bigint, firmware varchar(80), vulnerability_id bigint)")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {KEYS_TABLE} "
+                f"(product_id bigint, firmware varchar(80), vulnerability_id bigint)"
+            )
             cursor.execute(f"DELETE FROM {KEYS_TABLE}")
-            cursor.executemany(f"INSERT INTO {KEYS_TABLE} (product_id, firmware, vulnerability_id) "
-                               f"VALUES (%s, %s, %s)", sorted(changed_keys))
+            cursor.executemany(
+                f"INSERT INTO {KEYS_TABLE} (product_id, firmware, vulnerability_id) VALUES (%s, %s, %s)",
+                sorted(changed_keys),
+            )
             cursor.execute(
                 f"INSERT INTO {CANDIDATES_TABLE} (id) SELECT e.id FROM {KEYS_TABLE} k JOIN {D} d "
                 f"ON d.product_id = k.product_id AND d.current_firmware = k.firmware JOIN {E} e "
-                f"ON e.device_id = d.id AND e.vulnerability_id = k.vulnerability_id ON CONFLICT DO NOTHING")
+                f"ON e.device_id = d.id AND e.vulnerability_id = k.vulnerability_id ON CONFLICT DO NOTHING"
+            )
     return CANDIDATES_TABLE
 
 
-_FINDING_COLUMNS = ("pk", "product_id", "firmware", "vulnerability_id", "method", "confidence", "explanation",
-                    "priority")
+_FINDING_COLUMNS = (
+    "pk",
+    "product_id",
+    "firmware",
+    "vulnerability_id",
+    "method",
+    "confidence",
+    "explanation",
+    "priority",
+)
 
 
 def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int) -> MatchDiff:
@@ -524,8 +583,10 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int
     diff = MatchDiff()
     e_scope, e_params = scope.exposure_sql("e")
     f_scope, f_params = scope.device_finding_sql("d", "f")
-    finding_exists = (f"EXISTS (SELECT 1 FROM {F} f WHERE f.product_id = d.product_id "
-                      f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id)")
+    finding_exists = (
+        f"EXISTS (SELECT 1 FROM {F} f WHERE f.product_id = d.product_id "
+        f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id)"
+    )
     updated_fw = "e.matched_firmware <> d.current_firmware"
     with connection.cursor() as cursor:
         # One pass: open exposures without a finding, resolved by the update or by the data.
@@ -536,16 +597,31 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int
             f"|| ' に更新され、該当しなくなった' ELSE '脆弱性情報の更新により該当しなくなった' END, %s, %s, NULL "
             f"FROM {E} e JOIN {D} d ON d.id = e.device_id "
             f"WHERE e.status = %s AND NOT {finding_exists}{e_scope}",
-            [ExposureStatus.OPEN, ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES, True, now,
-             ExposureStatus.OPEN, *e_params])
+            [
+                ExposureStatus.OPEN,
+                ExposureStatus.RESOLVED_BY_UPDATE,
+                ExposureStatus.NO_LONGER_MATCHES,
+                True,
+                now,
+                ExposureStatus.OPEN,
+                *e_params,
+            ],
+        )
         cursor.execute(
             f"INSERT INTO {H} (exposure_id, from_status, to_status, reason, automatic, changed_at, changed_by_id) "
             f"SELECT e.id, e.status, %s, (SELECT f.explanation FROM {F} f WHERE f.product_id = d.product_id "
             f"AND f.firmware = d.current_firmware AND f.vulnerability_id = e.vulnerability_id), %s, %s, NULL "
             f"FROM {E} e JOIN {D} d ON d.id = e.device_id WHERE e.status IN (%s, %s) AND {finding_exists}"
             f"{'' if scope.candidates_table else e_scope}",
-            [ExposureStatus.OPEN, True, now, ExposureStatus.RESOLVED_BY_UPDATE, ExposureStatus.NO_LONGER_MATCHES,
-             *([] if scope.candidates_table else e_params)])
+            [
+                ExposureStatus.OPEN,
+                True,
+                now,
+                ExposureStatus.RESOLVED_BY_UPDATE,
+                ExposureStatus.NO_LONGER_MATCHES,
+                *([] if scope.candidates_table else e_params),
+            ],
+        )
         cursor.execute(f"SELECT exposure_id, to_status FROM {H} WHERE changed_at = %s AND automatic = %s", [now, True])
         changed: dict[str, list[int]] = defaultdict(list)
         for pk, status in cursor.fetchall():
@@ -559,11 +635,14 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int
                 f"AND h.changed_at = %s AND h.automatic = %s), status_reason = (SELECT h.reason FROM {H} h "
                 f"WHERE h.exposure_id = {E}.id AND h.changed_at = %s AND h.automatic = %s), status_changed_at = %s "
                 f"WHERE id IN (SELECT exposure_id FROM {H} WHERE changed_at = %s AND automatic = %s)",
-                [now, True, now, True, now, now, True])
+                [now, True, now, True, now, now, True],
+            )
         # Details (method, confidence, explanation, priority, firmware) follow the finding.
-        pick = (f"(SELECT f.{{col}} FROM {F} f JOIN {D} d ON f.product_id = d.product_id AND "
-                f"f.firmware = d.current_firmware WHERE d.id = {E}.device_id AND f.vulnerability_id = "
-                f"{E}.vulnerability_id)")
+        pick = (
+            f"(SELECT f.{{col}} FROM {F} f JOIN {D} d ON f.product_id = d.product_id AND "
+            f"f.firmware = d.current_firmware WHERE d.id = {E}.device_id AND f.vulnerability_id = "
+            f"{E}.vulnerability_id)"
+        )
         e_scope_outer, e_params_outer = scope.exposure_sql(E)
         cursor.execute(
             f"UPDATE {E} SET method = {pick.format(col='method')}, confidence = {pick.format(col='confidence')}, "
@@ -575,7 +654,8 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int
             f"{E}.vulnerability_id AND (f.method <> {E}.method OR f.confidence <> {E}.confidence OR "
             f"f.explanation <> {E}.explanation OR f.priority <> {E}.priority OR "
             f"d.current_firmware <> {E}.matched_firmware OR d.customer_id <> {E}.customer_id)){e_scope_outer}",
-            [now, *e_params_outer])
+            [now, *e_params_outer],
+        )
         diff.updated = max(cursor.rowcount, 0)
         # CROSS JOIN fixes SQLite's loop order: the smaller side outside (findings, or the few
         # devices of a device run), the other through its (product, firmware) index.
@@ -587,12 +667,14 @@ def _reconcile_exposures(scope: _Scope, now: datetime.datetime, *, expected: int
             f"d.current_firmware, f.priority, '', %s, %s FROM {sources} WHERE d.product_id = f.product_id "
             f"AND d.current_firmware = f.firmware AND NOT EXISTS (SELECT 1 FROM {E} e WHERE e.device_id = d.id "
             f"AND e.vulnerability_id = f.vulnerability_id){f_scope}",
-            [ExposureStatus.OPEN, now, now, *f_params])
+            [ExposureStatus.OPEN, now, now, *f_params],
+        )
         if cursor.rowcount:
             # Scoped so that an incremental run reads its vulnerabilities' rows, not the table.
             created_scope, created_params = ("", []) if scope.candidates_table else (e_scope, e_params)
-            cursor.execute(f"SELECT e.id FROM {E} e WHERE e.first_matched_at = %s{created_scope}",
-                           [now, *created_params])
+            cursor.execute(
+                f"SELECT e.id FROM {E} e WHERE e.first_matched_at = %s{created_scope}", [now, *created_params]
+            )
             diff.created = [row[0] for row in cursor.fetchall()]
     diff.unchanged = expected - len(diff.created) - diff.updated
     return diff
@@ -638,8 +720,10 @@ def _pair_counts(devices) -> dict[tuple[int, str], int]:
     """Devices per (product, current firmware) of a Device queryset."""
     from django.db.models import Count
 
-    return {(ppk, fw): n for ppk, fw, n in devices.order_by().values_list("product_id", "current_firmware")
-            .annotate(n=Count("pk"))}
+    return {
+        (ppk, fw): n
+        for ppk, fw, n in devices.order_by().values_list("product_id", "current_firmware").annotate(n=Count("pk"))
+    }
 
 
 def _expected(desired: dict[tuple[int, str, int], Match], counts: dict[tuple[int, str], int]) -> int:
@@ -692,8 +776,13 @@ def rematch_after_firmware_change(device: Device) -> MatchDiff:
     return on_device_firmware_changed(device=device)
 
 
-def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: datetime.date | None = None,
-                          kind: str = MatchRunKind.VULNERABILITIES) -> MatchDiff:
+def match_vulnerabilities(
+    *,
+    vuln_pks: set[int],
+    notify: bool = True,
+    today: datetime.date | None = None,
+    kind: str = MatchRunKind.VULNERABILITIES,
+) -> MatchDiff:
     """Re-match the given vulnerabilities (and those linked to them by aliases) on all devices."""
 
     def body() -> MatchDiff:
@@ -712,11 +801,13 @@ def match_vulnerabilities(*, vuln_pks: set[int], notify: bool = True, today: dat
         target_list = sorted(targets)
         existing = []
         for i in range(0, len(target_list), 2000):
-            existing += FirmwareFinding.objects.filter(
-                vulnerability_id__in=target_list[i:i + 2000]).values_list(*_FINDING_COLUMNS)
+            existing += FirmwareFinding.objects.filter(vulnerability_id__in=target_list[i : i + 2000]).values_list(
+                *_FINDING_COLUMNS
+            )
         _sync_findings(desired=desired, priorities=priorities_for(targets), existing=existing)
-        diff = _reconcile_exposures(_Scope(vulnerability_pks=tuple(target_list)), timezone.now(),
-                                    expected=_expected(desired, counts))
+        diff = _reconcile_exposures(
+            _Scope(vulnerability_pks=tuple(target_list)), timezone.now(), expected=_expected(desired, counts)
+        )
         diff.vulnerabilities_examined = len(rules)
         diff.pairs_evaluated = sum(len(v) for v in firmwares.values())
         return diff
@@ -729,7 +820,8 @@ def _product_pks_for_keys(keys: set[tuple[str, str]]) -> set[int]:
         return set()
     pks = set()
     for pk, fw, hw in Product.objects.exclude(firmware_cpe="", hardware_cpe="").values_list(
-            "pk", "firmware_cpe", "hardware_cpe"):
+        "pk", "firmware_cpe", "hardware_cpe"
+    ):
         if ProductInfo(pk, fw, hw, "").keys & keys:
             pks.add(pk)
     return pks
@@ -812,7 +904,7 @@ def match_all(*, notify: bool = True, today: datetime.date | None = None) -> Mat
         loaded: set[int] = set()
         examined: set[int] = set()
         for i in range(0, len(product_pks), PRODUCT_BATCH):
-            batch = product_pks[i:i + PRODUCT_BATCH]
+            batch = product_pks[i : i + PRODUCT_BATCH]
             batch_keys = set().union(*(products[p].keys for p in batch if p in products))
             wanted = set().union(*(key_to_vulns.get(k, set()) for k in batch_keys)) if batch_keys else set()
             missing = wanted - loaded
@@ -821,15 +913,18 @@ def match_all(*, notify: bool = True, today: datetime.date | None = None) -> Mat
                 loaded |= missing
             rules = {pk: r for pk, r in rules_cache.items() if r.keys & batch_keys}
             examined |= set(rules)
-            desired.update(_findings(evaluate(rules=rules, products=products,
-                                              firmwares={p: firmwares[p] for p in batch})))
+            desired.update(
+                _findings(evaluate(rules=rules, products=products, firmwares={p: firmwares[p] for p in batch}))
+            )
         priorities = {}
         vuln_list = sorted({k[2] for k in desired})
         for i in range(0, len(vuln_list), 5000):
-            priorities.update(priorities_for(vuln_list[i:i + 5000]))
+            priorities.update(priorities_for(vuln_list[i : i + 5000]))
         changed_keys = _sync_findings(
-            desired=desired, priorities=priorities,
-            existing=FirmwareFinding.objects.values_list(*_FINDING_COLUMNS).iterator(chunk_size=10000))
+            desired=desired,
+            priorities=priorities,
+            existing=FirmwareFinding.objects.values_list(*_FINDING_COLUMNS).iterator(chunk_size=10000),
+        )
         scope = _Scope(candidates_table=_full_candidates(changed_keys))
         diff = _reconcile_exposures(scope, timezone.now(), expected=_expected(desired, counts))
         diff.vulnerabilities_examined = len(examined)
@@ -847,8 +942,9 @@ def _index_candidates(products: dict[int, ProductInfo]) -> dict[tuple[str, str],
     index: dict[tuple[str, str], set[int]] = defaultdict(set)
     vendors = sorted({k[0] for k in keys})
     for i in range(0, len(vendors), 500):
-        for vpk, vendor, product in VulnerabilityCpe.objects.filter(vendor__in=vendors[i:i + 500]).values_list(
-                "vulnerability_id", "vendor", "product"):
+        for vpk, vendor, product in VulnerabilityCpe.objects.filter(vendor__in=vendors[i : i + 500]).values_list(
+            "vulnerability_id", "vendor", "product"
+        ):
             if (vendor, product) in keys:
                 index[(vendor, product)].add(vpk)
     return index
@@ -876,8 +972,14 @@ def change_exposure_status(*, exposure: Exposure, status: str, reason: str, chan
         exposure.status_changed_by = changed_by
         exposure.status_changed_at = timezone.now()
         exposure.save(update_fields=["status", "status_reason", "status_changed_by", "status_changed_at"])
-        ExposureStatusChange.objects.create(exposure=exposure, from_status=previous, to_status=status, reason=reason,
-                                            changed_by=changed_by, automatic=False)
+        ExposureStatusChange.objects.create(
+            exposure=exposure,
+            from_status=previous,
+            to_status=status,
+            reason=reason,
+            changed_by=changed_by,
+            automatic=False,
+        )
     return exposure
 
 
@@ -912,18 +1014,24 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
         return summary
     groups: dict[tuple[int, int], list[Exposure]] = defaultdict(list)
     for i in range(0, len(pks), 5000):
-        for exposure in Exposure.objects.for_list().filter(pk__in=pks[i:i + 5000], status=ExposureStatus.OPEN):
+        for exposure in Exposure.objects.for_list().filter(pk__in=pks[i : i + 5000], status=ExposureStatus.OPEN):
             groups[(exposure.customer_id, exposure.vulnerability_id)].append(exposure)
     device_pks = {e.device_id for es in groups.values() for e in es}
     covered = set(Device.objects.under_contract(today).filter(pk__in=device_pks).values_list("pk", flat=True))
-    plan = ServicePlan.objects.filter(active=True, kind__in=["continuous_maintenance", "spot_maintenance"]).order_by(
-        "kind", "pk").first()
+    plan = (
+        ServicePlan.objects.filter(active=True, kind__in=["continuous_maintenance", "spot_maintenance"])
+        .order_by("kind", "pk")
+        .first()
+    )
     shared = _NoticeShared.load()
     recipients: dict[int, list[str]] = defaultdict(list)
     from kokuchi.customers.models import Contact
 
-    for customer_pk, address in Contact.objects.filter(
-            customer_id__in={k[0] for k in groups}).exclude(email="").values_list("customer_id", "email"):
+    for customer_pk, address in (
+        Contact.objects.filter(customer_id__in={k[0] for k in groups})
+        .exclude(email="")
+        .values_list("customer_id", "email")
+    ):
         recipients[customer_pk].append(address)
     with transaction.atomic():
         for (_customer_pk, _vuln_pk), exposures in sorted(groups.items()):
@@ -934,27 +1042,45 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
             outside = [e for e in exposures if e.device_id not in covered]
             if under:
                 item, created = WorkItem.objects.get_or_create(
-                    customer=customer, vulnerability=vulnerability,
-                    defaults={"priority": priority, "due_on": due_date(priority, today)})
+                    customer=customer,
+                    vulnerability=vulnerability,
+                    defaults={"priority": priority, "due_on": due_date(priority, today)},
+                )
                 if not created and item.status != WorkStatus.OPEN:
                     item.status, item.closed_at = WorkStatus.OPEN, None
                     item.priority, item.due_on = priority, due_date(priority, today)
                     item.save(update_fields=["status", "closed_at", "priority", "due_on"])
                 summary.work_items.append(item.pk)
-                notice = create_notice(customer=customer, vulnerability=vulnerability, exposures=under,
-                                       kind=NoticeKind.CONTRACTED, due_on=item.due_on, shared=shared,
-                                       recipients=sorted(set(recipients[customer.pk])))
+                notice = create_notice(
+                    customer=customer,
+                    vulnerability=vulnerability,
+                    exposures=under,
+                    kind=NoticeKind.CONTRACTED,
+                    due_on=item.due_on,
+                    shared=shared,
+                    recipients=sorted(set(recipients[customer.pk])),
+                )
                 summary.notices.append(notice.pk)
             if outside:
                 lead, _created = SalesLead.objects.get_or_create(
-                    customer=customer, vulnerability=vulnerability,
-                    defaults={"proposed_plan": plan,
-                              "note": f"保守契約のない機器 {len(outside)} 台が {vulnerability.vuln_id} に該当"})
+                    customer=customer,
+                    vulnerability=vulnerability,
+                    defaults={
+                        "proposed_plan": plan,
+                        "note": f"保守契約のない機器 {len(outside)} 台が {vulnerability.vuln_id} に該当",
+                    },
+                )
                 summary.sales_leads.append(lead.pk)
                 if customer.notify_without_contract:
-                    notice = create_notice(customer=customer, vulnerability=vulnerability, exposures=outside,
-                                           kind=NoticeKind.INFORMATIONAL, due_on=None, shared=shared,
-                                           recipients=sorted(set(recipients[customer.pk])))
+                    notice = create_notice(
+                        customer=customer,
+                        vulnerability=vulnerability,
+                        exposures=outside,
+                        kind=NoticeKind.INFORMATIONAL,
+                        due_on=None,
+                        shared=shared,
+                        recipients=sorted(set(recipients[customer.pk])),
+                    )
                     summary.notices.append(notice.pk)
     return summary
 
@@ -979,8 +1105,11 @@ class _NoticeShared:
         if vulnerability.pk not in self.vulnerabilities:
             aliases = sorted(vulnerability.aliases.values_list("alias_id", flat=True))
             kev = KnownExploited.objects.filter(cve_id__in=[vulnerability.vuln_id, *aliases]).first()
-            self.vulnerabilities[vulnerability.pk] = {"aliases": aliases, "kev": kev,
-                                                      "jvn_links": _jvn_links(vulnerability, aliases)}
+            self.vulnerabilities[vulnerability.pk] = {
+                "aliases": aliases,
+                "kev": kev,
+                "jvn_links": _jvn_links(vulnerability, aliases),
+            }
         return self.vulnerabilities[vulnerability.pk]
 
 
@@ -999,8 +1128,15 @@ def _jvn_links(vulnerability: Vulnerability, aliases: list[str]) -> list[str]:
     return links
 
 
-def build_notice_context(*, customer, vulnerability: Vulnerability, exposures: list[Exposure], kind: str,
-                         due_on: datetime.date | None, shared: _NoticeShared | None = None) -> dict:
+def build_notice_context(
+    *,
+    customer,
+    vulnerability: Vulnerability,
+    exposures: list[Exposure],
+    kind: str,
+    due_on: datetime.date | None,
+    shared: _NoticeShared | None = None,
+) -> dict:
     """The context of a notice's subject and body templates."""
     shared = shared or _NoticeShared.load()
     manufacturers = {}
@@ -1020,23 +1156,34 @@ def build_notice_context(*, customer, vulnerability: Vulnerability, exposures: l
     }
 
 
-def create_notice(*, customer, vulnerability: Vulnerability, exposures: list[Exposure], kind: str,
-                  due_on: datetime.date | None, shared: _NoticeShared | None = None,
-                  recipients: list[str] | None = None) -> Notice:
+def create_notice(
+    *,
+    customer,
+    vulnerability: Vulnerability,
+    exposures: list[Exposure],
+    kind: str,
+    due_on: datetime.date | None,
+    shared: _NoticeShared | None = None,
+    recipients: list[str] | None = None,
+) -> Notice:
     """Create a Japanese notice naming the devices, and one outbox row per customer contact."""
-    context = build_notice_context(customer=customer, vulnerability=vulnerability, exposures=exposures, kind=kind,
-                                   due_on=due_on, shared=shared)
+    context = build_notice_context(
+        customer=customer, vulnerability=vulnerability, exposures=exposures, kind=kind, due_on=due_on, shared=shared
+    )
     subject = render_to_string("vulnerabilities/notice_subject.txt", context).strip()
     body = render_to_string("vulnerabilities/notice_email.txt", context)
-    notice = Notice.objects.create(customer=customer, vulnerability=vulnerability, kind=kind, subject=subject[:300],
-                                   body=body)
+    notice = Notice.objects.create(
+        customer=customer, vulnerability=vulnerability, kind=kind, subject=subject[:300], body=body
+    )
     Notice.exposures.through.objects.bulk_create(
-        [Notice.exposures.through(notice_id=notice.pk, exposure_id=e.pk) for e in exposures])
+        [Notice.exposures.through(notice_id=notice.pk, exposure_id=e.pk) for e in exposures]
+    )
     now = timezone.now()
     if recipients is None:
         recipients = sorted({c.email for c in customer.contacts.all() if c.email})
     NoticeDelivery.objects.bulk_create(
-        [NoticeDelivery(notice=notice, recipient=r, next_attempt_at=now) for r in recipients])
+        [NoticeDelivery(notice=notice, recipient=r, next_attempt_at=now) for r in recipients]
+    )
     return notice
 
 
@@ -1069,17 +1216,23 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
     """
     now = now or timezone.now()
     result = OutboxResult()
-    due = list(NoticeDelivery.objects.select_related("notice").filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")[:limit])
+    due = list(
+        NoticeDelivery.objects.select_related("notice")
+        .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")[:limit]
+    )
     if not due:
         return result
     base = settings.SITE_URL
     for delivery in due:
         token = secrets.token_urlsafe(32)
         link = base + reverse("vulnerabilities:notice_read", args=[token])
-        message = EmailMessage(subject=delivery.notice.subject,
-                               body=delivery.notice.body.replace(LINK_PLACEHOLDER, link),
-                               from_email=settings.DEFAULT_FROM_EMAIL, to=[delivery.recipient])
+        message = EmailMessage(
+            subject=delivery.notice.subject,
+            body=delivery.notice.body.replace(LINK_PLACEHOLDER, link),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.recipient],
+        )
         delivery.attempts += 1
         try:
             message.send(using="default")
@@ -1105,9 +1258,12 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
 def record_notice_read(*, token: str) -> NoticeDelivery | None:
     """Record that the link of a delivery was opened; None when the token is unknown."""
     with transaction.atomic():
-        delivery = (NoticeDelivery.objects.select_for_update().select_related("notice__vulnerability",
-                                                                              "notice__customer")
-                    .filter(token_sha256=token_hash(token)).first())
+        delivery = (
+            NoticeDelivery.objects.select_for_update()
+            .select_related("notice__vulnerability", "notice__customer")
+            .filter(token_sha256=token_hash(token))
+            .first()
+        )
         if delivery is None:
             return None
         from django.db.models import F
@@ -1130,14 +1286,20 @@ def build_customer_report_context(*, customer, today: datetime.date, generated_a
     the exposures closed (resolved, accepted, false positive) in the last 90 days."""
     from kokuchi.vulnerabilities.selectors_matching import exposure_counts
 
-    exposures = list(Exposure.objects.for_list().filter(customer=customer).order_by(
-        "priority", "device__product__model_number", "device__serial_number", "vulnerability__vuln_id"))
+    exposures = list(
+        Exposure.objects.for_list()
+        .filter(customer=customer)
+        .order_by("priority", "device__product__model_number", "device__serial_number", "vulnerability__vuln_id")
+    )
     names = {e.vulnerability.vuln_id for e in exposures}
     kev = set(KnownExploited.objects.filter(cve_id__in=names).values_list("cve_id", flat=True))
     since = today - datetime.timedelta(days=90)
     open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN]
-    closed_rows = [e for e in exposures if e.status != ExposureStatus.OPEN and e.status_changed_at
-                   and e.status_changed_at.date() >= since]
+    closed_rows = [
+        e
+        for e in exposures
+        if e.status != ExposureStatus.OPEN and e.status_changed_at and e.status_changed_at.date() >= since
+    ]
     covered = set(Device.objects.under_contract(today).filter(customer=customer).values_list("pk", flat=True))
     return {
         "customer": customer,
@@ -1166,6 +1328,7 @@ def render_customer_report(*, customer, today: datetime.date | None = None) -> b
 # --------------------------------------------------------------------------------------------
 # Product identity: confirming a suggested CPE (issue 6 point 1)
 # --------------------------------------------------------------------------------------------
+
 
 class CpeKind:
     HARDWARE = "hardware"
@@ -1204,8 +1367,9 @@ def confirm_product_cpe(*, product: Product, kind: str, vendor: str, product_nam
     part, version, field_name = _CPE_KINDS[kind]
     vendor, product_name = vendor.strip(), product_name.strip()
     if not VulnerabilityCpe.objects.filter(part=part, vendor=vendor, product=product_name).exists():
-        raise ValidationError({"product_name": f"{part}:{vendor}:{product_name} is not named by any imported "
-                                               f"vulnerability."})
+        raise ValidationError(
+            {"product_name": f"{part}:{vendor}:{product_name} is not named by any imported vulnerability."}
+        )
     cpe23 = f"cpe:2.3:{part}:{vendor}:{product_name}:{version}:*:*:*:*:*:*:*"
     validate_cpe23(cpe23)
     with transaction.atomic():

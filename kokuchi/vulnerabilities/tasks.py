@@ -15,5 +15,13 @@ def sync_feeds_task(sources: list[str] | None = None) -> dict[str, dict[str, int
     `kokuchi feeds sync` directly from cron.
     """
     results = sync_feeds(sources=sources)
-    return {source: {"created": r.created, "updated": r.updated, "unchanged": r.unchanged, "deleted": r.deleted,
-                     "changed_ids": len(r.changed_ids)} for source, r in results.items()}
+    return {
+        source: {
+            "created": r.created,
+            "updated": r.updated,
+            "unchanged": r.unchanged,
+            "deleted": r.deleted,
+            "changed_ids": len(r.changed_ids),
+        }
+        for source, r in results.items()
+    }

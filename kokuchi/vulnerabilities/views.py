@@ -27,23 +27,47 @@ def vulnerability_list(request):
     if source in {"nvd", "jvn"}:
         vulns = vulns.filter(source=source)
     if query:
-        vulns = vulns.filter(Q(vuln_id__icontains=query) | Q(aliases__alias_id__icontains=query)
-                             | Q(title_ja__icontains=query) | Q(title_en__icontains=query)
-                             | Q(cpe_index__product__icontains=query.lower())).distinct()
-    vulns = vulns.only("vuln_id", "source", "title_ja", "title_en", "description_en", "cvss3_score",
-                       "cvss3_severity", "cvss4_score", "cvss4_severity", "published", "withdrawn", "source_status")
+        vulns = vulns.filter(
+            Q(vuln_id__icontains=query)
+            | Q(aliases__alias_id__icontains=query)
+            | Q(title_ja__icontains=query)
+            | Q(title_en__icontains=query)
+            | Q(cpe_index__product__icontains=query.lower())
+        ).distinct()
+    vulns = vulns.only(
+        "vuln_id",
+        "source",
+        "title_ja",
+        "title_en",
+        "description_en",
+        "cvss3_score",
+        "cvss3_severity",
+        "cvss4_score",
+        "cvss4_severity",
+        "published",
+        "withdrawn",
+        "source_status",
+    )
     page = Paginator(vulns, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "vulnerabilities/vulnerability_list.html", {
-        "page": page, "query": query, "source": source, "show_withdrawn": show_withdrawn})
+    return render(
+        request,
+        "vulnerabilities/vulnerability_list.html",
+        {"page": page, "query": query, "source": source, "show_withdrawn": show_withdrawn},
+    )
 
 
 @staff_required
 def vulnerability_detail(request, vuln_id: str):
-    vuln = get_object_or_404(Vulnerability.objects.prefetch_related("aliases", "affected_products", "cpe_index"),
-                             vuln_id=vuln_id)
+    vuln = get_object_or_404(
+        Vulnerability.objects.prefetch_related("aliases", "affected_products", "cpe_index"), vuln_id=vuln_id
+    )
     cve_ids = [vuln.vuln_id] + [a.alias_id for a in vuln.aliases.all()]
-    return render(request, "vulnerabilities/vulnerability_detail.html", {
-        "vuln": vuln,
-        "kev": list(KnownExploited.objects.filter(cve_id__in=cve_ids)),
-        "epss": list(EpssScore.objects.filter(cve_id__in=cve_ids)),
-    })
+    return render(
+        request,
+        "vulnerabilities/vulnerability_detail.html",
+        {
+            "vuln": vuln,
+            "kev": list(KnownExploited.objects.filter(cve_id__in=cve_ids)),
+            "epss": list(EpssScore.objects.filter(cve_id__in=cve_ids)),
+        },
+    )

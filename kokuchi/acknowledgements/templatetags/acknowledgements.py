@@ -11,7 +11,11 @@ register = template.Library()
 @register.inclusion_tag("acknowledgements/_deal_panel.html", takes_context=True)
 def acknowledgement_panel(context, deal):
     return {
-        "deal": deal, "status": deal_ack_status(deal), "link_form": LinkForm(customer=deal.customer),
-        "revoke_form": RevokeForm(), "user_can_edit": context.get("user_can_edit"),
-        "csrf_token": context.get("csrf_token"), "request": context.get("request"),
+        "deal": deal,
+        "status": deal_ack_status(deal),
+        "link_form": LinkForm(customer=deal.customer),
+        "revoke_form": RevokeForm(),
+        "user_can_edit": context.get("user_can_edit"),
+        "csrf_token": context.get("csrf_token"),
+        "request": context.get("request"),
     }

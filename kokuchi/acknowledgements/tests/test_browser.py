@@ -14,8 +14,16 @@ from kokuchi.evidence.services import Origin
 from kokuchi.evidence.verification import verify_evidence
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.mark.browser
@@ -26,17 +34,21 @@ def test_s_evid_customer_acknowledges_in_a_real_browser(live_server, monkeypatch
     # Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     version = make_issued_version()
-    new = create_customer_link(version=version, created_by=make_user(Role.SALES),
-                               contact=version.disclosure.deal.customer.primary_contact,
-                               origin=Origin(channel="staff_ui"))
+    new = create_customer_link(
+        version=version,
+        created_by=make_user(Role.SALES),
+        contact=version.disclosure.deal.customer.primary_contact,
+        origin=Origin(channel="staff_ui"),
+    )
     assert os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] == "true"
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             # A phone-sized page: the customer reads the e-mail on a smartphone.
-            page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                    locale="ja-JP")
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ja-JP"
+            )
             page.goto(f"{live_server.url}/ack/c/{new.token}/")
             assert page.title() == "告知書のご確認"
             assert page.locator("iframe.document").count() == 1
@@ -63,11 +75,20 @@ def test_s_evid_customer_acknowledges_in_a_real_browser(live_server, monkeypatch
     assert (receipt_status, receipt_type) == (200, "application/pdf")
     ack = Acknowledgement.objects.get()
     assert (ack.version_id, ack.method, ack.signer_name, ack.signer_title, ack.signer_company) == (
-        version.pk, "customer_link", "山田 太郎", "総務部長", "株式会社顧客")
+        version.pk,
+        "customer_link",
+        "山田 太郎",
+        "総務部長",
+        "株式会社顧客",
+    )
     assert ack.items == ["G5.2-1", "G5.2-2", "G5.2-3", "G5.3"]
     assert "Chrome" in ack.user_agent
     assert list(EvidenceEvent.objects.values_list("event_type", flat=True)) == [
-        "issued", "link_created", "link_opened", "acknowledged"]
+        "issued",
+        "link_created",
+        "link_opened",
+        "acknowledged",
+    ]
     assert verify_evidence().ok
 
 

@@ -25,8 +25,9 @@ SIGNER = {"signer_name": "山田 太郎", "signer_title": "総務部長", "signe
 
 def new_link(version, **kwargs):
     contact = version.disclosure.deal.customer.primary_contact
-    return create_customer_link(version=version, created_by=make_user(Role.SALES), contact=contact, origin=STAFF,
-                                **kwargs)
+    return create_customer_link(
+        version=version, created_by=make_user(Role.SALES), contact=contact, origin=STAFF, **kwargs
+    )
 
 
 def url(token: str, suffix: str = "") -> str:
@@ -49,8 +50,11 @@ def test_s_evid_link_token_is_random_stored_only_as_hash_and_emailed():
     assert f"http://127.0.0.1:8000/ack/c/{new.token}/" in message.body
     assert version.document_number in message.subject
     event = EvidenceEvent.objects.get(event_type="link_created")
-    assert event.parameters == {"link_id": link.pk, "expires_at": link.expires_at.isoformat(),
-                                "recipient": "yamada@example.jp"}
+    assert event.parameters == {
+        "link_id": link.pk,
+        "expires_at": link.expires_at.isoformat(),
+        "recipient": "yamada@example.jp",
+    }
     assert new.token not in str(event.canonical_content())
 
 
@@ -69,7 +73,10 @@ def test_g1_customer_page_shows_the_document_and_one_checkbox_per_item():
     assert "告知書のご確認" in body
     opened = EvidenceEvent.objects.get(event_type="link_opened")
     assert (opened.channel, opened.disclosure_version_id, opened.actor_name) == (
-        "customer_link", version.pk, f"customer link #{new.link.pk}")
+        "customer_link",
+        version.pk,
+        f"customer link #{new.link.pk}",
+    )
 
 
 def test_g5_3_item_is_asked_only_when_maintenance_was_not_contracted():
@@ -191,7 +198,9 @@ def test_s_evid_revoked_token_is_refused_and_revocation_recorded():
     assert Acknowledgement.objects.count() == 0
     event = EvidenceEvent.objects.get(event_type="revoked")
     assert (event.actor_name, event.parameters) == (
-        staff.username, {"what": "customer_link", "object_id": new.link.pk, "reason": "宛先誤り"})
+        staff.username,
+        {"what": "customer_link", "object_id": new.link.pk, "reason": "宛先誤り"},
+    )
 
 
 def test_s_evid_link_of_superseded_version_is_refused():

@@ -19,12 +19,20 @@ def test_s_evid_demo_covers_every_channel_and_state_and_is_idempotent():
     result = load_demo_acknowledgements()
     again = load_demo_acknowledgements()
 
-    assert result.scenarios == {deals[0].number: "customer_link", deals[1].number: "in_person",
-                                deals[2].number: "paper", deals[3].number: "awaiting",
-                                deals[4].number: "superseded"}
+    assert result.scenarios == {
+        deals[0].number: "customer_link",
+        deals[1].number: "in_person",
+        deals[2].number: "paper",
+        deals[3].number: "awaiting",
+        deals[4].number: "superseded",
+    }
     assert again.scenarios == {}
     assert sorted(Acknowledgement.objects.values_list("method", flat=True)) == [
-        "customer_link", "in_person", "in_person", "paper"]
+        "customer_link",
+        "in_person",
+        "in_person",
+        "paper",
+    ]
     assert DisclosureVersion.objects.count() == 6  # five deals, one of them re-issued
     statuses = {deal.number: deal_ack_status(deal) for deal in deals[:5]}
     assert statuses[deals[3].number].awaiting_acknowledgement is True

@@ -30,9 +30,15 @@ JST = datetime.timezone(datetime.timedelta(hours=9))
 def acknowledge(version, **kwargs):
     staff = kwargs.pop("staff", None) or make_user(Role.SALES)
     return record_acknowledgement(
-        version=version, method="in_person", items=selectors.required_items(version),
-        signer=Signer(name="佐藤 花子", company="株式会社顧客"), origin=Origin(channel="in_person"), staff=staff,
-        typed_signature="佐藤", **kwargs)
+        version=version,
+        method="in_person",
+        items=selectors.required_items(version),
+        signer=Signer(name="佐藤 花子", company="株式会社顧客"),
+        origin=Origin(channel="in_person"),
+        staff=staff,
+        typed_signature="佐藤",
+        **kwargs,
+    )
 
 
 def test_s_evid_issue_signs_the_pdf_and_records_issued_and_superseded():
@@ -42,11 +48,16 @@ def test_s_evid_issue_signs_the_pdf_and_records_issued_and_superseded():
     issued = list(EvidenceEvent.objects.filter(event_type="issued").order_by("sequence"))
     superseded = EvidenceEvent.objects.get(event_type="superseded")
     assert [(e.disclosure_version_id, e.document_sha256) for e in issued] == [
-        (first.pk, first.sha256), (second.pk, second.sha256)]
+        (first.pk, first.sha256),
+        (second.pk, second.sha256),
+    ]
     assert issued[0].files[0]["sha256"] == first.sha256
     assert issued[0].parameters == {"document_number": first.document_number}
     assert (superseded.disclosure_version_id, superseded.document_sha256, superseded.parameters) == (
-        first.pk, first.sha256, {"superseded_by_version_id": second.pk})
+        first.pk,
+        first.sha256,
+        {"superseded_by_version_id": second.pk},
+    )
     assert hashlib.sha256(bytes(first.pdf)).hexdigest() == first.sha256
     status = validate_pdf_signature(PdfFileReader(BytesIO(bytes(first.pdf)), strict=False).embedded_signatures[0])
     assert (status.intact, status.valid, status.docmdp_ok) == (True, True, True)
@@ -64,7 +75,8 @@ def test_s_evid_verify_detects_a_changed_disclosure_pdf_in_the_database():
     issued = EvidenceEvent.objects.get(event_type="issued")
     assert str(error.value) == (
         f"Evidence chain broken (1 problem(s)); first: row sequence 1 (id {issued.pk}): "
-        f"disclosure version {version.pk}: stored PDF has sha256 {forged} (PDF changed)")
+        f"disclosure version {version.pk}: stored PDF has sha256 {forged} (PDF changed)"
+    )
 
 
 def test_s_evid_reacknowledgement_needed_when_an_acknowledged_version_is_superseded():
@@ -94,11 +106,15 @@ def test_s_evid_retention_period_is_shown_from_the_reseller_profile():
 
 def test_g1_compliance_rows_show_disclosed_and_acknowledged_requirement_ids():
     version = make_issued_version()
-    before = {row.requirement_id: (row.disclosed, row.acknowledged, row.needs_acknowledgement)
-              for row in selectors.deal_ack_status(version.disclosure.deal).compliance}
+    before = {
+        row.requirement_id: (row.disclosed, row.acknowledged, row.needs_acknowledgement)
+        for row in selectors.deal_ack_status(version.disclosure.deal).compliance
+    }
     acknowledge(version)
-    after = {row.requirement_id: (row.disclosed, row.acknowledged, row.needs_acknowledgement)
-             for row in selectors.deal_ack_status(version.disclosure.deal).compliance}
+    after = {
+        row.requirement_id: (row.disclosed, row.acknowledged, row.needs_acknowledgement)
+        for row in selectors.deal_ack_status(version.disclosure.deal).compliance
+    }
 
     assert before["G5.2-1c"] == (True, False, True)
     assert before["G6"] == (True, False, False)
@@ -123,8 +139,9 @@ def test_g1_delivered_deals_without_acknowledged_disclosure():
 
     deals = list(selectors.deals_without_acknowledgement())
 
-    assert sorted(d.pk for d in deals) == sorted([awaiting.disclosure.deal_id, never_issued.pk,
-                                                  reissued.disclosure.deal_id])
+    assert sorted(d.pk for d in deals) == sorted(
+        [awaiting.disclosure.deal_id, never_issued.pk, reissued.disclosure.deal_id]
+    )
     client = Client()
     client.force_login(make_user(Role.VIEWER))
     page = client.get("/ack/compliance/").content.decode()
@@ -135,12 +152,24 @@ def test_g1_delivered_deals_without_acknowledged_disclosure():
 def test_electronic_bookkeeping_search_by_date_customer_and_amount_ranges():
     alpha = make_customer(name="株式会社アルファ", customer_code="C-ALPHA")
     beta = make_customer(name="ベータ工業株式会社", customer_code="C-BETA")
-    v1 = make_issued_version(customer=alpha, unit_price=100000, quantity=1,  # 110,000 incl. tax
-                             issued_at=datetime.datetime(2026, 4, 1, 10, 0, tzinfo=JST))
-    v2 = make_issued_version(customer=alpha, unit_price=55555, quantity=2,  # 111,110 + 11,111 = 122,221
-                             issued_at=datetime.datetime(2026, 4, 30, 23, 30, tzinfo=JST))
-    v3 = make_issued_version(customer=beta, unit_price=300000, quantity=1,  # 330,000
-                             issued_at=datetime.datetime(2026, 5, 1, 0, 30, tzinfo=JST))
+    v1 = make_issued_version(
+        customer=alpha,
+        unit_price=100000,
+        quantity=1,  # 110,000 incl. tax
+        issued_at=datetime.datetime(2026, 4, 1, 10, 0, tzinfo=JST),
+    )
+    v2 = make_issued_version(
+        customer=alpha,
+        unit_price=55555,
+        quantity=2,  # 111,110 + 11,111 = 122,221
+        issued_at=datetime.datetime(2026, 4, 30, 23, 30, tzinfo=JST),
+    )
+    v3 = make_issued_version(
+        customer=beta,
+        unit_price=300000,
+        quantity=1,  # 330,000
+        issued_at=datetime.datetime(2026, 5, 1, 0, 30, tzinfo=JST),
+    )
 
     def search(**keys):
         return [v.pk for v in selectors.search_disclosures(**keys)]
@@ -164,9 +193,15 @@ def test_s_evid_export_bundle_holds_disclosure_receipt_and_scan(tmp_path):
     version = make_issued_version()
     staff = make_user(Role.SALES)
     ack = record_acknowledgement(
-        version=version, method="paper", items=selectors.required_items(version),
-        signer=Signer(name="佐藤 花子", company="株式会社顧客"), origin=Origin(channel="paper"), staff=staff,
-        scan=(b"%PDF-1.4 scan", "application/pdf", "pdf"), scan_name="scan.pdf")
+        version=version,
+        method="paper",
+        items=selectors.required_items(version),
+        signer=Signer(name="佐藤 花子", company="株式会社顧客"),
+        origin=Origin(channel="paper"),
+        staff=staff,
+        scan=(b"%PDF-1.4 scan", "application/pdf", "pdf"),
+        scan_name="scan.pdf",
+    )
     output = tmp_path / "evidence.zip"
 
     call_command("evidence", "export", version.disclosure.deal.number, "--output", str(output), stdout=StringIO())
@@ -176,8 +211,16 @@ def test_s_evid_export_bundle_holds_disclosure_receipt_and_scan(tmp_path):
         events = json.loads(archive.read("events.json"))["events"]
         disclosure_name = f"files/disclosures/{version.document_number}.pdf"
         assert archive.read(disclosure_name) == bytes(version.pdf)
-    assert names == sorted(["README.txt", "SHA256SUMS", "events.json", "signing-certificate.pem", disclosure_name,
-                            "files/" + ack.receipt_path.removeprefix("evidence/"),
-                            "files/" + ack.scan_path.removeprefix("evidence/")])
+    assert names == sorted(
+        [
+            "README.txt",
+            "SHA256SUMS",
+            "events.json",
+            "signing-certificate.pem",
+            disclosure_name,
+            "files/" + ack.receipt_path.removeprefix("evidence/"),
+            "files/" + ack.scan_path.removeprefix("evidence/"),
+        ]
+    )
     assert [e["event_type"] for e in events] == ["issued", "scan_uploaded", "acknowledged"]
     assert Acknowledgement.objects.get().scan_sha256 == hashlib.sha256(b"%PDF-1.4 scan").hexdigest()

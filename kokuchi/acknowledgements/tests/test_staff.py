@@ -80,8 +80,10 @@ def test_s_evid_in_person_with_drawn_signature_records_staff_and_signer():
     assert (event.actor_user_id, event.actor_name, event.channel) == (user.pk, user.username, "in_person")
     assert event.parameters["signer"] == {"name": "佐藤 花子", "title": "情報システム課長", "company": "株式会社顧客"}
     assert event.parameters["staff"] == user.username
-    assert event.files == [{"path": ack.receipt_path, "sha256": ack.receipt_sha256},
-                           {"path": ack.signature_path, "sha256": ack.signature_sha256}]
+    assert event.files == [
+        {"path": ack.receipt_path, "sha256": ack.receipt_sha256},
+        {"path": ack.signature_path, "sha256": ack.signature_sha256},
+    ]
     with default_storage.open(ack.receipt_path, "rb") as handle:
         receipt = handle.read()
     status = signature_status(receipt)
@@ -119,8 +121,10 @@ def test_s_evid_paper_scan_upload_records_sha256_and_event():
     client, user = staff_client()
     scan = b"%PDF-1.4 signed paper form"
 
-    response = client.post(f"/ack/versions/{version.pk}/paper/",
-                           ITEMS | SIGNER | {"scan": SimpleUploadedFile("scan.pdf", scan, "application/pdf")})
+    response = client.post(
+        f"/ack/versions/{version.pk}/paper/",
+        ITEMS | SIGNER | {"scan": SimpleUploadedFile("scan.pdf", scan, "application/pdf")},
+    )
 
     assert response.status_code == 302
     ack = Acknowledgement.objects.get()
@@ -132,17 +136,25 @@ def test_s_evid_paper_scan_upload_records_sha256_and_event():
     assert EvidenceEvent.objects.filter(event_type="acknowledged", channel="paper").count() == 1
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("scan.pdf", b"MZ\x90\x00 not a pdf",
-     "スキャンはPDF・JPEG・PNGのいずれかのファイルにしてください（ファイルの内容で判定します）。"),
-    ("scan.png", b"", "入力されたファイルは空です。"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "scan.pdf",
+            b"MZ\x90\x00 not a pdf",
+            "スキャンはPDF・JPEG・PNGのいずれかのファイルにしてください（ファイルの内容で判定します）。",
+        ),
+        ("scan.png", b"", "入力されたファイルは空です。"),
+    ],
+)
 def test_s_evid_paper_scan_type_is_checked_from_content(name, content, message):
     version = make_issued_version()
     client, _user = staff_client()
 
-    response = client.post(f"/ack/versions/{version.pk}/paper/",
-                           ITEMS | SIGNER | {"scan": SimpleUploadedFile(name, content, "application/pdf")})
+    response = client.post(
+        f"/ack/versions/{version.pk}/paper/",
+        ITEMS | SIGNER | {"scan": SimpleUploadedFile(name, content, "application/pdf")},
+    )
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -203,13 +215,19 @@ def test_s_evid_deal_page_panel_tag_shows_reacknowledgement():
 
     first = make_issued_version()
     services.record_acknowledgement(
-        version=first, method="in_person", items=["G5.2-1", "G5.2-2", "G5.2-3", "G5.3"],
-        signer=services.Signer(name="佐藤", company="顧客"), origin=services.Origin(channel="in_person"),
-        staff=make_user(Role.SALES), typed_signature="佐藤")
+        version=first,
+        method="in_person",
+        items=["G5.2-1", "G5.2-2", "G5.2-3", "G5.3"],
+        signer=services.Signer(name="佐藤", company="顧客"),
+        origin=services.Origin(channel="in_person"),
+        staff=make_user(Role.SALES),
+        typed_signature="佐藤",
+    )
     second = make_issued_version(deal=first.disclosure.deal)
 
     html = Template("{% load acknowledgements %}{% acknowledgement_panel deal %}").render(
-        Context({"deal": first.disclosure.deal, "user_can_edit": True}))
+        Context({"deal": first.disclosure.deal, "user_can_edit": True})
+    )
 
     assert 'id="reack-needed"' in html
     assert f"{first.document_number} は確認済みですが、{second.document_number} に差し替えられました。" in html
@@ -224,8 +242,11 @@ def test_s_evid_link_survives_a_failed_email(monkeypatch):
         raise ConnectionRefusedError("SMTP server down")
 
     monkeypatch.setattr(services, "send_mail", refuse)
-    response = client.post(f"/ack/versions/{version.pk}/links/",
-                           {"contact": version.disclosure.deal.customer.primary_contact.pk, "days": 14}, follow=True)
+    response = client.post(
+        f"/ack/versions/{version.pk}/links/",
+        {"contact": version.disclosure.deal.customer.primary_contact.pk, "days": 14},
+        follow=True,
+    )
 
     body = response.content.decode()
     assert CustomerLink.objects.count() == 1

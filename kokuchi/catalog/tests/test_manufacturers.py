@@ -62,8 +62,14 @@ def test_g5_2_3_unverified_entries_need_confirmation():
 
 def test_cpe_vendor_names_come_from_the_feed_samples():
     assert dict(Manufacturer.objects.exclude(cpe_vendor="").values_list("slug", "cpe_vendor")) == {
-        "yamaha": "yamaha", "nec": "nec", "buffalo": "buffalo", "fortinet": "fortinet", "cisco": "cisco",
-        "paloalto": "paloaltonetworks", "microsoft": "microsoft", "apple": "apple",
+        "yamaha": "yamaha",
+        "nec": "nec",
+        "buffalo": "buffalo",
+        "fortinet": "fortinet",
+        "cisco": "cisco",
+        "paloalto": "paloaltonetworks",
+        "microsoft": "microsoft",
+        "apple": "apple",
     }
     feeds = settings.SHARED_DIR / "data" / "feeds"
     text = "".join(p.read_text(errors="replace") for p in feeds.rglob("*") if p.suffix in {".json", ".xml", ".rdf"})
@@ -115,20 +121,35 @@ def test_yaml_fills_empty_fields_and_confirms_the_same_url(tmp_path):
     yamaha = Manufacturer.objects.get(slug="yamaha")
     assert result.updated == ["yamaha"]
     assert (yamaha.vulnerability_info_url, yamaha.verified, yamaha.notes) == (
-        "https://example.jp/yamaha-psirt", True, "confirmed")
+        "https://example.jp/yamaha-psirt",
+        True,
+        "confirmed",
+    )
     assert yamaha.needs_confirmation is False
 
 
 def test_new_entry_is_created(tmp_path):
-    entries = shared_entries() + [{
-        "id": "newvendor", "name_ja": "新メーカー", "name_en": "New Vendor", "psirt_url": None,
-        "support_url": None, "csaf_provider_metadata": None, "source": "test", "verified": False,
-    }]
+    entries = shared_entries() + [
+        {
+            "id": "newvendor",
+            "name_ja": "新メーカー",
+            "name_en": "New Vendor",
+            "psirt_url": None,
+            "support_url": None,
+            "csaf_provider_metadata": None,
+            "source": "test",
+            "verified": False,
+        }
+    ]
     result = load_manufacturers(path=write_yaml(tmp_path / "m.yaml", entries))
     assert result.created == ["newvendor"]
     created = Manufacturer.objects.get(slug="newvendor")
     assert (created.name_ja, created.vulnerability_info_url, created.notes, created.needs_confirmation) == (
-        "新メーカー", "", "", True)
+        "新メーカー",
+        "",
+        "",
+        True,
+    )
 
 
 @pytest.mark.parametrize(

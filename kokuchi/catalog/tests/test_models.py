@@ -61,8 +61,11 @@ def test_every_category_is_covered_by_the_flag_table():
 
 def _labelled(**overrides) -> Product:
     product = make_product(category=ProductCategory.ROUTER)
-    fields = {"jc_star_level": 1, "jc_star_registration_number": "DEMO-0001",
-              "jc_star_issued_on": datetime.date(2025, 5, 21)} | overrides
+    fields = {
+        "jc_star_level": 1,
+        "jc_star_registration_number": "DEMO-0001",
+        "jc_star_issued_on": datetime.date(2025, 5, 21),
+    } | overrides
     for field, value in fields.items():
         setattr(product, field, value)
     return product
@@ -138,8 +141,12 @@ def _sample_cpes() -> list[str]:
     cpes = []
     for name in ("CVE-2024-21762.json", "CVE-2024-22366.json", "CVE-2023-20198.json"):
         record = json.loads((FEEDS / "nvd" / "cve-records" / name).read_text())
-        cpes += [match["criteria"] for conf in record["configurations"] for node in conf["nodes"]
-                 for match in node["cpeMatch"]]
+        cpes += [
+            match["criteria"]
+            for conf in record["configurations"]
+            for node in conf["nodes"]
+            for match in node["cpeMatch"]
+        ]
     return cpes
 
 

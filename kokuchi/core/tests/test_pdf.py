@@ -65,8 +65,9 @@ _PNG = bytes.fromhex(
 def test_render_pdf_loads_local_images_relative_to_base_url(tmp_path):
     (tmp_path / "dot.png").write_bytes(_PNG)
 
-    pdf = render_pdf('<html><body><img src="dot.png" width="10" height="10"></body></html>',
-                     base_url=tmp_path.as_uri() + "/")
+    pdf = render_pdf(
+        '<html><body><img src="dot.png" width="10" height="10"></body></html>', base_url=tmp_path.as_uri() + "/"
+    )
 
     assert _image_count(pdf) == 1
 
@@ -140,7 +141,10 @@ def test_each_part_starts_a_new_page_and_page_numbers_run_over_the_joined_docume
     assert len(pages) == 3
     assert "一ページ目の本文" in pages[0] and "二ページ目の本文" in pages[1] and "三ページ目の本文" in pages[2]
     assert [[line for line in text.splitlines() if " / " in line] for text in pages] == [
-        ["1 / 3"], ["2 / 3"], ["3 / 3"]]
+        ["1 / 3"],
+        ["2 / 3"],
+        ["3 / 3"],
+    ]
 
 
 def test_page_numbers_are_stamped_centred_at_the_given_height_from_the_bottom():
@@ -187,12 +191,13 @@ def test_joined_document_keeps_the_bookmarks_of_every_part_pointing_at_their_pag
     reader = PdfReader(io.BytesIO(render_pdf(_PARTED, workers=0)))
 
     assert [(item.title, reader.get_destination_page_number(item)) for item in reader.outline] == [
-        ("第一部", 0), ("第二部", 2)]
+        ("第一部", 0),
+        ("第二部", 2),
+    ]
 
 
 def test_document_stylesheet_is_applied_and_parsed_once_per_thread():
-    html = ("<html><head><style>p { break-before: page }</style></head>"
-            "<body><p>一</p><p>二</p><p>三</p></body></html>")
+    html = "<html><head><style>p { break-before: page }</style></head><body><p>一</p><p>二</p><p>三</p></body></html>"
     pdf_module._local.__dict__.pop("stylesheets", None)
 
     first = render_pdf(html)
@@ -204,10 +209,12 @@ def test_document_stylesheet_is_applied_and_parsed_once_per_thread():
 
 
 def _with_appendix(document_number: str) -> str:
-    return (f"<html lang='ja'><head><title>{document_number}</title>"
-            "<style>@page { @top-right { content: string(number) } } body { string-set: number attr(data-n) }</style>"
-            f"</head><body data-n='{document_number}'><p>本文 {document_number}</p>"
-            f"{STATIC_PART_BREAK}<h2>別紙</h2><p>どの文書でも同じ説明</p></body></html>")
+    return (
+        f"<html lang='ja'><head><title>{document_number}</title>"
+        "<style>@page { @top-right { content: string(number) } } body { string-set: number attr(data-n) }</style>"
+        f"</head><body data-n='{document_number}'><p>本文 {document_number}</p>"
+        f"{STATIC_PART_BREAK}<h2>別紙</h2><p>どの文書でも同じ説明</p></body></html>"
+    )
 
 
 def test_a_static_part_is_rendered_without_the_documents_title_and_body_attributes():
@@ -224,15 +231,20 @@ def test_a_static_part_is_rendered_once_and_reused_by_the_next_documents(monkeyp
     pdf_module._static_parts.clear()
     rendered = []
     real_render = pdf_module._render_part
-    monkeypatch.setattr(pdf_module, "_render_part", lambda html, base_url: rendered.append(html) or
-                        real_render(html, base_url))
+    monkeypatch.setattr(
+        pdf_module, "_render_part", lambda html, base_url: rendered.append(html) or real_render(html, base_url)
+    )
 
     first = _page_texts(render_pdf(_with_appendix("KK-1"), workers=0))
     second = _page_texts(render_pdf(_with_appendix("KK-2"), workers=0))
 
     assert len(rendered) == 3  # KK-1's body, the appendix, KK-2's body
     assert [("KK-1" in text, "KK-2" in text, "どの文書でも同じ説明" in text) for text in first + second] == [
-        (True, False, False), (False, False, True), (False, True, False), (False, False, True)]
+        (True, False, False),
+        (False, False, True),
+        (False, True, False),
+        (False, False, True),
+    ]
 
 
 def test_a_worker_ends_when_the_process_that_started_it_is_killed():

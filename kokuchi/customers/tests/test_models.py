@@ -26,8 +26,13 @@ SCHEDULED = UpdatePractice.AUTOMATIC_OR_SCHEDULED
 )
 def test_s_skill_assessment_level_from_answers(answers, score, level):
     it_staff, owner, practice, network, incident = answers
-    assessment = make_assessment(has_it_staff=it_staff, has_security_owner=owner, update_practice=practice,
-                                 can_check_network_settings=network, has_incident_contact=incident)
+    assessment = make_assessment(
+        has_it_staff=it_staff,
+        has_security_owner=owner,
+        update_practice=practice,
+        can_check_network_settings=network,
+        has_incident_contact=incident,
+    )
     assessment.refresh_from_db()
     assert assessment.score() == score
     assert assessment.level == level
@@ -53,10 +58,17 @@ def test_s_skill_customer_level_is_the_latest_assessment():
     customer = make_customer()
     assert customer.self_maintenance_level is None
     make_assessment(customer=customer, assessed_on=datetime.date(2026, 1, 10))
-    latest = make_assessment(customer=customer, assessed_on=datetime.date(2026, 6, 1), has_it_staff=True,
-                             has_security_owner=True, update_practice=SCHEDULED,
-                             can_check_network_settings=True, has_incident_contact=True)
-    make_assessment(customer=customer, assessed_on=datetime.date(2026, 3, 1), has_it_staff=True,
-                    has_security_owner=True)
+    latest = make_assessment(
+        customer=customer,
+        assessed_on=datetime.date(2026, 6, 1),
+        has_it_staff=True,
+        has_security_owner=True,
+        update_practice=SCHEDULED,
+        can_check_network_settings=True,
+        has_incident_contact=True,
+    )
+    make_assessment(
+        customer=customer, assessed_on=datetime.date(2026, 3, 1), has_it_staff=True, has_security_owner=True
+    )
     assert customer.latest_assessment == latest
     assert customer.self_maintenance_level == SelfMaintenanceLevel.CAPABLE

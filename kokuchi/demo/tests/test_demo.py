@@ -23,6 +23,7 @@ def _development_mode(settings):
     """`kokuchi demo` is a development command; pytest-django turns DEBUG off by default."""
     settings.DEBUG = True
 
+
 ANCHOR = datetime.date(2026, 6, 1)
 
 EXPECTED_COUNTS = {
@@ -76,11 +77,16 @@ def test_s_skill_demo_has_each_assessment_level():
     load_demo(today=ANCHOR)
     levels = {c.customer_code: c.self_maintenance_level for c in Customer.objects.all()}
     assert levels == {
-        "C-1001": SelfMaintenanceLevel.CAPABLE, "C-1002": SelfMaintenanceLevel.DIFFICULT,
-        "C-1003": SelfMaintenanceLevel.NEEDS_SUPPORT, "C-1004": SelfMaintenanceLevel.CAPABLE,
-        "C-1005": SelfMaintenanceLevel.DIFFICULT, "C-1006": SelfMaintenanceLevel.NEEDS_SUPPORT,
-        "C-1007": SelfMaintenanceLevel.CAPABLE, "C-1008": SelfMaintenanceLevel.DIFFICULT,
-        "C-1009": SelfMaintenanceLevel.NEEDS_SUPPORT, "C-1010": None,
+        "C-1001": SelfMaintenanceLevel.CAPABLE,
+        "C-1002": SelfMaintenanceLevel.DIFFICULT,
+        "C-1003": SelfMaintenanceLevel.NEEDS_SUPPORT,
+        "C-1004": SelfMaintenanceLevel.CAPABLE,
+        "C-1005": SelfMaintenanceLevel.DIFFICULT,
+        "C-1006": SelfMaintenanceLevel.NEEDS_SUPPORT,
+        "C-1007": SelfMaintenanceLevel.CAPABLE,
+        "C-1008": SelfMaintenanceLevel.DIFFICULT,
+        "C-1009": SelfMaintenanceLevel.NEEDS_SUPPORT,
+        "C-1010": None,
     }
 
 
@@ -145,10 +151,13 @@ def test_g5_1_5_demo_has_one_jc_star_labelled_iot_product():
     load_demo(today=ANCHOR)
     labelled = Product.objects.exclude(jc_star_level=None)
     assert [(p.model_number, p.jc_star_level, p.jc_star_registration_number) for p in labelled] == [
-        ("WX3600HP", 1, "DEMO-JCSTAR-0001")]
+        ("WX3600HP", 1, "DEMO-JCSTAR-0001")
+    ]
     product = labelled.get()
     assert (product.jc_star_issued_on, product.jc_star_expires_on) == (
-        datetime.date(2025, 12, 3), datetime.date(2027, 12, 3))
+        datetime.date(2025, 12, 3),
+        datetime.date(2027, 12, 3),
+    )
     assert product.jc_star_valid_on(ANCHOR) is True
     assert product.jc_star_product_page_url == ""
     assert Product.objects.filter(jc_star_level=None, category__in=["router", "nas", "network_camera"]).count() == 7

@@ -16,8 +16,11 @@ def make_device(**overrides) -> Device:
         overrides["product"] = make_product()
     if "customer" not in overrides:
         overrides["customer"] = make_customer()
-    fields = {"serial_number": f"SN{n:08d}", "firmware_at_sale": "1.0.0",
-              "installation_site": "本社 2F サーバールーム"} | overrides
+    fields = {
+        "serial_number": f"SN{n:08d}",
+        "firmware_at_sale": "1.0.0",
+        "installation_site": "本社 2F サーバールーム",
+    } | overrides
     return Device.objects.create(**fields)
 
 

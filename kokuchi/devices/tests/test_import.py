@@ -43,10 +43,14 @@ def test_import_products_with_japanese_headers_in_each_encoding(tmp_path, makers
     out = io.StringIO()
     call_command("import", "products", str(path), stdout=out)
     assert out.getvalue().strip() == "products: created=2 updated=0"
-    assert list(Product.objects.order_by("model_number").values_list(
-        "manufacturer__slug", "model_number", "category", "firmware_cpe", "latest_firmware")) == [
+    assert list(
+        Product.objects.order_by("model_number").values_list(
+            "manufacturer__slug", "model_number", "category", "firmware_cpe", "latest_firmware"
+        )
+    ) == [
         ("fortinet", "FG-60F", "firewall", "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*", "7.4.8"),
-        ("nec", "WG2600HS", "router", "cpe:2.3:o:nec:aterm_wg2600hs_firmware:*:*:*:*:*:*:*:*", "1.7.2")]
+        ("nec", "WG2600HS", "router", "cpe:2.3:o:nec:aterm_wg2600hs_firmware:*:*:*:*:*:*:*:*", "1.7.2"),
+    ]
 
 
 def test_import_customers_then_reimport_updates(tmp_path):
@@ -56,7 +60,9 @@ def test_import_customers_then_reimport_updates(tmp_path):
     result = import_file(kind="customers", path=path)
     assert (result.created, result.updated) == (0, 1)
     assert list(Customer.objects.values_list("customer_code", "name", "notify_without_contract")) == [
-        ("C-001", "株式会社壱", True), ("C-002", "株式会社二", False)]
+        ("C-001", "株式会社壱", True),
+        ("C-002", "株式会社二", False),
+    ]
 
 
 def test_import_devices_xlsx(tmp_path, makers):
@@ -71,23 +77,33 @@ def test_import_devices_xlsx(tmp_path, makers):
     workbook.save(path)
 
     assert import_file(kind="devices", path=path).created == 2
-    assert list(Device.objects.order_by("serial_number").values_list(
-        "serial_number", "product__model_number", "firmware_at_sale", "current_firmware", "delivered_on",
-        "installation_site")) == [
+    assert list(
+        Device.objects.order_by("serial_number").values_list(
+            "serial_number",
+            "product__model_number",
+            "firmware_at_sale",
+            "current_firmware",
+            "delivered_on",
+            "installation_site",
+        )
+    ) == [
         ("12345678", "WG2600HS", "1.7.1", "1.7.1", datetime.date(2025, 4, 1), "本社"),
-        ("FGT60F0001", "FG-60F", "7.0.12", "7.0.12", datetime.date(2025, 4, 2), "")]
+        ("FGT60F0001", "FG-60F", "7.0.12", "7.0.12", datetime.date(2025, 4, 2), ""),
+    ]
 
 
 def test_import_is_all_or_nothing_with_row_errors(tmp_path, makers):
     import_file(kind="products", path=_write(tmp_path, "p.csv", PRODUCTS_JA))
     make_customer(customer_code="C-001")
-    text = ("顧客コード,メーカー,型番,シリアル番号,ファームウェア,納入日\n"
-            "C-001,NEC,WG2600HS,S-1,1.7.1,2025-04-01\n"
-            "C-999,NEC,WG2600HS,S-2,1.7.1,2025-04-01\n"
-            "C-001,NEC,WG9999,S-3,1.7.1,2025-04-01\n"
-            "C-001,NEC,WG2600HS,,1.7.1,2025-04-01\n"
-            "C-001,NEC,WG2600HS,S-5,1.7.1,2025-13-01\n"
-            "C-001,Unknown Corp,WG2600HS,S-6,1.7.1,\n")
+    text = (
+        "顧客コード,メーカー,型番,シリアル番号,ファームウェア,納入日\n"
+        "C-001,NEC,WG2600HS,S-1,1.7.1,2025-04-01\n"
+        "C-999,NEC,WG2600HS,S-2,1.7.1,2025-04-01\n"
+        "C-001,NEC,WG9999,S-3,1.7.1,2025-04-01\n"
+        "C-001,NEC,WG2600HS,,1.7.1,2025-04-01\n"
+        "C-001,NEC,WG2600HS,S-5,1.7.1,2025-13-01\n"
+        "C-001,Unknown Corp,WG2600HS,S-6,1.7.1,\n"
+    )
     with pytest.raises(ImportFailed) as failure:
         import_file(kind="devices", path=_write(tmp_path, "d.csv", text))
     assert failure.value.errors == [

@@ -37,8 +37,9 @@ def test_firmware_at_sale_editable_before_delivery():
     ],
 )
 def test_contract_status_on_boundary_dates(day, expected):
-    contract = make_contract(start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31),
-                             notice_period_days=30)
+    contract = make_contract(
+        start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31), notice_period_days=30
+    )
     assert contract.status_on(day) == expected
 
 
@@ -53,21 +54,29 @@ def test_contract_status_on_boundary_dates(day, expected):
     ],
 )
 def test_auto_renewing_contract_rolls_over(day, expected):
-    contract = make_contract(start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31),
-                             notice_period_days=30, auto_renewal=True, renewal_term_months=12)
+    contract = make_contract(
+        start_date=datetime.date(2026, 4, 1),
+        end_date=datetime.date(2027, 3, 31),
+        notice_period_days=30,
+        auto_renewal=True,
+        renewal_term_months=12,
+    )
     assert contract.status_on(day) == expected
 
 
 def test_auto_renewal_stops_once_notice_is_given():
-    contract = make_contract(start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31),
-                             auto_renewal=True, notice_given_on=datetime.date(2027, 1, 10))
+    contract = make_contract(
+        start_date=datetime.date(2026, 4, 1),
+        end_date=datetime.date(2027, 3, 31),
+        auto_renewal=True,
+        notice_given_on=datetime.date(2027, 1, 10),
+    )
     assert contract.status_on(datetime.date(2027, 4, 1)) == ContractStatus.EXPIRED
 
 
 def test_under_contract_selects_only_covered_devices():
     covered, uncovered = make_device(), make_device()
-    make_contract(devices=[covered], start_date=datetime.date(2026, 4, 1),
-                  end_date=datetime.date(2027, 3, 31))
+    make_contract(devices=[covered], start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31))
     make_contract(devices=[])  # a contract with no devices must not hide the others
     from kokuchi.devices.models import Device
 

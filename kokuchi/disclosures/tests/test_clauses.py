@@ -22,9 +22,9 @@ def _expected(network, menu, proposed, desk):
 
 @pytest.mark.parametrize(("network", "menu", "proposed", "desk"), list(itertools.product([False, True], repeat=4)))
 def test_g6_clause_selection_table_every_combination(network, menu, proposed, desk):
-    assert choose_clause_variant(has_network_device=network, offers_maintenance_menu=menu,
-                                 maintenance_proposed=proposed, has_support_desk=desk) == _expected(
-        network, menu, proposed, desk)
+    assert choose_clause_variant(
+        has_network_device=network, offers_maintenance_menu=menu, maintenance_proposed=proposed, has_support_desk=desk
+    ) == _expected(network, menu, proposed, desk)
 
 
 def test_g6_selection_table_spelled_out():
@@ -42,8 +42,15 @@ def test_g6_selection_table_spelled_out():
         (True, True, False, True): ("network", 2),
     }
     for (network, menu, proposed, desk), expected in table.items():
-        assert choose_clause_variant(has_network_device=network, offers_maintenance_menu=menu,
-                                     maintenance_proposed=proposed, has_support_desk=desk) == expected
+        assert (
+            choose_clause_variant(
+                has_network_device=network,
+                offers_maintenance_menu=menu,
+                maintenance_proposed=proposed,
+                has_support_desk=desk,
+            )
+            == expected
+        )
 
 
 def test_g6_six_variants_are_verbatim_from_the_guideline():
@@ -73,12 +80,15 @@ def test_g6_reseller_name_replaces_placeholder():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("category", "plan_kind", "menu", "desk_name", "expected"), [
-    (ProductCategory.SWITCH, ServicePlanKind.CONTINUOUS_MAINTENANCE, True, "窓口", ("network", 3)),
-    (ProductCategory.PC, ServicePlanKind.SPOT_MAINTENANCE, True, "窓口", ("common", 3)),
-    (ProductCategory.PC, ServicePlanKind.SOC, True, "窓口", ("common", 2)),
-    (ProductCategory.NAS, None, False, "", ("common", 1)),
-])
+@pytest.mark.parametrize(
+    ("category", "plan_kind", "menu", "desk_name", "expected"),
+    [
+        (ProductCategory.SWITCH, ServicePlanKind.CONTINUOUS_MAINTENANCE, True, "窓口", ("network", 3)),
+        (ProductCategory.PC, ServicePlanKind.SPOT_MAINTENANCE, True, "窓口", ("common", 3)),
+        (ProductCategory.PC, ServicePlanKind.SOC, True, "窓口", ("common", 2)),
+        (ProductCategory.NAS, None, False, "", ("common", 1)),
+    ],
+)
 def test_g6_select_clause_reads_deal_and_reseller(category, plan_kind, menu, desk_name, expected):
     make_reseller(offers_maintenance_menu=menu, support_desk_name=desk_name)
     deal = make_deal()
@@ -119,6 +129,5 @@ def test_g6_override_without_reason_is_refused():
     with pytest.raises(ValidationError) as error:
         override_clause(deal=deal, family="common", option=2, reason="  ", user=make_user())
 
-    assert error.value.message_dict == {
-        "reason": ["自動選択と異なる条項を選ぶ理由を入力してください。"]}
+    assert error.value.message_dict == {"reason": ["自動選択と異なる条項を選ぶ理由を入力してください。"]}
     assert ClauseOverride.objects.count() == 0

@@ -27,10 +27,12 @@ def test_disclosure_render_pdf(tmp_path):
 def test_disclosure_render_html_and_docx(tmp_path):
     make_document_deal(devices=1)
 
-    call_command("disclosure", "render", "D2026-0001", "--format", "html", "--output", str(tmp_path / "d.html"),
-                 verbosity=0)
-    call_command("disclosure", "render", "D2026-0001", "--format", "docx", "--output", str(tmp_path / "d.docx"),
-                 verbosity=0)
+    call_command(
+        "disclosure", "render", "D2026-0001", "--format", "html", "--output", str(tmp_path / "d.html"), verbosity=0
+    )
+    call_command(
+        "disclosure", "render", "D2026-0001", "--format", "docx", "--output", str(tmp_path / "d.docx"), verbosity=0
+    )
 
     html = (tmp_path / "d.html").read_text(encoding="utf-8")
     assert html.count("<section data-req=") == 27  # 26 in the body, the G5.2-0 appendix
@@ -49,21 +51,30 @@ def test_disclosure_render_html_and_docx(tmp_path):
     assert (document.sections[0].page_width.twips, document.sections[0].page_height.twips) == (11906, 16838)
     matrix = next(table for table in document.tables if table.rows[0].cells[0].text == "機器")
     assert [cell.text for cell in matrix.rows[0].cells] == [
-        "機器", "脆弱性情報の収集", "ファームウェアの更新", "ネットワーク設定の確認", "機器固有の対処事項",
+        "機器",
+        "脆弱性情報の収集",
+        "ファームウェアの更新",
+        "ネットワーク設定の確認",
+        "機器固有の対処事項",
         "監視（SOC）",
-        "インシデント対応"]
+        "インシデント対応",
+    ]
     assert [cell.text for cell in matrix.rows[1].cells] == [
         "フォーティネット FG-60F（S/N FGT60F000001）\nご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
-        "お客様", "お客様", "お客様", "お客様", "第三者事業者", "お客様"]
+        "お客様",
+        "お客様",
+        "お客様",
+        "お客様",
+        "第三者事業者",
+        "お客様",
+    ]
 
 
 def test_quote_render_pdf_and_xlsx(tmp_path):
     make_document_deal(devices=1)
 
-    call_command("quote", "render", "D2026-0001", "--format", "pdf", "--output", str(tmp_path / "q.pdf"),
-                 verbosity=0)
-    call_command("quote", "render", "D2026-0001", "--format", "xlsx", "--output", str(tmp_path / "q.xlsx"),
-                 verbosity=0)
+    call_command("quote", "render", "D2026-0001", "--format", "pdf", "--output", str(tmp_path / "q.pdf"), verbosity=0)
+    call_command("quote", "render", "D2026-0001", "--format", "xlsx", "--output", str(tmp_path / "q.xlsx"), verbosity=0)
 
     assert "合計¥322,300" in normalise(pdf_text((tmp_path / "q.pdf").read_bytes()))
     assert load_workbook(tmp_path / "q.xlsx").active["A1"].value == "御見積書"

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _html(deal, issued_at=ISSUED_AT):
-    html, _label = render_disclosure_html(deal=deal, issued_at=issued_at, document_number="KK-D2026-0001-01",
-                                          version_number=1)
+    html, _label = render_disclosure_html(
+        deal=deal, issued_at=issued_at, document_number="KK-D2026-0001-01", version_number=1
+    )
     return html
 
 
@@ -35,11 +36,30 @@ def _first_texts(element) -> list[str]:
 
 # Written out so that each clause can be traced from the catalogue to its test.
 SECTIONS_UNDER_TEST = (
-    "G2", "G4",
-    "G5.1-0", "G5.1-1", "G5.1-2", "G5.1-3", "G5.1-4", "G5.1-5", "G5.1-6",
-    "G5.2-0", "G5.2-1a", "G5.2-1b", "G5.2-1c", "G5.2-1d", "G5.2-1e",
-    "G5.2-2a", "G5.2-2b", "G5.2-2c", "G5.2-3",
-    "G5.3", "G5.4", "G6", "S-RISK", "S-SKILL",
+    "G2",
+    "G4",
+    "G5.1-0",
+    "G5.1-1",
+    "G5.1-2",
+    "G5.1-3",
+    "G5.1-4",
+    "G5.1-5",
+    "G5.1-6",
+    "G5.2-0",
+    "G5.2-1a",
+    "G5.2-1b",
+    "G5.2-1c",
+    "G5.2-1d",
+    "G5.2-1e",
+    "G5.2-2a",
+    "G5.2-2b",
+    "G5.2-2c",
+    "G5.2-3",
+    "G5.3",
+    "G5.4",
+    "G6",
+    "S-RISK",
+    "S-SKILL",
 )
 
 
@@ -79,8 +99,10 @@ def test_s_risk_counts_last_three_years_by_severity_and_known_exploited():
     html = _html(make_document_deal().deal)
     text = section_text(html, "S-RISK")
 
-    assert ("2023年5月1日から2026年5月1日までに公表された脆弱性は3件で、"
-            "うち実際に悪用が確認されたもの（CISAKEV掲載）は1件です。") in text
+    assert (
+        "2023年5月1日から2026年5月1日までに公表された脆弱性は3件で、"
+        "うち実際に悪用が確認されたもの（CISAKEV掲載）は1件です。"
+    ) in text
     assert "緊急（CRITICAL）重要（HIGH）警告（MEDIUM）注意（LOW）深刻度不明（UNKNOWN）2件1件0件0件0件" in text
     assert "悪用が確認された脆弱性：CVE-2024-21762" in text
 
@@ -93,7 +115,8 @@ def test_s_risk_without_data_prints_a_neutral_sentence_and_no_figure():
 
     assert sentence == normalise(
         "この製品については、当社の脆弱性データに照合できる登録情報がないため、件数は記載していません。"
-        "これは脆弱性が存在しないことを意味するものではありません。メーカーの脆弱性情報を定期的にご確認ください。")
+        "これは脆弱性が存在しないことを意味するものではありません。メーカーの脆弱性情報を定期的にご確認ください。"
+    )
 
 
 def test_g5_2_0_cites_the_newest_edition_of_each_verified_risk_fact_with_source_title_and_url():
@@ -119,14 +142,24 @@ def test_g5_2_0_a_newer_edition_replaces_the_older_one_of_its_series_only():
     def fact(fact_id, kind):
         return RiskFact(id=fact_id, kind=kind, text_ja=fact_id, source_title="t", source_url="u", source_date=None)
 
-    facts = (fact("npa-2021-ransomware", "statistic"), fact("npa-2024-recovery-cost", "statistic"),
-             fact("npa-2025-ransomware", "statistic"), fact("handa-hospital-2021-cause", "incident"),
-             fact("handa-hospital-2022-cause", "incident"), fact("ipa-10threats-2026", "ranking"),
-             fact("guidance-ipa-5kajo", "guidance"))
+    facts = (
+        fact("npa-2021-ransomware", "statistic"),
+        fact("npa-2024-recovery-cost", "statistic"),
+        fact("npa-2025-ransomware", "statistic"),
+        fact("handa-hospital-2021-cause", "incident"),
+        fact("handa-hospital-2022-cause", "incident"),
+        fact("ipa-10threats-2026", "ranking"),
+        fact("guidance-ipa-5kajo", "guidance"),
+    )
 
     assert [f.id for f in current_risk_facts(facts)] == [
-        "npa-2024-recovery-cost", "npa-2025-ransomware", "handa-hospital-2021-cause",
-        "handa-hospital-2022-cause", "ipa-10threats-2026", "guidance-ipa-5kajo"]
+        "npa-2024-recovery-cost",
+        "npa-2025-ransomware",
+        "handa-hospital-2021-cause",
+        "handa-hospital-2022-cause",
+        "ipa-10threats-2026",
+        "guidance-ipa-5kajo",
+    ]
 
 
 def test_g5_1_3_firmware_at_sale_from_devices_and_latest_before_delivery():
@@ -206,35 +239,58 @@ def test_g5_1_4_maintenance_plan_listed_with_price_and_answer():
 
     assert section_text(html, "G5.1-4").endswith("年間保守プラン継続的な保守契約株式会社テスト販売¥120,000/年お見送り")
     assert section_text(html, "G5.4").endswith(
-        "SOC監視サービス※SOC（セキュリティ監視）株式会社セキュア監視¥50,000/月お申し込み")
+        "SOC監視サービス※SOC（セキュリティ監視）株式会社セキュア監視¥50,000/月お申し込み"
+    )
 
 
 def test_responsibility_matrix_from_accepted_plan_and_active_contract():
     built = make_document_deal()
     device = built.deal.devices.order_by("serial_number").first()
-    make_contract(devices=[device], customer=built.deal.customer,
-                  plan=make_plan(name="オンサイト保守", kind=ServicePlanKind.CONTINUOUS_MAINTENANCE),
-                  contract_number="MC-1", start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31))
+    make_contract(
+        devices=[device],
+        customer=built.deal.customer,
+        plan=make_plan(name="オンサイト保守", kind=ServicePlanKind.CONTINUOUS_MAINTENANCE),
+        contract_number="MC-1",
+        start_date=datetime.date(2026, 4, 1),
+        end_date=datetime.date(2027, 3, 31),
+    )
 
     context = build_disclosure_context(deal=built.deal, issued_at=ISSUED_AT, document_number="X")
     first, second = context["matrix"]
 
     # Parties: customer, reseller, manufacturer, third party. Tasks in content.TASKS order.
     assert first.label == "フォーティネット FG-60F（S/N FGT60F000001）"
-    assert first.cells == [["", "○", "△", ""], ["", "○", "△", ""], ["", "○", "", ""], ["", "○", "", ""],
-                           ["", "", "", "○"], ["○", "", "", ""]]
-    assert first.basis == ["ご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
-                           "保守契約 MC-1：オンサイト保守（株式会社テスト販売）"]
+    assert first.cells == [
+        ["", "○", "△", ""],
+        ["", "○", "△", ""],
+        ["", "○", "", ""],
+        ["", "○", "", ""],
+        ["", "", "", "○"],
+        ["○", "", "", ""],
+    ]
+    assert first.basis == [
+        "ご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
+        "保守契約 MC-1：オンサイト保守（株式会社テスト販売）",
+    ]
     assert first.responsible == ["当社", "当社", "当社", "当社", "第三者事業者", "お客様"]
-    assert second.cells == [["○", "", "△", ""], ["○", "", "△", ""], ["○", "", "", ""], ["○", "", "", ""],
-                            ["", "", "", "○"], ["○", "", "", ""]]
+    assert second.cells == [
+        ["○", "", "△", ""],
+        ["○", "", "△", ""],
+        ["○", "", "", ""],
+        ["○", "", "", ""],
+        ["", "", "", "○"],
+        ["○", "", "", ""],
+    ]
     assert [row.label for row in context["matrix"]] == [
-        "フォーティネット FG-60F（S/N FGT60F000001）", "フォーティネット FG-60F（S/N FGT60F000002）"]
+        "フォーティネット FG-60F（S/N FGT60F000001）",
+        "フォーティネット FG-60F（S/N FGT60F000002）",
+    ]
 
 
 def test_matrix_prints_devices_with_the_same_split_as_one_row_naming_each_serial():
-    context = build_disclosure_context(deal=make_document_deal(devices=3).deal, issued_at=ISSUED_AT,
-                                       document_number="X")
+    context = build_disclosure_context(
+        deal=make_document_deal(devices=3).deal, issued_at=ISSUED_AT, document_number="X"
+    )
 
     assert len(context["matrix"]) == 1
     assert context["matrix"][0].label == "フォーティネット FG-60F（S/N FGT60F000001、FGT60F000002、FGT60F000003）"
@@ -243,8 +299,11 @@ def test_matrix_prints_devices_with_the_same_split_as_one_row_naming_each_serial
 
 def test_matrix_before_delivery_uses_deal_lines_and_accepted_plans():
     built = make_document_deal(devices=0)
-    make_proposed_plan(deal=built.deal, plan=make_plan(name="スポット保守", kind=ServicePlanKind.SPOT_MAINTENANCE),
-                       response=ProposalResponse.ACCEPTED)
+    make_proposed_plan(
+        deal=built.deal,
+        plan=make_plan(name="スポット保守", kind=ServicePlanKind.SPOT_MAINTENANCE),
+        response=ProposalResponse.ACCEPTED,
+    )
 
     context = build_disclosure_context(deal=built.deal, issued_at=ISSUED_AT, document_number="X")
 

@@ -68,4 +68,5 @@ def test_quote_xlsx_has_lines_totals_and_clause():
     assert values[14] == ["備考・取引条件"]
     assert values[15][0].startswith("・株式会社テスト販売が販売させて頂く")
     assert values[-1] == [
-        "本件について、弊社保守メニューをご希望の場合は、弊社サポートセンターまでお問い合わせください。"]
+        "本件について、弊社保守メニューをご希望の場合は、弊社サポートセンターまでお問い合わせください。"
+    ]

@@ -38,8 +38,7 @@ def test_template_that_does_not_compile_is_refused():
     with pytest.raises(ValidationError) as error:
         save_template_version(kind="quote", body=body, note="", user=make_user())
 
-    assert error.value.message_dict["body"][0].startswith(
-        "テンプレートに構文エラーがあります: Unclosed tag on line")
+    assert error.value.message_dict["body"][0].startswith("テンプレートに構文エラーがあります: Unclosed tag on line")
 
 
 def test_edited_template_versions_are_numbered_used_and_recorded_on_issue():

@@ -51,10 +51,13 @@ def test_sales_issues_a_version_and_downloads_the_frozen_pdf(client, deal):
     assert pdf.content == bytes(version.pdf)
 
 
-@pytest.mark.parametrize(("fmt", "content_type", "magic"), [
-    ("html", "text/html; charset=utf-8", b"<!doctype html>"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "magic"),
+    [
+        ("html", "text/html; charset=utf-8", b"<!doctype html>"),
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK"),
+    ],
+)
 def test_draft_downloads(client, deal, fmt, content_type, magic):
     client.force_login(make_user("viewer"))
 
@@ -76,8 +79,9 @@ def test_clause_page_shows_text_ready_to_copy_and_viewer_cannot_override(client,
     client.force_login(make_user("viewer"))
 
     page = client.get(reverse("disclosures:clause", args=[deal.pk]))
-    post = client.post(reverse("disclosures:clause", args=[deal.pk]),
-                       {"family": "common", "option": "1", "reason": "x"})
+    post = client.post(
+        reverse("disclosures:clause", args=[deal.pk]), {"family": "common", "option": "1", "reason": "x"}
+    )
 
     assert page.status_code == 200
     assert "・株式会社テスト販売が販売させて頂く、「情報システム関連製品」が該当しますが" in page.content.decode()
@@ -89,10 +93,14 @@ def test_clause_page_shows_text_ready_to_copy_and_viewer_cannot_override(client,
 def test_sales_overrides_the_clause_with_a_reason(client, deal):
     client.force_login(make_user("sales"))
 
-    response = client.post(reverse("disclosures:clause", args=[deal.pk]),
-                           {"action": "override", "family": "common", "option": "2", "reason": "顧客要望"})
-    missing_reason = client.post(reverse("disclosures:clause", args=[deal.pk]),
-                                 {"action": "override", "family": "common", "option": "1", "reason": ""})
+    response = client.post(
+        reverse("disclosures:clause", args=[deal.pk]),
+        {"action": "override", "family": "common", "option": "2", "reason": "顧客要望"},
+    )
+    missing_reason = client.post(
+        reverse("disclosures:clause", args=[deal.pk]),
+        {"action": "override", "family": "common", "option": "1", "reason": ""},
+    )
 
     assert response.status_code == 302
     override = ClauseOverride.objects.get()

@@ -31,9 +31,14 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
     call_command("evidence", "export", "D2026-0001", "--output", str(output), stdout=out)
 
     with zipfile.ZipFile(output) as archive:
-        assert sorted(archive.namelist()) == ["README.txt", "SHA256SUMS", "events.json",
-                                              "files/disclosures/KK-1.pdf", "files/receipts/KK-1.pdf",
-                                              "signing-certificate.pem"]
+        assert sorted(archive.namelist()) == [
+            "README.txt",
+            "SHA256SUMS",
+            "events.json",
+            "files/disclosures/KK-1.pdf",
+            "files/receipts/KK-1.pdf",
+            "signing-certificate.pem",
+        ]
         certificate = archive.read("signing-certificate.pem")
         events = json.loads(archive.read("events.json"))
         sums = archive.read("SHA256SUMS").decode()
@@ -46,9 +51,11 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
     for exported in events["events"]:
         body = {k: v for k, v in exported.items() if k not in {"previous_hash", "hash", "files_in_bundle"}}
         assert chain_hash(exported["previous_hash"], body) == exported["hash"]
-    assert sums == (f"{events_digest}  events.json\n{sha256_hex(b'%PDF disclosure')}  files/disclosures/KK-1.pdf\n"
-                    f"{sha256_hex(b'%PDF receipt')}  files/receipts/KK-1.pdf\n"
-                    f"{sha256_hex(certificate)}  signing-certificate.pem\n")
+    assert sums == (
+        f"{events_digest}  events.json\n{sha256_hex(b'%PDF disclosure')}  files/disclosures/KK-1.pdf\n"
+        f"{sha256_hex(b'%PDF receipt')}  files/receipts/KK-1.pdf\n"
+        f"{sha256_hex(certificate)}  signing-certificate.pem\n"
+    )
     assert certificate == configured_certificate_paths()[0].read_bytes()
     der = x509.load_pem_x509_certificate(certificate).public_bytes(serialization.Encoding.DER)
     assert ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest()) in readme
@@ -57,8 +64,11 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
     exported_event = EvidenceEvent.objects.order_by("-sequence").first()
     assert exported_event.event_type == "bundle_exported"
     assert exported_event.channel == "cli"
-    assert exported_event.parameters == {"bundle_sha256": sha256_hex(output.read_bytes()), "file_count": 2,
-                                         "event_count": 2}
+    assert exported_event.parameters == {
+        "bundle_sha256": sha256_hex(output.read_bytes()),
+        "file_count": 2,
+        "event_count": 2,
+    }
     assert out.getvalue().startswith(f"Wrote {output} (2 events, 2 files, sha256 ")
 
 
@@ -69,8 +79,9 @@ def test_s_evid_bundle_checks_with_plain_sha256sum(tmp_path):
     with zipfile.ZipFile(tmp_path / "b.zip") as archive:
         archive.extractall(tmp_path / "unpacked")
 
-    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "unpacked", capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "unpacked", capture_output=True, text=True, check=False
+    )
 
     assert result.returncode == 0
     assert result.stdout == "events.json: OK\nfiles/disclosures/KK-1.pdf: OK\nsigning-certificate.pem: OK\n"

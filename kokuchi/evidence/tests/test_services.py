@@ -65,19 +65,24 @@ def test_s_evid_ipv6_is_stored_in_canonical_form_and_rehashes():
 def test_s_evid_constructors_record_their_parameters_and_files():
     receipt = store_file(content=b"%PDF-receipt", name="receipts/r1.pdf")
     link = record_link_created_event(
-        actor=Actor(name="sales1", user_id=7), origin=Origin(channel=Channel.STAFF_UI),
-        subject=Subject(deal_number="D2026-0002"), link_id=5,
-        expires_at=datetime(2026, 12, 9, 3, 0, tzinfo=UTC), recipient="taro@example.jp",
+        actor=Actor(name="sales1", user_id=7),
+        origin=Origin(channel=Channel.STAFF_UI),
+        subject=Subject(deal_number="D2026-0002"),
+        link_id=5,
+        expires_at=datetime(2026, 12, 9, 3, 0, tzinfo=UTC),
+        recipient="taro@example.jp",
     )
     ack = record_acknowledged_event(
-        actor=Actor.signer("山田 太郎"), origin=Origin(channel=Channel.CUSTOMER_LINK),
-        subject=Subject(deal_number="D2026-0002", files=(receipt,)), acknowledgement_id=9,
-        items=["G5.2-1", "G5.2-2"], signer={"name": "山田 太郎", "title": "課長", "company": "顧客株式会社"},
+        actor=Actor.signer("山田 太郎"),
+        origin=Origin(channel=Channel.CUSTOMER_LINK),
+        subject=Subject(deal_number="D2026-0002", files=(receipt,)),
+        acknowledgement_id=9,
+        items=["G5.2-1", "G5.2-2"],
+        signer={"name": "山田 太郎", "title": "課長", "company": "顧客株式会社"},
     )
 
     assert link.event_type == "link_created"
-    assert link.parameters == {"link_id": 5, "expires_at": "2026-12-09T03:00:00+00:00",
-                               "recipient": "taro@example.jp"}
+    assert link.parameters == {"link_id": 5, "expires_at": "2026-12-09T03:00:00+00:00", "recipient": "taro@example.jp"}
     assert ack.actor_user_id is None
     assert ack.actor_name == "山田 太郎"
     assert ack.files == [{"path": "evidence/receipts/r1.pdf", "sha256": sha256_hex(b"%PDF-receipt")}]
@@ -93,10 +98,13 @@ def test_s_evid_model_refuses_update_and_delete():
         event.delete()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE evidence_evidenceevent SET actor_name = 'x'",
-    "DELETE FROM evidence_evidenceevent",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE evidence_evidenceevent SET actor_name = 'x'",
+        "DELETE FROM evidence_evidenceevent",
+    ],
+)
 def test_s_evid_database_trigger_refuses_update_and_delete(statement):
     make_event()
     with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
@@ -123,8 +131,9 @@ def test_s_evid_unknown_event_type_is_refused():
 
 def test_s_evid_a_lost_append_race_cannot_fork_the_chain():
     first = make_event()
-    fork = EvidenceEvent(**{f.name: getattr(first, f.name) for f in EvidenceEvent._meta.concrete_fields
-                            if f.name not in {"id", "hash"}})
+    fork = EvidenceEvent(
+        **{f.name: getattr(first, f.name) for f in EvidenceEvent._meta.concrete_fields if f.name not in {"id", "hash"}}
+    )
     fork.actor_name = "concurrent writer"
     fork.hash = fork.compute_hash()
 

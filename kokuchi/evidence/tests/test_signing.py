@@ -29,8 +29,15 @@ def signing_paths(settings, tmp_path):
     settings.SIGNING_CERT = str(tmp_path / "cert.pem")
     settings.SIGNING_KEY = str(tmp_path / "key.pem")
     settings.SIGNING_KEY_PASSPHRASE = "correct horse"
-    call_command("evidence", "create-certificate", "--common-name", "テスト販売 署名", "--organization",
-                 "株式会社テスト販売", stdout=StringIO())
+    call_command(
+        "evidence",
+        "create-certificate",
+        "--common-name",
+        "テスト販売 署名",
+        "--organization",
+        "株式会社テスト販売",
+        stdout=StringIO(),
+    )
     return tmp_path / "cert.pem", tmp_path / "key.pem"
 
 
@@ -39,13 +46,15 @@ def sample_pdf() -> bytes:
 
 
 def validate(pdf: bytes, cert_path, *, ts_trust=None):
-    trust = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(
-        serialization.Encoding.DER))
+    trust = asn1_x509.Certificate.load(
+        x509.load_pem_x509_certificate(cert_path.read_bytes()).public_bytes(serialization.Encoding.DER)
+    )
     reader = PdfFileReader(BytesIO(pdf), strict=False)
     assert len(reader.embedded_signatures) == 1
     ts_context = ValidationContext(trust_roots=[ts_trust]) if ts_trust is not None else None
-    return validate_pdf_signature(reader.embedded_signatures[0], ValidationContext(trust_roots=[trust]),
-                                  ts_validation_context=ts_context)
+    return validate_pdf_signature(
+        reader.embedded_signatures[0], ValidationContext(trust_roots=[trust]), ts_validation_context=ts_context
+    )
 
 
 def test_s_evid_signed_pdf_validates_with_pyhanko(signing_paths):
@@ -68,7 +77,7 @@ def test_s_evid_signature_fails_after_one_byte_changes(signing_paths):
     cert_path, _ = signing_paths
     signed = sign_pdf(sample_pdf(), reason="告知書の発行")
     offset = signed.index(b"WeasyPrint")
-    tampered = signed[:offset] + b"X" + signed[offset + 1:]
+    tampered = signed[:offset] + b"X" + signed[offset + 1 :]
     assert len(tampered) == len(signed)
 
     status = validate(tampered, cert_path)
@@ -109,17 +118,23 @@ def make_tsa() -> tuple[asn1_x509.Certificate, asn1_keys.PrivateKeyInfo]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Local Test TSA")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .sign(key, hashes.SHA256())
     )
     return (
         asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
-        asn1_keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,
-                                                        serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption())),
+        asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
     )
 
 

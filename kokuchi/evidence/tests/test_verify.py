@@ -44,8 +44,9 @@ def test_s_evid_verify_intact_chain_exits_zero_with_summary(chain):
     code, out, _ = run_verify()
 
     assert code == 0
-    assert out == (f"Evidence chain intact: 5 events (sequence 1–5), 1 stored files checked; "
-                   f"head hash {chain[5].hash}.\n")
+    assert out == (
+        f"Evidence chain intact: 5 events (sequence 1–5), 1 stored files checked; head hash {chain[5].hash}.\n"
+    )
 
 
 def test_s_evid_verify_empty_chain():
@@ -58,20 +59,26 @@ def test_s_evid_verify_detects_field_altered(chain):
     code, _, message = run_verify()
 
     assert code == 1
-    assert message == (f"Evidence chain broken (1 problem(s)); first: row sequence 3 (id {chain[3].pk}): "
-                       "content does not match its hash (field altered)")
+    assert message == (
+        f"Evidence chain broken (1 problem(s)); first: row sequence 3 (id {chain[3].pk}): "
+        "content does not match its hash (field altered)"
+    )
 
 
 def test_s_evid_verify_detects_field_altered_and_rehashed(chain):
     row = EvidenceEvent.objects.get(sequence=3)
     row.actor_name = "someone else"
-    sql("UPDATE evidence_evidenceevent SET actor_name = %s, hash = %s WHERE sequence = 3",
-        ["someone else", row.compute_hash()])
+    sql(
+        "UPDATE evidence_evidenceevent SET actor_name = %s, hash = %s WHERE sequence = 3",
+        ["someone else", row.compute_hash()],
+    )
 
     report = verify_evidence()
 
-    assert report.problems[0] == (f"row sequence 4 (id {chain[4].pk}): its previous hash matches no row — "
-                                  "the row before it was deleted or altered and re-hashed")
+    assert report.problems[0] == (
+        f"row sequence 4 (id {chain[4].pk}): its previous hash matches no row — "
+        "the row before it was deleted or altered and re-hashed"
+    )
 
 
 def test_s_evid_verify_detects_row_deleted(chain):
@@ -80,8 +87,10 @@ def test_s_evid_verify_detects_row_deleted(chain):
     code, _, message = run_verify()
 
     assert code == 1
-    assert message == (f"Evidence chain broken (1 problem(s)); first: row sequence 4 (id {chain[4].pk}): "
-                       "sequence 3 missing before it (row deleted)")
+    assert message == (
+        f"Evidence chain broken (1 problem(s)); first: row sequence 4 (id {chain[4].pk}): "
+        "sequence 3 missing before it (row deleted)"
+    )
 
 
 def test_s_evid_verify_detects_last_row_deleted(chain):
@@ -101,8 +110,10 @@ def test_s_evid_verify_detects_rows_reordered(chain):
     report = verify_evidence()
 
     assert code == 1
-    assert report.problems[0] == (f"row sequence 2 (id {chain[3].pk}): rows reordered — it was chained after "
-                                  "the row now at sequence 3, not after sequence 1")
+    assert report.problems[0] == (
+        f"row sequence 2 (id {chain[3].pk}): rows reordered — it was chained after "
+        "the row now at sequence 3, not after sequence 1"
+    )
     assert message.endswith(report.problems[0])
 
 

@@ -26,8 +26,9 @@ def _date_from_name(file: str) -> datetime.date | None:
     return datetime.date.fromisoformat(match.group(1)) if match else None
 
 
-def iter_epss(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None,
-              meta_out: dict | None = None) -> Iterator[EpssRecord]:
+def iter_epss(
+    source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None, meta_out: dict | None = None
+) -> Iterator[EpssRecord]:
     """Stream the rows of an EPSS file; `meta_out` (if given) receives model_version and score_date."""
     file = file or str(source if not isinstance(source, bytes | bytearray) else "<bytes>")
     reader = open_maybe_gzip(source, on_read)
@@ -44,14 +45,18 @@ def iter_epss(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=
                     key, _, value = pair.partition(":")
                     meta[key.strip()] = value.strip()
                 if meta.get("score_date"):
-                    score_date = parse_utc(meta["score_date"].replace("+0000", "+00:00"), file=file,
-                                           position="line 1").date()
+                    score_date = parse_utc(
+                        meta["score_date"].replace("+0000", "+00:00"), file=file, position="line 1"
+                    ).date()
                 header = text.readline()
                 line_no = 2
             columns = [c.strip() for c in header.strip().split(",")]
             if columns not in (["cve", "epss"], ["cve", "epss", "percentile"]):
-                raise FeedError(f"wrong header {header.strip()!r}: expected 'cve,epss' or 'cve,epss,percentile'",
-                                file=file, position=f"line {line_no}")
+                raise FeedError(
+                    f"wrong header {header.strip()!r}: expected 'cve,epss' or 'cve,epss,percentile'",
+                    file=file,
+                    position=f"line {line_no}",
+                )
             meta["score_date"] = score_date
             with_percentile = len(columns) == 3
             for line in text:
@@ -71,8 +76,9 @@ def iter_epss(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=
                     raise FeedError("score/percentile outside 0..1", file=file, position=f"line {line_no}")
                 yield EpssRecord(cve_id=fields[0], score=score, percentile=percentile, score_date=score_date)
         except GZIP_ERRORS as exc:
-            raise FeedError(f"damaged or truncated gzip data ({exc})", file=file,
-                            position=f"after line {line_no}") from exc
+            raise FeedError(
+                f"damaged or truncated gzip data ({exc})", file=file, position=f"after line {line_no}"
+            ) from exc
         except UnicodeDecodeError as exc:
             raise FeedError(f"not UTF-8 text ({exc.reason})", file=file, position=f"after line {line_no}") from exc
     finally:

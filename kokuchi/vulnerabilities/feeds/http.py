@@ -34,8 +34,14 @@ class FeedHttpError(Exception):
 class RateLimiter:
     """At most `max_calls` requests in any rolling `period` seconds (NVD: 5/30 s, 50/30 s with a key)."""
 
-    def __init__(self, max_calls: int, period: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        max_calls: int,
+        period: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.max_calls = max_calls
         self.period = period
         self.clock = clock
@@ -66,11 +72,17 @@ class Downloaded:
 class FeedHttpClient:
     """Wrap an httpx.Client with retries and optional rate limiting."""
 
-    def __init__(self, *, client: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep,
-                 max_retries: int = 5, backoff_base: float = 6.0, max_backoff: float = 300.0,
-                 timeout: float = 60.0) -> None:
-        self.client = client or httpx.Client(timeout=timeout, follow_redirects=True,
-                                             headers={"User-Agent": USER_AGENT})
+    def __init__(
+        self,
+        *,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 5,
+        backoff_base: float = 6.0,
+        max_backoff: float = 300.0,
+        timeout: float = 60.0,
+    ) -> None:
+        self.client = client or httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT})
         self.sleep = sleep
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -86,10 +98,11 @@ class FeedHttpClient:
             retry_after = response.headers.get("Retry-After", "")
             if retry_after.strip().isdigit():
                 return min(float(retry_after), self.max_backoff)
-        return min(self.backoff_base * (2 ** attempt), self.max_backoff)
+        return min(self.backoff_base * (2**attempt), self.max_backoff)
 
-    def _send(self, method: str, url: str, *, stream_to: Path | None = None, limiter: RateLimiter | None = None,
-              **kwargs) -> httpx.Response:
+    def _send(
+        self, method: str, url: str, *, stream_to: Path | None = None, limiter: RateLimiter | None = None, **kwargs
+    ) -> httpx.Response:
         last = ""
         for attempt in range(self.max_retries + 1):
             if limiter is not None:
@@ -126,8 +139,9 @@ class FeedHttpClient:
     def get(self, url: str, *, params=None, headers=None, limiter: RateLimiter | None = None) -> httpx.Response:
         return self._send("GET", url, params=params, headers=headers or {}, limiter=limiter)
 
-    def download(self, url: str, *, etag: str = "", last_modified: str = "", directory: Path | None = None
-                 ) -> Downloaded:
+    def download(
+        self, url: str, *, etag: str = "", last_modified: str = "", directory: Path | None = None
+    ) -> Downloaded:
         """GET `url` into a temporary file, conditionally (If-None-Match / If-Modified-Since)."""
         headers = {}
         if etag:
@@ -135,7 +149,8 @@ class FeedHttpClient:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed at once; only the name is usedprefix="kokuchi-feed-", suffix="-" + url.rsplit("/", 1)[-1],
-                                             dir=directory, delete=False)
+            dir=directory, delete=False
+        )
         handle.close()
         path = Path(handle.name)
         try:
@@ -146,5 +161,6 @@ class FeedHttpClient:
         if response.status_code == 304:
             path.unlink(missing_ok=True)
             return Downloaded(path=None, etag=etag, last_modified=last_modified)
-        return Downloaded(path=path, etag=response.headers.get("ETag", ""),
-                          last_modified=response.headers.get("Last-Modified", ""))
+        return Downloaded(
+            path=path, etag=response.headers.get("ETag", ""), last_modified=response.headers.get("Last-Modified", "")
+        )

@@ -29,8 +29,9 @@ SOURCES = ("nvd", "jvn", "kev", "epss")
 _PARSERS = {"nvd": iter_nvd_file, "jvn": iter_jvn_detail}
 
 
-def import_file(*, source: str, path: Path, on_read: Callable[[int], None] | None = None,
-                parallel: bool | None = None) -> ImportResult:
+def import_file(
+    *, source: str, path: Path, on_read: Callable[[int], None] | None = None, parallel: bool | None = None
+) -> ImportResult:
     """Import one file inside its own transaction and return what changed.
 
     `parallel`: parse in a worker process (default: for NVD/JVN files of 1 MiB or more)."""
@@ -40,8 +41,9 @@ def import_file(*, source: str, path: Path, on_read: Callable[[int], None] | Non
     return _import_one(source=source, path=Path(path), index=0, parsed=None, on_read=on_read)
 
 
-def _import_one(*, source: str, path: Path, index: int, parsed: ParsedFiles | None,
-                on_read: Callable[[int], None] | None) -> ImportResult:
+def _import_one(
+    *, source: str, path: Path, index: int, parsed: ParsedFiles | None, on_read: Callable[[int], None] | None
+) -> ImportResult:
     file = str(path)
     if not path.is_file():
         raise FeedError("no such file", file=file)
@@ -62,8 +64,9 @@ def _import_one(*, source: str, path: Path, index: int, parsed: ParsedFiles | No
     return result
 
 
-def import_feed_files(*, source: str, paths: Sequence[Path], on_read: Callable[[int], None] | None = None,
-                      parallel: bool | None = None) -> ImportResult:
+def import_feed_files(
+    *, source: str, paths: Sequence[Path], on_read: Callable[[int], None] | None = None, parallel: bool | None = None
+) -> ImportResult:
     """Import several files in order, each in its own transaction; stop at the first bad one
     (earlier files stay imported).
 

@@ -126,7 +126,10 @@ def _refuse_doctype(head: bytes, file: str) -> None:
         line = head[: match.start()].count(b"\n") + 1
         raise FeedError(
             "refused: the document declares a DOCTYPE/ENTITY (entity expansion and external entities are "
-            "disabled; JVN feeds never declare one)", file=file, position=f"line {line}")
+            "disabled; JVN feeds never declare one)",
+            file=file,
+            position=f"line {line}",
+        )
     if root is None and len(head) >= _PROLOG_LIMIT:
         raise FeedError("refused: no root element within the first 64 KiB", file=file, position="byte 0")
 
@@ -309,30 +312,36 @@ def _build_record(built: tuple, file: str) -> VulnRecord:
         else:
             version_text = "\n".join([v for v in versions if v.strip()])
         ranges = parse_version_text(version_text, cve_ids) if version_text else []
-        affected.append(make_affected_record(vendor, product, cpe22, cpe23, version_text, tuple(ranges),
-                                             bool(ranges)))
+        affected.append(make_affected_record(vendor, product, cpe22, cpe23, version_text, tuple(ranges), bool(ranges)))
 
     marker = _MARKER_RE.search(title) or _MARKER_RE.search(overview)
-    return _make_vuln_record({
-        "vuln_id": vuln_id,
-        "source": "jvn",
-        "title_ja": title,
-        "description_ja": overview,
-        "cvss3_score": cvss3[0], "cvss3_severity": cvss3[1], "cvss3_vector": cvss3[2],
-        "cvss4_score": cvss4[0], "cvss4_severity": cvss4[1], "cvss4_vector": cvss4[2],
-        "cwe_ids": tuple(cwes),
-        # 公表日 (made public) is what counts for "published in the last N years"; JVN's own
-        # registration date stands in when it is missing.
-        "published": parse_utc(fields.get("DatePublic") or fields.get("DateFirstPublished"), file=file,
-                               position=where),
-        "last_modified": parse_utc(fields.get("DateLastUpdated"), file=file, position=where),
-        "source_status": marker.group(1) if marker else "",
-        "withdrawn": marker is not None,
-        "references": tuple(references),
-        "aliases": tuple(cve_ids),
-        "affected": tuple(affected),
-        "cpes": tuple(cpes),
-    })
+    return _make_vuln_record(
+        {
+            "vuln_id": vuln_id,
+            "source": "jvn",
+            "title_ja": title,
+            "description_ja": overview,
+            "cvss3_score": cvss3[0],
+            "cvss3_severity": cvss3[1],
+            "cvss3_vector": cvss3[2],
+            "cvss4_score": cvss4[0],
+            "cvss4_severity": cvss4[1],
+            "cvss4_vector": cvss4[2],
+            "cwe_ids": tuple(cwes),
+            # 公表日 (made public) is what counts for "published in the last N years"; JVN's own
+            # registration date stands in when it is missing.
+            "published": parse_utc(
+                fields.get("DatePublic") or fields.get("DateFirstPublished"), file=file, position=where
+            ),
+            "last_modified": parse_utc(fields.get("DateLastUpdated"), file=file, position=where),
+            "source_status": marker.group(1) if marker else "",
+            "withdrawn": marker is not None,
+            "references": tuple(references),
+            "aliases": tuple(cve_ids),
+            "affected": tuple(affected),
+            "cpes": tuple(cpes),
+        }
+    )
 
 
 def _open_xml(source, file: str, on_read):
@@ -346,8 +355,9 @@ def _open_xml(source, file: str, on_read):
     return reader, head
 
 
-def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None,
-                    status_out: list | None = None) -> Iterator[VulnRecord]:
+def iter_jvn_detail(
+    source: Path | str | bytes | BinaryIO, *, file: str = "", on_read=None, status_out: list | None = None
+) -> Iterator[VulnRecord]:
     """Stream the VulnRecords of a VULDEF detail document (yearly feed or getVulnDetailInfo).
 
     Raise FeedError naming the file and line on malformed XML, a wrong root element, or a MyJVN
@@ -357,8 +367,11 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
     reader, head = _open_xml(source, file, on_read)
     if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         reader.close()
-        raise FeedError("not XML (JVN import takes the HND XML formats: VULDEF detail feeds and "
-                        "getVulnDetailInfo responses)", file=file, position="line 1 column 1")
+        raise FeedError(
+            "not XML (JVN import takes the HND XML formats: VULDEF detail feeds and getVulnDetailInfo responses)",
+            file=file,
+            position="line 1 column 1",
+        )
     root = re.search(rb"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", head)
     if root is None:
         reader.close()
@@ -366,18 +379,32 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
     if root.group(1) != b"VULDEF-Document":
         reader.close()
         name = root.group(1).decode("ascii", "replace")
-        hint = " (a JVN RSS overview has no version text: import the detail feed jvndb_detail_YYYY.rdf instead)" \
-            if name == "RDF" else ""
-        raise FeedError(f"wrong root element <{name}>, expected <VULDEF-Document>{hint}", file=file,
-                        position=f"line {head[: root.start()].count(b'\n') + 1}")
+        hint = (
+            " (a JVN RSS overview has no version text: import the detail feed jvndb_detail_YYYY.rdf instead)"
+            if name == "RDF"
+            else ""
+        )
+        raise FeedError(
+            f"wrong root element <{name}>, expected <VULDEF-Document>{hint}",
+            file=file,
+            position=f"line {head[: root.start()].count(b'\n') + 1}",
+        )
     try:
         # Only Vulinfo and Status reach Python; lxml filters the other elements in C. Whitespace-only
         # text between elements is dropped (fewer nodes to build and skip): every text read here is
         # stripped, or, for VersionNumber, left out when blank, so it never counted.
         for _event, element in etree.iterparse(
-                _Replay(head, reader), events=("end",), tag=("{*}Vulinfo", "{*}Status"), resolve_entities=False,
-                no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True,
-                remove_blank_text=True):
+            _Replay(head, reader),
+            events=("end",),
+            tag=("{*}Vulinfo", "{*}Status"),
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            dtd_validation=False,
+            remove_comments=True,
+            remove_blank_text=True,
+        ):
             if _local_name(element.tag) == "Vulinfo":
                 yield _build_record(_gather(element), file)
                 element.clear(keep_tail=False)
@@ -391,13 +418,17 @@ def iter_jvn_detail(source: Path | str | bytes | BinaryIO, *, file: str = "", on
                 if status_out is not None:
                     status_out.append(status)
                 if status.ret_cd != 0:
-                    raise FeedError(f"MyJVN error {status.err_cd}: {status.err_msg}", file=file,
-                                    position=f"line {element.sourceline}")
+                    raise FeedError(
+                        f"MyJVN error {status.err_cd}: {status.err_msg}",
+                        file=file,
+                        position=f"line {element.sourceline}",
+                    )
     except etree.XMLSyntaxError as exc:
         raise _xml_error(exc, file) from exc
     except GZIP_ERRORS as exc:
-        raise FeedError(f"damaged or truncated gzip data ({exc})", file=file,
-                        position=f"near byte {reader.count}") from exc
+        raise FeedError(
+            f"damaged or truncated gzip data ({exc})", file=file, position=f"near byte {reader.count}"
+        ) from exc
     finally:
         reader.close()
 
@@ -437,11 +468,16 @@ def parse_jvn_overview(data: bytes, *, file: str = "") -> JvnOverview:
             root = etree.fromstring(repaired, parser)
         except etree.XMLSyntaxError as exc2:
             raise _xml_error(exc2, file) from exc2
-        recovered.append(f"{file}: line {line} column {column}: recovered: quoted {count} unquoted attribute "
-                         f"value(s) in status:Status ({exc.msg})")
+        recovered.append(
+            f"{file}: line {line} column {column}: recovered: quoted {count} unquoted attribute "
+            f"value(s) in status:Status ({exc.msg})"
+        )
     if _local(root.tag) != "RDF":
-        raise FeedError(f"wrong root element <{_local(root.tag)}>, expected <rdf:RDF> (JVNRSS)", file=file,
-                        position=f"line {root.sourceline}")
+        raise FeedError(
+            f"wrong root element <{_local(root.tag)}>, expected <rdf:RDF> (JVNRSS)",
+            file=file,
+            position=f"line {root.sourceline}",
+        )
     items = []
     status = None
     for element in root:
@@ -450,10 +486,18 @@ def parse_jvn_overview(data: bytes, *, file: str = "") -> JvnOverview:
             identifier = _text(_find(element, "identifier"))
             modified = _text(_find(element, "modified")) or _text(_find(element, "date"))
             if not identifier.startswith("JVNDB-"):
-                raise FeedError(f"item without a JVNDB identifier ({identifier!r})", file=file,
-                                position=f"line {element.sourceline}")
-            items.append(OverviewItem(vuln_id=identifier, title=_text(_find(element, "title")),
-                                      modified=parse_utc(modified, file=file, position=f"line {element.sourceline}")))
+                raise FeedError(
+                    f"item without a JVNDB identifier ({identifier!r})",
+                    file=file,
+                    position=f"line {element.sourceline}",
+                )
+            items.append(
+                OverviewItem(
+                    vuln_id=identifier,
+                    title=_text(_find(element, "title")),
+                    modified=parse_utc(modified, file=file, position=f"line {element.sourceline}"),
+                )
+            )
         elif name == "Status":
             status = _status(element)
     if status is not None and status.ret_cd != 0:
@@ -466,8 +510,9 @@ def parse_checksum(data: bytes, *, file: str = "checksum.txt") -> tuple[Checksum
     try:
         entries = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise FeedError(f"malformed JSON: {exc.msg}", file=file,
-                        position=f"line {exc.lineno} column {exc.colno}") from exc
+        raise FeedError(
+            f"malformed JSON: {exc.msg}", file=file, position=f"line {exc.lineno} column {exc.colno}"
+        ) from exc
     except RecursionError as exc:  # absurdly deep nesting: hostile input
         raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
     if not isinstance(entries, list):
@@ -476,6 +521,13 @@ def parse_checksum(data: bytes, *, file: str = "checksum.txt") -> tuple[Checksum
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not all(k in entry for k in ("url", "filename", "sha256")):
             raise FeedError("entry without url/filename/sha256", file=file, position=f"entry {index}")
-        result.append(ChecksumEntry(url=entry["url"], filename=entry["filename"], sha256=entry["sha256"].lower(),
-                                    size=entry.get("size"), last_modified=entry.get("lastModified", "")))
+        result.append(
+            ChecksumEntry(
+                url=entry["url"],
+                filename=entry["filename"],
+                sha256=entry["sha256"].lower(),
+                size=entry.get("size"),
+                last_modified=entry.get("lastModified", ""),
+            )
+        )
     return tuple(result)

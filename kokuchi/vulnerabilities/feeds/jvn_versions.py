@@ -29,15 +29,22 @@ _PREFIX = r"(?:(?P<qualifier>.*?)\s*)??"  # component or platform words before t
 
 _FORMS: list[tuple[re.Pattern[str], str]] = [
     # x 以上 y 未満 / x から y より前 / x 以降 y 未満
-    (re.compile(rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:以上|以降|から|～|〜|-)\s*(?P<b>{_VERSION})\s*(?:未満|より前)$"),
-     "start_end_excl"),
+    (
+        re.compile(rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:以上|以降|から|～|〜|-)\s*(?P<b>{_VERSION})\s*(?:未満|より前)$"),
+        "start_end_excl",
+    ),
     # x 以上 y 以下 / x から y まで / x から y およびそれ以前
-    (re.compile(
-        rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:以上|以降|から|～|〜)\s*(?P<b>{_VERSION})\s*(?:以下|まで|およびそれ以前|以前)$"),
-     "start_end_incl"),
+    (
+        re.compile(
+            rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:以上|以降|から|～|〜)\s*(?P<b>{_VERSION})\s*(?:以下|まで|およびそれ以前|以前)$"
+        ),
+        "start_end_incl",
+    ),
     (re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:未満|より前)$"), "end_excl"),
-    (re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:およびそれ以前|及びそれ以前|とそれ以前|以前|以下|まで)$"),
-     "end_incl"),
+    (
+        re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:およびそれ以前|及びそれ以前|とそれ以前|以前|以下|まで)$"),
+        "end_incl",
+    ),
     (re.compile(rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:およびそれ以降|及びそれ以降|以降|以上)$"), "start_incl"),
     (re.compile(rf"^{_PREFIX}(?P<x>{_VERSION})$"), "exact"),
 ]
@@ -82,8 +89,12 @@ def _parse_segment(segment: str) -> _Bounds | None:
         if kind == "start_end_excl":
             return _bounds(start=_clean_version(match["a"]), start_inclusive=True, end=_clean_version(match["b"]))
         if kind == "start_end_incl":
-            return _bounds(start=_clean_version(match["a"]), start_inclusive=True, end=_clean_version(match["b"]),
-                           end_inclusive=True)
+            return _bounds(
+                start=_clean_version(match["a"]),
+                start_inclusive=True,
+                end=_clean_version(match["b"]),
+                end_inclusive=True,
+            )
         if kind == "end_excl":
             return _bounds(end=_clean_version(match["b"]))
         if kind == "end_incl":
@@ -133,7 +144,13 @@ def parse_version_text(text: str, cve_ids: Iterable[str] = ()) -> list[dict]:
         return []
     default_cves = sorted(set(cve_ids))
     return [
-        {"start": start, "start_inclusive": start_inclusive, "end": end, "end_inclusive": end_inclusive,
-         "exact": exact, "cve_ids": default_cves.copy() if line_cves is None else sorted(set(line_cves))}
+        {
+            "start": start,
+            "start_inclusive": start_inclusive,
+            "end": end,
+            "end_inclusive": end_inclusive,
+            "exact": exact,
+            "cve_ids": default_cves.copy() if line_cves is None else sorted(set(line_cves)),
+        }
         for (start, start_inclusive, end, end_inclusive, exact), line_cves in ranges
     ]

@@ -41,9 +41,26 @@ BATCH_SIZE = 1000
 EPSS_BATCH_SIZE = 5000
 
 _VULN_FIELDS = (
-    "source", "title_ja", "title_en", "description_ja", "description_en", "cvss3_score", "cvss3_severity",
-    "cvss3_vector", "cvss4_score", "cvss4_severity", "cvss4_vector", "cwe_ids", "published", "last_modified",
-    "source_status", "withdrawn", "references", "configurations", "content_hash", "changed_at",
+    "source",
+    "title_ja",
+    "title_en",
+    "description_ja",
+    "description_en",
+    "cvss3_score",
+    "cvss3_severity",
+    "cvss3_vector",
+    "cvss4_score",
+    "cvss4_severity",
+    "cvss4_vector",
+    "cwe_ids",
+    "published",
+    "last_modified",
+    "source_status",
+    "withdrawn",
+    "references",
+    "configurations",
+    "content_hash",
+    "changed_at",
 )
 
 
@@ -107,8 +124,7 @@ def _insert_sql(model, columns: tuple[str, ...], *, conflict: str | None = None)
     quote = connection.ops.quote_name
     cast = connection.vendor == "postgresql"
     values = ", ".join("CAST(%s AS jsonb)" if cast and column in _JSON_COLUMNS else "%s" for column in columns)
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({values})")
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES ({values})"
     if conflict:
         updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c != conflict)
         sql += f" ON CONFLICT ({quote(conflict)}) DO UPDATE SET {updates}"
@@ -161,17 +177,41 @@ _VULN_COLUMNS = ("vuln_id", *_VULN_FIELDS)
 
 
 def _vuln_values(record: VulnRecord, adapt: Callable) -> tuple:
-    return (record.vuln_id, record.source, record.title_ja, record.title_en, record.description_ja,
-            record.description_en, record.cvss3_score, record.cvss3_severity, record.cvss3_vector,
-            record.cvss4_score, record.cvss4_severity, record.cvss4_vector, _json_text(list(record.cwe_ids)),
-            adapt(record.published), adapt(record.last_modified), record.source_status, record.withdrawn,
-            record.references_json, record.configurations_json, record.content_hash)
+    return (
+        record.vuln_id,
+        record.source,
+        record.title_ja,
+        record.title_en,
+        record.description_ja,
+        record.description_en,
+        record.cvss3_score,
+        record.cvss3_severity,
+        record.cvss3_vector,
+        record.cvss4_score,
+        record.cvss4_severity,
+        record.cvss4_vector,
+        _json_text(list(record.cwe_ids)),
+        adapt(record.published),
+        adapt(record.last_modified),
+        record.source_status,
+        record.withdrawn,
+        record.references_json,
+        record.configurations_json,
+        record.content_hash,
+    )
 
 
 def _affected_values(record: VulnRecord) -> Iterator[tuple]:
     for a in record.affected:
-        yield (a.vendor[:200], a.product[:300], a.cpe22[:300], a.cpe23[:300], a.version_text,
-               _json_text(list(a.ranges)), a.ranges_parsed)
+        yield (
+            a.vendor[:200],
+            a.product[:300],
+            a.cpe22[:300],
+            a.cpe23[:300],
+            a.version_text,
+            _json_text(list(a.ranges)),
+            a.ranges_parsed,
+        )
 
 
 def _cpe_values(record: VulnRecord) -> Iterator[tuple]:
@@ -181,8 +221,14 @@ def _cpe_values(record: VulnRecord) -> Iterator[tuple]:
 
 def load_row(record: VulnRecord, adapt: Callable) -> LoadRow:
     """The LoadRow of a record as values; `adapt` is datetime_adapter() (database values for datetimes)."""
-    return (record.vuln_id, record.content_hash, _vuln_values(record, adapt), tuple(dict.fromkeys(record.aliases)),
-            tuple(_affected_values(record)), tuple(_cpe_values(record)))
+    return (
+        record.vuln_id,
+        record.content_hash,
+        _vuln_values(record, adapt),
+        tuple(dict.fromkeys(record.aliases)),
+        tuple(_affected_values(record)),
+        tuple(_cpe_values(record)),
+    )
 
 
 def copy_text(value) -> str:
@@ -221,9 +267,14 @@ def copy_line(values: Iterable) -> bytes:
 def copy_load_row(record: VulnRecord) -> LoadRow:
     """The LoadRow of a record as COPY text lines (PostgreSQL): datetimes stay aware, as
     connection.ops.adapt_datetimefield_value leaves them."""
-    return (record.vuln_id, record.content_hash, copy_line(_vuln_values(record, _same)),
-            tuple(copy_text(alias).encode("utf-8") for alias in dict.fromkeys(record.aliases)),
-            tuple(map(copy_line, _affected_values(record))), tuple(map(copy_line, _cpe_values(record))))
+    return (
+        record.vuln_id,
+        record.content_hash,
+        copy_line(_vuln_values(record, _same)),
+        tuple(copy_text(alias).encode("utf-8") for alias in dict.fromkeys(record.aliases)),
+        tuple(map(copy_line, _affected_values(record))),
+        tuple(map(copy_line, _cpe_values(record))),
+    )
 
 
 def _same(value):
@@ -244,8 +295,16 @@ def load_rows(records: Iterable[VulnRecord]) -> Iterator[LoadRow]:
 
 
 _ALIAS_COLUMNS = ("vulnerability_id", "alias_id")
-_AFFECTED_COLUMNS = ("vulnerability_id", "vendor", "product", "cpe22", "cpe23", "version_text", "ranges",
-                     "ranges_parsed")
+_AFFECTED_COLUMNS = (
+    "vulnerability_id",
+    "vendor",
+    "product",
+    "cpe22",
+    "cpe23",
+    "version_text",
+    "ranges",
+    "ranges_parsed",
+)
 _CPE_COLUMNS = ("vulnerability_id", "part", "vendor", "product")
 # PostgreSQL: rows go in through COPY, not one INSERT each. With row-by-row INSERTs the server spent
 # as much CPU as the whole import (parse, plan and execute per row); COPY streams a batch through one
@@ -271,12 +330,16 @@ def _pg_upsert_vulnerabilities(data: bytes) -> None:
     # The staging table lives until the end of the transaction (one per imported file); atomic()
     # makes sure there is one even when the caller runs in autocommit.
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_VULN_STAGE} ON COMMIT DROP AS "
-                       f"SELECT {column_list} FROM {table} WITH NO DATA")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_VULN_STAGE} ON COMMIT DROP AS "
+            f"SELECT {column_list} FROM {table} WITH NO DATA"
+        )
         cursor.execute(f"TRUNCATE {_PG_VULN_STAGE}")
         _pg_copy(cursor, _PG_VULN_STAGE, columns, data)
-        cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {_PG_VULN_STAGE} "
-                       f"ON CONFLICT ({quote('vuln_id')}) DO UPDATE SET {updates}")
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {_PG_VULN_STAGE} "
+            f"ON CONFLICT ({quote('vuln_id')}) DO UPDATE SET {updates}"
+        )
 
 
 def _pg_write(changed: list[LoadRow], stored: dict, now) -> None:
@@ -294,9 +357,14 @@ def _pg_write(changed: list[LoadRow], stored: dict, now) -> None:
         _pg_upsert_vulnerabilities(suffix.join(old) + suffix)
 
 
-def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | None = None,
-                           source: str = "", file: str = "",
-                           on_batch: Callable[[ImportResult], None] | None = None) -> ImportResult:
+def upsert_vulnerabilities(
+    records: Iterable[VulnRecord],
+    *,
+    batch_size: int | None = None,
+    source: str = "",
+    file: str = "",
+    on_batch: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
     """Create or update vulnerabilities (with aliases, affected products and the CPE index).
 
     Rows whose content_hash is unchanged are not written at all; see upsert_load_rows().
@@ -304,8 +372,14 @@ def upsert_vulnerabilities(records: Iterable[VulnRecord], *, batch_size: int | N
     return upsert_load_rows(load_rows(records), batch_size=batch_size, source=source, file=file, on_batch=on_batch)
 
 
-def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, source: str = "", file: str = "",
-                     on_batch: Callable[[ImportResult], None] | None = None) -> ImportResult:
+def upsert_load_rows(
+    rows: Iterable[LoadRow],
+    *,
+    batch_size: int | None = None,
+    source: str = "",
+    file: str = "",
+    on_batch: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
     """Create or update vulnerabilities from LoadRows (see load_row()).
 
     Rows whose content_hash is unchanged are not written at all. Per batch: one query for the
@@ -320,8 +394,11 @@ def upsert_load_rows(rows: Iterable[LoadRow], *, batch_size: int | None = None, 
             batch = _upsert_batch(chunk, source)
         except (DatabaseError, connection.Database.Error) as exc:
             reason = " ".join(str(exc).split())
-            raise FeedError(f"the database refused a record: {reason}", file=file,
-                            position=f"records {chunk[0][0]} to {chunk[-1][0]}") from exc
+            raise FeedError(
+                f"the database refused a record: {reason}",
+                file=file,
+                position=f"records {chunk[0][0]} to {chunk[-1][0]}",
+            ) from exc
         result.add(batch)
         if on_batch is not None:
             on_batch(batch)
@@ -332,8 +409,12 @@ def _upsert_batch(chunk: list[LoadRow], source: str) -> ImportResult:
     batch = ImportResult(source=source)
     table = connection.ops.quote_name(Vulnerability._meta.db_table)
     by_id = {row[0]: row for row in chunk}  # a later duplicate wins
-    stored = {vuln_id: found[0] for vuln_id, found in
-              _id_map(f"SELECT vuln_id, content_hash FROM {table} WHERE vuln_id IN ({{}})", list(by_id)).items()}
+    stored = {
+        vuln_id: found[0]
+        for vuln_id, found in _id_map(
+            f"SELECT vuln_id, content_hash FROM {table} WHERE vuln_id IN ({{}})", list(by_id)
+        ).items()
+    }
     changed = [row for vuln_id, row in by_id.items() if stored.get(vuln_id) != row[1]]
     batch.unchanged = len(by_id) - len(changed)
     if not changed:
@@ -344,10 +425,15 @@ def _upsert_batch(chunk: list[LoadRow], source: str) -> ImportResult:
     else:
         now = (datetime_adapter()(timezone.now()),)
         with connection.cursor() as cursor:
-            cursor.executemany(_insert_sql(Vulnerability, _VULN_COLUMNS, conflict="vuln_id"),
-                               [row[2] + now for row in changed])
-    pks = {vuln_id: found[0] for vuln_id, found in
-           _id_map(f"SELECT vuln_id, id FROM {table} WHERE vuln_id IN ({{}})", [row[0] for row in changed]).items()}
+            cursor.executemany(
+                _insert_sql(Vulnerability, _VULN_COLUMNS, conflict="vuln_id"), [row[2] + now for row in changed]
+            )
+    pks = {
+        vuln_id: found[0]
+        for vuln_id, found in _id_map(
+            f"SELECT vuln_id, id FROM {table} WHERE vuln_id IN ({{}})", [row[0] for row in changed]
+        ).items()
+    }
     existing_pks = [pks[row[0]] for row in changed if row[0] in stored]
     for pk_chunk in batched(existing_pks, 900):
         VulnerabilityAlias.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
@@ -369,9 +455,11 @@ def _upsert_batch(chunk: list[LoadRow], source: str) -> ImportResult:
         if row_cpes:
             cpes.extend((pk, *cpe) for cpe in row_cpes)
     with connection.cursor() as cursor:
-        for model, columns, child_rows in ((VulnerabilityAlias, _ALIAS_COLUMNS, aliases),
-                                           (AffectedProduct, _AFFECTED_COLUMNS, affected),
-                                           (VulnerabilityCpe, _CPE_COLUMNS, cpes)):
+        for model, columns, child_rows in (
+            (VulnerabilityAlias, _ALIAS_COLUMNS, aliases),
+            (AffectedProduct, _AFFECTED_COLUMNS, affected),
+            (VulnerabilityCpe, _CPE_COLUMNS, cpes),
+        ):
             if not child_rows:
                 continue
             if postgresql:
@@ -384,8 +472,16 @@ def _upsert_batch(chunk: list[LoadRow], source: str) -> ImportResult:
     return batch
 
 
-_KEV_FIELDS = ("vendor_project", "product", "name", "date_added", "due_date", "known_ransomware_use",
-               "required_action", "notes")
+_KEV_FIELDS = (
+    "vendor_project",
+    "product",
+    "name",
+    "date_added",
+    "due_date",
+    "known_ransomware_use",
+    "required_action",
+    "notes",
+)
 
 
 def replace_known_exploited(records: Iterable[KevRecord]) -> ImportResult:
@@ -415,8 +511,12 @@ def replace_known_exploited(records: Iterable[KevRecord]) -> ImportResult:
     return result
 
 
-def upsert_epss(records: Iterable[EpssRecord], *, batch_size: int | None = None,
-                on_batch: Callable[[ImportResult], None] | None = None) -> ImportResult:
+def upsert_epss(
+    records: Iterable[EpssRecord],
+    *,
+    batch_size: int | None = None,
+    on_batch: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
     """Store the latest EPSS score per CVE; rows already holding the same values are not written.
 
     An older file never overwrites a newer stored score (score_date decides)."""
@@ -424,9 +524,12 @@ def upsert_epss(records: Iterable[EpssRecord], *, batch_size: int | None = None,
     for chunk in batched(records, batch_size or EPSS_BATCH_SIZE):
         batch = ImportResult(source="epss")
         by_id = {record.cve_id: record for record in chunk}
-        stored = {cve_id: (score, percentile, day) for cve_id, score, percentile, day in
-                  EpssScore.objects.filter(cve_id__in=list(by_id)).values_list("cve_id", "score", "percentile",
-                                                                               "score_date")}
+        stored = {
+            cve_id: (score, percentile, day)
+            for cve_id, score, percentile, day in EpssScore.objects.filter(cve_id__in=list(by_id)).values_list(
+                "cve_id", "score", "percentile", "score_date"
+            )
+        }
         rows = []
         for cve_id, record in by_id.items():
             old = stored.get(cve_id)
@@ -434,15 +537,20 @@ def upsert_epss(records: Iterable[EpssRecord], *, batch_size: int | None = None,
             if old == new or (old and old[2] and record.score_date and record.score_date < old[2]):
                 batch.unchanged += 1
                 continue
-            rows.append(EpssScore(cve_id=cve_id, score=record.score, percentile=record.percentile,
-                                  score_date=record.score_date))
+            rows.append(
+                EpssScore(cve_id=cve_id, score=record.score, percentile=record.percentile, score_date=record.score_date)
+            )
             if old is None:
                 batch.created += 1
             else:
                 batch.updated += 1
         if rows:
-            EpssScore.objects.bulk_create(rows, update_conflicts=True, unique_fields=["cve_id"],
-                                          update_fields=["score", "percentile", "score_date"])
+            EpssScore.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["cve_id"],
+                update_fields=["score", "percentile", "score_date"],
+            )
         result.add(batch)
         if on_batch is not None:
             on_batch(batch)

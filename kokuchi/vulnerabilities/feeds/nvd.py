@@ -99,30 +99,34 @@ def parse_nvd_cve(cve: dict[str, Any], *, file: str = "", position: str = "") ->
             break
     configurations = cve.get("configurations") or []
     status = cve.get("vulnStatus") or ""
-    references = tuple([
-        {"url": ref.get("url", ""), "source": ref.get("source", ""), "tags": list(ref.get("tags") or ())}
-        for ref in cve.get("references") or ()
-    ])
-    return _make_vuln_record({
-        "vuln_id": vuln_id,
-        "source": "nvd",
-        "title_en": cve.get("cisaVulnerabilityName") or "",
-        "description_en": description_en,
-        "cvss3_score": cvss3_score,
-        "cvss3_severity": cvss3_severity,
-        "cvss3_vector": cvss3_vector,
-        "cvss4_score": cvss4_score,
-        "cvss4_severity": cvss4_severity,
-        "cvss4_vector": cvss4_vector,
-        "cwe_ids": tuple(cwes),
-        "published": parse_utc(cve.get("published"), file=file, position=where),
-        "last_modified": parse_utc(cve.get("lastModified"), file=file, position=where),
-        "source_status": status,
-        "withdrawn": status == REJECTED,
-        "references": references,
-        "configurations": tuple(configurations),
-        "cpes": _cpe_keys(configurations),
-    })
+    references = tuple(
+        [
+            {"url": ref.get("url", ""), "source": ref.get("source", ""), "tags": list(ref.get("tags") or ())}
+            for ref in cve.get("references") or ()
+        ]
+    )
+    return _make_vuln_record(
+        {
+            "vuln_id": vuln_id,
+            "source": "nvd",
+            "title_en": cve.get("cisaVulnerabilityName") or "",
+            "description_en": description_en,
+            "cvss3_score": cvss3_score,
+            "cvss3_severity": cvss3_severity,
+            "cvss3_vector": cvss3_vector,
+            "cvss4_score": cvss4_score,
+            "cvss4_severity": cvss4_severity,
+            "cvss4_vector": cvss4_vector,
+            "cwe_ids": tuple(cwes),
+            "published": parse_utc(cve.get("published"), file=file, position=where),
+            "last_modified": parse_utc(cve.get("lastModified"), file=file, position=where),
+            "source_status": status,
+            "withdrawn": status == REJECTED,
+            "references": references,
+            "configurations": tuple(configurations),
+            "cpes": _cpe_keys(configurations),
+        }
+    )
 
 
 def _check_envelope(data: Any, file: str) -> None:
@@ -130,8 +134,10 @@ def _check_envelope(data: Any, file: str) -> None:
         raise FeedError("wrong root: expected a JSON object", file=file, position="line 1")
     if data.get("format") not in (None, "NVD_CVE") or "vulnerabilities" not in data:
         raise FeedError(
-            f"wrong root: not an NVD CVE API 2.0 page (format={data.get('format')!r}, "
-            f"keys {sorted(data)[:6]})", file=file, position="line 1")
+            f"wrong root: not an NVD CVE API 2.0 page (format={data.get('format')!r}, keys {sorted(data)[:6]})",
+            file=file,
+            position="line 1",
+        )
 
 
 def parse_nvd_page(data: bytes, *, file: str = "") -> NvdPage:
@@ -139,8 +145,9 @@ def parse_nvd_page(data: bytes, *, file: str = "") -> NvdPage:
     try:
         document = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise FeedError(f"malformed JSON: {exc.msg}", file=file,
-                        position=f"line {exc.lineno} column {exc.colno} (byte {exc.pos})") from exc
+        raise FeedError(
+            f"malformed JSON: {exc.msg}", file=file, position=f"line {exc.lineno} column {exc.colno} (byte {exc.pos})"
+        ) from exc
     except RecursionError as exc:  # absurdly deep nesting: hostile input
         raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
     _check_envelope(document, file)
@@ -172,8 +179,9 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
         head = _read_head(reader, file)
         stripped = head.lstrip()
         if not stripped.startswith(b"{"):
-            raise FeedError("wrong root: expected a JSON object (NVD CVE API 2.0 / feed 2.0)", file=file,
-                            position="byte 0")
+            raise FeedError(
+                "wrong root: expected a JSON object (NVD CVE API 2.0 / feed 2.0)", file=file, position="byte 0"
+            )
         envelope = re.search(rb'"(vulnerabilities|format|resultsPerPage|totalResults)"\s*:', head)
         if envelope is None:
             # One bare `cve` object (mirror layout): small, parse it whole.
@@ -181,19 +189,29 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
             try:
                 cve = json.loads(data)
             except json.JSONDecodeError as exc:
-                raise FeedError(f"malformed JSON: {exc.msg}", file=file,
-                                position=f"line {exc.lineno} column {exc.colno} (byte {exc.pos})") from exc
+                raise FeedError(
+                    f"malformed JSON: {exc.msg}",
+                    file=file,
+                    position=f"line {exc.lineno} column {exc.colno} (byte {exc.pos})",
+                ) from exc
             except RecursionError as exc:  # absurdly deep nesting: hostile input
                 raise FeedError("JSON nested too deeply", file=file, position="line 1") from exc
             if not isinstance(cve, dict) or "id" not in cve or "vulnStatus" not in cve:
-                raise FeedError("wrong root: neither an NVD page/feed (vulnerabilities[]) nor a CVE object",
-                                file=file, position="line 1")
+                raise FeedError(
+                    "wrong root: neither an NVD page/feed (vulnerabilities[]) nor a CVE object",
+                    file=file,
+                    position="line 1",
+                )
             yield parse_nvd_cve(cve, file=file)
             return
         if re.search(rb'"format"\s*:\s*"(?!NVD_CVE")', head) or not re.search(
-                rb'"(format|resultsPerPage|totalResults)"\s*:', head):
-            raise FeedError("wrong root: not an NVD CVE API 2.0 page or feed 2.0 file (no format NVD_CVE)",
-                            file=file, position="line 1")
+            rb'"(format|resultsPerPage|totalResults)"\s*:', head
+        ):
+            raise FeedError(
+                "wrong root: not an NVD CVE API 2.0 page or feed 2.0 file (no format NVD_CVE)",
+                file=file,
+                position="line 1",
+            )
         stream = _DepthGuard(_Rewound(head, reader), file)
         count = 0
         last_id = "-"
@@ -201,17 +219,24 @@ def iter_nvd_file(source: Path | str | bytes | BinaryIO, *, file: str = "", on_r
             for item in _items(stream):
                 cve = item.get("cve") if isinstance(item, dict) else None
                 if not isinstance(cve, dict):
-                    raise FeedError("vulnerabilities[] item without a cve object", file=file,
-                                    position=f"record {count + 1}")
+                    raise FeedError(
+                        "vulnerabilities[] item without a cve object", file=file, position=f"record {count + 1}"
+                    )
                 count += 1
                 last_id = cve.get("id", "?")
                 yield parse_nvd_cve(cve, file=file, position=f"record {count} ({last_id})")
         except ijson.JSONError as exc:
-            raise FeedError(f"malformed or truncated JSON ({exc})", file=file,
-                            position=f"near byte {reader.count}, after record {count} ({last_id})") from exc
+            raise FeedError(
+                f"malformed or truncated JSON ({exc})",
+                file=file,
+                position=f"near byte {reader.count}, after record {count} ({last_id})",
+            ) from exc
         except GZIP_ERRORS as exc:
-            raise FeedError(f"damaged or truncated gzip data ({exc})", file=file,
-                            position=f"near byte {reader.count}, after record {count} ({last_id})") from exc
+            raise FeedError(
+                f"damaged or truncated gzip data ({exc})",
+                file=file,
+                position=f"near byte {reader.count}, after record {count} ({last_id})",
+            ) from exc
     finally:
         reader.close()
 
@@ -227,6 +252,8 @@ _LONG_RUN = b"0" * 19
 
 def _has_long_number(data: bytes) -> bool:
     return _LONG_RUN in data.translate(_DIGIT_RUNS)
+
+
 _BLANKS = frozenset(b" \t\r\n")
 
 
@@ -275,7 +302,7 @@ def _items(stream) -> Iterator[Any]:
             if data:
                 buffer = buffer[position:] + data
                 position = 0
-                if _has_long_number(buffer[-len(data) - 18:]):
+                if _has_long_number(buffer[-len(data) - 18 :]):
                     break
             else:
                 eof = True
@@ -286,14 +313,15 @@ def _items(stream) -> Iterator[Any]:
         if end <= position or buffer[end - 1] != comma:
             break
         try:
-            item = loads(buffer[position:end - 1])
+            item = loads(buffer[position : end - 1])
         except orjson.JSONDecodeError:
             break
         yield item
         position = following
     # The last item, the end of the array and of the envelope (or whatever could not be cut).
-    yield from ijson.items(_Rewound(b'{"vulnerabilities":[' + buffer[position:], stream), "vulnerabilities.item",
-                           use_float=True)
+    yield from ijson.items(
+        _Rewound(b'{"vulnerabilities":[' + buffer[position:], stream), "vulnerabilities.item", use_float=True
+    )
 
 
 def _read_head(reader, file: str) -> bytes:
@@ -308,8 +336,11 @@ def _read_head(reader, file: str) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except GZIP_ERRORS as exc:
-        raise FeedError(f"damaged or truncated gzip data ({exc})", file=file,
-                        position=f"near byte {size} (decompressed), before the first record") from exc
+        raise FeedError(
+            f"damaged or truncated gzip data ({exc})",
+            file=file,
+            position=f"near byte {size} (decompressed), before the first record",
+        ) from exc
     return b"".join(chunks)
 
 
@@ -333,12 +364,15 @@ class _DepthGuard:
     def read(self, size: int = -1) -> bytes:
         data = self.inner.read(size)
         for start in range(0, len(data), _BLOCK):
-            block = data[start:start + _BLOCK]
+            block = data[start : start + _BLOCK]
             opens = block.count(b"[") + block.count(b"{")
             self.balance += opens - block.count(b"]") - block.count(b"}")
             if opens > MAX_OPEN_PER_BLOCK or self.balance > MAX_BALANCE:
-                raise FeedError("malformed or truncated JSON (nested too deeply; refused as hostile)",
-                                file=self.file, position=f"near byte {self.offset + start}")
+                raise FeedError(
+                    "malformed or truncated JSON (nested too deeply; refused as hostile)",
+                    file=self.file,
+                    position=f"near byte {self.offset + start}",
+                )
         self.offset += len(data)
         return data
 

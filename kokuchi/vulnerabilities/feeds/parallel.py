@@ -90,8 +90,15 @@ class ParsedFiles:
     `parallel=None` decides per file by size (MIN_PARALLEL_BYTES) and the number of CPUs.
     """
 
-    def __init__(self, parse: Callable, paths: Sequence[Path], *, files: Sequence[str] | None = None,
-                 parallel: bool | None = None, workers: int = WORKERS) -> None:
+    def __init__(
+        self,
+        parse: Callable,
+        paths: Sequence[Path],
+        *,
+        files: Sequence[str] | None = None,
+        parallel: bool | None = None,
+        workers: int = WORKERS,
+    ) -> None:
         self.parse = parse
         self.paths = [Path(path) for path in paths]
         self.files = list(files) if files is not None else [str(path) for path in self.paths]
@@ -126,8 +133,9 @@ class ParsedFiles:
             # Threads only once every worker is forked (forking a threaded process risks deadlocks).
             for receive in self.receivers:
                 batches: queue.Queue = queue.Queue(maxsize=QUEUED)
-                thread = threading.Thread(target=self._drain, args=(receive, batches), daemon=True,
-                                          name=f"feed-parser-{len(self.threads)}")
+                thread = threading.Thread(
+                    target=self._drain, args=(receive, batches), daemon=True, name=f"feed-parser-{len(self.threads)}"
+                )
                 thread.start()
                 self.queues.append(batches)
                 self.threads.append(thread)

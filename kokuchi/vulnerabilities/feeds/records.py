@@ -130,8 +130,13 @@ def _may_differ(text: bytes) -> bool:
     end = len(text)
     at = text.find(b"e-")
     while at != -1:
-        if (at > 0 and text[at - 1] in digits and at + 2 < end and text[at + 2] in digits
-                and (at + 3 >= end or text[at + 3] not in digits)):
+        if (
+            at > 0
+            and text[at - 1] in digits
+            and at + 2 < end
+            and text[at + 2] in digits
+            and (at + 3 >= end or text[at + 3] not in digits)
+        ):
             return True
         at = text.find(b"e-", at + 2)
     return False
@@ -173,8 +178,10 @@ def make_vuln_record(**values: Any) -> VulnRecord:
     """
     unknown = values.keys() - _INPUT_FIELD_SET
     if unknown or "vuln_id" not in values or "source" not in values:
-        raise TypeError(f"make_vuln_record() needs vuln_id and source, and takes only VulnRecord fields "
-                        f"(unexpected: {', '.join(sorted(unknown)) or 'none'})")
+        raise TypeError(
+            f"make_vuln_record() needs vuln_id and source, and takes only VulnRecord fields "
+            f"(unexpected: {', '.join(sorted(unknown)) or 'none'})"
+        )
     return _make_vuln_record(values)
 
 
@@ -187,16 +194,20 @@ def _make_vuln_record(values: dict[str, Any]) -> VulnRecord:
     scalars = tuple(map(values.get, _SCALAR_FIELDS, _SCALAR_DEFAULTS))
     affected = values.get("affected")
     if affected:
-        affected = tuple((a.vendor, a.product, a.cpe22, a.cpe23, a.version_text, a.ranges, a.ranges_parsed)
-                         for a in affected)
+        affected = tuple(
+            (a.vendor, a.product, a.cpe22, a.cpe23, a.version_text, a.ranges, a.ranges_parsed) for a in affected
+        )
     else:
         affected = ()
     canonical = repr((scalars, affected))
     # A cheap, loose look first (a text spelling "\x00" matches too), then the exact one.
-    if ("\\x00" in canonical or "\\ud" in canonical or _json_unstorable(configurations_json)
-            or _json_unstorable(references_json)) and any(map(_holds_unstorable, values.values())):
-        logger.warning("%s: U+0000 or a lone surrogate replaced by U+FFFD (no database stores them)",
-                       values["vuln_id"])
+    if (
+        "\\x00" in canonical
+        or "\\ud" in canonical
+        or _json_unstorable(configurations_json)
+        or _json_unstorable(references_json)
+    ) and any(map(_holds_unstorable, values.values())):
+        logger.warning("%s: U+0000 or a lone surrogate replaced by U+FFFD (no database stores them)", values["vuln_id"])
         return _make_vuln_record({name: storable(value) for name, value in values.items()})
     digest = hashlib.sha256(canonical.encode())
     digest.update(b"\n" + configurations_json + b"\n" + references_json)
@@ -253,12 +264,20 @@ def _holds_unstorable(value: Any) -> bool:
     return False
 
 
-def make_affected_record(vendor: str, product: str, cpe22: str, cpe23: str, version_text: str,
-                         ranges: tuple[dict, ...], ranges_parsed: bool) -> AffectedRecord:
+def make_affected_record(
+    vendor: str, product: str, cpe22: str, cpe23: str, version_text: str, ranges: tuple[dict, ...], ranges_parsed: bool
+) -> AffectedRecord:
     """AffectedRecord(...) without the frozen dataclass's per-field __init__ (one per JVN product)."""
     record = object.__new__(AffectedRecord)
-    record.__dict__.update(vendor=vendor, product=product, cpe22=cpe22, cpe23=cpe23, version_text=version_text,
-                           ranges=ranges, ranges_parsed=ranges_parsed)
+    record.__dict__.update(
+        vendor=vendor,
+        product=product,
+        cpe22=cpe22,
+        cpe23=cpe23,
+        version_text=version_text,
+        ranges=ranges,
+        ranges_parsed=ranges_parsed,
+    )
     return record
 
 

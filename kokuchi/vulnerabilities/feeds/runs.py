@@ -24,8 +24,12 @@ def start_run(*, source: str, kind: str) -> FeedRun:
 def finish_run(run: FeedRun, *, result: ImportResult, status: str = FeedRunStatus.SUCCESS, error: str = "") -> FeedRun:
     run.finished_at = timezone.now()
     run.status = status
-    run.created, run.updated, run.unchanged, run.deleted = result.created, result.updated, result.unchanged, \
-        result.deleted
+    run.created, run.updated, run.unchanged, run.deleted = (
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.deleted,
+    )
     run.pages = result.pages
     run.changed_ids = sorted(result.changed_ids)[:MAX_RECORDED_IDS]
     run.messages = result.messages[-200:]

@@ -77,9 +77,15 @@ def _save_cursor(state: FeedState, cursor: dict) -> None:
     FeedState.objects.filter(pk=state.pk).update(cursor=cursor)
 
 
-def sync_nvd(*, client: FeedHttpClient, now: datetime.datetime | None = None, page_size: int = NVD_PAGE_SIZE,
-             api_key: str | None = None, clock: Callable[[], float] = time.monotonic,
-             result: ImportResult | None = None) -> ImportResult:
+def sync_nvd(
+    *,
+    client: FeedHttpClient,
+    now: datetime.datetime | None = None,
+    page_size: int = NVD_PAGE_SIZE,
+    api_key: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    result: ImportResult | None = None,
+) -> ImportResult:
     """Bring NVD up to date (see module docstring); resume an interrupted run first.
 
     `result` (if given) accumulates the committed pages, so a failing run still reports them."""
@@ -96,8 +102,9 @@ def sync_nvd(*, client: FeedHttpClient, now: datetime.datetime | None = None, pa
         cursor = {"end": end.isoformat(), "windows": windows, "window": 0, "start_index": 0}
         _save_cursor(state, cursor)
     else:
-        result.messages.append(f"resumed at window {cursor['window'] + 1}/{len(cursor['windows'])}, "
-                               f"startIndex {cursor['start_index']}")
+        result.messages.append(
+            f"resumed at window {cursor['window'] + 1}/{len(cursor['windows'])}, startIndex {cursor['start_index']}"
+        )
     url = feed_url("nvd")
     while cursor["window"] < len(cursor["windows"]):
         window_start, window_end = cursor["windows"][cursor["window"]]
@@ -147,11 +154,13 @@ def _jvn_files(*, client: FeedHttpClient, state: FeedState, result: ImportResult
         try:
             actual = _sha256(downloaded.path)
             if actual != entry.sha256:
-                raise FeedError(f"sha256 {actual} does not match checksum.txt ({entry.sha256}); file not loaded",
-                                file=entry.url)
+                raise FeedError(
+                    f"sha256 {actual} does not match checksum.txt ({entry.sha256}); file not loaded", file=entry.url
+                )
             with transaction.atomic():
-                batch = upsert_vulnerabilities(iter_jvn_detail(downloaded.path, file=entry.url), source="jvn",
-                                               file=entry.url)
+                batch = upsert_vulnerabilities(
+                    iter_jvn_detail(downloaded.path, file=entry.url), source="jvn", file=entry.url
+                )
                 batch.pages = 1
                 state.file_hashes = {**state.file_hashes, entry.filename: entry.sha256}
                 FeedState.objects.filter(pk=state.pk).update(file_hashes=state.file_hashes)
@@ -170,11 +179,17 @@ def _jvn_api(*, client: FeedHttpClient, state: FeedState, now: datetime.datetime
     api = feed_url("jvn_api")
     cursor = dict(state.cursor or {})
     if cursor.get("phase") != "api":
-        start = (state.watermark or now - datetime.timedelta(days=7)).astimezone(datetime.timezone(
-            datetime.timedelta(hours=9))).date() - datetime.timedelta(days=1)
+        start = (state.watermark or now - datetime.timedelta(days=7)).astimezone(
+            datetime.timezone(datetime.timedelta(hours=9))
+        ).date() - datetime.timedelta(days=1)
         end = now.astimezone(datetime.timezone(datetime.timedelta(hours=9))).date()
-        cursor = {"phase": "api", "start": start.isoformat(), "end": end.isoformat(), "start_item": 1,
-                  "now": now.isoformat()}
+        cursor = {
+            "phase": "api",
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "start_item": 1,
+            "now": now.isoformat(),
+        }
         _save_cursor(state, cursor)
     else:
         result.messages.append(f"resumed JVN API walk at startItem {cursor['start_item']}")
@@ -182,11 +197,20 @@ def _jvn_api(*, client: FeedHttpClient, state: FeedState, now: datetime.datetime
     end = datetime.date.fromisoformat(cursor["end"])
     while True:
         params = {
-            "method": "getVulnOverviewList", "feed": "hnd", "lang": "ja",
-            "rangeDatePublic": "n", "rangeDateFirstPublished": "n", "rangeDatePublished": "n",
-            "datePublishedStartY": start.year, "datePublishedStartM": start.month, "datePublishedStartD": start.day,
-            "datePublishedEndY": end.year, "datePublishedEndM": end.month, "datePublishedEndD": end.day,
-            "startItem": cursor["start_item"], "maxCountItem": JVN_OVERVIEW_PAGE,
+            "method": "getVulnOverviewList",
+            "feed": "hnd",
+            "lang": "ja",
+            "rangeDatePublic": "n",
+            "rangeDateFirstPublished": "n",
+            "rangeDatePublished": "n",
+            "datePublishedStartY": start.year,
+            "datePublishedStartM": start.month,
+            "datePublishedStartD": start.day,
+            "datePublishedEndY": end.year,
+            "datePublishedEndM": end.month,
+            "datePublishedEndD": end.day,
+            "startItem": cursor["start_item"],
+            "maxCountItem": JVN_OVERVIEW_PAGE,
         }
         url = f"{api}?{_jvn_query(params)}"
         overview = parse_jvn_overview(client.get(url).content, file=url)
@@ -194,13 +218,16 @@ def _jvn_api(*, client: FeedHttpClient, state: FeedState, now: datetime.datetime
         ids = list(dict.fromkeys(item.vuln_id for item in overview.items))
         records = []
         for offset in range(0, len(ids), JVN_DETAIL_IDS):
-            detail_params = {"method": "getVulnDetailInfo", "feed": "hnd", "lang": "ja",
-                             "vulnId": "+".join(ids[offset:offset + JVN_DETAIL_IDS]),
-                             "maxCountItem": JVN_DETAIL_IDS}
+            detail_params = {
+                "method": "getVulnDetailInfo",
+                "feed": "hnd",
+                "lang": "ja",
+                "vulnId": "+".join(ids[offset : offset + JVN_DETAIL_IDS]),
+                "maxCountItem": JVN_DETAIL_IDS,
+            }
             detail_url = f"{api}?{_jvn_query(detail_params)}"
             records.extend(iter_jvn_detail(client.get(detail_url).content, file=detail_url))
-        total = overview.status.total_res if overview.status and overview.status.total_res is not None \
-            else len(ids)
+        total = overview.status.total_res if overview.status and overview.status.total_res is not None else len(ids)
         next_item = cursor["start_item"] + len(overview.items)
         done = not overview.items or next_item > total
         with transaction.atomic():
@@ -216,8 +243,9 @@ def _jvn_api(*, client: FeedHttpClient, state: FeedState, now: datetime.datetime
     FeedState.objects.filter(pk=state.pk).update(watermark=state.watermark, cursor={})
 
 
-def sync_jvn(*, client: FeedHttpClient, now: datetime.datetime | None = None,
-             result: ImportResult | None = None) -> ImportResult:
+def sync_jvn(
+    *, client: FeedHttpClient, now: datetime.datetime | None = None, result: ImportResult | None = None
+) -> ImportResult:
     """Load changed yearly detail files (checksum.txt), then the entries updated since the last run."""
     state = feed_state("jvn")
     now = now or timezone.now()
@@ -229,8 +257,9 @@ def sync_jvn(*, client: FeedHttpClient, now: datetime.datetime | None = None,
     return result
 
 
-def _sync_whole_file(*, source: str, client: FeedHttpClient,
-                     load: Callable[[Path, str], ImportResult]) -> tuple[ImportResult, bool]:
+def _sync_whole_file(
+    *, source: str, client: FeedHttpClient, load: Callable[[Path, str], ImportResult]
+) -> tuple[ImportResult, bool]:
     state = feed_state(source)
     url = feed_url(source)
     downloaded = client.download(url, etag=state.etag, last_modified=state.http_last_modified)
@@ -243,8 +272,9 @@ def _sync_whole_file(*, source: str, client: FeedHttpClient,
             result = load(downloaded.path, url)
             result.pages = 1
             # The validators are stored with the data: a run killed before commit downloads again.
-            FeedState.objects.filter(pk=state.pk).update(etag=downloaded.etag,
-                                                         http_last_modified=downloaded.last_modified)
+            FeedState.objects.filter(pk=state.pk).update(
+                etag=downloaded.etag, http_last_modified=downloaded.last_modified
+            )
             run_hooks_on_commit(result.changed_ids)
     finally:
         downloaded.path.unlink(missing_ok=True)
@@ -252,17 +282,20 @@ def _sync_whole_file(*, source: str, client: FeedHttpClient,
 
 
 def sync_kev(*, client: FeedHttpClient) -> tuple[ImportResult, bool]:
-    return _sync_whole_file(source="kev", client=client, load=lambda path, url: replace_known_exploited(
-        parse_kev(path.read_bytes(), file=url).records))
+    return _sync_whole_file(
+        source="kev",
+        client=client,
+        load=lambda path, url: replace_known_exploited(parse_kev(path.read_bytes(), file=url).records),
+    )
 
 
 def sync_epss(*, client: FeedHttpClient) -> tuple[ImportResult, bool]:
-    return _sync_whole_file(source="epss", client=client,
-                            load=lambda path, url: upsert_epss(iter_epss(path, file=url)))
+    return _sync_whole_file(source="epss", client=client, load=lambda path, url: upsert_epss(iter_epss(path, file=url)))
 
 
-def sync_feeds(*, sources: list[str] | None = None, client: FeedHttpClient | None = None,
-               now: datetime.datetime | None = None) -> dict[str, ImportResult]:
+def sync_feeds(
+    *, sources: list[str] | None = None, client: FeedHttpClient | None = None, now: datetime.datetime | None = None
+) -> dict[str, ImportResult]:
     """Sync the given feeds (all by default), recording a FeedRun each; errors are recorded and re-raised
     after the other feeds had their turn."""
     own_client = client is None

@@ -15,5 +15,11 @@ def sample(relative: str) -> Path:
 
 def rng(start=None, end=None, *, start_inclusive=False, end_inclusive=False, exact=None, cve_ids=()) -> dict:
     """An expected AffectedProduct.ranges entry."""
-    return {"start": start, "start_inclusive": start_inclusive, "end": end, "end_inclusive": end_inclusive,
-            "exact": exact, "cve_ids": list(cve_ids)}
+    return {
+        "start": start,
+        "start_inclusive": start_inclusive,
+        "end": end,
+        "end_inclusive": end_inclusive,
+        "exact": exact,
+        "cve_ids": list(cve_ids),
+    }

@@ -60,8 +60,11 @@ class FeedServer:
         return [path for path, _, _ in self.log]
 
 
-NVD_PAGES = {0: "nvd/api-cve-pages/3_pages/0-3.json", 3: "nvd/api-cve-pages/3_pages/3-3.json",
-             6: "nvd/api-cve-pages/3_pages/6-3.json"}
+NVD_PAGES = {
+    0: "nvd/api-cve-pages/3_pages/0-3.json",
+    3: "nvd/api-cve-pages/3_pages/3-3.json",
+    6: "nvd/api-cve-pages/3_pages/6-3.json",
+}
 
 
 def nvd_route(fail_at: dict | None = None) -> Callable[[dict, dict], Response]:
@@ -106,19 +109,24 @@ OVERVIEW_IDS = ["JVNDB-2022-000097", "JVNDB-2021-002774"]
 def _overview_document() -> bytes:
     """The real getVulnOverviewList answer, with its two items pointing at entries we have details for."""
     data = sample("jvn/myjvn-api-examples/hnd/getVulnOverviewList_hnd.xml").read_bytes()
-    data = data.replace(b"JVNDB-2025-002953", OVERVIEW_IDS[0].encode()).replace(b"JVNDB-2025-002884",
-                                                                                 OVERVIEW_IDS[1].encode())
+    data = data.replace(b"JVNDB-2025-002953", OVERVIEW_IDS[0].encode()).replace(
+        b"JVNDB-2025-002884", OVERVIEW_IDS[1].encode()
+    )
     return re.sub(rb'totalRes="6"', b'totalRes="2"', data)
 
 
 def add_jvn_routes(server: FeedServer, contents: dict[str, bytes] | None = None, fail: set[str] | None = None):
-    contents = contents if contents is not None else {
-        name: sample(f"jvn/jvndb-feed-fixtures/detail/{name}").read_bytes() for name in JVN_DETAIL_FILES}
+    contents = (
+        contents
+        if contents is not None
+        else {name: sample(f"jvn/jvndb-feed-fixtures/detail/{name}").read_bytes() for name in JVN_DETAIL_FILES}
+    )
     fail = fail if fail is not None else set()
     server.routes["/ja/feed/checksum.txt"] = lambda q, h: (200, {}, jvn_checksum(server.base, contents))
     for name in JVN_DETAIL_FILES:
-        server.routes[f"/ja/feed/detail/{name}"] = (
-            lambda q, h, name=name: (503, {}, b"busy") if name in fail else (200, {}, contents[name]))
+        server.routes[f"/ja/feed/detail/{name}"] = lambda q, h, name=name: (
+            (503, {}, b"busy") if name in fail else (200, {}, contents[name])
+        )
 
     def myjvn(query, headers):
         if query["method"] == "getVulnOverviewList":

@@ -39,8 +39,9 @@ def index_cpes(vulnerability: Vulnerability, criteria: list[str]) -> None:
         key = (cpe.part, cpe.vendor, cpe.product)
         if key not in seen:
             seen.add(key)
-            VulnerabilityCpe.objects.create(vulnerability=vulnerability, part=cpe.part, vendor=cpe.vendor,
-                                            product=cpe.product)
+            VulnerabilityCpe.objects.create(
+                vulnerability=vulnerability, part=cpe.part, vendor=cpe.vendor, product=cpe.product
+            )
 
 
 def make_nvd_vulnerability(cve_id: str, **overrides) -> Vulnerability:
@@ -48,10 +49,14 @@ def make_nvd_vulnerability(cve_id: str, **overrides) -> Vulnerability:
     record = nvd_record(cve_id)
     score, severity, vector = _cvss3(record)
     fields = {
-        "vuln_id": record["id"], "source": "nvd", "source_status": record.get("vulnStatus", ""),
+        "vuln_id": record["id"],
+        "source": "nvd",
+        "source_status": record.get("vulnStatus", ""),
         "title_en": record.get("cisaVulnerabilityName", ""),
         "description_en": next((d["value"] for d in record["descriptions"] if d["lang"] == "en"), ""),
-        "cvss3_score": score, "cvss3_severity": severity, "cvss3_vector": vector,
+        "cvss3_score": score,
+        "cvss3_severity": severity,
+        "cvss3_vector": vector,
         "published": datetime.datetime.fromisoformat(record["published"]).replace(tzinfo=datetime.UTC),
         "references": [{"url": r["url"]} for r in record.get("references", [])],
         "configurations": record.get("configurations", []),
@@ -66,28 +71,83 @@ def make_nvd_vulnerability(cve_id: str, **overrides) -> Vulnerability:
 # (product, CPE 2.2 as published, version text as published, ranges as the parser yields them).
 ATERM_JVNDB_ID = "JVNDB-2025-000002"
 ATERM_AFFECTED = [
-    ("Aterm GB1200PE ファームウェア", "cpe:/o:nec:aterm_gb1200pe_firmware",
-     "Ver.1.3.0より前のバージョン（CVE-2025-0355）", "1.3.0", ["CVE-2025-0355"]),
-    ("Aterm WF1200CR ファームウェア", "cpe:/o:nec:aterm_wf1200cr_firmware",
-     "Ver.1.6.0より前のバージョン（CVE-2025-0355）", "1.6.0", ["CVE-2025-0355"]),
-    ("Aterm WG1200CR ファームウェア", "cpe:/o:nec:aterm_wg1200cr_firmware",
-     "Ver.1.5.0より前のバージョン（CVE-2025-0355）", "1.5.0", ["CVE-2025-0355"]),
-    ("Aterm WG2600HM4 ファームウェア", "cpe:/o:nec:aterm_wg2600hm4_firmware",
-     "Ver.1.4.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）", "1.4.2", ["CVE-2025-0354", "CVE-2025-0355"]),
-    ("Aterm WG2600HP4 ファームウェア", "cpe:/o:nec:aterm_wg2600hp4_firmware",
-     "Ver.1.4.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）", "1.4.2", ["CVE-2025-0354", "CVE-2025-0355"]),
-    ("Aterm WG2600HS ファームウェア", "cpe:/o:nec:aterm_wg2600hs_firmware",
-     "Ver.1.7.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）", "1.7.2", ["CVE-2025-0354", "CVE-2025-0355"]),
-    ("Aterm WG2600HS2 ファームウェア", "cpe:/o:nec:aterm_wg2600hs2_firmware",
-     "Ver.1.3.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）", "1.3.2", ["CVE-2025-0354", "CVE-2025-0355"]),
-    ("Aterm WX1500HP ファームウェア", "cpe:/o:nec:aterm_wx1500hp_firmware",
-     "Ver.1.4.2より前のバージョン（CVE-2025-0356）", "1.4.2", ["CVE-2025-0356"]),
-    ("Aterm WX3000HP ファームウェア", "cpe:/o:nec:aterm_wx3000hp_firmware",
-     "Ver.2.4.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）", "2.4.2", ["CVE-2025-0354", "CVE-2025-0355"]),
-    ("Aterm WX3600HP ファームウェア", "cpe:/o:nec:aterm_wx3600hp_firmware",
-     "Ver.1.5.3より前のバージョン（CVE-2025-0356）", "1.5.3", ["CVE-2025-0356"]),
-    ("Aterm WX4200D5 ファームウェア", "cpe:/o:nec:aterm_wx4200d5_firmware",
-     "Ver.1.2.4より前のバージョン（CVE-2025-0354、CVE-2025-0355）", "1.2.4", ["CVE-2025-0354", "CVE-2025-0355"]),
+    (
+        "Aterm GB1200PE ファームウェア",
+        "cpe:/o:nec:aterm_gb1200pe_firmware",
+        "Ver.1.3.0より前のバージョン（CVE-2025-0355）",
+        "1.3.0",
+        ["CVE-2025-0355"],
+    ),
+    (
+        "Aterm WF1200CR ファームウェア",
+        "cpe:/o:nec:aterm_wf1200cr_firmware",
+        "Ver.1.6.0より前のバージョン（CVE-2025-0355）",
+        "1.6.0",
+        ["CVE-2025-0355"],
+    ),
+    (
+        "Aterm WG1200CR ファームウェア",
+        "cpe:/o:nec:aterm_wg1200cr_firmware",
+        "Ver.1.5.0より前のバージョン（CVE-2025-0355）",
+        "1.5.0",
+        ["CVE-2025-0355"],
+    ),
+    (
+        "Aterm WG2600HM4 ファームウェア",
+        "cpe:/o:nec:aterm_wg2600hm4_firmware",
+        "Ver.1.4.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）",
+        "1.4.2",
+        ["CVE-2025-0354", "CVE-2025-0355"],
+    ),
+    (
+        "Aterm WG2600HP4 ファームウェア",
+        "cpe:/o:nec:aterm_wg2600hp4_firmware",
+        "Ver.1.4.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）",
+        "1.4.2",
+        ["CVE-2025-0354", "CVE-2025-0355"],
+    ),
+    (
+        "Aterm WG2600HS ファームウェア",
+        "cpe:/o:nec:aterm_wg2600hs_firmware",
+        "Ver.1.7.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）",
+        "1.7.2",
+        ["CVE-2025-0354", "CVE-2025-0355"],
+    ),
+    (
+        "Aterm WG2600HS2 ファームウェア",
+        "cpe:/o:nec:aterm_wg2600hs2_firmware",
+        "Ver.1.3.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）",
+        "1.3.2",
+        ["CVE-2025-0354", "CVE-2025-0355"],
+    ),
+    (
+        "Aterm WX1500HP ファームウェア",
+        "cpe:/o:nec:aterm_wx1500hp_firmware",
+        "Ver.1.4.2より前のバージョン（CVE-2025-0356）",
+        "1.4.2",
+        ["CVE-2025-0356"],
+    ),
+    (
+        "Aterm WX3000HP ファームウェア",
+        "cpe:/o:nec:aterm_wx3000hp_firmware",
+        "Ver.2.4.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）",
+        "2.4.2",
+        ["CVE-2025-0354", "CVE-2025-0355"],
+    ),
+    (
+        "Aterm WX3600HP ファームウェア",
+        "cpe:/o:nec:aterm_wx3600hp_firmware",
+        "Ver.1.5.3より前のバージョン（CVE-2025-0356）",
+        "1.5.3",
+        ["CVE-2025-0356"],
+    ),
+    (
+        "Aterm WX4200D5 ファームウェア",
+        "cpe:/o:nec:aterm_wx4200d5_firmware",
+        "Ver.1.2.4より前のバージョン（CVE-2025-0354、CVE-2025-0355）",
+        "1.2.4",
+        ["CVE-2025-0354", "CVE-2025-0355"],
+    ),
 ]
 
 
@@ -99,14 +159,34 @@ def cpe22_to_23(uri: str) -> str:
 def make_aterm_jvn(*, parsed: bool = True) -> Vulnerability:
     """JVNDB-2025-000002 with its eleven Aterm affected products and its three CVE aliases."""
     jvn = Vulnerability.objects.create(
-        vuln_id=ATERM_JVNDB_ID, source="jvn", title_ja="NEC Atermシリーズにおける複数の脆弱性（NV25-003）")
+        vuln_id=ATERM_JVNDB_ID, source="jvn", title_ja="NEC Atermシリーズにおける複数の脆弱性（NV25-003）"
+    )
     for cve in ("CVE-2025-0354", "CVE-2025-0355", "CVE-2025-0356"):
         VulnerabilityAlias.objects.create(vulnerability=jvn, alias_id=cve)
     for product, cpe22, text, end, cves in ATERM_AFFECTED:
-        ranges = [{"start": None, "start_inclusive": False, "end": end, "end_inclusive": False, "exact": None,
-                   "cve_ids": cves}] if parsed else []
-        AffectedProduct.objects.create(vulnerability=jvn, vendor="日本電気", product=product, cpe22=cpe22,
-                                       cpe23=cpe22_to_23(cpe22), version_text=text, ranges=ranges,
-                                       ranges_parsed=parsed)
+        ranges = (
+            [
+                {
+                    "start": None,
+                    "start_inclusive": False,
+                    "end": end,
+                    "end_inclusive": False,
+                    "exact": None,
+                    "cve_ids": cves,
+                }
+            ]
+            if parsed
+            else []
+        )
+        AffectedProduct.objects.create(
+            vulnerability=jvn,
+            vendor="日本電気",
+            product=product,
+            cpe22=cpe22,
+            cpe23=cpe22_to_23(cpe22),
+            version_text=text,
+            ranges=ranges,
+            ranges_parsed=parsed,
+        )
     index_cpes(jvn, [cpe22_to_23(a[1]) for a in ATERM_AFFECTED])
     return jvn

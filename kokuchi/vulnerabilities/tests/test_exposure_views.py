@@ -19,15 +19,22 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def exposure():
     make_nvd_vulnerability("CVE-2024-21762")
-    device = make_device(product=fortigate(), customer=make_customer(name="株式会社表示"), serial_number="FGT-V",
-                         firmware_at_sale="7.0.12")
+    device = make_device(
+        product=fortigate(),
+        customer=make_customer(name="株式会社表示"),
+        serial_number="FGT-V",
+        firmware_at_sale="7.0.12",
+    )
     services.match_all(notify=False)
     return Exposure.objects.get(device=device)
 
 
 def test_exposure_pages_need_a_staff_role(client, exposure):
-    urls = [f"/vulnerabilities/devices/{exposure.device_id}/exposures/",
-            f"/vulnerabilities/customers/{exposure.device.customer_id}/exposures/", "/vulnerabilities/exposures/"]
+    urls = [
+        f"/vulnerabilities/devices/{exposure.device_id}/exposures/",
+        f"/vulnerabilities/customers/{exposure.device.customer_id}/exposures/",
+        "/vulnerabilities/exposures/",
+    ]
     for url in urls:
         assert client.get(url).status_code == 302
     client.force_login(make_user(role=None))
@@ -42,8 +49,9 @@ def test_exposure_pages_need_a_staff_role(client, exposure):
 
 def test_viewer_cannot_change_status(client, exposure):
     client.force_login(make_user(Role.VIEWER))
-    response = client.post(f"/vulnerabilities/exposures/{exposure.pk}/status/",
-                           {"status": "false_positive", "reason": "誤検知"})
+    response = client.post(
+        f"/vulnerabilities/exposures/{exposure.pk}/status/", {"status": "false_positive", "reason": "誤検知"}
+    )
     assert response.status_code == 403
     exposure.refresh_from_db()
     assert exposure.status == ExposureStatus.OPEN
@@ -53,12 +61,17 @@ def test_viewer_cannot_change_status(client, exposure):
 def test_sales_marks_false_positive_with_reason(client, exposure):
     user = make_user(Role.SALES, username="suzuki")
     client.force_login(user)
-    response = client.post(f"/vulnerabilities/exposures/{exposure.pk}/status/",
-                           {"status": "false_positive", "reason": "FortiOS ではなく FortiProxy と誤登録"})
+    response = client.post(
+        f"/vulnerabilities/exposures/{exposure.pk}/status/",
+        {"status": "false_positive", "reason": "FortiOS ではなく FortiProxy と誤登録"},
+    )
     assert response.status_code == 302
     exposure.refresh_from_db()
     assert (exposure.status, exposure.status_reason, exposure.status_changed_by) == (
-        ExposureStatus.FALSE_POSITIVE, "FortiOS ではなく FortiProxy と誤登録", user)
+        ExposureStatus.FALSE_POSITIVE,
+        "FortiOS ではなく FortiProxy と誤登録",
+        user,
+    )
     page = client.get(f"/vulnerabilities/devices/{exposure.device_id}/exposures/").content.decode()
     assert "FortiOS ではなく FortiProxy と誤登録" in page
 

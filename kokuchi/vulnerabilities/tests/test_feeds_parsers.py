@@ -38,17 +38,25 @@ def test_nvd_buffalo_record_keeps_firmware_and_hardware_configuration():
     assert record.published == datetime.datetime(2021, 4, 29, 15, 15, 10, 630000, tzinfo=UTC)
     assert record.last_modified == datetime.datetime(2024, 11, 21, 5, 45, 54, 457000, tzinfo=UTC)
     assert record.title_en == "Arcadyan Buffalo Firmware Path Traversal Vulnerability"
-    assert record.description_en.startswith("A path traversal vulnerability in the web interfaces of Buffalo "
-                                            "WSR-2533DHPL2 firmware version <= 1.02")
+    assert record.description_en.startswith(
+        "A path traversal vulnerability in the web interfaces of Buffalo WSR-2533DHPL2 firmware version <= 1.02"
+    )
     # Configurations exactly as published: AND of firmware (vulnerable) and hardware (platform).
     assert list(record.configurations) == published["configurations"]
     first = record.configurations[0]
     assert first["operator"] == "AND"
     assert first["nodes"][0]["cpeMatch"][0] == {
-        "vulnerable": True, "criteria": "cpe:2.3:o:buffalo:wsr-2533dhpl2-bk_firmware:*:*:*:*:*:*:*:*",
-        "matchCriteriaId": "D861729C-023B-4D73-8C4C-BF7E8B0B7045", "versionEndIncluding": "1.02"}
-    assert record.cpes == (("o", "buffalo", "wsr-2533dhpl2-bk_firmware"), ("h", "buffalo", "wsr-2533dhpl2-bk"),
-                           ("o", "buffalo", "wsr-2533dhp3-bk_firmware"), ("h", "buffalo", "wsr-2533dhp3-bk"))
+        "vulnerable": True,
+        "criteria": "cpe:2.3:o:buffalo:wsr-2533dhpl2-bk_firmware:*:*:*:*:*:*:*:*",
+        "matchCriteriaId": "D861729C-023B-4D73-8C4C-BF7E8B0B7045",
+        "versionEndIncluding": "1.02",
+    }
+    assert record.cpes == (
+        ("o", "buffalo", "wsr-2533dhpl2-bk_firmware"),
+        ("h", "buffalo", "wsr-2533dhpl2-bk"),
+        ("o", "buffalo", "wsr-2533dhp3-bk_firmware"),
+        ("h", "buffalo", "wsr-2533dhp3-bk"),
+    )
     assert len(record.references) == 6
     assert record.references[0]["url"] == "https://www.kb.cert.org/vuls/id/914124"
     assert len(record.content_hash) == 64
@@ -59,8 +67,11 @@ def test_nvd_primary_metric_preferred_over_cna_secondary():
     assert (record.cvss3_score, record.cvss3_severity) == (Decimal("9.8"), "CRITICAL")
     assert record.cwe_ids == ("CWE-787",)
     assert record.cpes == (("a", "fortinet", "fortiproxy"), ("o", "fortinet", "fortios"))
-    fortios = [m for m in record.configurations[0]["nodes"][0]["cpeMatch"]
-               if m["criteria"].startswith("cpe:2.3:o:fortinet:fortios")]
+    fortios = [
+        m
+        for m in record.configurations[0]["nodes"][0]["cpeMatch"]
+        if m["criteria"].startswith("cpe:2.3:o:fortinet:fortios")
+    ]
     assert fortios[0]["versionStartIncluding"] == "6.0.0"
     assert fortios[0]["versionEndExcluding"] == "6.2.16"
 
@@ -71,7 +82,8 @@ def test_nvd_negate_fields_and_sw_edition_kept():
     assert config["negate"] is False
     assert config["nodes"][0]["negate"] is False
     assert config["nodes"][0]["cpeMatch"][0]["criteria"] == (
-        "cpe:2.3:o:citrix:sd-wan_1000_firmware:*:*:*:*:standard:*:*:*")
+        "cpe:2.3:o:citrix:sd-wan_1000_firmware:*:*:*:*:standard:*:*:*"
+    )
     assert config["nodes"][0]["cpeMatch"][0]["versionEndExcluding"] == "11.4.4.46"
     assert record.cpes == (("o", "citrix", "sd-wan_1000_firmware"), ("h", "citrix", "sd-wan_1000"))
     assert (record.cvss3_score, record.cvss3_severity) == (Decimal("5.3"), "MEDIUM")
@@ -101,13 +113,22 @@ def test_nvd_cvss_v4_page():
 
 
 def test_nvd_paging_sequence_and_empty_page():
-    pages = [parse_nvd_page(sample(f"nvd/api-cve-pages/3_pages/{name}").read_bytes())
-             for name in ("0-3.json", "3-3.json", "6-3.json")]
+    pages = [
+        parse_nvd_page(sample(f"nvd/api-cve-pages/3_pages/{name}").read_bytes())
+        for name in ("0-3.json", "3-3.json", "6-3.json")
+    ]
     assert [p.total_results for p in pages] == [8, 8, 8]
     assert [p.start_index for p in pages] == [0, 3, 6]
     assert [r.vuln_id for p in pages for r in p.records] == [
-        "CVE-2023-36014", "CVE-2023-36024", "CVE-2023-46729", "CVE-2023-6069", "CVE-2023-45167",
-        "CVE-2023-39796", "CVE-2023-47246", "CVE-2023-47800"]
+        "CVE-2023-36014",
+        "CVE-2023-36024",
+        "CVE-2023-46729",
+        "CVE-2023-6069",
+        "CVE-2023-45167",
+        "CVE-2023-39796",
+        "CVE-2023-47246",
+        "CVE-2023-47800",
+    ]
     assert pages[1].records[0].cvss3_score == Decimal("9.9")  # from cvssMetricV30
     assert pages[1].records[0].source_status == "Received"
     empty = parse_nvd_page(sample("nvd/api-cve-pages/empty/0-1.json").read_bytes())
@@ -140,15 +161,23 @@ def test_nvd_rejected_cve_is_withdrawn():
 def test_jvn_detail_nec_aterm_per_cve_versions():
     path = sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml")
     records = {r.vuln_id: r for r in iter_jvn_detail(path)}
-    assert list(records) == ["JVNDB-2025-000001", "JVNDB-2025-000002", "JVNDB-2025-000003", "JVNDB-2017-009608",
-                             "JVNDB-2018-009328", "JVNDB-2021-002774", "JVNDB-2022-000097"]
+    assert list(records) == [
+        "JVNDB-2025-000001",
+        "JVNDB-2025-000002",
+        "JVNDB-2025-000003",
+        "JVNDB-2017-009608",
+        "JVNDB-2018-009328",
+        "JVNDB-2021-002774",
+        "JVNDB-2022-000097",
+    ]
     aterm = records["JVNDB-2025-000002"]
     assert aterm.title_ja == "NEC Atermシリーズにおける複数の脆弱性（NV25-003）"
     assert aterm.aliases == ("CVE-2025-0354", "CVE-2025-0355", "CVE-2025-0356")
     assert aterm.source == "jvn"
     assert aterm.description_ja.startswith(
         "日本電気株式会社が提供するAtermシリーズには、次の複数の脆弱性が存在します。\n"
-        "・格納型クロスサイトスクリプティング（CWE-79）- CVE-2025-0354")
+        "・格納型クロスサイトスクリプティング（CWE-79）- CVE-2025-0354"
+    )
     assert len(aterm.affected) == 11
     wg2600hm4 = aterm.affected[3]
     assert wg2600hm4.vendor == "日本電気"
@@ -184,12 +213,18 @@ def test_jvn_yearly_detail_feeds():
     assert (log4j.cvss3_score, log4j.cvss3_severity) == (Decimal("10"), "CRITICAL")
     assert log4j.cvss3_vector == "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"
     assert log4j.affected[0].version_text == (
-        "2.13.0 から 2.15.0 より前のバージョン\ncore 2.0-beta9 から 2.12.1 より前のバージョン")
-    assert log4j.affected[0].ranges == (rng("2.13.0", "2.15.0", start_inclusive=True),
-                                        rng("2.0-beta9", "2.12.1", start_inclusive=True))
+        "2.13.0 から 2.15.0 より前のバージョン\ncore 2.0-beta9 から 2.12.1 より前のバージョン"
+    )
+    assert log4j.affected[0].ranges == (
+        rng("2.13.0", "2.15.0", start_inclusive=True),
+        rng("2.0-beta9", "2.12.1", start_inclusive=True),
+    )
     # NEC ACOS Access Toolkit: a CPE but no VersionNumber → unknown versions, not parsed.
     assert (log4j.affected[1].cpe22, log4j.affected[1].version_text, log4j.affected[1].ranges_parsed) == (
-        "cpe:/a:nec:acos_access_toolkit", "", False)
+        "cpe:/a:nec:acos_access_toolkit",
+        "",
+        False,
+    )
     assert log4j.last_modified == datetime.datetime(2022, 12, 15, 10, 24, 36, tzinfo=JST)
     canon, quiz = list(iter_jvn_detail(sample("jvn/jvndb-feed-fixtures/detail/jvndb_detail_2022.rdf")))
     assert canon.affected[0].product == "(複数の製品)"
@@ -212,12 +247,16 @@ def test_jvn_get_vuln_detail_info_response():
     assert record.title_ja == "電子入札コアシステムにおける複数の脆弱性"
     assert record.affected[0].version_text == "v6 R4 およびそれ以前のバージョン"
     assert record.affected[0].ranges == (
-        rng(end="v6 R4", end_inclusive=True, cve_ids=["CVE-2022-41993", "CVE-2022-46287", "CVE-2022-46288"]),)
+        rng(end="v6 R4", end_inclusive=True, cve_ids=["CVE-2022-41993", "CVE-2022-46287", "CVE-2022-46288"]),
+    )
 
 
 def test_jvn_withdrawn_marker():
-    data = sample("jvn/jvndb-feed-fixtures/detail/jvndb_detail_2023.rdf").read_bytes().replace(
-        "<Title>oclc の oaicat における".encode(), "<Title>** 削除 ** oclc の oaicat における".encode())
+    data = (
+        sample("jvn/jvndb-feed-fixtures/detail/jvndb_detail_2023.rdf")
+        .read_bytes()
+        .replace("<Title>oclc の oaicat における".encode(), "<Title>** 削除 ** oclc の oaicat における".encode())
+    )
     records = {r.vuln_id: r for r in iter_jvn_detail(data)}
     assert (records["JVNDB-2023-004315"].withdrawn, records["JVNDB-2023-004315"].source_status) == (True, "削除")
     assert records["JVNDB-2022-017704"].withdrawn is False
@@ -244,7 +283,8 @@ def test_jvn_malformed_official_rss_sample_is_recovered_and_says_so():
     assert overview.status.total_res == 26432
     assert overview.recovered == (
         "dataFeed_jvndb_rss_hnd.xml: line 116 column 10: recovered: quoted 1 unquoted attribute value(s) in "
-        "status:Status (AttValue: \" or ' expected, line 116, column 10)",)
+        "status:Status (AttValue: \" or ' expected, line 116, column 10)",
+    )
 
 
 def test_jvn_checksum():
@@ -271,17 +311,31 @@ def test_kev_catalog():
     assert sum(1 for r in catalog.records if r.known_ransomware_use == "Known") == 293
 
 
-@pytest.mark.parametrize(("name", "expected", "meta"), [
-    ("epss/epss_scores-2021-04-14.csv.gz", [("CVE-2020-5902", 0.65117, None), ("CVE-2018-19571", 0.04773, None)],
-     {"score_date": datetime.date(2021, 4, 14)}),
-    ("epss/epss_scores-2021-09-01.csv.gz", [("CVE-2020-5902", 0.65117, 0.9981063485700858),
-                                            ("CVE-2018-19571", 0.04773, 0.8715910818693242)],
-     {"score_date": datetime.date(2021, 9, 1)}),
-    ("epss/epss_scores-2022-02-04.csv.gz", [("CVE-2020-5902", 0.96817, 0.99999), ("CVE-2018-19571", 0.17187, 0.93112)],
-     {"model_version": "v2022.01.01", "score_date": datetime.date(2022, 2, 4)}),
-    ("epss/epss_scores-2023-03-07.csv.gz", [("CVE-2020-5902", 0.97567, 0.99995), ("CVE-2018-19571", 0.00113, 0.43131)],
-     {"model_version": "v2023.03.01", "score_date": datetime.date(2023, 3, 7)}),
-])
+@pytest.mark.parametrize(
+    ("name", "expected", "meta"),
+    [
+        (
+            "epss/epss_scores-2021-04-14.csv.gz",
+            [("CVE-2020-5902", 0.65117, None), ("CVE-2018-19571", 0.04773, None)],
+            {"score_date": datetime.date(2021, 4, 14)},
+        ),
+        (
+            "epss/epss_scores-2021-09-01.csv.gz",
+            [("CVE-2020-5902", 0.65117, 0.9981063485700858), ("CVE-2018-19571", 0.04773, 0.8715910818693242)],
+            {"score_date": datetime.date(2021, 9, 1)},
+        ),
+        (
+            "epss/epss_scores-2022-02-04.csv.gz",
+            [("CVE-2020-5902", 0.96817, 0.99999), ("CVE-2018-19571", 0.17187, 0.93112)],
+            {"model_version": "v2022.01.01", "score_date": datetime.date(2022, 2, 4)},
+        ),
+        (
+            "epss/epss_scores-2023-03-07.csv.gz",
+            [("CVE-2020-5902", 0.97567, 0.99995), ("CVE-2018-19571", 0.00113, 0.43131)],
+            {"model_version": "v2023.03.01", "score_date": datetime.date(2023, 3, 7)},
+        ),
+    ],
+)
 def test_epss_three_header_layouts(name, expected, meta):
     found = {}
     rows = list(iter_epss(sample(name), meta_out=found))
@@ -298,14 +352,17 @@ def test_epss_current_with_z_date():
     assert found == {"model_version": "v2026.06.15", "score_date": datetime.date(2026, 9, 29)}
 
 
-@pytest.mark.parametrize(("name", "first_id", "modified"), [
-    ("jvndb.rdf", "JVNDB-2023-000001", datetime.datetime(2023, 11, 3, 12, 2, tzinfo=JST)),
-    ("jvndb_new.rdf", "JVNDB-2023-004814", datetime.datetime(2023, 11, 2, 11, 57, tzinfo=JST)),
-    ("jvndb_2007.rdf", "JVNDB-2007-000127", datetime.datetime(2007, 4, 1, 0, 0, tzinfo=JST)),
-    ("jvndb_2011.rdf", "JVNDB-2011-001013", datetime.datetime(2011, 5, 2, 13, 25, tzinfo=JST)),
-    ("jvndb_2021.rdf", "JVNDB-2021-005429", datetime.datetime(2022, 12, 15, 10, 24, tzinfo=JST)),
-    ("jvndb_2022.rdf", "JVNDB-2021-018345", datetime.datetime(2023, 6, 1, 11, 12, tzinfo=JST)),
-])
+@pytest.mark.parametrize(
+    ("name", "first_id", "modified"),
+    [
+        ("jvndb.rdf", "JVNDB-2023-000001", datetime.datetime(2023, 11, 3, 12, 2, tzinfo=JST)),
+        ("jvndb_new.rdf", "JVNDB-2023-004814", datetime.datetime(2023, 11, 2, 11, 57, tzinfo=JST)),
+        ("jvndb_2007.rdf", "JVNDB-2007-000127", datetime.datetime(2007, 4, 1, 0, 0, tzinfo=JST)),
+        ("jvndb_2011.rdf", "JVNDB-2011-001013", datetime.datetime(2011, 5, 2, 13, 25, tzinfo=JST)),
+        ("jvndb_2021.rdf", "JVNDB-2021-005429", datetime.datetime(2022, 12, 15, 10, 24, tzinfo=JST)),
+        ("jvndb_2022.rdf", "JVNDB-2021-018345", datetime.datetime(2023, 6, 1, 11, 12, tzinfo=JST)),
+    ],
+)
 def test_jvn_rss_feed_fixtures(name, first_id, modified):
     overview = parse_jvn_overview(sample(f"jvn/jvndb-feed-fixtures/rss/{name}").read_bytes())
     assert (overview.items[0].vuln_id, overview.items[0].modified) == (first_id, modified)
@@ -316,8 +373,18 @@ def test_nvd_match_criteria_page_is_not_a_cve_page():
         list(iter_nvd_file(sample("nvd/api-cpematch-pages/3_items/0-3.json")))
 
 
-NVD_SAMPLES = ["CVE-2021-20090", "CVE-2023-20198", "CVE-2024-0008", "CVE-2024-20253", "CVE-2024-20282",
-               "CVE-2024-2049", "CVE-2024-21762", "CVE-2024-22366", "CVE-2025-0355", "CVE-2025-0356"]
+NVD_SAMPLES = [
+    "CVE-2021-20090",
+    "CVE-2023-20198",
+    "CVE-2024-0008",
+    "CVE-2024-20253",
+    "CVE-2024-20282",
+    "CVE-2024-2049",
+    "CVE-2024-21762",
+    "CVE-2024-22366",
+    "CVE-2025-0355",
+    "CVE-2025-0356",
+]
 
 
 def _nvd_items():
@@ -325,8 +392,15 @@ def _nvd_items():
 
 
 def _envelope(items, **extra):
-    return {"resultsPerPage": len(items), "startIndex": 0, "totalResults": len(items), "format": "NVD_CVE",
-            "version": "2.0", **extra, "vulnerabilities": items}
+    return {
+        "resultsPerPage": len(items),
+        "startIndex": 0,
+        "totalResults": len(items),
+        "format": "NVD_CVE",
+        "version": "2.0",
+        **extra,
+        "vulnerabilities": items,
+    }
 
 
 def _records_and_error(data):
@@ -410,14 +484,17 @@ def test_nvd_feed_items_that_cannot_be_cut_fall_back_to_ijson_with_the_same_resu
             data = json.dumps(_envelope(case), separators=(",", ":")).encode()
         assert _items_from(data) == _ijson_items(data), name
 
-    huge = json.dumps(_envelope(items), separators=(",", ":")).replace(
-        '"baseScore":9.8', '"baseScore":12345678901234567890', 1).encode()
+    huge = (
+        json.dumps(_envelope(items), separators=(",", ":"))
+        .replace('"baseScore":9.8', '"baseScore":12345678901234567890', 1)
+        .encode()
+    )
     records, error = _records_and_error(huge)
     reference = json.dumps(_envelope(items[:1]), separators=(",", ":")).encode()
     assert error is not None and "integer overflow" in error.message
     assert error.position.startswith("near byte ")
     assert len(records) < len(items)
-    assert [r.vuln_id for r in records] == [item["cve"]["id"] for item in items[:len(records)]]
+    assert [r.vuln_id for r in records] == [item["cve"]["id"] for item in items[: len(records)]]
     assert _records_and_error(reference)[0][0].vuln_id == items[0]["cve"]["id"]
 
 
@@ -473,7 +550,9 @@ def test_jvn_base_score_out_of_range_is_computed_from_the_vector():
     assert scored
     for vuln_id in scored:
         assert (bad[vuln_id].cvss3_score, bad[vuln_id].cvss3_severity) == (
-            reference[vuln_id].cvss3_score, reference[vuln_id].cvss3_severity)
+            reference[vuln_id].cvss3_score,
+            reference[vuln_id].cvss3_severity,
+        )
 
 
 @pytest.mark.parametrize("vuln_id", ["CVE-2024-" + "1" * 40, "CVE-2024-12a4", "CVE-24-1234"])
@@ -487,6 +566,9 @@ def test_nvd_id_that_is_not_a_storable_cve_id_is_refused(vuln_id):
 def test_jvn_id_longer_than_the_column_is_refused():
     text = sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml").read_text()
     with pytest.raises(FeedError, match="without a JVNDB id") as caught:
-        list(iter_jvn_detail(text.replace("JVNDB-2025-000001<", "JVNDB-2025-" + "0" * 40 + "<", 1).encode(),
-                             file="x.xml"))
+        list(
+            iter_jvn_detail(
+                text.replace("JVNDB-2025-000001<", "JVNDB-2025-" + "0" * 40 + "<", 1).encode(), file="x.xml"
+            )
+        )
     assert caught.value.position.startswith("line ")

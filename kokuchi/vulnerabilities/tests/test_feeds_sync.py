@@ -25,8 +25,16 @@ from kokuchi.vulnerabilities.tests.feedserver import (
 
 pytestmark = pytest.mark.django_db
 
-NVD_IDS = ["CVE-2023-36014", "CVE-2023-36024", "CVE-2023-46729", "CVE-2023-6069", "CVE-2023-45167",
-           "CVE-2023-39796", "CVE-2023-47246", "CVE-2023-47800"]
+NVD_IDS = [
+    "CVE-2023-36014",
+    "CVE-2023-36024",
+    "CVE-2023-46729",
+    "CVE-2023-6069",
+    "CVE-2023-45167",
+    "CVE-2023-39796",
+    "CVE-2023-47246",
+    "CVE-2023-47800",
+]
 NOW = datetime.datetime(2023, 11, 10, 9, 0, tzinfo=datetime.UTC)
 
 
@@ -150,8 +158,7 @@ def test_jvn_sync_by_checksum_and_date_range_then_resume_and_no_op(server, clien
     with pytest.raises(FeedSyncError, match="jvndb_detail_2022.rdf: HTTP 503 after 3 attempts"):
         sync_feeds(sources=["jvn"], client=client, now=NOW)
     # checksum.txt lists 2023 before 2022: 2023 was committed with its hash before 2022 failed.
-    assert sorted(Vulnerability.objects.values_list("vuln_id", flat=True)) == ["JVNDB-2022-017704",
-                                                                              "JVNDB-2023-004315"]
+    assert sorted(Vulnerability.objects.values_list("vuln_id", flat=True)) == ["JVNDB-2022-017704", "JVNDB-2023-004315"]
     assert list(FeedState.objects.get(source="jvn").file_hashes) == ["jvndb_detail_2023.rdf"]
 
     add_jvn_routes(server)
@@ -159,19 +166,34 @@ def test_jvn_sync_by_checksum_and_date_range_then_resume_and_no_op(server, clien
     result = sync_feeds(sources=["jvn"], client=client, now=NOW)["jvn"]
 
     paths = server.paths()
-    assert paths[:3] == ["/ja/feed/checksum.txt", "/ja/feed/detail/jvndb_detail_2022.rdf",
-                         "/ja/feed/detail/jvndb_detail_2021.rdf"]  # 2023 is not downloaded again
+    assert paths[:3] == [
+        "/ja/feed/checksum.txt",
+        "/ja/feed/detail/jvndb_detail_2022.rdf",
+        "/ja/feed/detail/jvndb_detail_2021.rdf",
+    ]  # 2023 is not downloaded again
     overview = [q for p, q, _ in server.log if q.get("method") == "getVulnOverviewList"][0]
     assert (overview["datePublishedStartY"], overview["datePublishedStartM"], overview["datePublishedStartD"]) == (
-        "2023", "11", "2")
+        "2023",
+        "11",
+        "2",
+    )
     assert (overview["datePublishedEndY"], overview["datePublishedEndM"], overview["datePublishedEndD"]) == (
-        "2023", "11", "10")
+        "2023",
+        "11",
+        "10",
+    )
     assert overview["rangeDatePublished"] == "n"
     detail = [q for p, q, _ in server.log if q.get("method") == "getVulnDetailInfo"][0]
     assert detail["vulnId"] == "+".join(OVERVIEW_IDS)
     assert sorted(Vulnerability.objects.values_list("vuln_id", flat=True)) == [
-        "JVNDB-2021-002774", "JVNDB-2021-005429", "JVNDB-2022-000001", "JVNDB-2022-000002", "JVNDB-2022-000097",
-        "JVNDB-2022-017704", "JVNDB-2023-004315"]
+        "JVNDB-2021-002774",
+        "JVNDB-2021-005429",
+        "JVNDB-2022-000001",
+        "JVNDB-2022-000002",
+        "JVNDB-2022-000097",
+        "JVNDB-2022-017704",
+        "JVNDB-2023-004315",
+    ]
     assert result.created == 5
     electronic_bidding = Vulnerability.objects.get(vuln_id="JVNDB-2022-000097")
     assert electronic_bidding.affected_products.get().version_text == "v6 R4 およびそれ以前のバージョン"
@@ -228,15 +250,17 @@ def test_kev_and_epss_conditional_requests(server, client):
     assert second["kev"].messages == [f"{server.base}/feeds/known_exploited_vulnerabilities.json: 304 Not Modified"]
     assert KnownExploited.objects.get(cve_id="CVE-2021-20090").notes == "edited locally"  # nothing re-imported
     runs = list(FeedRun.objects.filter(source__in=["kev", "epss"]).values_list("source", "status"))
-    assert sorted(runs) == [("epss", "not_modified"), ("epss", "success"), ("kev", "not_modified"),
-                            ("kev", "success")]
+    assert sorted(runs) == [("epss", "not_modified"), ("epss", "success"), ("kev", "not_modified"), ("kev", "success")]
 
 
-@pytest.mark.parametrize(("statuses", "headers", "expected_sleeps"), [
-    ([403, 403, 200], {}, [6.0, 12.0]),
-    ([429, 200], {"Retry-After": "7"}, [7.0]),
-    ([500, 502, 503, 200], {}, [6.0, 12.0, 24.0]),
-])
+@pytest.mark.parametrize(
+    ("statuses", "headers", "expected_sleeps"),
+    [
+        ([403, 403, 200], {}, [6.0, 12.0]),
+        ([429, 200], {"Retry-After": "7"}, [7.0]),
+        ([500, 502, 503, 200], {}, [6.0, 12.0, 24.0]),
+    ],
+)
 def test_backoff_on_throttling_and_server_errors(statuses, headers, expected_sleeps):
     answers = list(statuses)
     sleeps = []
@@ -245,16 +269,20 @@ def test_backoff_on_throttling_and_server_errors(statuses, headers, expected_sle
         status = answers.pop(0)
         return httpx.Response(status, headers=headers if status != 200 else {}, content=b"ok")
 
-    client = FeedHttpClient(client=httpx.Client(transport=httpx.MockTransport(handler)), sleep=sleeps.append,
-                            max_retries=5)
+    client = FeedHttpClient(
+        client=httpx.Client(transport=httpx.MockTransport(handler)), sleep=sleeps.append, max_retries=5
+    )
     assert client.get("https://services.nvd.nist.gov/rest/json/cves/2.0").content == b"ok"
     assert sleeps == expected_sleeps
 
 
 def test_backoff_gives_up_and_names_the_url():
     sleeps = []
-    client = FeedHttpClient(client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(403))),
-                            sleep=sleeps.append, max_retries=3)
+    client = FeedHttpClient(
+        client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(403))),
+        sleep=sleeps.append,
+        max_retries=3,
+    )
     with pytest.raises(FeedHttpError, match=r"^https://example.test/x: HTTP 403 after 4 attempts$"):
         client.get("https://example.test/x")
     assert sleeps == [6.0, 12.0, 24.0]
@@ -262,8 +290,9 @@ def test_backoff_gives_up_and_names_the_url():
 
 def test_not_found_is_not_retried():
     sleeps = []
-    client = FeedHttpClient(client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404))),
-                            sleep=sleeps.append)
+    client = FeedHttpClient(
+        client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404))), sleep=sleeps.append
+    )
     with pytest.raises(FeedHttpError, match="HTTP 404"):
         client.get("https://example.test/missing")
     assert sleeps == []
@@ -287,16 +316,23 @@ def test_rate_limiter_keeps_nvd_public_limit():
 
 def test_sync_task_runs_through_the_tasks_framework(server):
     server.routes["/feeds/known_exploited_vulnerabilities.json"] = lambda q, h: (
-        200, {}, sample("kev/known_exploited_vulnerabilities.json").read_bytes())
+        200,
+        {},
+        sample("kev/known_exploited_vulnerabilities.json").read_bytes(),
+    )
     result = sync_feeds_task.enqueue(sources=["kev"])
     assert result.status == "SUCCESSFUL"
-    assert result.return_value == {"kev": {"created": 1404, "updated": 0, "unchanged": 0, "deleted": 0,
-                                           "changed_ids": 1404}}
+    assert result.return_value == {
+        "kev": {"created": 1404, "updated": 0, "unchanged": 0, "deleted": 0, "changed_ids": 1404}
+    }
 
 
 def test_feeds_status_command_shows_last_run_counts_and_errors(server, capsys):
     server.routes["/feeds/known_exploited_vulnerabilities.json"] = lambda q, h: (
-        200, {}, sample("kev/known_exploited_vulnerabilities.json").read_bytes())
+        200,
+        {},
+        sample("kev/known_exploited_vulnerabilities.json").read_bytes(),
+    )
     server.routes["/epss_scores-current.csv.gz"] = lambda q, h: (200, {}, b"cve,score\n")
     with pytest.raises(Exception, match="wrong header"):
         call_command("feeds", "sync", "--source", "kev", "--source", "epss")
@@ -306,6 +342,8 @@ def test_feeds_status_command_shows_last_run_counts_and_errors(server, capsys):
     assert "kev: last run " in out
     assert "(sync, success, 1404 created, 0 updated, 0 unchanged, 0 deleted)" in out
     assert "  rows: 1404;" in out
-    assert (f"  last error: {server.base}/epss_scores-current.csv.gz: line 1: wrong header 'cve,score': "
-            "expected 'cve,epss' or 'cve,epss,percentile'") in out
+    assert (
+        f"  last error: {server.base}/epss_scores-current.csv.gz: line 1: wrong header 'cve,score': "
+        "expected 'cve,epss' or 'cve,epss,percentile'"
+    ) in out
     assert "nvd: last run never" in out

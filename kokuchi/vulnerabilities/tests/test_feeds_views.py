@@ -13,8 +13,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def loaded():
-    import_feed_files(source="nvd", paths=[sample("nvd/cve-records/CVE-2025-0355.json"),
-                                           sample("nvd/cve-records/CVE-2021-20090.json")])
+    import_feed_files(
+        source="nvd",
+        paths=[sample("nvd/cve-records/CVE-2025-0355.json"), sample("nvd/cve-records/CVE-2021-20090.json")],
+    )
     import_feed_files(source="jvn", paths=[sample("jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml")])
     import_feed_files(source="kev", paths=[sample("kev/known_exploited_vulnerabilities.json")])
     import_feed_files(source="epss", paths=[sample("epss/epss_scores-2023-03-07.csv.gz")])
@@ -41,13 +43,17 @@ def test_feed_status_page_shows_per_feed_last_run_counts_and_error(client, loade
     assert (feeds["nvd"].count, feeds["jvn"].count, feeds["kev"].count, feeds["epss"].count) == (2, 7, 1404, 2)
     assert feeds["nvd"].last_run.created == 2
     assert feeds["jvn"].last_run.status == "failed"
-    assert feeds["jvn"].last_error == f"{bad}: line 1 column 27: malformed XML: Premature end of data in tag " \
-                                      "Vulinfo line 1, line 1, column 27"
+    assert (
+        feeds["jvn"].last_error == f"{bad}: line 1 column 27: malformed XML: Premature end of data in tag "
+        "Vulinfo line 1, line 1, column 27"
+    )
     html = response.content.decode()
     assert f"{bad}: line 1 column 27: malformed XML" in html
     # The NVD notice NVD asks for, in Japanese with the original English sentence.
-    assert "NVD による推奨・認定を受けたものではありません（This product uses data from the NVD API but is not " \
-           "endorsed or certified by the NVD.）" in html
+    assert (
+        "NVD による推奨・認定を受けたものではありません（This product uses data from the NVD API but is not "
+        "endorsed or certified by the NVD.）" in html
+    )
     assert "脆弱性情報フィード" in html
     assert FeedRun.objects.count() == 5
 

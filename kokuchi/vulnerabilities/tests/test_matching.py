@@ -16,8 +16,9 @@ from kokuchi.vulnerabilities.tests.realdata import ATERM_AFFECTED, cpe22_to_23, 
 
 
 def device(firmware_cpe, version, hardware_cpe="", label="機器"):
-    return DeviceIdentity.build(firmware_cpe=firmware_cpe, hardware_cpe=hardware_cpe, firmware_version=version,
-                                label=label)
+    return DeviceIdentity.build(
+        firmware_cpe=firmware_cpe, hardware_cpe=hardware_cpe, firmware_version=version, label=label
+    )
 
 
 def nvd(cve_id, dev):
@@ -27,20 +28,23 @@ def nvd(cve_id, dev):
 IOS_XE = "cpe:2.3:o:cisco:ios_xe:*:*:*:*:*:*:*:*"
 
 
-@pytest.mark.parametrize(("version", "matched"), [
-    ("16.11.9", False),      # below the first start
-    ("16.12", True),         # versionStartIncluding 16.12
-    ("16.12.10", True),
-    ("16.12.10a", False),    # versionEndExcluding 16.12.10a
-    ("17.3.8", True),
-    ("17.3.8a", False),
-    ("17.4.1", False),       # between two ranges
-    ("17.6", True),
-    ("17.6.6a", False),
-    ("17.9.3a", True),
-    ("17.9.4", True),
-    ("17.9.4a", False),
-])
+@pytest.mark.parametrize(
+    ("version", "matched"),
+    [
+        ("16.11.9", False),  # below the first start
+        ("16.12", True),  # versionStartIncluding 16.12
+        ("16.12.10", True),
+        ("16.12.10a", False),  # versionEndExcluding 16.12.10a
+        ("17.3.8", True),
+        ("17.3.8a", False),
+        ("17.4.1", False),  # between two ranges
+        ("17.6", True),
+        ("17.6.6a", False),
+        ("17.9.3a", True),
+        ("17.9.4", True),
+        ("17.9.4a", False),
+    ],
+)
 def test_s_vuln_cisco_ios_xe_non_semver_boundaries_cve_2023_20198(version, matched):
     found = nvd("CVE-2023-20198", device(IOS_XE, version, label="IOS XE"))
     assert (found is not None) == matched
@@ -56,19 +60,22 @@ def test_s_vuln_explanation_names_version_cve_and_range():
 FORTIOS = "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"
 
 
-@pytest.mark.parametrize(("version", "matched"), [
-    ("5.6.14", False),
-    ("6.0.0", True),             # start included
-    ("6.2.15", True),
-    ("6.2.16", False),           # end excluded
-    ("6.4.0", True),
-    ("7.0.12", True),
-    ("7.0.14", False),
-    ("7.2.4 build1396", True),
-    ("7.2.7", False),
-    ("7.4.2", True),
-    ("7.4.3", False),
-])
+@pytest.mark.parametrize(
+    ("version", "matched"),
+    [
+        ("5.6.14", False),
+        ("6.0.0", True),  # start included
+        ("6.2.15", True),
+        ("6.2.16", False),  # end excluded
+        ("6.4.0", True),
+        ("7.0.12", True),
+        ("7.0.14", False),
+        ("7.2.4 build1396", True),
+        ("7.2.7", False),
+        ("7.4.2", True),
+        ("7.4.3", False),
+    ],
+)
 def test_s_vuln_fortios_ranges_cve_2024_21762(version, matched):
     assert (nvd("CVE-2024-21762", device(FORTIOS, version, label="FortiOS")) is not None) == matched
 
@@ -87,8 +94,9 @@ def test_s_vuln_firmware_and_hardware_configuration_matches_when_both_hold():
     found = nvd("CVE-2024-22366", device(WLX212_FW, "21.00.12", WLX212_HW, label="WLX212"))
     assert found.method == "nvd_range"
     assert found.confidence == 95
-    assert found.explanation == ("WLX212 21.00.12 は CVE-2024-22366 の範囲 21.00.13 未満に該当"
-                                 "（ハードウェア条件 wlx212 を満たす）")
+    assert found.explanation == (
+        "WLX212 21.00.12 は CVE-2024-22366 の範囲 21.00.13 未満に該当（ハードウェア条件 wlx212 を満たす）"
+    )
 
 
 def test_s_vuln_firmware_and_hardware_excluded_end_does_not_match():
@@ -121,8 +129,9 @@ CITRIX_FW = "cpe:2.3:o:citrix:sd-wan_1000_firmware:*:*:*:*:*:*:*:*"
 CITRIX_HW = "cpe:2.3:h:citrix:sd-wan_1000:-:*:*:*:*:*:*:*"
 
 
-@pytest.mark.parametrize(("version", "matched"), [
-    ("11.3.9", False), ("11.4.0", True), ("11.4.4.45", True), ("11.4.4.46", False)])
+@pytest.mark.parametrize(
+    ("version", "matched"), [("11.3.9", False), ("11.4.0", True), ("11.4.4.45", True), ("11.4.4.46", False)]
+)
 def test_s_vuln_citrix_four_part_boundaries_cve_2024_2049(version, matched):
     assert (nvd("CVE-2024-2049", device(CITRIX_FW, version, CITRIX_HW)) is not None) == matched
 
@@ -130,22 +139,31 @@ def test_s_vuln_citrix_four_part_boundaries_cve_2024_2049(version, matched):
 def test_s_vuln_unknown_edition_lowers_confidence():
     """The criteria name sw_edition "standard"; a product CPE leaving it ANY is not proven."""
     vague = nvd("CVE-2024-2049", device(CITRIX_FW, "11.4.1", CITRIX_HW))
-    exact = nvd("CVE-2024-2049", device("cpe:2.3:o:citrix:sd-wan_1000_firmware:*:*:*:*:standard:*:*:*", "11.4.1",
-                                        "cpe:2.3:h:citrix:sd-wan_1000:-:*:*:*:standard:*:*:*"))
+    exact = nvd(
+        "CVE-2024-2049",
+        device(
+            "cpe:2.3:o:citrix:sd-wan_1000_firmware:*:*:*:*:standard:*:*:*",
+            "11.4.1",
+            "cpe:2.3:h:citrix:sd-wan_1000:-:*:*:*:standard:*:*:*",
+        ),
+    )
     assert (vague.confidence, exact.confidence) == (85, 95)
 
 
 PAN_OS = "cpe:2.3:o:paloaltonetworks:pan-os:*:*:*:*:*:*:*:*"
 
 
-@pytest.mark.parametrize(("version", "method"), [
-    ("10.1.9", "nvd_range"),
-    ("10.1.10", "nvd_exact"),        # named version pan-os:10.1.10:-
-    ("10.1.11", None),
-    ("9.0.17-h1", "nvd_exact"),      # named version with update h1
-    ("9.0.17-h2", None),
-    ("9.1.17", None),
-])
+@pytest.mark.parametrize(
+    ("version", "method"),
+    [
+        ("10.1.9", "nvd_range"),
+        ("10.1.10", "nvd_exact"),  # named version pan-os:10.1.10:-
+        ("10.1.11", None),
+        ("9.0.17-h1", "nvd_exact"),  # named version with update h1
+        ("9.0.17-h2", None),
+        ("9.1.17", None),
+    ],
+)
 def test_s_vuln_pan_os_exact_versions_cve_2024_0008(version, method):
     found = nvd("CVE-2024-0008", device(PAN_OS, version))
     assert (found.method if found else None) == method
@@ -154,8 +172,9 @@ def test_s_vuln_pan_os_exact_versions_cve_2024_0008(version, method):
 UCM = "cpe:2.3:a:cisco:unified_communications_manager:*:*:*:*:*:*:*:*"
 
 
-@pytest.mark.parametrize(("version", "matched"), [
-    ("12.5(1)SU7", True), ("12.5(1)SU8", False), ("14SU2", True), ("14SU3", False)])
+@pytest.mark.parametrize(
+    ("version", "matched"), [("12.5(1)SU7", True), ("12.5(1)SU8", False), ("14SU2", True), ("14SU3", False)]
+)
 def test_s_vuln_cisco_escaped_parentheses_cve_2024_20253(version, matched):
     assert (nvd("CVE-2024-20253", device(UCM, version)) is not None) == matched
 
@@ -163,8 +182,13 @@ def test_s_vuln_cisco_escaped_parentheses_cve_2024_20253(version, matched):
 def _wlx212_block_with_negated_hardware():
     """No sample record publishes `negate: true`, so the real WLX212 block of CVE-2024-22366 is
     taken unchanged and only its hardware node's flag is set: "WLX212 firmware unless on WLX212"."""
-    config = copy.deepcopy(next(c for c in nvd_record("CVE-2024-22366")["configurations"]
-                                if c["nodes"][1]["cpeMatch"][0]["criteria"] == WLX212_HW))
+    config = copy.deepcopy(
+        next(
+            c
+            for c in nvd_record("CVE-2024-22366")["configurations"]
+            if c["nodes"][1]["cpeMatch"][0]["criteria"] == WLX212_HW
+        )
+    )
     config["nodes"][1]["negate"] = True
     return [config]
 
@@ -194,17 +218,20 @@ def test_s_vuln_other_vendor_product_never_matches():
     assert nvd("CVE-2023-20198", device(FORTIOS, "17.9.4")) is None
 
 
-@pytest.mark.parametrize(("criteria", "target", "expected"), [
-    ("*", "fortios", (True, False)),
-    ("-", "-", (True, False)),
-    ("-", "standard", (False, False)),
-    ("standard", "-", (False, False)),
-    ("standard", "*", (True, True)),
-    ("wlx2*", "wlx212", (True, False)),
-    ("wlx2?2", "wlx212", (True, False)),
-    ("wlx2?2", "wlx313", (False, False)),
-    ("12.5\\(1\\)", "12.5\\(1\\)", (True, False)),
-])
+@pytest.mark.parametrize(
+    ("criteria", "target", "expected"),
+    [
+        ("*", "fortios", (True, False)),
+        ("-", "-", (True, False)),
+        ("-", "standard", (False, False)),
+        ("standard", "-", (False, False)),
+        ("standard", "*", (True, True)),
+        ("wlx2*", "wlx212", (True, False)),
+        ("wlx2?2", "wlx212", (True, False)),
+        ("wlx2?2", "wlx313", (False, False)),
+        ("12.5\\(1\\)", "12.5\\(1\\)", (True, False)),
+    ],
+)
 def test_cpe_attribute_matching(criteria, target, expected):
     assert match_attribute(criteria, target) == expected
 
@@ -222,17 +249,24 @@ WG2600HS = "cpe:2.3:o:nec:aterm_wg2600hs_firmware:*:*:*:*:*:*:*:*"
 
 @pytest.mark.parametrize(("version", "matched"), [("1.7.1", True), ("1.7.2", False), ("1.8.0", False)])
 def test_s_vuln_jvn_parsed_range_nec_aterm(version, matched):
-    found = match_jvn(vuln_id="CVE-2025-0355", affected=_aterm(), device=device(WG2600HS, version),
-                      for_cve="CVE-2025-0355")
+    found = match_jvn(
+        vuln_id="CVE-2025-0355", affected=_aterm(), device=device(WG2600HS, version), for_cve="CVE-2025-0355"
+    )
     assert (found is not None) == matched
 
 
 def test_s_vuln_jvn_explanation_quotes_the_text():
-    found = match_jvn(vuln_id="CVE-2025-0355", affected=_aterm(), device=device(WG2600HS, "1.7.1", label="WG2600HS"),
-                      for_cve="CVE-2025-0355")
+    found = match_jvn(
+        vuln_id="CVE-2025-0355",
+        affected=_aterm(),
+        device=device(WG2600HS, "1.7.1", label="WG2600HS"),
+        for_cve="CVE-2025-0355",
+    )
     assert (found.method, found.confidence) == ("jvn_range", 80)
-    assert found.explanation == ("WG2600HS 1.7.1 は CVE-2025-0355 の範囲 1.7.2 未満に該当"
-                                 "（JVN 記載「Ver.1.7.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）」）")
+    assert found.explanation == (
+        "WG2600HS 1.7.1 は CVE-2025-0355 の範囲 1.7.2 未満に該当"
+        "（JVN 記載「Ver.1.7.2より前のバージョン（CVE-2025-0354、CVE-2025-0355）」）"
+    )
 
 
 def test_s_vuln_jvn_range_applies_only_to_the_cves_it_names():
@@ -242,6 +276,10 @@ def test_s_vuln_jvn_range_applies_only_to_the_cves_it_names():
 
 
 def test_s_vuln_jvn_unparsed_text_falls_back_to_vendor_product():
-    found = match_jvn(vuln_id="CVE-2025-0355", affected=_aterm(parsed=False), device=device(WG2600HS, "1.7.2"),
-                      for_cve="CVE-2025-0355")
+    found = match_jvn(
+        vuln_id="CVE-2025-0355",
+        affected=_aterm(parsed=False),
+        device=device(WG2600HS, "1.7.2"),
+        for_cve="CVE-2025-0355",
+    )
     assert (found.method, found.confidence) == ("jvn_vendor_product", 10)

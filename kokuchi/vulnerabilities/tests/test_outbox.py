@@ -44,8 +44,12 @@ def smtp_server(settings):
     port = _free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
     settings.SITE_URL = "https://kokuchi.example.jp"
     yield handler
     controller.stop()
@@ -66,7 +70,8 @@ def test_s_vuln_outbox_retries_when_smtp_fails_then_succeeds(smtp_server, client
     assert (first.sent, first.retried, first.failed) == (0, 2, 0)
     rows = list(NoticeDelivery.objects.order_by("recipient"))
     assert [(d.status, d.attempts, d.next_attempt_at - t0) for d in rows] == [
-        ("pending", 1, datetime.timedelta(seconds=60))] * 2
+        ("pending", 1, datetime.timedelta(seconds=60))
+    ] * 2
     assert rows[0].last_error.startswith("SMTPDataError: (451")
     assert rows[0].token_sha256 is None
 
@@ -113,8 +118,7 @@ def test_s_vuln_outbox_gives_up_after_max_attempts(smtp_server):
         services.send_pending_notices(now=now)
         now += datetime.timedelta(days=1)
 
-    assert sorted(NoticeDelivery.objects.values_list("status", "attempts")) == [
-        ("failed", services.MAX_ATTEMPTS)] * 2
+    assert sorted(NoticeDelivery.objects.values_list("status", "attempts")) == [("failed", services.MAX_ATTEMPTS)] * 2
 
 
 def test_unknown_notice_token_is_404(client):

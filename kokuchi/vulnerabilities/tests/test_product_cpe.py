@@ -39,10 +39,14 @@ def _rows(suggestions):
 def test_suggestions_split_into_hardware_and_firmware_with_counts(vocabulary, wlx212):
     suggestions = product_cpe_suggestions(wlx212, limit=2)
 
-    assert _rows(suggestions.firmware) == [("cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*", 100.0, 1),
-                                           ("cpe:2.3:o:yamaha:wlx222_firmware:*:*:*:*:*:*:*:*", 85.9, 1)]
-    assert _rows(suggestions.hardware) == [("cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*", 100.0, 1),
-                                           ("cpe:2.3:h:yamaha:wlx222:-:*:*:*:*:*:*:*", 85.9, 1)]
+    assert _rows(suggestions.firmware) == [
+        ("cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*", 100.0, 1),
+        ("cpe:2.3:o:yamaha:wlx222_firmware:*:*:*:*:*:*:*:*", 85.9, 1),
+    ]
+    assert _rows(suggestions.hardware) == [
+        ("cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*", 100.0, 1),
+        ("cpe:2.3:h:yamaha:wlx222:-:*:*:*:*:*:*:*", 85.9, 1),
+    ]
 
 
 def test_japanese_company_name_nihon_denki_finds_nec(vocabulary):
@@ -51,8 +55,10 @@ def test_japanese_company_name_nihon_denki_finds_nec(vocabulary):
 
     suggestions = product_cpe_suggestions(product, limit=2)
 
-    assert _rows(suggestions.firmware) == [("cpe:2.3:o:nec:aterm_wg2600hs_firmware:*:*:*:*:*:*:*:*", 100.0, 1),
-                                           ("cpe:2.3:o:nec:aterm_wg2600hs2_firmware:*:*:*:*:*:*:*:*", 96.6, 1)]
+    assert _rows(suggestions.firmware) == [
+        ("cpe:2.3:o:nec:aterm_wg2600hs_firmware:*:*:*:*:*:*:*:*", 100.0, 1),
+        ("cpe:2.3:o:nec:aterm_wg2600hs2_firmware:*:*:*:*:*:*:*:*", 96.6, 1),
+    ]
     assert suggestions.hardware == []
 
 
@@ -83,18 +89,23 @@ def test_sales_confirms_firmware_and_hardware_cpe(client, vocabulary, wlx212):
     client.force_login(make_user(Role.SALES))
     url = reverse("vulnerabilities:product_cpe", args=[wlx212.pk])
     assert client.get(url).content.decode().count('name="product_name"') == 6
-    assert client.post(url, {"kind": "firmware", "vendor": "yamaha", "product_name": "wlx212_firmware"}).status_code \
-        == 302
+    assert (
+        client.post(url, {"kind": "firmware", "vendor": "yamaha", "product_name": "wlx212_firmware"}).status_code == 302
+    )
     assert client.post(url, {"kind": "hardware", "vendor": "yamaha", "product_name": "wlx212"}).status_code == 302
     wlx212.refresh_from_db()
-    assert (wlx212.firmware_cpe, wlx212.hardware_cpe) == ("cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*",
-                                                          "cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*")
+    assert (wlx212.firmware_cpe, wlx212.hardware_cpe) == (
+        "cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*",
+        "cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*",
+    )
 
 
 def test_viewer_cannot_confirm_and_nothing_changes(client, vocabulary, wlx212):
     client.force_login(make_user(Role.VIEWER))
-    response = client.post(f"/vulnerabilities/products/{wlx212.pk}/cpe/",
-                           {"kind": "firmware", "vendor": "yamaha", "product_name": "wlx212_firmware"})
+    response = client.post(
+        f"/vulnerabilities/products/{wlx212.pk}/cpe/",
+        {"kind": "firmware", "vendor": "yamaha", "product_name": "wlx212_firmware"},
+    )
     assert response.status_code == 403
     wlx212.refresh_from_db()
     assert (wlx212.firmware_cpe, wlx212.hardware_cpe) == ("", "")
@@ -102,13 +113,14 @@ def test_viewer_cannot_confirm_and_nothing_changes(client, vocabulary, wlx212):
 
 def test_confirm_refuses_a_name_the_feeds_do_not_use(vocabulary, wlx212):
     with pytest.raises(ValidationError) as error:
-        confirm_product_cpe(product=wlx212, kind="firmware", vendor="yamaha", product_name="wlx212",
-                            user=make_user(Role.ADMIN))  # wlx212 is the hardware (part h), not firmware
-    assert error.value.message_dict == {
-        "product_name": ["o:yamaha:wlx212 is not named by any imported vulnerability."]}
+        confirm_product_cpe(
+            product=wlx212, kind="firmware", vendor="yamaha", product_name="wlx212", user=make_user(Role.ADMIN)
+        )  # wlx212 is the hardware (part h), not firmware
+    assert error.value.message_dict == {"product_name": ["o:yamaha:wlx212 is not named by any imported vulnerability."]}
     with pytest.raises(ValidationError) as error:
-        confirm_product_cpe(product=wlx212, kind="os", vendor="yamaha", product_name="wlx212",
-                            user=make_user(Role.ADMIN))
+        confirm_product_cpe(
+            product=wlx212, kind="os", vendor="yamaha", product_name="wlx212", user=make_user(Role.ADMIN)
+        )
     assert error.value.message_dict == {"kind": ["Unknown CPE kind 'os' (hardware or firmware)."]}
     wlx212.refresh_from_db()
     assert (wlx212.firmware_cpe, wlx212.hardware_cpe) == ("", "")
@@ -116,17 +128,23 @@ def test_confirm_refuses_a_name_the_feeds_do_not_use(vocabulary, wlx212):
 
 def test_confirm_rematches_the_products_devices(vocabulary, wlx212):
     # CVE-2024-22366 needs wlx212_firmware < 21.00.13 AND the wlx212 hardware (firmware-AND-hardware).
-    device = make_device(product=wlx212, customer=make_customer(), serial_number="WLX-1",
-                         firmware_at_sale="Rev.21.00.12")
+    device = make_device(
+        product=wlx212, customer=make_customer(), serial_number="WLX-1", firmware_at_sale="Rev.21.00.12"
+    )
     admin = make_user(Role.ADMIN)
 
     hardware = confirm_product_cpe(product=wlx212, kind="hardware", vendor="yamaha", product_name="wlx212", user=admin)
     assert Exposure.objects.filter(device=device).count() == 0
-    firmware = confirm_product_cpe(product=wlx212, kind="firmware", vendor="yamaha", product_name="wlx212_firmware",
-                                   user=admin)
+    firmware = confirm_product_cpe(
+        product=wlx212, kind="firmware", vendor="yamaha", product_name="wlx212_firmware", user=admin
+    )
 
     assert (hardware.field, firmware.field, firmware.cpe23) == (
-        "hardware_cpe", "firmware_cpe", "cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*")
+        "hardware_cpe",
+        "firmware_cpe",
+        "cpe:2.3:o:yamaha:wlx212_firmware:*:*:*:*:*:*:*:*",
+    )
     assert list(MatchRun.objects.values_list("kind", "succeeded")) == [(MatchRunKind.DEVICES, True)] * 2
     assert list(Exposure.objects.filter(device=device).values_list("vulnerability__vuln_id", flat=True)) == [
-        "CVE-2024-22366"]
+        "CVE-2024-22366"
+    ]

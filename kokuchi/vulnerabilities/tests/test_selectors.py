@@ -11,8 +11,12 @@ pytestmark = pytest.mark.django_db
 
 def _vuln(vuln_id, severity, published, cpe=("o", "fortinet", "fortios"), withdrawn=False):
     vuln = Vulnerability.objects.create(
-        vuln_id=vuln_id, source="nvd" if vuln_id.startswith("CVE") else "jvn", cvss3_severity=severity,
-        published=datetime.datetime(*published, tzinfo=datetime.UTC), withdrawn=withdrawn)
+        vuln_id=vuln_id,
+        source="nvd" if vuln_id.startswith("CVE") else "jvn",
+        cvss3_severity=severity,
+        published=datetime.datetime(*published, tzinfo=datetime.UTC),
+        withdrawn=withdrawn,
+    )
     VulnerabilityCpe.objects.create(vulnerability=vuln, part=cpe[0], vendor=cpe[1], product=cpe[2])
     return vuln
 

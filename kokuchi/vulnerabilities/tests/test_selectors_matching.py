@@ -24,22 +24,40 @@ def test_s_life_work_items_for_the_dashboard():
     eos_soon = make_product(model_number="SOON-1", end_of_support=datetime.date(2026, 8, 30), latest_firmware="")
     make_device(product=eos_soon, customer=customer, delivered_on=TODAY)
     make_product(model_number="LATER-1", end_of_support=datetime.date(2026, 8, 31), latest_firmware="")  # day 91
-    make_product(model_number="STAR-1", jc_star_level=1, jc_star_issued_on=datetime.date(2024, 7, 1),
-                 jc_star_expires_on=datetime.date(2026, 7, 1), latest_firmware="")
+    make_product(
+        model_number="STAR-1",
+        jc_star_level=1,
+        jc_star_issued_on=datetime.date(2024, 7, 1),
+        jc_star_expires_on=datetime.date(2026, 7, 1),
+        latest_firmware="",
+    )
     plan = make_plan(name="年間保守")
-    make_contract(customer=customer, plan=plan, start_date=datetime.date(2025, 7, 1),
-                  end_date=datetime.date(2026, 6, 20), notice_period_days=30)
+    make_contract(
+        customer=customer,
+        plan=plan,
+        start_date=datetime.date(2025, 7, 1),
+        end_date=datetime.date(2026, 6, 20),
+        notice_period_days=30,
+    )
     ending = make_customer(name="株式会社満了")
-    make_contract(customer=ending, plan=plan, start_date=datetime.date(2025, 9, 1), end_date=datetime.date(2026, 8, 30),
-                  notice_period_days=0)
+    make_contract(
+        customer=ending,
+        plan=plan,
+        start_date=datetime.date(2025, 9, 1),
+        end_date=datetime.date(2026, 8, 30),
+        notice_period_days=0,
+    )
 
     items = lifecycle_work_items(TODAY)
 
     assert [(i.kind, i.title, i.due_on) for i in items] == [
         ("end_of_support_passed", "OLD-1: サポート終了済み（2026-03-31） 納入済み 1 台", datetime.date(2026, 3, 31)),
         ("firmware_behind", "RTX1300: 最新ファームウェア Rev.23.01.03 に未更新の機器 1 台", None),
-        ("contract_notice_period", "株式会社ライフ: 保守契約 年間保守 が通知期間中（2026-06-20 満了）",
-         datetime.date(2026, 6, 20)),
+        (
+            "contract_notice_period",
+            "株式会社ライフ: 保守契約 年間保守 が通知期間中（2026-06-20 満了）",
+            datetime.date(2026, 6, 20),
+        ),
         ("jc_star_expiring", "STAR-1: JC-STAR ラベルの有効期限 2026-07-01", datetime.date(2026, 7, 1)),
         ("contract_ending", "株式会社満了: 保守契約 年間保守 が 2026-08-30 に満了", datetime.date(2026, 8, 30)),
         ("end_of_support_soon", "SOON-1: サポート終了予定（2026-08-30） 納入済み 1 台", datetime.date(2026, 8, 30)),

@@ -31,17 +31,27 @@ TODAY = datetime.date(2026, 6, 1)
 
 
 def fortigate(**overrides):
-    fortinet = make_manufacturer(slug="fortinet", name_ja="フォーティネット", cpe_vendor="fortinet",
-                                 vulnerability_info_url="https://www.fortiguard.com/psirt")
-    return make_product(manufacturer=fortinet, model_number="FG-60F", firmware_cpe=FORTIOS,
-                        latest_firmware="7.4.8", **overrides)
+    fortinet = make_manufacturer(
+        slug="fortinet",
+        name_ja="フォーティネット",
+        cpe_vendor="fortinet",
+        vulnerability_info_url="https://www.fortiguard.com/psirt",
+    )
+    return make_product(
+        manufacturer=fortinet, model_number="FG-60F", firmware_cpe=FORTIOS, latest_firmware="7.4.8", **overrides
+    )
 
 
 def aterm(model, cpe_product):
-    nec = make_manufacturer(slug=f"nec-{model}", name_ja="日本電気", cpe_vendor="nec",
-                            vulnerability_info_url="https://jpn.nec.com/security-info/")
-    return make_product(manufacturer=nec, model_number=model,
-                        firmware_cpe=f"cpe:2.3:o:nec:{cpe_product}:*:*:*:*:*:*:*:*")
+    nec = make_manufacturer(
+        slug=f"nec-{model}",
+        name_ja="日本電気",
+        cpe_vendor="nec",
+        vulnerability_info_url="https://jpn.nec.com/security-info/",
+    )
+    return make_product(
+        manufacturer=nec, model_number=model, firmware_cpe=f"cpe:2.3:o:nec:{cpe_product}:*:*:*:*:*:*:*:*"
+    )
 
 
 def exposures_of(device):
@@ -61,10 +71,16 @@ def test_s_vuln_full_match_on_real_records_with_expected_exposures():
     assert exposures_of(boundary) == []
     assert len(diff.created) == 1
     assert Exposure.objects.get(device=hit).explanation == (
-        "FG-60F 7.0.12 は CVE-2024-21762 の範囲 7.0.0 以上 7.0.14 未満に該当")
+        "FG-60F 7.0.12 は CVE-2024-21762 の範囲 7.0.0 以上 7.0.14 未満に該当"
+    )
     run = MatchRun.objects.get()
     assert (run.kind, run.succeeded, run.created, run.pairs_evaluated, run.vulnerabilities_examined) == (
-        "full", True, 1, 2, 1)
+        "full",
+        True,
+        1,
+        2,
+        1,
+    )
 
 
 def test_s_vuln_nec_aterm_cves_only_jvn_describes():
@@ -84,15 +100,15 @@ def test_s_vuln_nec_aterm_cves_only_jvn_describes():
 
     services.match_all(notify=False)
 
-    assert exposures_of(old_hs) == [("CVE-2025-0355", "jvn_range", "open"),
-                                    ("JVNDB-2025-000002", "jvn_range", "open")]
+    assert exposures_of(old_hs) == [("CVE-2025-0355", "jvn_range", "open"), ("JVNDB-2025-000002", "jvn_range", "open")]
     assert exposures_of(fixed_hs) == []
     assert exposures_of(old_wx) == [("CVE-2025-0356", "jvn_range", "open")]
     assert exposures_of(old_gb) == [("CVE-2025-0355", "jvn_range", "open")]
     assert exposures_of(fixed_gb) == []
     assert Exposure.objects.get(device=old_wx).explanation == (
         "WX1500HP 1.4.1 は CVE-2025-0356 の範囲 1.4.2 未満に該当"
-        "（JVN 記載「Ver.1.4.2より前のバージョン（CVE-2025-0356）」）")
+        "（JVN 記載「Ver.1.4.2より前のバージョン（CVE-2025-0356）」）"
+    )
 
 
 def test_s_vuln_unparsed_jvn_text_matches_vendor_product_with_low_confidence():
@@ -164,7 +180,8 @@ def test_s_vuln_firmware_update_resolves_and_keeps_history():
     assert exposure.status == ExposureStatus.RESOLVED_BY_UPDATE
     assert diff.resolved_by_update == [exposure.pk]
     assert list(exposure.history.values_list("from_status", "to_status", "automatic", "reason")) == [
-        ("open", "resolved_by_update", True, "ファームウェアが 7.0.12 から 7.0.14 に更新され、該当しなくなった")]
+        ("open", "resolved_by_update", True, "ファームウェアが 7.0.12 から 7.0.14 に更新され、該当しなくなった")
+    ]
 
     # A downgrade back into the range reopens it.
     device.current_firmware = "7.0.13"
@@ -188,8 +205,7 @@ def test_s_vuln_full_rematch_reports_data_change_difference():
 
     exposure = Exposure.objects.get(device=device)
     assert exposure.status == ExposureStatus.NO_LONGER_MATCHES
-    assert (diff.created, diff.no_longer_matches, diff.resolved_by_update, diff.unchanged) == (
-        [], [exposure.pk], [], 0)
+    assert (diff.created, diff.no_longer_matches, diff.resolved_by_update, diff.unchanged) == ([], [exposure.pk], [], 0)
 
 
 def test_s_vuln_staff_decisions_survive_rematch(django_user_model):
@@ -199,15 +215,17 @@ def test_s_vuln_staff_decisions_survive_rematch(django_user_model):
     exposure = Exposure.objects.get(device=device)
     user = django_user_model.objects.create_user("sato")
 
-    services.change_exposure_status(exposure=exposure, status=ExposureStatus.RISK_ACCEPTED,
-                                    reason="SSL-VPN 無効のため影響なし", changed_by=user)
+    services.change_exposure_status(
+        exposure=exposure, status=ExposureStatus.RISK_ACCEPTED, reason="SSL-VPN 無効のため影響なし", changed_by=user
+    )
     diff = services.match_all(notify=False)
 
     exposure.refresh_from_db()
     assert exposure.status == ExposureStatus.RISK_ACCEPTED
     assert diff.unchanged == 1
     assert list(exposure.history.values_list("from_status", "to_status", "changed_by__username", "reason")) == [
-        ("open", "risk_accepted", "sato", "SSL-VPN 無効のため影響なし")]
+        ("open", "risk_accepted", "sato", "SSL-VPN 無効のため影響なし")
+    ]
 
 
 def test_s_vuln_risk_acceptance_needs_a_reason(django_user_model):
@@ -218,8 +236,9 @@ def test_s_vuln_risk_acceptance_needs_a_reason(django_user_model):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.change_exposure_status(exposure=exposure, status=ExposureStatus.FALSE_POSITIVE, reason=" ",
-                                        changed_by=None)
+        services.change_exposure_status(
+            exposure=exposure, status=ExposureStatus.FALSE_POSITIVE, reason=" ", changed_by=None
+        )
     exposure.refresh_from_db()
     assert exposure.status == ExposureStatus.OPEN
     assert exposure.history.count() == 0
@@ -248,13 +267,28 @@ def _three_customers():
     make_contact(customer=silent, email="it@none.example.jp")
     opted = make_customer(customer_code="C-OPTIN", name="株式会社通知希望", notify_without_contract=True)
     make_contact(customer=opted, email="it@optin.example.jp")
-    covered = make_device(product=product, customer=contracted, serial_number="FGT60F0001", firmware_at_sale="7.0.12",
-                          installation_site="本社 3F")
-    make_contract(customer=contracted, plan=plan, devices=[covered], start_date=datetime.date(2026, 4, 1),
-                  end_date=datetime.date(2027, 3, 31))
+    covered = make_device(
+        product=product,
+        customer=contracted,
+        serial_number="FGT60F0001",
+        firmware_at_sale="7.0.12",
+        installation_site="本社 3F",
+    )
+    make_contract(
+        customer=contracted,
+        plan=plan,
+        devices=[covered],
+        start_date=datetime.date(2026, 4, 1),
+        end_date=datetime.date(2027, 3, 31),
+    )
     make_device(product=product, customer=silent, serial_number="FGT60F0002", firmware_at_sale="7.0.12")
-    make_device(product=product, customer=opted, serial_number="FGT60F0003", firmware_at_sale="7.2.6",
-                installation_site="大阪支店")
+    make_device(
+        product=product,
+        customer=opted,
+        serial_number="FGT60F0003",
+        firmware_at_sale="7.2.6",
+        installation_site="大阪支店",
+    )
     return contracted, silent, opted
 
 
@@ -269,9 +303,13 @@ def test_s_vuln_g5_3_notices_gated_by_the_contract():
     assert (item.customer, item.priority, item.due_on) == (contracted, Priority.URGENT, datetime.date(2026, 6, 4))
     assert sorted(SalesLead.objects.values_list("customer__customer_code", flat=True)) == ["C-NONE", "C-OPTIN"]
     assert sorted(Notice.objects.values_list("customer__customer_code", "kind")) == [
-        ("C-MAINT", "contracted"), ("C-OPTIN", "informational")]
+        ("C-MAINT", "contracted"),
+        ("C-OPTIN", "informational"),
+    ]
     assert sorted(NoticeDelivery.objects.values_list("recipient", "status")) == [
-        ("it@maint.example.jp", "pending"), ("it@optin.example.jp", "pending")]
+        ("it@maint.example.jp", "pending"),
+        ("it@optin.example.jp", "pending"),
+    ]
 
 
 def test_s_vuln_notice_text_names_devices_links_and_action():
@@ -283,12 +321,18 @@ def test_s_vuln_notice_text_names_devices_links_and_action():
     informational = Notice.objects.get(kind="informational")
 
     assert contracted.subject == "【脆弱性のお知らせ】CVE-2024-21762 ご利用機器 1 台が該当"
-    for line in ("  ID: CVE-2024-21762", "  詳細: https://nvd.nist.gov/vuln/detail/CVE-2024-21762",
-                 "  - 機種: フォーティネット FG-60F", "    シリアル番号: FGT60F0001", "    設置場所: 本社 3F",
-                 "    ファームウェア: 7.0.12",
-                 "    判定: FG-60F 7.0.12 は CVE-2024-21762 の範囲 7.0.0 以上 7.0.14 未満に該当",
-                 "  フォーティネット: https://www.fortiguard.com/psirt",
-                 "  作業日程は担当者よりご連絡いたします（対応期限の目安: 2026年6月15日）。", "  [[NOTICE_LINK]]"):
+    for line in (
+        "  ID: CVE-2024-21762",
+        "  詳細: https://nvd.nist.gov/vuln/detail/CVE-2024-21762",
+        "  - 機種: フォーティネット FG-60F",
+        "    シリアル番号: FGT60F0001",
+        "    設置場所: 本社 3F",
+        "    ファームウェア: 7.0.12",
+        "    判定: FG-60F 7.0.12 は CVE-2024-21762 の範囲 7.0.0 以上 7.0.14 未満に該当",
+        "  フォーティネット: https://www.fortiguard.com/psirt",
+        "  作業日程は担当者よりご連絡いたします（対応期限の目安: 2026年6月15日）。",
+        "  [[NOTICE_LINK]]",
+    ):
         assert line in contracted.body.splitlines()
     assert "  FG-60F の最新ファームウェア: 7.4.8" in informational.body.splitlines()
     assert "    設置場所: 大阪支店" in informational.body.splitlines()

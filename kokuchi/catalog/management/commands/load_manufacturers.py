@@ -13,8 +13,7 @@ class Command(BaseCommand):
     help = "Load or refresh manufacturers from a manufacturers.yaml (default: the packaged copy)."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", default=None,
-                            help=f"YAML file to load (default: {DEFAULT_PATH})")
+        parser.add_argument("path", nargs="?", default=None, help=f"YAML file to load (default: {DEFAULT_PATH})")
 
     def handle(self, *args, path=None, verbosity=1, **options):
         try:
@@ -27,8 +26,14 @@ class Command(BaseCommand):
             for slug in result.updated:
                 self.stdout.write(f"updated {slug}")
         for item in result.kept:
-            self.stdout.write(self.style.WARNING(
-                f"kept the database value of {item} (differs from the YAML; confirmed or edited by staff)"))
-        self.stdout.write(self.style.SUCCESS(
-            f"Manufacturers: {len(result.created)} created, {len(result.updated)} updated, "
-            f"{len(result.unchanged)} unchanged."))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"kept the database value of {item} (differs from the YAML; confirmed or edited by staff)"
+                )
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Manufacturers: {len(result.created)} created, {len(result.updated)} updated, "
+                f"{len(result.unchanged)} unchanged."
+            )
+        )

@@ -14,12 +14,17 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo data set and print the demo logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-users", action="store_true",
-                            help="Do not create the demo users admin/sales/viewer.")
-        parser.add_argument("--force", action="store_true",
-                            help="Create the demo users even when KOKUCHI_DEBUG is off (their passwords are public).")
-        parser.add_argument("--no-documents", action="store_true",
-                            help="Skip issuing the demo disclosures and recording their acknowledgements.")
+        parser.add_argument("--no-users", action="store_true", help="Do not create the demo users admin/sales/viewer.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Create the demo users even when KOKUCHI_DEBUG is off (their passwords are public).",
+        )
+        parser.add_argument(
+            "--no-documents",
+            action="store_true",
+            help="Skip issuing the demo disclosures and recording their acknowledgements.",
+        )
 
     def handle(self, *args, no_users=False, force=False, no_documents=False, verbosity=1, **options):
         try:

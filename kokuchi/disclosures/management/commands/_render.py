@@ -37,6 +37,9 @@ class RenderCommand(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error}") from error
         if options["verbosity"] >= 1:
-            self.stdout.write(self.style.SUCCESS(
-                f"Wrote the {self.document_label} of {deal.number} ({options['fmt']}, {len(exported.content)} bytes) "
-                f"to {output}"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Wrote the {self.document_label} of {deal.number} ({options['fmt']}, {len(exported.content)} bytes) "
+                    f"to {output}"
+                )
+            )

@@ -45,8 +45,9 @@ class Command(BaseCommand):
             return
         for problem in report.problems:
             self.stderr.write(problem)
-        raise CommandError(f"Evidence chain broken ({len(report.problems)} problem(s)); first: {report.problems[0]}",
-                           returncode=1)
+        raise CommandError(
+            f"Evidence chain broken ({len(report.problems)} problem(s)); first: {report.problems[0]}", returncode=1
+        )
 
     def _create_certificate(self, options) -> None:
         from kokuchi.core.models import Reseller
@@ -57,10 +58,12 @@ class Command(BaseCommand):
         company = Reseller.get().company_name
         try:
             create_signing_certificate(
-                cert_path=cert_path, key_path=key_path,
+                cert_path=cert_path,
+                key_path=key_path,
                 common_name=options["common_name"] or f"{company} (Kokuchi)",
                 organization=options["organization"] or company,
-                passphrase=settings.SIGNING_KEY_PASSPHRASE, valid_days=options["days"],
+                passphrase=settings.SIGNING_KEY_PASSPHRASE,
+                valid_days=options["days"],
                 overwrite=options["force"],
             )
         except FileExistsError as error:
@@ -73,5 +76,6 @@ class Command(BaseCommand):
             result = export_bundle(deal_number=deal_number, output=output, actor=actor, origin=Origin.cli())
         except NothingToExport as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"Wrote {result.path} ({result.event_count} events, {result.file_count} files, "
-                          f"sha256 {result.sha256}).")
+        self.stdout.write(
+            f"Wrote {result.path} ({result.event_count} events, {result.file_count} files, sha256 {result.sha256})."
+        )

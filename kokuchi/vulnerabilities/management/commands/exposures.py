@@ -30,6 +30,12 @@ class Command(BaseCommand):
         writer = csv.DictWriter(self.stdout, fieldnames=EXPOSURE_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow(row | {"aliases": " ".join(row["aliases"]), "kev": "yes" if row["kev"] else "no",
-                                   "epss": "" if row["epss"] is None else row["epss"],
-                                   "cvss": "" if row["cvss"] is None else row["cvss"]})
+            writer.writerow(
+                row
+                | {
+                    "aliases": " ".join(row["aliases"]),
+                    "kev": "yes" if row["kev"] else "no",
+                    "epss": "" if row["epss"] is None else row["epss"],
+                    "cvss": "" if row["cvss"] is None else row["cvss"],
+                }
+            )

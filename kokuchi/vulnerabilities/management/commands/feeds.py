@@ -23,8 +23,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         sync = sub.add_parser("sync", help="Fetch what changed online (all feeds unless --source).")
-        sync.add_argument("--source", choices=SOURCES, action="append",
-                          help="Feed to sync; repeat for several. Default: all.")
+        sync.add_argument(
+            "--source", choices=SOURCES, action="append", help="Feed to sync; repeat for several. Default: all."
+        )
         imp = sub.add_parser("import", help="Import downloaded feed files (offline sites).")
         imp.add_argument("--source", choices=SOURCES, required=True)
         imp.add_argument("paths", nargs="+", type=Path)
@@ -37,9 +38,11 @@ class Command(BaseCommand):
         return getattr(self, f"_{action}")(**options)
 
     def _report(self, source, result) -> None:
-        self.stdout.write(f"{source}: {result.created} created, {result.updated} updated, "
-                          f"{result.unchanged} unchanged, {result.deleted} deleted, "
-                          f"{len(result.changed_ids)} changed IDs, {result.pages} page(s)/file(s)")
+        self.stdout.write(
+            f"{source}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged, {result.deleted} deleted, "
+            f"{len(result.changed_ids)} changed IDs, {result.pages} page(s)/file(s)"
+        )
         for message in result.messages:
             self.stdout.write(f"  {message}")
 
@@ -57,8 +60,14 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         total = sum(path.stat().st_size for path in paths if path.is_file())
-        bar = tqdm(total=total, unit="B", unit_scale=True, desc=f"{source} import",
-                   disable=no_progress or verbosity == 0, file=self.stderr._out)
+        bar = tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            desc=f"{source} import",
+            disable=no_progress or verbosity == 0,
+            file=self.stderr._out,
+        )
         try:
             result = import_feed_files(source=source, paths=paths, on_read=bar.update)
         except (FeedError, FeedHttpError) as exc:
@@ -71,12 +80,20 @@ class Command(BaseCommand):
         for row in feed_overview():
             run = row.last_run
             when = timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M") if run else "never"
-            self.stdout.write(f"{row.source}: last run {when}"
-                              + (f" ({run.kind}, {run.status}, {run.created} created, {run.updated} updated, "
-                                 f"{run.unchanged} unchanged, {run.deleted} deleted)" if run else ""))
+            self.stdout.write(
+                f"{row.source}: last run {when}"
+                + (
+                    f" ({run.kind}, {run.status}, {run.created} created, {run.updated} updated, "
+                    f"{run.unchanged} unchanged, {run.deleted} deleted)"
+                    if run
+                    else ""
+                )
+            )
             upto = timezone.localtime(row.watermark).strftime("%Y-%m-%d %H:%M") if row.watermark else "-"
-            self.stdout.write(f"  rows: {row.count}; synchronised up to: {upto}"
-                              f"{'; resume marker pending' if row.resume_pending else ''}")
+            self.stdout.write(
+                f"  rows: {row.count}; synchronised up to: {upto}"
+                f"{'; resume marker pending' if row.resume_pending else ''}"
+            )
             if row.last_error:
                 self.stdout.write(f"  last error: {row.last_error}")
 

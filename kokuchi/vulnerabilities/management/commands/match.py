@@ -16,8 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true", help="Recompute every exposure and report the difference.")
-        parser.add_argument("--no-notify", action="store_true",
-                            help="Do not create work items, leads or notices (e.g. for a first baseline).")
+        parser.add_argument(
+            "--no-notify",
+            action="store_true",
+            help="Do not create work items, leads or notices (e.g. for a first baseline).",
+        )
 
     def handle(self, *args, full=False, no_notify=False, **options):
         notify = not no_notify
@@ -30,8 +33,11 @@ class Command(BaseCommand):
             self._report("changed devices", devices)
 
     def _report(self, label: str, diff: MatchDiff) -> None:
-        self.stdout.write(self.style.SUCCESS(
-            f"{label}: vulnerabilities={diff.vulnerabilities_examined} "
-            f"pairs={diff.pairs_evaluated} created={len(diff.created)} reopened={len(diff.reopened)} "
-            f"updated={diff.updated} resolved_by_update={len(diff.resolved_by_update)} "
-            f"no_longer_matches={len(diff.no_longer_matches)} unchanged={diff.unchanged}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{label}: vulnerabilities={diff.vulnerabilities_examined} "
+                f"pairs={diff.pairs_evaluated} created={len(diff.created)} reopened={len(diff.reopened)} "
+                f"updated={diff.updated} resolved_by_update={len(diff.resolved_by_update)} "
+                f"no_longer_matches={len(diff.no_longer_matches)} unchanged={diff.unchanged}"
+            )
+        )
