@@ -39,7 +39,7 @@ class RenderCommand(BaseCommand):
         if options["verbosity"] >= 1:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Wrote the {self.document_label} of {deal.number} ({options['fmt']}, {len(exported.content)} bytes) "
-                    f"to {output}"
+                    f"Wrote the {self.document_label} of {deal.number} "
+                    f"({options['fmt']}, {len(exported.content)} bytes) to {output}"
                 )
             )
