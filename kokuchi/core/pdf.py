@@ -249,10 +249,12 @@ def _render_parts(parts: list[DocumentPart], base_url: str | None, workers: int)
     with _static_parts_lock:
         for index in todo:
             if parts[index].static:
-                _static_parts[_static_key(parts[index], base_url)] = pdfs[index]
+                rendered = pdfs[index]
+                assert rendered is not None
+                _static_parts[_static_key(parts[index], base_url)] = rendered
                 while len(_static_parts) > STATIC_PART_CACHE_SIZE:
                     _static_parts.popitem(last=False)
-    return pdfs
+    return [pdf for pdf in pdfs if pdf is not None]
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}

@@ -892,7 +892,7 @@ class DemoSummary:
 
 
 def count_rows() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in COUNTED_MODELS}
+    return {model._meta.label: model._default_manager.count() for model in COUNTED_MODELS}
 
 
 def load_demo(*, today: datetime.date | None = None, with_users: bool = True, force: bool = False) -> DemoSummary:

@@ -7,11 +7,14 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.template import Template, TemplateSyntaxError, engines
+from django.http import HttpRequest
+from django.template import TemplateSyntaxError, engines
+from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,11 +47,11 @@ from kokuchi.vulnerabilities.selectors import VulnerabilityHistory, product_vuln
 DOCUMENT_PAGE_NUMBERS = PageNumbers(bottom_mm=10)
 
 PACKAGED_TEMPLATE_VERSION = "standard-2"  # 2: PDF in two parts, stamped page numbers
-PACKAGED_TEMPLATES = {
+PACKAGED_TEMPLATES: dict[str, str] = {
     DocumentKind.DISCLOSURE: "disclosures/document.html",
     DocumentKind.QUOTE: "disclosures/quote.html",
 }
-REQUIRED_IDS = {
+REQUIRED_IDS: dict[str, tuple[str, ...]] = {
     DocumentKind.DISCLOSURE: content.DISCLOSURE_REQUIRED_IDS,
     DocumentKind.QUOTE: content.QUOTE_REQUIRED_IDS,
 }
@@ -406,7 +409,13 @@ def disclosure_number(*, deal: Deal, version_number: int, reseller: Reseller) ->
 # ---------------------------------------------------------------------------- templates
 
 
-def active_template(*, kind: str) -> tuple[Template, str]:
+class DocumentTemplateLike(Protocol):
+    """What a template from Django's template engine offers: render a context dictionary."""
+
+    def render(self, context: dict[str, Any] | None = None, request: HttpRequest | None = None) -> str: ...
+
+
+def active_template(*, kind: str) -> tuple[DocumentTemplateLike, str]:
     """Return the template used for new documents of `kind` and its version label."""
     custom = DocumentTemplate.objects.filter(kind=kind).order_by("-version").first()
     if custom is not None:
@@ -419,7 +428,9 @@ def active_template_source(*, kind: str) -> str:
     custom = DocumentTemplate.objects.filter(kind=kind).order_by("-version").first()
     if custom is not None:
         return custom.body
-    return get_template(PACKAGED_TEMPLATES[kind]).template.source
+    template = get_template(PACKAGED_TEMPLATES[kind])
+    assert isinstance(template, DjangoTemplate)  # the packaged templates are Django templates
+    return template.template.source
 
 
 def missing_requirement_ids(*, kind: str, body: str) -> list[str]:
