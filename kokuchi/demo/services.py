@@ -35,7 +35,7 @@ from kokuchi.core.models import Reseller
 from kokuchi.core.roles import Role
 from kokuchi.customers.models import Contact, Customer, SkillAssessment, UpdatePractice
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
-from kokuchi.devices.models import Device, FirmwareChange, MaintenanceContract
+from kokuchi.devices.models import Device, FirmwareChange, MaintenanceContract, add_months
 
 
 class DemoRefused(Exception):
@@ -807,8 +807,6 @@ def load_contract(
     *, deal: Deal, spec: ContractSpec, plan: ServicePlan, devices: list[Device], today: datetime.date
 ) -> MaintenanceContract:
     """Create or refresh the maintenance contract (保守契約) concluded in `deal`."""
-    from kokuchi.devices.models import add_months
-
     start = today + datetime.timedelta(days=spec.start_offset_days)
     end = add_months(start, spec.months) - datetime.timedelta(days=1)
     contract, _ = MaintenanceContract.objects.update_or_create(

@@ -12,6 +12,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from cvss import CVSS3, CVSS4
+from cvss.exceptions import CVSSError
+
 from .records import FeedError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -125,8 +128,6 @@ def score_from_vector(vector: str) -> tuple[Decimal, str] | None:
 
     Return None when the vector is not valid CVSS v3/v4 (v2 vectors are ignored: the model keeps v3/v4).
     """
-    from cvss import CVSS3, CVSS4
-    from cvss.exceptions import CVSSError
 
     try:
         if vector.startswith("CVSS:3."):

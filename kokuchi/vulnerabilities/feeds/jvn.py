@@ -22,6 +22,8 @@ from typing import BinaryIO, cast
 
 from lxml import etree
 
+from kokuchi.core.cpe import cpe22_to_cpe23
+
 from .common import GZIP_ERRORS, cpe23_key, cvss_base, open_maybe_gzip, parse_utc
 from .jvn_versions import CVE_RE, parse_version_text
 from .records import MAX_ID_LENGTH, FeedError, VulnRecord, _make_vuln_record, make_affected_record
@@ -107,7 +109,6 @@ def jvn_cpe23(cpe22: str) -> str:
     match = _SIMPLE_CPE22_RE.match(cpe22)
     if match:
         return "cpe:2.3:{}:{}:{}:*:*:*:*:*:*:*:*".format(*match.groups())
-    from kokuchi.core.cpe import cpe22_to_cpe23
 
     try:
         return cpe22_to_cpe23(cpe22)

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not no_documents:
             # Issued disclosures and acknowledgements through every channel (link, in person,
-            # paper), one awaiting acknowledgement and one superseded (issue 4, S-EVID).
+            # paper), one awaiting acknowledgement and one superseded (S-EVID).
             scenarios = load_demo_acknowledgements().scenarios
             if verbosity >= 1:
                 for deal_number, scenario in scenarios.items():
