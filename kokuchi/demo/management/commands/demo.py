@@ -6,7 +6,7 @@ Idempotent: running it again refreshes the same rows. Prints the demo logins (de
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kokuchi.acknowledgements.demo import load_demo_acknowledgements
+from kokuchi.demo.documents import load_demo_acknowledgements
 from kokuchi.demo.services import DemoRefused, load_demo
 
 
