@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup messages
+.PHONY: run test lint typecheck migrations-check setup messages
 
 setup: $(STAMP)
 
@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Migrate, load the demo data, run the task worker in the background and the web server in the
-# foreground; stopping the server (Ctrl-C) also stops the worker.
+# foreground; stopping the server (Ctrl-C) also stops the worker. Development: DEBUG on.
+run: export KOKUCHI_DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/kokuchi migrate --noinput
 	$(BIN)/kokuchi demo
@@ -34,13 +35,20 @@ run: $(STAMP)
 		echo; echo "Kokuchi: http://$(HOST):$(PORT)/  (log in with a demo login above; Ctrl-C stops)"; echo; \
 		$(BIN)/kokuchi runserver --noreload $(HOST):$(PORT)'
 
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: lint typecheck migrations-check
 	$(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy with django-stubs; the checked modules are listed in pyproject.toml ([tool.mypy] files).
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Fails when a model change has no migration.
+migrations-check: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/kokuchi makemigrations --check --dry-run
 
 messages: $(STAMP)
 	cd kokuchi && for app in */; do [ -d "$$app/locale" ] && (cd $$app && ../../$(BIN)/kokuchi compilemessages -l ja) ; done; true

@@ -1,4 +1,4 @@
-"""Disclosure rendering benchmark (issue 3): median time to render a 20-device disclosure PDF, and
+"""Disclosure rendering benchmark: median time to render a 20-device disclosure PDF, and
 a batch of 100 documents. Goal on the 2-core reference machine: median ≤ 0.5 s per document.
 
 Run from the repository root:

@@ -64,6 +64,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", KOKUCHI_LOG_LEVEL="WARNING")
+    env.setdefault("KOKUCHI_DEBUG", "1")
     if not env.get("DATABASE_URL"):
         db_dir = Path(f"/tmp/kokuchi-feeds-bench-db-{args.label}")
         shutil.rmtree(db_dir, ignore_errors=True)

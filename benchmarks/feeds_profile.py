@@ -27,7 +27,12 @@ REPO = Path(__file__).resolve().parent.parent
 def _setup() -> None:
     sys.path.insert(0, str(REPO))
     data_dir = tempfile.mkdtemp(prefix="kokuchi-feeds-profile-")
-    os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", KOKUCHI_DATA_DIR=data_dir, KOKUCHI_LOG_LEVEL="WARNING")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        KOKUCHI_DEBUG=os.environ.get("KOKUCHI_DEBUG", "1"),
+        KOKUCHI_DATA_DIR=data_dir,
+        KOKUCHI_LOG_LEVEL="WARNING",
+    )
     import django
 
     django.setup()

@@ -38,6 +38,8 @@ def open_database(db: str, *, web: bool = False) -> None:
         os.environ.setdefault("KOKUCHI_SECRET_KEY", "benchmark-only")
         os.environ["KOKUCHI_ALLOWED_HOSTS"] = "testserver"
         os.environ["KOKUCHI_SECURE_COOKIES"] = "0"
+    else:
+        os.environ.setdefault("KOKUCHI_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -66,6 +66,7 @@ JAPANESE = {"yamaha", "nec", "buffalo", "iodata", "elecom", "fujitsu", "alliedte
 
 def setup(db: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("KOKUCHI_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -1,7 +1,8 @@
 """Kokuchi settings: one module, driven by KOKUCHI_* environment variables.
 
-Development defaults are safe for a single machine (SQLite in ./var, DEBUG on). With
-KOKUCHI_DEBUG=0 a secret key is required; nothing else differs between environments.
+DEBUG is off unless KOKUCHI_DEBUG is set (`make run` sets it); with DEBUG off a secret key is
+required. The other defaults suit a single machine (SQLite in ./var). Importing this module creates
+nothing: the data directory is made when Django starts (kokuchi.core.apps).
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("KOKUCHI_DEBUG", True)
+DEBUG = env_bool("KOKUCHI_DEBUG", False)
 DATA_DIR = Path(env("KOKUCHI_DATA_DIR", str(BASE_DIR / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 # The shared reference data (guideline, feeds samples, manufacturers.yaml) sits beside the repo.
 SHARED_DIR = Path(env("KOKUCHI_SHARED_DIR", str(BASE_DIR.parent / "shared")))
 

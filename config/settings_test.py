@@ -4,7 +4,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from .settings import *  # noqa: F403
+# The tests start from the development defaults (fixed key, cookies over plain HTTP); pytest-django
+# still turns DEBUG off while each test runs.
+os.environ.setdefault("KOKUCHI_DEBUG", "1")
+
+from .settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

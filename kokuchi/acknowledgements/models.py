@@ -70,12 +70,6 @@ class AckMethod(models.TextChoices):
 DEFAULT_LINK_DAYS = 14
 
 
-class CustomerLinkQuerySet(models.QuerySet):
-    def usable(self, now: datetime.datetime | None = None):
-        """Links not revoked and not expired (the version may still be superseded: checked on use)."""
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
-
-
 class CustomerLink(models.Model):
     """A link the customer opens without a staff login to acknowledge one disclosure version.
 
@@ -104,8 +98,6 @@ class CustomerLink(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
-
-    objects = CustomerLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

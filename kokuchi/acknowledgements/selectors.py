@@ -64,6 +64,8 @@ class DealAckStatus:
     links: list[CustomerLink]
     events: list[EvidenceEvent]
     compliance: list[ComplianceRow] = field(default_factory=list)
+    # Every version, newest first, with its acknowledgement (None when not acknowledged).
+    history: list[tuple[DisclosureVersion, Acknowledgement | None]] = field(default_factory=list)
     retention_years: int = 10
     retain_until: datetime.date | None = None
 
@@ -111,8 +113,7 @@ def deal_ack_status(deal: Deal) -> DealAckStatus:
         retention_years=reseller.retention_years,
         retain_until=(_add_years(timezone.localdate(first_issue), reseller.retention_years) if first_issue else None),
     )
-    for version in versions:
-        version.ack = acknowledgements.get(version.pk)
+    status.history = [(version, acknowledgements.get(version.pk)) for version in versions]
     if current is not None:
         status.compliance = compliance_rows(current, acknowledgement)
     return status

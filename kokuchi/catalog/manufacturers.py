@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
 
+from kokuchi.catalog.models import Manufacturer
+
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "manufacturers.yaml"
 
 # YAML key -> Manufacturer field, for the three URLs. A null in the YAML means "not seen".
@@ -223,7 +225,6 @@ def apply_manufacturers(entries: list[ManufacturerEntry], *, model) -> LoadResul
 def load_manufacturers(*, path: Path | str | None = None) -> LoadResult:
     """Validate the YAML at `path` (the packaged copy by default), then upsert every entry in
     one transaction. Nothing is written when any entry is malformed."""
-    from kokuchi.catalog.models import Manufacturer
 
     entries = read_manufacturers(Path(path) if path else DEFAULT_PATH)
     with transaction.atomic():

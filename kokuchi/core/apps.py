@@ -1,4 +1,7 @@
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +9,8 @@ class CoreConfig(AppConfig):
     name = "kokuchi.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # The settings only name the data directory (SQLite file, media, signing key); every
+        # entry point (the kokuchi command, WSGI/ASGI, the tests) sets Django up, so it is made here.
+        Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from cpe import CPE
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,6 @@ def validate_cpe23(value: str) -> None:
 
 def cpe22_to_cpe23(uri: str) -> str:
     """Convert a CPE 2.2 URI (cpe:/h:vendor:product:version) to a CPE 2.3 formatted string."""
-    from cpe import CPE
 
     return CPE(uri).as_fs()
 

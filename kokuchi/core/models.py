@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class TimeStampedModel(models.Model):
@@ -18,7 +23,7 @@ class TimeStampedModel(models.Model):
 
 # The paid services the guideline lists in 第5章2(1) (G5.2-1a–e): (requirement ID, field stem,
 # label). The label is the guideline's own wording; the reseller may add a note and a price.
-PAID_SERVICES: tuple[tuple[str, str, str], ...] = (
+PAID_SERVICES: tuple[tuple[str, str, StrPromise], ...] = (
     ("G5.2-1a", "firmware_update", _("Firmware update work")),
     ("G5.2-1b", "nonstandard_configuration", _("Configuration beyond the standard settings")),
     ("G5.2-1c", "standard_setting_change", _("Changes to the standard settings")),

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FILE = FONT_DIR / "ipaexg.ttf"
 FONT_LICENSE_FILE = FONT_DIR / "IPA_Font_License_Agreement_v1.0.txt"
@@ -53,8 +55,8 @@ def _font_face_css() -> str:
 @lru_cache(maxsize=1)
 def _weasyprint():
     # Imported lazily: WeasyPrint loads pango/harfbuzz, which only PDF-producing code needs.
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
+    import weasyprint  # noqa: PLC0415
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
 
     return weasyprint, FontConfiguration
 
@@ -63,7 +65,7 @@ def _font_setup():
     setup = getattr(_local, "setup", None)
     if setup is None:
         weasyprint, font_configuration = _weasyprint()
-        from weasyprint.urls import URLFetcher
+        from weasyprint.urls import URLFetcher  # noqa: PLC0415 - see _weasyprint()
 
         url_fetcher = URLFetcher(allowed_protocols=ALLOWED_URL_SCHEMES)
         font_config = font_configuration()
@@ -206,8 +208,6 @@ def _parsed_stylesheet(css: str, base_url: str | None):
 
 
 def _configured_workers() -> int:
-    from django.conf import settings
-
     return int(getattr(settings, "PDF_WORKERS", 0) or 0)
 
 
@@ -227,32 +227,34 @@ def _render_parts(parts: list[DocumentPart], base_url: str | None, workers: int)
             if part.static and (cached := _static_parts.get(_static_key(part, base_url))) is not None:
                 _static_parts.move_to_end(_static_key(part, base_url))
                 pdfs[index] = cached
-    todo = [index for index, pdf in enumerate(pdfs) if pdf is None]
-    pool = _part_pool(workers) if workers > 1 and len(todo) > 1 else None
+    to_render = [index for index, pdf in enumerate(pdfs) if pdf is None]
+    pool = _part_pool(workers) if workers > 1 and len(to_render) > 1 else None
     if pool is None:
-        for index in todo:
+        for index in to_render:
             pdfs[index] = _render_part(parts[index].html, base_url)
     else:
         # The first part is rendered here while the pool renders the others: one process less
         # to wait for, and this process's WeasyPrint is warm anyway.
         try:
-            futures = {index: pool.submit(_render_part, parts[index].html, base_url) for index in todo[1:]}
-            pdfs[todo[0]] = _render_part(parts[todo[0]].html, base_url)
+            futures = {index: pool.submit(_render_part, parts[index].html, base_url) for index in to_render[1:]}
+            pdfs[to_render[0]] = _render_part(parts[to_render[0]].html, base_url)
             for index, future in futures.items():
                 pdfs[index] = future.result()
         except BrokenProcessPool:
             # A worker died (killed, out of memory): drop the pool and render here; a new pool
             # is started for the next document.
             _discard_pool(workers)
-            for index in todo:
+            for index in to_render:
                 pdfs[index] = _render_part(parts[index].html, base_url)
     with _static_parts_lock:
-        for index in todo:
+        for index in to_render:
             if parts[index].static:
-                _static_parts[_static_key(parts[index], base_url)] = pdfs[index]
+                rendered = pdfs[index]
+                assert rendered is not None
+                _static_parts[_static_key(parts[index], base_url)] = rendered
                 while len(_static_parts) > STATIC_PART_CACHE_SIZE:
                     _static_parts.popitem(last=False)
-    return pdfs
+    return [pdf for pdf in pdfs if pdf is not None]
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}
@@ -300,7 +302,7 @@ def _discard_pool(workers: int) -> None:
 def join_pdfs(pdfs: list[bytes], *, page_numbers: PageNumbers | None = None) -> bytes:
     """Join PDFs in order into one (the first one's document information is kept), optionally
     stamping page numbers over all pages."""
-    import pikepdf
+    import pikepdf  # noqa: PLC0415 - 60 ms to import, needed only when parts are joined
 
     joined = pikepdf.Pdf.open(io.BytesIO(pdfs[0]))
     others = [pikepdf.Pdf.open(io.BytesIO(pdf)) for pdf in pdfs[1:]]
@@ -317,7 +319,7 @@ def join_pdfs(pdfs: list[bytes], *, page_numbers: PageNumbers | None = None) -> 
 def _join_parts(joined, others) -> None:
     """Append the pages of the later parts, and carry their bookmarks (WeasyPrint makes one per
     heading) over to the joined document, pointing at the pages' new positions."""
-    import pikepdf
+    import pikepdf  # noqa: PLC0415 - 60 ms to import, needed only when parts are joined
 
     offset, bookmarks = len(joined.pages), []
     for other in others:
@@ -357,7 +359,7 @@ _POINTS_PER_MM = 72 / 25.4
 
 
 def _stamp_page_numbers(pdf, style: PageNumbers) -> None:
-    import pikepdf
+    import pikepdf  # noqa: PLC0415 - 60 ms to import, needed only when parts are joined
 
     font = pdf.make_indirect(
         pikepdf.Dictionary(

@@ -6,11 +6,20 @@ Roles are Django groups so that admins manage them in the admin site. A superuse
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+if TYPE_CHECKING:
+    # The mixin always comes before a view class, whose dispatch() it wraps.
+    _ViewBase = View
+else:
+    _ViewBase = object
 
 
 class Role(models.TextChoices):
@@ -44,11 +53,7 @@ def can_edit(user) -> bool:
     return has_role(user, *EDITOR_ROLES)
 
 
-def is_admin(user) -> bool:
-    return has_role(user, Role.ADMIN)
-
-
-class RoleRequiredMixin(AccessMixin):
+class RoleRequiredMixin(AccessMixin, _ViewBase):
     """Require login and one of `allowed_roles` (any role when empty); 403 otherwise."""
 
     allowed_roles: tuple[Role, ...] = ()
@@ -84,8 +89,6 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                from django.contrib.auth.views import redirect_to_login
-
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
                 raise PermissionDenied

@@ -7,15 +7,30 @@ themselves live in `kokuchi.core.roles`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
+from django.views.generic.edit import FormMixin
 
 from kokuchi.core.roles import StaffRequiredMixin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+    # The mixin is always combined with a form view; the type checker needs to know that.
+    class _FormViewBase(FormMixin[Any]):
+        request: Any
+
+else:
+    _FormViewBase = object
 
 LIST_PAGE_SIZE = 25
 # Django 6.1's blank choice label ships without a Japanese translation; naming it here keeps it
@@ -65,9 +80,9 @@ class FilteredListView(StaffRequiredMixin, ListView):
     """A list page for any staff role: a django-filter FilterSet drives search and filters, and
     the result is paginated. The FilterSet is always bound so that an empty query lists all."""
 
-    filterset_class = None
+    filterset_class: type[django_filters.FilterSet]
     paginate_by = LIST_PAGE_SIZE
-    page_title = ""
+    page_title: str | StrPromise = ""
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -84,17 +99,17 @@ class FilteredListView(StaffRequiredMixin, ListView):
         return context
 
 
-class FormPageMixin:
+class FormPageMixin(_FormViewBase):
     """Create/edit pages: one shared template, a page title, breadcrumbs and a flash message."""
 
-    template_name = "includes/form_page.html"
-    page_title = ""
-    success_message = _("Saved.")
+    template_name: str | None = "includes/form_page.html"
+    page_title: str | StrPromise = ""
+    success_message: str | StrPromise = _("Saved.")
 
     def get_page_title(self) -> str:
         return str(self.page_title)
 
-    def get_breadcrumbs(self) -> list[tuple[str, str]]:
+    def get_breadcrumbs(self) -> list[tuple[str | StrPromise, str]]:
         """(label, url) pairs leading to this page, the page itself excluded."""
         return []
 
@@ -109,12 +124,12 @@ class FormPageMixin:
         )
         return context
 
-    def form_valid(self, form):
+    def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, self.success_message)
         return response
 
-    def save_with(self, form, service, **kwargs):
+    def save_with(self, form: forms.BaseForm, service: Callable[..., Any], **kwargs: Any) -> HttpResponse:
         """Finish a valid form through a service call: on success redirect with the flash
         message; a ValidationError from the service is shown on the form instead."""
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from kokuchi.customers.models import Contact, Customer, SkillAssessment
@@ -22,9 +22,7 @@ def save_contact(*, contact: Contact) -> Contact:
 
 
 @transaction.atomic
-def record_assessment(
-    *, assessment: SkillAssessment, customer: Customer, assessed_by: AbstractBaseUser | None
-) -> SkillAssessment:
+def record_assessment(*, assessment: SkillAssessment, customer: Customer, assessed_by: User | None) -> SkillAssessment:
     """Record a new self-maintenance assessment (S-SKILL); its level is computed on save."""
     assessment.customer = customer
     assessment.assessed_by = assessed_by

@@ -45,12 +45,12 @@ def change_deal_status(*, deal: Deal, status: str, user: AbstractBaseUser, on: d
     day = on or timezone.localdate()
     previous = deal.status
     changed = ["status", "updated_at"]
-    if STATUS_ORDER.index(status) > STATUS_ORDER.index(previous):
+    if STATUS_ORDER.index(DealStatus(status)) > STATUS_ORDER.index(DealStatus(previous)):
         date_field = STATUS_DATE_FIELDS[status]
         setattr(deal, date_field, day)
         changed.append(date_field)
     else:
-        for later in STATUS_ORDER[STATUS_ORDER.index(status) + 1 :]:
+        for later in STATUS_ORDER[STATUS_ORDER.index(DealStatus(status)) + 1 :]:
             field = STATUS_DATE_FIELDS.get(later)
             if field and getattr(deal, field) is not None:
                 setattr(deal, field, None)

@@ -153,7 +153,7 @@ def _header_map(kind: str, headers: list[str]) -> tuple[dict[str, int], list[Row
 def read_table(path: Path) -> list[list[object]]:
     """Return the rows of a CSV (UTF-8 with/without BOM, or CP932) or XLSX file (first sheet)."""
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # noqa: PLC0415 - 100 ms to import, needed only for XLSX files
 
         workbook = load_workbook(path, read_only=True, data_only=True)
         try:

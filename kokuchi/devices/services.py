@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,13 +20,13 @@ FIRMWARE_CHANGE_HOOKS: list[Callable[[Device], object]] = []
 
 @transaction.atomic
 def record_firmware_update(
-    *, device: Device, version: str, changed_on: datetime.date, user: AbstractBaseUser, note: str = ""
+    *, device: Device, version: str, changed_on: datetime.date, user: User, note: str = ""
 ) -> FirmwareChange:
     """Record that `device` now runs firmware `version`: a FirmwareChange row keeps the history
     and only `current_firmware` changes. The version at sale stays as it was (G5.1-3)."""
     device = Device.objects.select_for_update().get(pk=device.pk)
     version = version.strip()
-    if not device.is_delivered:
+    if device.delivered_on is None:
         raise ValidationError(
             {"version": _("The device is not delivered yet: correct the firmware version at sale instead.")}
         )
@@ -51,5 +52,5 @@ def record_firmware_update(
     device.current_firmware = version
     device.save(update_fields=["current_firmware", "updated_at"])
     for hook in FIRMWARE_CHANGE_HOOKS:
-        transaction.on_commit(lambda hook=hook: hook(device))
+        transaction.on_commit(functools.partial(hook, device))
     return change

@@ -85,10 +85,6 @@ class Disclosure(models.Model):
     def __str__(self) -> str:
         return f"{self.deal.number}"
 
-    @property
-    def current_version(self) -> DisclosureVersion | None:
-        return self.versions.filter(superseded_by__isnull=True).order_by("-number").first()
-
 
 # The only columns a service may set on an issued version, once, when a newer one replaces it.
 SUPERSEDE_FIELDS = frozenset({"superseded_by", "superseded_at"})
@@ -162,10 +158,6 @@ class DisclosureVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError("Issued disclosure versions are kept; they cannot be deleted.")
-
-    @property
-    def is_current(self) -> bool:
-        return self.superseded_by_id is None
 
     @property
     def filename(self) -> str:

@@ -16,8 +16,3 @@ def issued_versions(*, deal: Deal) -> QuerySet[DisclosureVersion]:
         .defer("pdf", "html")
         .order_by("-number")
     )
-
-
-def current_version(*, deal: Deal) -> DisclosureVersion | None:
-    """The version of the deal's disclosure that no later issue has superseded, if any."""
-    return DisclosureVersion.objects.filter(disclosure__deal=deal).current().order_by("-number").first()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from kokuchi.core.roles import admin_required, can_edit, editor_required, staff_required
 from kokuchi.deals.models import Deal
 from kokuchi.disclosures import selectors, services
+from kokuchi.disclosures.context import select_clause
 from kokuchi.disclosures.forms import ClauseOverrideForm, TemplateVersionForm
 from kokuchi.disclosures.models import DisclosureVersion, DocumentKind, DocumentTemplate
 
@@ -28,7 +29,7 @@ def deal_disclosure(request, deal_pk: int):
     """The deal's disclosure page: versions issued so far, preview, downloads, issue, clause."""
     deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
     versions = selectors.issued_versions(deal=deal)
-    clause = services.select_clause(deal=deal)
+    clause = select_clause(deal=deal)
     return render(
         request,
         "disclosures/deal_disclosure.html",
@@ -100,7 +101,7 @@ def clause(request, deal_pk: int):
             else:
                 messages.success(request, _("Clause override saved."))
                 return redirect("disclosures:clause", deal_pk=deal.pk)
-    current = services.select_clause(deal=deal)
+    current = select_clause(deal=deal)
     if request.method != "POST":
         form = ClauseOverrideForm(
             initial={"family": current.family, "option": current.option, "reason": current.override_reason}

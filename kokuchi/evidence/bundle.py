@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -166,6 +167,4 @@ def _fingerprint(pem: bytes) -> str:
 
 
 def _jst():
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo("Asia/Tokyo")

@@ -27,6 +27,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.timestamps.api import TimeStamper
 
+from kokuchi.core.models import Reseller
+
 logger = logging.getLogger(__name__)
 
 SIGNATURE_FIELD = "KokuchiSignature"
@@ -123,8 +125,6 @@ def configured_certificate_paths() -> tuple[Path, Path]:
         raise ImproperlyConfigured(
             f"Signing certificate {cert_path} or key {key_path} not found (KOKUCHI_SIGNING_CERT / KOKUCHI_SIGNING_KEY)."
         )
-    from kokuchi.core.models import Reseller
-
     company = Reseller.get().company_name
     logger.warning("No signing certificate configured: creating a self-signed one at %s", cert_path)
     # FileExistsError: another process created it a moment ago; use that one.

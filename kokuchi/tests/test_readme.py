@@ -37,7 +37,7 @@ def test_readme_lists_every_cli_command_of_kokuchi():
 
 
 def test_readme_demo_logins_are_the_ones_the_demo_creates():
-    from kokuchi.demo.services import DEMO_USERS
+    from kokuchi.demo.data import DEMO_USERS
 
     for username, password, role in DEMO_USERS:
         assert f"| `{username}` | `{password}` | {role.value}" in readme()

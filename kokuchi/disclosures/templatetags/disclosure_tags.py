@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from kokuchi.disclosures.services import select_clause
+from kokuchi.disclosures.context import select_clause
 
 register = template.Library()
 

@@ -8,15 +8,13 @@ import datetime
 from django import template
 from django.utils import timezone
 
+from kokuchi.core.templatetags.kokuchi_ui import yen
+
 register = template.Library()
 
-
-@register.filter
-def yen(value) -> str:
-    """Format an amount as ``¥1,234``; empty for None."""
-    if value is None or value == "":
-        return ""
-    return f"¥{int(value):,}"
+# The packaged documents take yen from kokuchi_ui; templates the reseller saved from older ones
+# still load it from here, so the one filter is registered here as well.
+register.filter("yen", yen)
 
 
 @register.filter

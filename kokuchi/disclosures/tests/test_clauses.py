@@ -9,8 +9,9 @@ from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.core.tests.factories import make_reseller, make_user
 from kokuchi.deals.tests.factories import make_deal, make_deal_line, make_proposed_plan
 from kokuchi.disclosures.clauses import GUIDELINE_VARIANTS, PREAMBLE, choose_clause_variant, clause_text
+from kokuchi.disclosures.context import select_clause
 from kokuchi.disclosures.models import ClauseOverride
-from kokuchi.disclosures.services import clear_clause_override, override_clause, select_clause
+from kokuchi.disclosures.services import clear_clause_override, override_clause
 
 
 def _expected(network, menu, proposed, desk):

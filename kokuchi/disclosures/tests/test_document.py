@@ -11,7 +11,8 @@ from kokuchi.deals.models import ProposalResponse
 from kokuchi.deals.tests.factories import make_proposed_plan
 from kokuchi.devices.tests.factories import make_contract
 from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS, RiskFact, current_risk_facts, load_risk_facts
-from kokuchi.disclosures.services import DOCUMENT_PAGE_NUMBERS, build_disclosure_context, render_disclosure_html
+from kokuchi.disclosures.context import build_disclosure_context
+from kokuchi.disclosures.services import DOCUMENT_PAGE_NUMBERS, render_disclosure_html
 from kokuchi.disclosures.tests.conftest import normalise, pdf_text_of_html, section_text, sections
 from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
 

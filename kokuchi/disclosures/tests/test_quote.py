@@ -4,7 +4,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kokuchi.disclosures.services import build_quote_context, export_quote
+from kokuchi.disclosures.context import build_quote_context
+from kokuchi.disclosures.services import export_quote
 from kokuchi.disclosures.tests.conftest import normalise, pdf_text, sections
 from kokuchi.disclosures.tests.factories import make_document_deal
 

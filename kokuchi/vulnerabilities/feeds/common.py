@@ -7,22 +7,41 @@ import gzip
 import io
 import re
 import zlib
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
+
+from cvss import CVSS3, CVSS4
+from cvss.exceptions import CVSSError
 
 from .records import FeedError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+class ByteSource(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class PeekableByteSource(ByteSource, Protocol):
+    def peek(self, size: int = 0, /) -> bytes: ...
+
+
 class CountingReader(io.RawIOBase):
     """Wrap a binary stream and count the bytes handed out, so errors can name a byte offset."""
 
-    def __init__(self, raw: BinaryIO, on_read=None) -> None:
+    def __init__(self, raw: ByteSource, on_read: Callable[[int], object] | None = None) -> None:
         self.raw = raw
         self.count = 0
         self.on_read = on_read
+
+    @property
+    def name(self) -> str:
+        """The wrapped file's name, as io.TextIOWrapper reports it."""
+        return str(getattr(self.raw, "name", ""))
 
     def readable(self) -> bool:
         return True
@@ -49,29 +68,31 @@ class CountingReader(io.RawIOBase):
         return data
 
 
-def open_maybe_gzip(source: Path | str | bytes | BinaryIO, on_read=None) -> CountingReader:
+def open_maybe_gzip(
+    source: Path | str | bytes | BinaryIO, on_read: Callable[[int], object] | None = None
+) -> CountingReader:
     """Open a path, bytes or stream for reading, transparently gunzipping gzip content.
 
     Return a reader whose `count` is the number of (decompressed) bytes handed out so far, for
     error positions. `on_read` gets the number of *raw* bytes consumed, for progress bars.
     """
+    raw: PeekableByteSource
     if isinstance(source, bytes | bytearray):
-        raw: BinaryIO = io.BufferedReader(io.BytesIO(bytes(source)))
+        raw = io.BufferedReader(io.BytesIO(bytes(source)))
     elif isinstance(source, Path | str):
         raw = open(source, "rb")  # noqa: SIM115 - closed when the reader is closed
+    elif hasattr(source, "peek"):
+        raw = source
     else:
-        raw = source if hasattr(source, "peek") else io.BufferedReader(source)
+        # Every binary stream has readinto(), which BufferedReader needs; typing.BinaryIO omits it.
+        raw = io.BufferedReader(source)  # type: ignore[type-var]
     head = raw.peek(2)[:2]
     counted = CountingReader(raw, on_read)
-    stream: BinaryIO = gzip.GzipFile(fileobj=counted, mode="rb") if head == GZIP_MAGIC else counted
+    stream: ByteSource = gzip.GzipFile(fileobj=counted, mode="rb") if head == GZIP_MAGIC else counted
     return CountingReader(stream)
 
 
 GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error, OSError)
-
-
-def gzip_error(exc: Exception, *, file: str, offset: int) -> FeedError:
-    return FeedError(f"damaged or truncated gzip data ({exc})", file=file, position=f"byte {offset} (decompressed)")
 
 
 def parse_utc(value: str | None, *, file: str = "", position: str = "") -> datetime.datetime | None:
@@ -107,8 +128,6 @@ def score_from_vector(vector: str) -> tuple[Decimal, str] | None:
 
     Return None when the vector is not valid CVSS v3/v4 (v2 vectors are ignored: the model keeps v3/v4).
     """
-    from cvss import CVSS3, CVSS4
-    from cvss.exceptions import CVSSError
 
     try:
         if vector.startswith("CVSS:3."):

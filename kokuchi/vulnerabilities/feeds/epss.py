@@ -44,10 +44,9 @@ def iter_epss(
                 for pair in header[1:].strip().split(","):
                     key, _, value = pair.partition(":")
                     meta[key.strip()] = value.strip()
-                if meta.get("score_date"):
-                    score_date = parse_utc(
-                        meta["score_date"].replace("+0000", "+00:00"), file=file, position="line 1"
-                    ).date()
+                stamp = parse_utc(meta.get("score_date", "").replace("+0000", "+00:00"), file=file, position="line 1")
+                if stamp is not None:
+                    score_date = stamp.date()
                 header = text.readline()
                 line_no = 2
             columns = [c.strip() for c in header.strip().split(",")]

@@ -148,8 +148,8 @@ class FeedHttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed at once; only the name is usedprefix="kokuchi-feed-", suffix="-" + url.rsplit("/", 1)[-1],
-            dir=directory, delete=False
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed at once; only the name is used
+            prefix="kokuchi-feed-", suffix="-" + url.rsplit("/", 1)[-1], dir=directory, delete=False
         )
         handle.close()
         path = Path(handle.name)

@@ -16,10 +16,13 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from lxml import etree
+
+from kokuchi.core.cpe import cpe22_to_cpe23
 
 from .common import GZIP_ERRORS, cpe23_key, cvss_base, open_maybe_gzip, parse_utc
 from .jvn_versions import CVE_RE, parse_version_text
@@ -106,7 +109,6 @@ def jvn_cpe23(cpe22: str) -> str:
     match = _SIMPLE_CPE22_RE.match(cpe22)
     if match:
         return "cpe:2.3:{}:{}:{}:*:*:*:*:*:*:*:*".format(*match.groups())
-    from kokuchi.core.cpe import cpe22_to_cpe23
 
     try:
         return cpe22_to_cpe23(cpe22)
@@ -188,7 +190,7 @@ def _item_texts(node, first: dict[str, int]) -> tuple[list[str], list[str]]:
         if local == "VersionNumber":
             versions.append(child.text or "")
             continue
-        position = first.get(local)
+        position = first.get(local or "")
         if position is not None and values[position] is None:
             values[position] = (child.text or "").strip()
     return [value or "" for value in values], versions
@@ -229,7 +231,8 @@ def _gather(vulinfo) -> tuple:
         return vuln_id, position, fields, related, cvss, affected
     # An Overview directly under VulinfoData (not the schema's place) and the one inside the first
     # VulinfoDescription: the kind that first appears later wins, as it always has.
-    direct_overview = described_overview = None
+    direct_overview: str | None = None
+    described_overview: str | None = None
     seen = 0
     direct_seen = described_seen = -1
     for child in data:
@@ -268,7 +271,7 @@ def _gather(vulinfo) -> tuple:
             direct_seen = seen
             direct_overview = (child.text or "").strip()
     if direct_overview is not None or described_overview is not None:
-        fields["Overview"] = direct_overview if direct_seen > described_seen else described_overview
+        fields["Overview"] = (direct_overview if direct_seen > described_seen else described_overview) or ""
     return vuln_id, position, fields, related, cvss, affected
 
 
@@ -291,8 +294,8 @@ def _build_record(built: tuple, file: str) -> VulnRecord:
         references.append({"type": kind, "source": name, "id": ref_id, "url": url})
     cve_ids = list(aliases)
 
-    cvss3 = (None, "", "")
-    cvss4 = (None, "", "")
+    cvss3: tuple[Decimal | None, str, str] = (None, "", "")
+    cvss4: tuple[Decimal | None, str, str] = (None, "", "")
     for version, vector, base, severity_text in cvss_items:
         if version.startswith("3"):
             cvss3 = (*cvss_base(base, severity_text, vector), vector)
@@ -405,7 +408,8 @@ def iter_jvn_detail(
             remove_comments=True,
             remove_blank_text=True,
         ):
-            if _local_name(element.tag) == "Vulinfo":
+            # The tag filter above passes elements only, whose tag is always a str.
+            if _local_name(cast(str, element.tag)) == "Vulinfo":
                 yield _build_record(_gather(element), file)
                 element.clear(keep_tail=False)
                 parent = element.getparent()

@@ -64,13 +64,16 @@ def parse_kev(data: bytes, *, file: str = "known_exploited_vulnerabilities.json"
         if not CVE_RE.fullmatch(cve_id):
             raise FeedError(f"bad cveID {cve_id!r}", file=file, position=position)
         position = f"{position} ({cve_id})"
+        date_added = parse_date(entry["dateAdded"], file=file, position=position)
+        if date_added is None:
+            raise FeedError("entry has an empty dateAdded", file=file, position=position)
         records.append(
             KevRecord(
                 cve_id=cve_id,
                 vendor_project=entry["vendorProject"],
                 product=entry["product"],
                 name=entry["vulnerabilityName"],
-                date_added=parse_date(entry["dateAdded"], file=file, position=position),
+                date_added=date_added,
                 due_date=parse_date(entry.get("dueDate"), file=file, position=position),
                 known_ransomware_use=entry.get("knownRansomwareCampaignUse", ""),
                 required_action=entry["requiredAction"],

@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import orjson
 from django.db import DatabaseError, connection, transaction
@@ -172,7 +173,8 @@ def _json_text(value: list) -> str:
 # On PostgreSQL the values, the aliases and the child rows are COPY text lines instead (bytes,
 # without the vulnerability_id/changed_at columns and the newline): the writer streams them to the
 # server as they are, so it neither unpickles each value nor formats it again (see copy_load_row).
-LoadRow = tuple[str, str, tuple | bytes, tuple, tuple, tuple]
+# Which of the two a row holds depends on the connection's vendor, hence Any for the values.
+LoadRow = tuple[str, str, Any, tuple, tuple, tuple]
 _VULN_COLUMNS = ("vuln_id", *_VULN_FIELDS)
 
 
@@ -392,7 +394,8 @@ def upsert_load_rows(
     for chunk in batched(rows, batch_size or BATCH_SIZE):
         try:
             batch = _upsert_batch(chunk, source)
-        except (DatabaseError, connection.Database.Error) as exc:
+        # Every backend's wrapper carries its driver module as Database; the stubs leave it out.
+        except (DatabaseError, connection.Database.Error) as exc:  # type: ignore[attr-defined]
             reason = " ".join(str(exc).split())
             raise FeedError(
                 f"the database refused a record: {reason}",
@@ -439,7 +442,10 @@ def _upsert_batch(chunk: list[LoadRow], source: str) -> ImportResult:
         VulnerabilityAlias.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
         AffectedProduct.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
         VulnerabilityCpe.objects.filter(vulnerability_id__in=pk_chunk)._raw_delete(connection.alias)
-    aliases, affected, cpes = [], [], []
+    # COPY text lines on PostgreSQL, parameter tuples elsewhere.
+    aliases: list[Any] = []
+    affected: list[Any] = []
+    cpes: list[Any] = []
     for vuln_id, _hash, _values, row_aliases, row_affected, row_cpes in changed:
         pk = pks[vuln_id]
         if postgresql:

@@ -280,7 +280,7 @@ def _items(stream) -> Iterator[Any]:
         top_level = start is not None and orjson.loads(buffer[: start.end()] + b"]}").get("vulnerabilities") == []
     except (orjson.JSONDecodeError, AttributeError):
         top_level = False
-    if not top_level or _has_long_number(buffer):
+    if start is None or not top_level or _has_long_number(buffer):
         yield from ijson.items(_Rewound(buffer, stream), "vulnerabilities.item", use_float=True)
         return
     position = start.end()

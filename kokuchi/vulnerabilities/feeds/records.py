@@ -78,10 +78,6 @@ class VulnRecord:
     configurations_json: str = field(default="[]", compare=False, repr=False)
     references_json: str = field(default="[]", compare=False, repr=False)
 
-    def with_hash(self) -> VulnRecord:
-        """Return a copy carrying its JSON parts and content hash (for records built by hand)."""
-        return make_vuln_record(**{name: getattr(self, name) for name in _INPUT_FIELDS})
-
 
 @dataclass(frozen=True)
 class KevRecord:
@@ -158,11 +154,6 @@ def _dumps_bytes(value: Any) -> bytes:
     if _may_differ(text):
         return _json_encode(value).encode("utf-8", "surrogatepass")
     return text
-
-
-def _dumps(value: Any) -> str:
-    """_dumps_bytes() as text."""
-    return _dumps_bytes(value).decode("utf-8", "surrogatepass")
 
 
 def _refuse(value: Any) -> Any:

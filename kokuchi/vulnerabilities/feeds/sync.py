@@ -35,7 +35,7 @@ from .jvn import iter_jvn_detail, parse_checksum, parse_jvn_overview
 from .kev import parse_kev
 from .loader import ImportResult, replace_known_exploited, run_hooks_on_commit, upsert_epss, upsert_vulnerabilities
 from .nvd import parse_nvd_page
-from .records import FeedError
+from .records import FeedError, VulnRecord
 from .runs import feed_state, finish_run, start_run
 
 logger = logging.getLogger(__name__)
@@ -150,24 +150,25 @@ def _jvn_files(*, client: FeedHttpClient, state: FeedState, result: ImportResult
             continue
         if state.file_hashes.get(entry.filename) == entry.sha256:
             continue  # unchanged since it was loaded (or loaded before an interruption)
-        downloaded = client.download(entry.url)
+        path = client.download(entry.url).path
+        if path is None:
+            # Only a conditional request gets 304 Not Modified, and this one is not conditional.
+            raise FeedError("the server answered 304 Not Modified to an unconditional request", file=entry.url)
         try:
-            actual = _sha256(downloaded.path)
+            actual = _sha256(path)
             if actual != entry.sha256:
                 raise FeedError(
                     f"sha256 {actual} does not match checksum.txt ({entry.sha256}); file not loaded", file=entry.url
                 )
             with transaction.atomic():
-                batch = upsert_vulnerabilities(
-                    iter_jvn_detail(downloaded.path, file=entry.url), source="jvn", file=entry.url
-                )
+                batch = upsert_vulnerabilities(iter_jvn_detail(path, file=entry.url), source="jvn", file=entry.url)
                 batch.pages = 1
                 state.file_hashes = {**state.file_hashes, entry.filename: entry.sha256}
                 FeedState.objects.filter(pk=state.pk).update(file_hashes=state.file_hashes)
                 run_hooks_on_commit(batch.changed_ids)
             result.add(batch)
         finally:
-            downloaded.path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
 
 def _jvn_query(params: dict) -> str:
@@ -216,7 +217,7 @@ def _jvn_api(*, client: FeedHttpClient, state: FeedState, now: datetime.datetime
         overview = parse_jvn_overview(client.get(url).content, file=url)
         result.messages.extend(overview.recovered)
         ids = list(dict.fromkeys(item.vuln_id for item in overview.items))
-        records = []
+        records: list[VulnRecord] = []
         for offset in range(0, len(ids), JVN_DETAIL_IDS):
             detail_params = {
                 "method": "getVulnDetailInfo",

@@ -311,6 +311,16 @@ def test_kev_catalog():
     assert sum(1 for r in catalog.records if r.known_ransomware_use == "Known") == 293
 
 
+def test_kev_entry_with_empty_date_added_is_refused_with_its_position():
+    document = json.loads(sample("kev/known_exploited_vulnerabilities.json").read_bytes())
+    entry = next(e for e in document["vulnerabilities"] if e["cveID"] == "CVE-2021-20090")
+    document["vulnerabilities"] = [{**entry, "dateAdded": ""}]
+    with pytest.raises(FeedError, match="entry has an empty dateAdded") as caught:
+        parse_kev(json.dumps(document).encode(), file="kev.json")
+    assert caught.value.file == "kev.json"
+    assert caught.value.position == "vulnerabilities[0] (CVE-2021-20090)"
+
+
 @pytest.mark.parametrize(
     ("name", "expected", "meta"),
     [

@@ -1,4 +1,4 @@
-"""CPE suggestion page of a product (issue 6 point 1): suggestions from the feeds' vocabulary,
+"""CPE suggestion page of a product: suggestions from the feeds' vocabulary,
 Japanese vendor names, confirmation by admin and sales only."""
 
 import pytest

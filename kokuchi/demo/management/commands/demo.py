@@ -6,7 +6,7 @@ Idempotent: running it again refreshes the same rows. Prints the demo logins (de
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kokuchi.acknowledgements.demo import load_demo_acknowledgements
+from kokuchi.demo.documents import load_demo_acknowledgements
 from kokuchi.demo.services import DemoRefused, load_demo
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not no_documents:
             # Issued disclosures and acknowledgements through every channel (link, in person,
-            # paper), one awaiting acknowledgement and one superseded (issue 4, S-EVID).
+            # paper), one awaiting acknowledgement and one superseded (S-EVID).
             scenarios = load_demo_acknowledgements().scenarios
             if verbosity >= 1:
                 for deal_number, scenario in scenarios.items():

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from kokuchi.core.models import Reseller
 from kokuchi.evidence.bundle import NothingToExport, export_bundle
 from kokuchi.evidence.services import Actor, Origin
 from kokuchi.evidence.signing import create_signing_certificate, default_certificate_paths
@@ -50,8 +51,6 @@ class Command(BaseCommand):
         )
 
     def _create_certificate(self, options) -> None:
-        from kokuchi.core.models import Reseller
-
         default_cert, default_key = default_certificate_paths()
         cert_path = Path(settings.SIGNING_CERT) if settings.SIGNING_CERT else default_cert
         key_path = Path(settings.SIGNING_KEY) if settings.SIGNING_KEY else default_key

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from tqdm import tqdm
 
 from kokuchi.vulnerabilities.feeds.http import FeedHttpError
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
 from kokuchi.vulnerabilities.feeds.records import FeedError
 from kokuchi.vulnerabilities.feeds.sync import SOURCES, FeedSyncError, sync_feeds
 from kokuchi.vulnerabilities.selectors import feed_overview
+from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
 
 class Command(BaseCommand):
@@ -57,7 +59,6 @@ class Command(BaseCommand):
             self._report(name, result)
 
     def _import(self, *, source, paths, no_progress=False, verbosity=1, **options):
-        from tqdm import tqdm
 
         total = sum(path.stat().st_size for path in paths if path.is_file())
         bar = tqdm(
@@ -98,7 +99,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  last error: {row.last_error}")
 
     def _enqueue(self, *, source=None, **options):
-        from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
         result = sync_feeds_task.enqueue(sources=source)
         self.stdout.write(f"enqueued feed sync task {result.id} ({result.status})")

@@ -1,10 +1,10 @@
 import pytest
 
-from kokuchi.acknowledgements.demo import load_demo_acknowledgements
 from kokuchi.acknowledgements.models import Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.selectors import deal_ack_status
 from kokuchi.acknowledgements.tests.factories import make_sale
 from kokuchi.deals.models import Deal, DealStatus
+from kokuchi.demo.documents import load_demo_acknowledgements
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.evidence.models import EvidenceEvent
 from kokuchi.evidence.verification import verify_evidence

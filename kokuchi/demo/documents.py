@@ -1,4 +1,5 @@
-"""Demo data for acknowledgements: `load_demo_acknowledgements()` is called by `kokuchi demo`.
+"""Demo documents: issued disclosures and their acknowledgements, loaded by `kokuchi demo`
+through `load_demo_acknowledgements()`.
 
 It works on whatever delivered deals exist: each deal without an issued disclosure gets one of the
 scenarios below, in this order, so a new user sees every channel and every state. Deals that already
