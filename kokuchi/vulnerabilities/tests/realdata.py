@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from kokuchi.vulnerabilities.matching import parse_cpe
+from kokuchi.exposures.matching import parse_cpe
 from kokuchi.vulnerabilities.models import AffectedProduct, Vulnerability, VulnerabilityAlias, VulnerabilityCpe
 
 
