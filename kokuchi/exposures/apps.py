@@ -8,11 +8,11 @@ class ExposuresConfig(AppConfig):
     verbose_name = pgettext_lazy("application", "Exposures")
 
     def ready(self) -> None:
-        from kokuchi.devices.services import FIRMWARE_CHANGE_HOOKS
-        from kokuchi.exposures import runs
-        from kokuchi.vulnerabilities.feeds.loader import AFTER_IMPORT_HOOKS
+        from kokuchi.devices.signals import firmware_changed
+        from kokuchi.exposures import receivers
+        from kokuchi.vulnerabilities.signals import vulnerabilities_changed
 
-        if runs.match_changed_vulnerabilities not in AFTER_IMPORT_HOOKS:
-            AFTER_IMPORT_HOOKS.append(runs.match_changed_vulnerabilities)
-        if runs.rematch_after_firmware_change not in FIRMWARE_CHANGE_HOOKS:
-            FIRMWARE_CHANGE_HOOKS.append(runs.rematch_after_firmware_change)
+        vulnerabilities_changed.connect(receivers.match_after_feed_change, dispatch_uid="exposures.match_after_feed")
+        firmware_changed.connect(
+            receivers.rematch_after_firmware_change, dispatch_uid="exposures.rematch_after_firmware"
+        )

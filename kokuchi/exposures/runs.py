@@ -1,17 +1,17 @@
-"""Installed-base matching, exposure status, who acts, notices and their outbox (S-VULN, G5.3).
+"""Match runs: the installed base matched against vulnerabilities, recorded as MatchRun rows (S-VULN).
 
 Scale: devices share (product, firmware), so matching evaluates every distinct
 (product, current_firmware) pair once against the vulnerabilities whose CPE index names the
 product's vendor/product (VulnerabilityCpe), then fans the result out to the devices.
 
-Entry points for other parts of the system (the integrator wires them):
+Entry points:
 
-* ``match_changed_vulnerabilities(vuln_ids)`` — after each committed feed import
-  (``register_import_hook()`` appends it to ``feeds.loader.AFTER_IMPORT_HOOKS``).
+* ``match_changed_vulnerabilities(vuln_ids)`` — after each committed feed import (receiver of
+  ``vulnerabilities.signals.vulnerabilities_changed``).
 * ``match_vulnerabilities_changed_since_last_run()`` — the same, driven by
   ``Vulnerability.changed_at`` and the last successful MatchRun (used by ``kokuchi match``).
 * ``on_device_firmware_changed(device=...)`` — after the devices app's ``record_firmware_update``
-  (devices cannot import vulnerabilities, so the call is wired from outside).
+  (receiver of ``devices.signals.firmware_changed``).
 * ``match_all(notify=...)`` — ``kokuchi match --full``: recompute everything, return the diff.
 """
 
@@ -148,11 +148,6 @@ def on_device_firmware_changed(*, device: Device, notify: bool = True) -> MatchD
     """Re-match one device after its firmware changed: exposures it left are resolved by the
     update (with history), new ones open. Call after devices' ``record_firmware_update``."""
     return match_devices(device_pks=[device.pk], notify=notify)
-
-
-def rematch_after_firmware_change(device: Device) -> MatchDiff:
-    """Hook for devices' ``record_firmware_update`` (registered in the app config)."""
-    return on_device_firmware_changed(device=device)
 
 
 def match_vulnerabilities(
