@@ -50,21 +50,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kokuchi.core.cpe import Cpe23, parse_cpe23
 from kokuchi.exposures.versions import Version, parse_version
 
-CPE_ATTRIBUTES = (
-    "part",
-    "vendor",
-    "product",
-    "version",
-    "update",
-    "edition",
-    "language",
-    "sw_edition",
-    "target_sw",
-    "target_hw",
-    "other",
-)
 ANY, NA = "*", "-"
 
 
@@ -94,45 +82,6 @@ METHOD_STRENGTH = [
     Method.NVD_VERSION_UNKNOWN,
     Method.JVN_VENDOR_PRODUCT,
 ]
-
-
-@dataclass(frozen=True)
-class Cpe:
-    """A CPE 2.3 name split into its eleven attributes (still escaped, lower-cased)."""
-
-    attrs: tuple[str, ...]
-
-    @property
-    def part(self) -> str:
-        return self.attrs[0]
-
-    @property
-    def vendor(self) -> str:
-        return self.attrs[1]
-
-    @property
-    def product(self) -> str:
-        return self.attrs[2]
-
-    @property
-    def version(self) -> str:
-        return self.attrs[3]
-
-    @property
-    def update(self) -> str:
-        return self.attrs[4]
-
-    def with_version(self, version: str) -> Cpe:
-        return Cpe(self.attrs[:3] + (version,) + self.attrs[4:])
-
-
-@lru_cache(maxsize=100_000)
-def parse_cpe(value: str) -> Cpe:
-    """Parse a CPE 2.3 formatted string; raise ValueError when it is not one."""
-    fields = re.split(r"(?<!\\):", value.strip())
-    if len(fields) != 13 or fields[0].lower() != "cpe" or fields[1] != "2.3":
-        raise ValueError(f"not a CPE 2.3 formatted string: {value!r}")
-    return Cpe(tuple(f.lower() for f in fields[2:]))
 
 
 def _unescape(value: str) -> str:
@@ -170,7 +119,7 @@ def match_attribute(criteria: str, target: str) -> tuple[bool, bool]:
 
 
 @lru_cache(maxsize=500_000)
-def match_cpe_name(criteria: Cpe, target: Cpe, *, skip_version: bool = False) -> tuple[bool, int]:
+def match_cpe_name(criteria: Cpe23, target: Cpe23, *, skip_version: bool = False) -> tuple[bool, int]:
     """Match every attribute (the version too unless `skip_version`); return (matches, unknowns).
 
     Cached: the same criteria meet the same product CPE for every firmware version."""
@@ -196,18 +145,18 @@ class DeviceIdentity:
     """What matching knows about a device: firmware CPE (version = current firmware), hardware
     CPE, and a label for explanations (e.g. "FortiOS", "Aterm WG2600HS")."""
 
-    firmware_cpe: Cpe | None
-    hardware_cpe: Cpe | None
+    firmware_cpe: Cpe23 | None
+    hardware_cpe: Cpe23 | None
     firmware_version: str
     label: str
 
     @classmethod
     def build(cls, *, firmware_cpe: str, hardware_cpe: str, firmware_version: str, label: str) -> DeviceIdentity:
-        fw = parse_cpe(firmware_cpe) if firmware_cpe else None
-        hw = parse_cpe(hardware_cpe) if hardware_cpe else None
+        fw = parse_cpe23(firmware_cpe) if firmware_cpe else None
+        hw = parse_cpe23(hardware_cpe) if hardware_cpe else None
         return cls(fw, hw, (firmware_version or "").strip(), label)
 
-    def cpes(self) -> list[Cpe]:
+    def cpes(self) -> list[Cpe23]:
         return [c for c in (self.firmware_cpe, self.hardware_cpe) if c is not None]
 
     @property
@@ -270,7 +219,7 @@ def version_in_range(
 
 def _match_entry(entry: dict, device: DeviceIdentity) -> _EntryHit | None:
     try:
-        criteria = parse_cpe(entry["criteria"])
+        criteria = parse_cpe23(entry["criteria"])
     except (KeyError, ValueError):
         return None
     for target in device.cpes():
@@ -289,7 +238,7 @@ def _match_entry(entry: dict, device: DeviceIdentity) -> _EntryHit | None:
 
 
 def _version_hit(
-    entry: dict, criteria: Cpe, target: Cpe, device: DeviceIdentity, is_firmware: bool, unknowns: int
+    entry: dict, criteria: Cpe23, target: Cpe23, device: DeviceIdentity, is_firmware: bool, unknowns: int
 ) -> _EntryHit | None:
     if not is_firmware:
         # Hardware CPE: its version attribute (usually NA) was already matched.
@@ -415,7 +364,7 @@ def _explain_nvd(vuln_id: str, hit: _EntryHit, device: DeviceIdentity, platforms
             "ファームウェアのバージョンが未登録のため該当の可能性があります"
         )
     if platforms:
-        names = "、".join(parse_cpe(p).product for p in platforms)
+        names = "、".join(parse_cpe23(p).product for p in platforms)
         text += f"（ハードウェア条件 {names} を満たす）"
     return text
 
@@ -485,7 +434,7 @@ def match_jvn(
     fallback: Match | None = None
     for item in affected:
         try:
-            cpe = parse_cpe(item.cpe23)
+            cpe = parse_cpe23(item.cpe23)
         except ValueError:
             continue
         wanted = (cpe.part, cpe.vendor, cpe.product)

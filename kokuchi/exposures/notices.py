@@ -4,7 +4,6 @@ the record of their reading through the personal link."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import secrets
 import smtplib
@@ -18,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from kokuchi.core.hashing import token_sha256
 from kokuchi.core.models import Reseller
 from kokuchi.exposures.models import (
     DeliveryStatus,
@@ -27,9 +27,9 @@ from kokuchi.exposures.models import (
     NoticeKind,
 )
 from kokuchi.vulnerabilities.models import (
-    KnownExploited,
     Vulnerability,
 )
+from kokuchi.vulnerabilities.selectors import known_exploited_entries
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class NoticeShared:
     def for_vulnerability(self, vulnerability: Vulnerability) -> dict:
         if vulnerability.pk not in self.vulnerabilities:
             aliases = sorted(vulnerability.aliases.values_list("alias_id", flat=True))
-            kev = KnownExploited.objects.filter(cve_id__in=[vulnerability.vuln_id, *aliases]).first()
+            kev = next(iter(known_exploited_entries([vulnerability.vuln_id, *aliases])), None)
             self.vulnerabilities[vulnerability.pk] = {
                 "aliases": aliases,
                 "kev": kev,
@@ -135,10 +135,6 @@ def create_notice(
     return notice
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 60
 
@@ -197,7 +193,7 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
             continue
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = timezone.now()
-        delivery.token_sha256 = token_hash(token)
+        delivery.token_sha256 = token_sha256(token)
         delivery.save(update_fields=["attempts", "status", "sent_at", "token_sha256"])
         result.sent += 1
     return result
@@ -209,7 +205,7 @@ def record_notice_read(*, token: str) -> NoticeDelivery | None:
         delivery = (
             NoticeDelivery.objects.select_for_update()
             .select_related("notice__vulnerability", "notice__customer")
-            .filter(token_sha256=token_hash(token))
+            .filter(token_sha256=token_sha256(token))
             .first()
         )
         if delivery is None:

@@ -15,9 +15,7 @@ from kokuchi.exposures.models import (
     ExposureStatus,
 )
 from kokuchi.exposures.selectors import exposure_counts
-from kokuchi.vulnerabilities.models import (
-    KnownExploited,
-)
+from kokuchi.vulnerabilities.selectors import known_exploited, vulnerability_names
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +29,10 @@ def build_customer_report_context(*, customer, today: datetime.date, generated_a
         .filter(customer=customer)
         .order_by("priority", "device__product__model_number", "device__serial_number", "vulnerability__vuln_id")
     )
-    names = {e.vulnerability.vuln_id for e in exposures}
-    kev = set(KnownExploited.objects.filter(cve_id__in=names).values_list("cve_id", flat=True))
+    # Aliases count, as in the priority: a JVNDB entry is known exploited through its CVE IDs.
+    names = vulnerability_names({e.vulnerability_id for e in exposures})
+    exploited = known_exploited({n for ns in names.values() for n in ns})
+    kev = {e.vulnerability.vuln_id for e in exposures if names.get(e.vulnerability_id, set()) & exploited}
     since = today - datetime.timedelta(days=90)
     open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN]
     closed_rows = [

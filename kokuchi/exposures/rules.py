@@ -11,18 +11,18 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from kokuchi.catalog.models import Product
-from kokuchi.exposures.matching import DeviceIdentity, JvnAffected, JvnRange, Match, match_jvn, match_nvd, parse_cpe
+from kokuchi.core.cpe import cpe23_key, parse_cpe23
+from kokuchi.exposures.matching import DeviceIdentity, JvnAffected, JvnRange, Match, match_jvn, match_nvd
 from kokuchi.exposures.models import (
     Priority,
 )
 from kokuchi.vulnerabilities.models import (
     AffectedProduct,
-    EpssScore,
-    KnownExploited,
     Vulnerability,
     VulnerabilityAlias,
     VulnerabilityCpe,
 )
+from kokuchi.vulnerabilities.selectors import epss, known_exploited, product_cpe_keys, vulnerability_names
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _nvd_keys(configurations: list) -> set[tuple[str, str]]:
             for entry in node.get("cpeMatch", []):
                 if entry.get("vulnerable", True):
                     try:
-                        cpe = parse_cpe(entry["criteria"])
+                        cpe = parse_cpe23(entry["criteria"])
                     except (KeyError, ValueError):
                         continue
                     keys.add((cpe.vendor, cpe.product))
@@ -73,13 +73,19 @@ def _nvd_uses_hardware(configurations: list) -> bool:
             node = stack.pop()
             stack.extend(node.get("nodes", []))
             for entry in node.get("cpeMatch", []):
-                if entry.get("criteria", "").split(":")[2:3] not in (["o"], ["a"]):
+                if _names_hardware(entry.get("criteria", "")):
                     return True
     return False
 
 
 def _jvn_uses_hardware(items: list[JvnAffected]) -> bool:
-    return any(item.cpe23.split(":")[2:3] not in (["o"], ["a"]) for item in items)
+    return any(_names_hardware(item.cpe23) for item in items)
+
+
+def _names_hardware(cpe23: str) -> bool:
+    """Whether a CPE may name hardware: part h, or not parseable (then assume it may)."""
+    key = cpe23_key(cpe23)
+    return key is None or key[0] not in ("o", "a")
 
 
 def _jvn_affected(rows: Iterable[AffectedProduct]) -> list[JvnAffected]:
@@ -205,7 +211,7 @@ def _jvn_keys(items: list[JvnAffected]) -> set[tuple[str, str]]:
     keys = set()
     for item in items:
         try:
-            cpe = parse_cpe(item.cpe23)
+            cpe = parse_cpe23(item.cpe23)
         except ValueError:
             continue
         keys.add((cpe.vendor, cpe.product))
@@ -221,15 +227,7 @@ class ProductInfo:
 
     @property
     def keys(self) -> set[tuple[str, str]]:
-        keys = set()
-        for value in (self.firmware_cpe, self.hardware_cpe):
-            if value:
-                try:
-                    cpe = parse_cpe(value)
-                except ValueError:
-                    continue
-                keys.add((cpe.vendor, cpe.product))
-        return keys
+        return product_cpe_keys(self)
 
     def identity(self, firmware: str, label: str | None = None) -> DeviceIdentity:
         return DeviceIdentity.build(
@@ -318,29 +316,23 @@ def priorities_for(vuln_pks: Iterable[int]) -> dict[int, int]:
     LOW: otherwise.
     """
     pks = list(vuln_pks)
-    info = {
-        pk: (vid, c3, c4)
-        for pk, vid, c3, c4 in Vulnerability.objects.filter(pk__in=pks).values_list(
-            "pk", "vuln_id", "cvss3_score", "cvss4_score"
-        )
+    cvss = {
+        pk: (c3, c4)
+        for pk, c3, c4 in Vulnerability.objects.filter(pk__in=pks).values_list("pk", "cvss3_score", "cvss4_score")
     }
-    names: dict[int, set[str]] = {pk: {vid} for pk, (vid, _a, _b) in info.items()}
-    for vpk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=pks).values_list(
-        "vulnerability_id", "alias_id"
-    ):
-        names[vpk].add(alias)
+    names = vulnerability_names(pks)
     all_names = {n for ns in names.values() for n in ns}
-    kev = set(KnownExploited.objects.filter(cve_id__in=all_names).values_list("cve_id", flat=True))
-    epss = dict(EpssScore.objects.filter(cve_id__in=all_names).values_list("cve_id", "score"))
+    kev = known_exploited(all_names)
+    scores = epss(all_names)
     result = {}
-    for pk, (_vid, c3, c4) in info.items():
-        cvss = float(c3 if c3 is not None else c4) if (c3 is not None or c4 is not None) else 0.0
-        score = max((epss.get(n, 0.0) for n in names[pk]), default=0.0)
+    for pk, (c3, c4) in cvss.items():
+        base = float(c3 if c3 is not None else c4) if (c3 is not None or c4 is not None) else 0.0
+        score = max((scores.get(n, 0.0) for n in names[pk]), default=0.0)
         if names[pk] & kev:
             result[pk] = Priority.URGENT
-        elif score >= 0.1 or cvss >= 9.0:
+        elif score >= 0.1 or base >= 9.0:
             result[pk] = Priority.HIGH
-        elif score >= 0.01 or cvss >= 7.0:
+        elif score >= 0.01 or base >= 7.0:
             result[pk] = Priority.MEDIUM
         else:
             result[pk] = Priority.LOW

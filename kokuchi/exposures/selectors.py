@@ -12,7 +12,8 @@ from rapidfuzz import fuzz, process
 from kokuchi.catalog.models import Product
 from kokuchi.customers.models import Customer
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
-from kokuchi.vulnerabilities.models import EpssScore, KnownExploited, VulnerabilityAlias, VulnerabilityCpe
+from kokuchi.vulnerabilities.models import VulnerabilityAlias, VulnerabilityCpe
+from kokuchi.vulnerabilities.selectors import epss, known_exploited
 
 
 def exposure_list(
@@ -83,12 +84,12 @@ def exposure_rows(*, customer_code: str | None = None):
     ):
         aliases.setdefault(vpk, []).append(alias)
     names = set(qs.values_list("vulnerability__vuln_id", flat=True)) | {a for al in aliases.values() for a in al}
-    kev = set(KnownExploited.objects.filter(cve_id__in=names).values_list("cve_id", flat=True))
-    epss = dict(EpssScore.objects.filter(cve_id__in=names).values_list("cve_id", "score"))
+    kev = known_exploited(names)
+    scores = epss(names)
     for e in qs.iterator(chunk_size=2000):
         vuln = e.vulnerability
         ids = [vuln.vuln_id, *aliases.get(vuln.pk, [])]
-        scores = [epss[n] for n in ids if n in epss]
+        found = [scores[n] for n in ids if n in scores]
         score = vuln.base_score
         yield {
             "serial_number": e.device.serial_number,
@@ -102,7 +103,7 @@ def exposure_rows(*, customer_code: str | None = None):
             "confidence": e.confidence,
             "status": e.status,
             "kev": any(n in kev for n in ids),
-            "epss": max(scores) if scores else None,
+            "epss": max(found) if found else None,
             "cvss": float(score) if score is not None else None,
             "explanation": e.explanation,
         }
