@@ -10,35 +10,13 @@ from django.db.models import Count, Q, QuerySet
 from rapidfuzz import fuzz, process
 
 from kokuchi.catalog.models import Product
-from kokuchi.customers.models import Customer
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
 from kokuchi.vulnerabilities.models import VulnerabilityAlias, VulnerabilityCpe
 from kokuchi.vulnerabilities.selectors import epss, known_exploited
 
 
-def exposure_list(
-    *,
-    status: str | None = "open",
-    priority: int | None = None,
-    customer_code: str | None = None,
-    customer_pk: int | None = None,
-) -> QuerySet[Exposure]:
-    """Exposures for the staff list, most urgent first, with device, customer and vulnerability."""
-    qs = Exposure.objects.for_list()
-    if status:
-        qs = qs.filter(status=status)
-    if priority:
-        qs = qs.filter(priority=priority)
-    if customer_code:
-        customer_pk = Customer.objects.filter(customer_code=customer_code).values_list("pk", flat=True).first() or 0
-    if customer_pk is not None:
-        qs = qs.filter(customer_id=customer_pk)
-    return qs.order_by("priority", "-pk")
-
-
 def exposure_counts(*, customer_pk: int) -> dict[str, int]:
     """Number of exposures of a customer by status (every status present, zeros included)."""
-
     counts = dict.fromkeys(ExposureStatus.values, 0)
     counts.update(
         Exposure.objects.filter(customer_id=customer_pk)

@@ -2,79 +2,81 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kokuchi.catalog.models import Product
 from kokuchi.core.roles import can_edit, editor_required, staff_required
+from kokuchi.core.ui import CountlessPaginator, FilteredListView
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
-from kokuchi.exposures.models import Exposure, ExposureStatus, Priority
+from kokuchi.exposures.filters import CustomerExposureFilter, ExposureFilter
+from kokuchi.exposures.forms import CpeConfirmationForm, ExposureStatusForm
+from kokuchi.exposures.models import Exposure, ExposureStatus
 from kokuchi.exposures.notices import LINK_PLACEHOLDER, record_notice_read
 from kokuchi.exposures.product_cpe import confirm_product_cpe
 from kokuchi.exposures.reports import render_customer_report
-from kokuchi.exposures.selectors import exposure_counts, exposure_list, product_cpe_suggestions
+from kokuchi.exposures.selectors import exposure_counts, product_cpe_suggestions
 from kokuchi.exposures.status import change_exposure_status
 
+# Exposures run to millions: these lists page without counting (CountlessPaginator).
 PAGE_SIZE = 50
 
 
-@dataclass
-class _Page:
-    object_list: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-
-def _page_without_count(qs, number: str | None) -> _Page:
-    """One page of `qs` without COUNT(*): counting millions of exposures would cost more than
-    the page itself, and the list only needs "next"/"previous"."""
-    page = int(number) if number and number.isdigit() and int(number) > 0 else 1
-    start = (page - 1) * PAGE_SIZE
-    rows = list(qs[start : start + PAGE_SIZE + 1])
-    return _Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
-
-
-@staff_required
-def exposure_list_view(request):
-    status = request.GET.get("status", ExposureStatus.OPEN)
-    priority = request.GET.get("priority") or None
-    customer_code = request.GET.get("customer") or None
-    qs = exposure_list(
-        status=status or None,
-        priority=int(priority) if priority and priority.isdigit() else None,
-        customer_code=customer_code,
+def _form_errors(form: forms.Form) -> str:
+    return "; ".join(
+        f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
     )
-    page = _page_without_count(qs, request.GET.get("page"))
-    return render(
-        request,
-        "exposures/exposure_list.html",
-        {
-            "page": page,
-            "statuses": ExposureStatus.choices,
-            "priorities": Priority.choices,
-            "status": status,
-            "priority": priority or "",
-            "customer_code": customer_code or "",
-        },
-    )
+
+
+class ExposureListView(FilteredListView):
+    """Exposures of every customer, most urgent first; open ones unless a status is chosen."""
+
+    filterset_class = ExposureFilter
+    paginator_class = CountlessPaginator
+    paginate_by = PAGE_SIZE
+    page_title = gettext_lazy("Exposures")
+    template_name = "exposures/exposure_list.html"
+
+    def get_queryset(self):
+        self.queryset = Exposure.objects.for_list().order_by("priority", "-pk")
+        return super().get_queryset()
+
+    def get_filter_data(self):
+        data = self.request.GET.copy()
+        data.setdefault("status", ExposureStatus.OPEN)
+        return data
+
+
+class CustomerExposureListView(ExposureListView):
+    """One customer's exposures with the number in each status."""
+
+    filterset_class = CustomerExposureFilter
+    template_name = "exposures/customer_exposures.html"
+
+    def get_queryset(self):
+        self.customer = get_object_or_404(Customer, pk=self.kwargs["pk"])
+        self.queryset = Exposure.objects.for_list().filter(customer=self.customer).order_by("priority", "-pk")
+        return super(ExposureListView, self).get_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            customer=self.customer,
+            page_title=self.customer.name,
+            counts=exposure_counts(customer_pk=self.customer.pk),
+            statuses=ExposureStatus.choices,
+        )
+        return context
 
 
 @staff_required
@@ -90,34 +92,19 @@ def device_exposures_view(request, pk: int):
     )
 
 
-@staff_required
-def customer_exposures_view(request, pk: int):
-    customer = get_object_or_404(Customer, pk=pk)
-    status = request.GET.get("status") or ExposureStatus.OPEN
-    exposures = exposure_list(status=status, customer_pk=customer.pk)
-    page = _page_without_count(exposures, request.GET.get("page"))
-    return render(
-        request,
-        "exposures/customer_exposures.html",
-        {
-            "customer": customer,
-            "page": page,
-            "counts": exposure_counts(customer_pk=customer.pk),
-            "statuses": ExposureStatus.choices,
-            "status": status,
-        },
-    )
-
-
 @editor_required
 @require_POST
 def exposure_status_view(request, pk: int):
     exposure = get_object_or_404(Exposure, pk=pk)
+    form = ExposureStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("exposures:device_exposures", pk=exposure.device_id)
     try:
         change_exposure_status(
             exposure=exposure,
-            status=request.POST.get("status", ""),
-            reason=request.POST.get("reason", ""),
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
             changed_by=request.user,
         )
     except ValidationError as error:
@@ -166,12 +153,16 @@ def product_cpe_view(request, pk: int):
     if request.method == "POST":
         if not can_edit(request.user):
             return HttpResponseForbidden()
+        form = CpeConfirmationForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+            return redirect("exposures:product_cpe", pk=product.pk)
         try:
             result = confirm_product_cpe(
                 product=product,
-                kind=request.POST.get("kind", ""),
-                vendor=request.POST.get("vendor", ""),
-                product_name=request.POST.get("product_name", ""),
+                kind=form.cleaned_data["kind"],
+                vendor=form.cleaned_data["vendor"],
+                product_name=form.cleaned_data["product_name"],
                 user=request.user,
             )
         except ValidationError as error:

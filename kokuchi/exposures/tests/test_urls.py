@@ -1,35 +1,13 @@
 """Paths of the exposures pages, and the paths they had under /vulnerabilities/ before."""
 
-import hashlib
-
 import pytest
 from django.urls import resolve
-from django.utils import timezone
 
-from kokuchi.customers.tests.factories import make_customer
 from kokuchi.exposures import views
-from kokuchi.exposures.models import Notice, NoticeDelivery, NoticeKind
+from kokuchi.exposures.tests.factories import make_delivery, make_notice
 from kokuchi.vulnerabilities import views as vulnerability_views
-from kokuchi.vulnerabilities.tests.realdata import make_nvd_vulnerability
 
 TOKEN = "x" * 43
-
-
-def _sent_delivery() -> NoticeDelivery:
-    notice = Notice.objects.create(
-        customer=make_customer(),
-        vulnerability=make_nvd_vulnerability("CVE-2024-21762"),
-        kind=NoticeKind.CONTRACTED,
-        subject="脆弱性のお知らせ",
-        body="本文 [[NOTICE_LINK]]",
-    )
-    return NoticeDelivery.objects.create(
-        notice=notice,
-        recipient="it@example.jp",
-        next_attempt_at=timezone.now(),
-        status="sent",
-        token_sha256=hashlib.sha256(TOKEN.encode()).hexdigest(),
-    )
 
 
 def test_notice_link_already_sent_by_email_resolves_to_the_notice_page():
@@ -39,7 +17,7 @@ def test_notice_link_already_sent_by_email_resolves_to_the_notice_page():
 
 @pytest.mark.django_db
 def test_notice_link_already_sent_by_email_serves_the_page_and_records_reading(client):
-    delivery = _sent_delivery()
+    delivery = make_delivery(token=TOKEN, notice=make_notice(body="本文 [[NOTICE_LINK]]"))
 
     response = client.get(f"/vulnerabilities/notices/{TOKEN}/")
 
