@@ -10,6 +10,8 @@ the models here changed no row.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -38,10 +40,10 @@ class Priority(models.IntegerChoices):
 
 
 class ExposureQuerySet(models.QuerySet):
-    def open(self):
+    def open(self) -> ExposureQuerySet:
         return self.filter(status=ExposureStatus.OPEN)
 
-    def for_list(self):
+    def for_list(self) -> ExposureQuerySet:
         """Rows with what list pages show, in one query."""
         return self.select_related("device__product__manufacturer", "customer", "vulnerability")
 
@@ -292,7 +294,7 @@ class Notice(models.Model):
         return self.subject
 
     @property
-    def first_read_at(self):
+    def first_read_at(self) -> datetime.datetime | None:
         times = [d.first_read_at for d in self.deliveries.all() if d.first_read_at]
         return min(times) if times else None
 

@@ -8,6 +8,7 @@ import logging
 import secrets
 import smtplib
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from kokuchi.core.hashing import token_sha256
 from kokuchi.core.models import Reseller
+from kokuchi.customers.models import Customer
 from kokuchi.exposures.models import (
     DeliveryStatus,
     Exposure,
@@ -78,13 +80,13 @@ def _jvn_links(vulnerability: Vulnerability, aliases: list[str]) -> list[str]:
 
 def build_notice_context(
     *,
-    customer,
+    customer: Customer,
     vulnerability: Vulnerability,
     exposures: list[Exposure],
     kind: str,
     due_on: datetime.date | None,
     shared: NoticeShared | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The context of a notice's subject and body templates."""
     shared = shared or NoticeShared.load()
     manufacturers = {}
@@ -106,7 +108,7 @@ def build_notice_context(
 
 def create_notice(
     *,
-    customer,
+    customer: Customer,
     vulnerability: Vulnerability,
     exposures: list[Exposure],
     kind: str,

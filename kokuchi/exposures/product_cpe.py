@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -43,7 +44,9 @@ class CpeConfirmation:
     diff: MatchDiff | None
 
 
-def confirm_product_cpe(*, product: Product, kind: str, vendor: str, product_name: str, user) -> CpeConfirmation:
+def confirm_product_cpe(
+    *, product: Product, kind: str, vendor: str, product_name: str, user: AbstractBaseUser
+) -> CpeConfirmation:
     """Write a suggested CPE into the product's hardware or firmware CPE and re-match its devices.
 
     Only a vendor:product that the imported feeds name (VulnerabilityCpe, with the part of

@@ -10,7 +10,7 @@ from kokuchi.exposures.runs import match_changed_vulnerabilities, on_device_firm
 
 def match_after_feed_change(sender: type, *, vuln_ids: set[str], **kwargs: Any) -> None:
     """Match the vulnerabilities a committed feed import or sync step created or changed."""
-    match_changed_vulnerabilities(vuln_ids)
+    match_changed_vulnerabilities(vuln_ids=vuln_ids)
 
 
 def rematch_after_firmware_change(sender: type, *, device: Device, **kwargs: Any) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kokuchi.core.pdf import render_pdf
+from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
 from kokuchi.exposures.models import (
     Exposure,
@@ -20,7 +22,9 @@ from kokuchi.vulnerabilities.selectors import known_exploited, vulnerability_nam
 logger = logging.getLogger(__name__)
 
 
-def build_customer_report_context(*, customer, today: datetime.date, generated_at: datetime.datetime) -> dict:
+def build_customer_report_context(
+    *, customer: Customer, today: datetime.date, generated_at: datetime.datetime
+) -> dict[str, Any]:
     """The context of the per-customer vulnerability report: open exposures by priority, and
     the exposures closed (resolved, accepted, false positive) in the last 90 days."""
 
@@ -55,7 +59,7 @@ def build_customer_report_context(*, customer, today: datetime.date, generated_a
     }
 
 
-def render_customer_report(*, customer, today: datetime.date | None = None) -> bytes:
+def render_customer_report(*, customer: Customer, today: datetime.date | None = None) -> bytes:
     """Render the per-customer vulnerability report as PDF bytes."""
 
     today = today or timezone.localdate()

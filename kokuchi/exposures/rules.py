@@ -143,7 +143,7 @@ def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
     cves_of_jvn: dict[int, set[str]] = defaultdict(set)
     for vpk, alias in (
         VulnerabilityAlias.objects.filter(vulnerability__vuln_id__startswith="JVNDB-")
-        .filter(models_q_alias(cve_ids, jvn_pks))
+        .filter(_alias_condition(cve_ids, jvn_pks))
         .values_list("vulnerability_id", "alias_id")
     ):
         jvn_of_cve[alias].add(vpk)
@@ -192,8 +192,8 @@ def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
     return rules
 
 
-def models_q_alias(cve_ids: set[str], jvn_pks: set[int]):
-
+def _alias_condition(cve_ids: set[str], jvn_pks: set[int]) -> Q:
+    """Aliases naming one of `cve_ids`, or belonging to one of the JVNDB entries `jvn_pks`."""
     return Q(alias_id__in=cve_ids) | Q(vulnerability_id__in=jvn_pks)
 
 

@@ -6,7 +6,7 @@ product's vendor/product (VulnerabilityCpe), then fans the result out to the dev
 
 Entry points:
 
-* ``match_changed_vulnerabilities(vuln_ids)`` — after each committed feed import (receiver of
+* ``match_changed_vulnerabilities(vuln_ids=...)`` — after each committed feed import (receiver of
   ``vulnerabilities.signals.vulnerabilities_changed``).
 * ``match_vulnerabilities_changed_since_last_run()`` — the same, driven by
   ``Vulnerability.changed_at`` and the last successful MatchRun (used by ``kokuchi match``).
@@ -20,10 +20,10 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from kokuchi.catalog.models import Product
@@ -86,7 +86,7 @@ def _fail_run(run: MatchRun, error: BaseException) -> None:
     MatchRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), error=repr(error)[:2000])
 
 
-def _run(kind: str, body, *, notify: bool, today: datetime.date | None) -> MatchDiff:
+def _run(kind: str, body: Callable[[], MatchDiff], *, notify: bool, today: datetime.date | None) -> MatchDiff:
     """Run `body` (which returns a MatchDiff) in one transaction, recorded as a MatchRun."""
     run = _start_run(kind)
     try:
@@ -101,9 +101,8 @@ def _run(kind: str, body, *, notify: bool, today: datetime.date | None) -> Match
     return diff
 
 
-def _pair_counts(devices) -> dict[tuple[int, str], int]:
+def _pair_counts(devices: QuerySet[Device]) -> dict[tuple[int, str], int]:
     """Devices per (product, current firmware) of a Device queryset."""
-
     return {
         (ppk, fw): n
         for ppk, fw, n in devices.order_by().values_list("product_id", "current_firmware").annotate(n=Count("pk"))
@@ -209,7 +208,7 @@ def _nothing_to_match() -> bool:
     return not (Device.objects.exists() or FirmwareFinding.objects.exists() or Exposure.objects.exists())
 
 
-def match_changed_vulnerabilities(vuln_ids: set[str]) -> MatchDiff:
+def match_changed_vulnerabilities(*, vuln_ids: set[str]) -> MatchDiff:
     """Feed-import hook: match the vulnerabilities whose IDs changed in a committed import."""
     if vuln_ids and _nothing_to_match():
         return match_vulnerabilities(vuln_pks=set())  # recorded as a run that examined nothing

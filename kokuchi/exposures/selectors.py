@@ -1,15 +1,18 @@
-"""Read-side queries of exposures: lists and rows for export, counts, a customer's notices, and CPE
+"""Read-side queries of exposures: rows for export, counts, a customer's notices, and CPE
 suggestions for products from the feeds' vocabulary."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from rapidfuzz import fuzz, process
 
-from kokuchi.catalog.models import Product
+from kokuchi.catalog.models import Manufacturer, Product
+from kokuchi.customers.models import Customer
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
 from kokuchi.vulnerabilities.models import VulnerabilityAlias, VulnerabilityCpe
 from kokuchi.vulnerabilities.selectors import epss, known_exploited
@@ -46,7 +49,7 @@ EXPOSURE_COLUMNS = (
 )
 
 
-def exposure_rows(*, customer_code: str | None = None):
+def exposure_rows(*, customer_code: str | None = None) -> Iterator[dict[str, Any]]:
     """Yield one dict per device × vulnerability with the export columns (EXPOSURE_COLUMNS)."""
     qs = Exposure.objects.for_list().order_by(
         "customer__customer_code", "device__serial_number", "vulnerability__vuln_id"
@@ -87,7 +90,7 @@ def exposure_rows(*, customer_code: str | None = None):
         }
 
 
-def customer_notices(customer) -> QuerySet[Notice]:
+def customer_notices(customer: Customer) -> QuerySet[Notice]:
     """Notices of a customer for its link page (newest first), with their deliveries."""
     return Notice.objects.filter(customer=customer).select_related("vulnerability").prefetch_related("deliveries")
 
@@ -144,7 +147,7 @@ class CpeSuggestion:
     vulnerability_count: int = 0
 
 
-def _vendor_terms(manufacturer) -> list[str]:
+def _vendor_terms(manufacturer: Manufacturer) -> list[str]:
 
     terms = []
     for name in (manufacturer.cpe_vendor, manufacturer.name_en, manufacturer.slug, manufacturer.name_ja):

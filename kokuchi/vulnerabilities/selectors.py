@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kokuchi.catalog.models import Product
@@ -116,7 +116,7 @@ def product_cpe_keys(product: ProductCpes) -> set[tuple[str, str]]:
     return keys
 
 
-def product_vulnerabilities(product: Product):
+def product_vulnerabilities(product: Product) -> QuerySet[Vulnerability]:
     """Live vulnerabilities that name the product's CPE vendor/product (not version-matched).
 
     A JVNDB entry whose CVE is also present is left out, so that one flaw counts once.

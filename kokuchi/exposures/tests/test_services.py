@@ -136,7 +136,7 @@ def test_s_vuln_incremental_match_of_changed_vulnerabilities():
     assert exposures_of(device) == []
     make_nvd_vulnerability("CVE-2024-21762")
 
-    diff = match_changed_vulnerabilities({"CVE-2024-21762"})
+    diff = match_changed_vulnerabilities(vuln_ids={"CVE-2024-21762"})
 
     assert exposures_of(device) == [("CVE-2024-21762", "nvd_range", "open")]
     assert (len(diff.created), diff.vulnerabilities_examined) == (1, 1)
@@ -147,7 +147,7 @@ def test_s_vuln_incremental_match_without_any_device_examines_nothing_but_record
     make_nvd_vulnerability("CVE-2024-21762")
     product = fortigate()  # a product with a matching CPE, but no device of it
 
-    diff = match_changed_vulnerabilities({"CVE-2024-21762"})
+    diff = match_changed_vulnerabilities(vuln_ids={"CVE-2024-21762"})
 
     assert (diff.created, diff.vulnerabilities_examined, diff.pairs_evaluated) == ([], 0, 0)
     assert MatchRun.objects.filter(kind="vulnerabilities", succeeded=True).count() == 1
@@ -155,7 +155,7 @@ def test_s_vuln_incremental_match_without_any_device_examines_nothing_but_record
 
     # One device is enough for the vulnerability to be examined again.
     device = make_device(product=product, firmware_at_sale="7.2.6")
-    diff = match_changed_vulnerabilities({"CVE-2024-21762"})
+    diff = match_changed_vulnerabilities(vuln_ids={"CVE-2024-21762"})
     assert (len(diff.created), diff.vulnerabilities_examined) == (1, 1)
     assert exposures_of(device) == [("CVE-2024-21762", "nvd_range", "open")]
 
