@@ -1,6 +1,6 @@
 """Pure matching of one device identity against one vulnerability's published data.
 
-No database access here: services.py loads rows, this module decides.
+No database access here: rules.py loads rows, this module decides.
 
 A device is described by ``DeviceIdentity``: its firmware/OS CPE with the version attribute set
 to the device's current firmware, and its hardware CPE. NVD configurations are evaluated
