@@ -34,8 +34,10 @@ def main() -> None:
     from kokuchi.catalog.models import Product
     from kokuchi.customers.models import Customer
     from kokuchi.devices.models import Device
-    from kokuchi.vulnerabilities import services
-    from kokuchi.vulnerabilities.models import Exposure, Notice, Vulnerability, WorkItem
+    from kokuchi.exposures.followup import act_on_new_exposures
+    from kokuchi.exposures.models import Exposure, Notice, WorkItem
+    from kokuchi.exposures.runs import match_all, match_vulnerabilities_changed_since_last_run
+    from kokuchi.vulnerabilities.models import Vulnerability
 
     result: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "database": "SQLite (WAL)"},
@@ -50,7 +52,7 @@ def main() -> None:
     Exposure.objects.all().delete()
 
     started = time.perf_counter()
-    baseline = services.match_all(notify=False)
+    baseline = match_all(notify=False)
     result["baseline_full_match"] = {
         "seconds": round(time.perf_counter() - started, 2),
         "created": len(baseline.created),
@@ -60,7 +62,7 @@ def main() -> None:
     print("baseline", result["baseline_full_match"], flush=True)
 
     started = time.perf_counter()
-    again = services.match_all(notify=False)
+    again = match_all(notify=False)
     result["full_match"] = {
         "seconds": round(time.perf_counter() - started, 2),
         "created": len(again.created),
@@ -77,10 +79,10 @@ def main() -> None:
     changed = apply_one_day_of_changes(7)
     notices_before, work_before = Notice.objects.count(), WorkItem.objects.count()
     started = time.perf_counter()
-    day = services.match_vulnerabilities_changed_since_last_run(notify=False)
+    day = match_vulnerabilities_changed_since_last_run(notify=False)
     match_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    services.act_on_new_exposures(exposure_pks=day.newly_open)
+    act_on_new_exposures(exposure_pks=day.newly_open)
     act_seconds = time.perf_counter() - started
     result["incremental_one_day"] = {
         "seconds": round(match_seconds, 2),

@@ -20,11 +20,11 @@ def main() -> None:
     open_database(args.db)
     from django.db import connection
 
-    from kokuchi.vulnerabilities import services
+    from kokuchi.exposures.runs import match_all
 
     connection.force_debug_cursor = True
     started, cpu = time.perf_counter(), time.process_time()
-    diff = services.match_all(notify=False)
+    diff = match_all(notify=False)
     figures = {
         "seconds": round(time.perf_counter() - started, 2),
         "process_cpu_seconds": round(time.process_time() - cpu, 2),

@@ -17,17 +17,18 @@ from matching_common import add_to_results, apply_one_day_of_changes, open_datab
 def main() -> None:
     args = parse_arguments(__doc__.splitlines()[0], seed=8)
     open_database(args.db)
-    from kokuchi.vulnerabilities import services
-    from kokuchi.vulnerabilities.models import Notice
+    from kokuchi.exposures.followup import act_on_new_exposures
+    from kokuchi.exposures.models import Notice
+    from kokuchi.exposures.runs import match_vulnerabilities_changed_since_last_run
 
     changed = apply_one_day_of_changes(args.seed)
     notices_before = Notice.objects.count()
     started = time.perf_counter()
     cpu = time.process_time()
-    day = services.match_vulnerabilities_changed_since_last_run(notify=False)
+    day = match_vulnerabilities_changed_since_last_run(notify=False)
     match_seconds, match_cpu = time.perf_counter() - started, time.process_time() - cpu
     started = time.perf_counter()
-    services.act_on_new_exposures(exposure_pks=day.newly_open)
+    act_on_new_exposures(exposure_pks=day.newly_open)
     act_seconds = time.perf_counter() - started
     figures = {
         "seconds": round(match_seconds, 2),

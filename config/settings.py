@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kokuchi.devices",
     "kokuchi.dashboard",
     "kokuchi.vulnerabilities",
+    "kokuchi.exposures",
     "kokuchi.disclosures",
     "kokuchi.acknowledgements",
     "kokuchi.demo",

@@ -7,8 +7,10 @@ class AcknowledgementsConfig(AppConfig):
     label = "acknowledgements"
     verbose_name = _("Acknowledgements")
 
-    def ready(self):
-        from kokuchi.acknowledgements.selectors import check_disclosure_document
-        from kokuchi.evidence.verification import register_event_check
+    def ready(self) -> None:
+        from kokuchi.acknowledgements import receivers
+        from kokuchi.evidence.signals import verify_event
 
-        register_event_check(check_disclosure_document)
+        verify_event.connect(
+            receivers.check_disclosure_document_of_event, dispatch_uid="acknowledgements.check_disclosure_document"
+        )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import hashlib
 import logging
 import secrets
 import smtplib
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kokuchi.acknowledgements.models import DEFAULT_LINK_DAYS, AckItem, AckMethod, Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.selectors import required_items
+from kokuchi.core.hashing import token_sha256
 from kokuchi.core.models import Reseller
 from kokuchi.core.pdf import render_pdf
 from kokuchi.customers.models import Contact
@@ -75,10 +75,6 @@ class LinkRefused(Exception):
         self.reason = reason
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _subject(version: DisclosureVersion, files=()) -> Subject:
     return Subject(
         deal_number=version.disclosure.deal.number,
@@ -122,7 +118,7 @@ def create_customer_link(
     with transaction.atomic():
         link = CustomerLink(
             version=version,
-            token_sha256=hash_token(token),
+            token_sha256=token_sha256(token),
             contact=contact,
             recipient_email=contact.email if contact else "",
             created_by=created_by,
@@ -173,7 +169,7 @@ def resolve_customer_link(token: str) -> CustomerLink | None:
     link exists but is revoked, expired, or its version was superseded."""
     link = (
         CustomerLink.objects.select_related("version__disclosure__deal__customer")
-        .filter(token_sha256=hash_token(token))
+        .filter(token_sha256=token_sha256(token))
         .first()
     )
     if link is None:

@@ -27,7 +27,7 @@ from kokuchi.deals.models import Deal
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.evidence.models import Channel
 from kokuchi.evidence.services import Origin
-from kokuchi.vulnerabilities.selectors_matching import customer_notices
+from kokuchi.exposures.selectors import customer_notices
 
 # Wrong tokens per IP before the customer page answers 429 for the rest of the window.
 TOKEN_FAILURE_LIMIT = 10

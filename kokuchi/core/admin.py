@@ -3,6 +3,20 @@ from django.contrib import admin
 from kokuchi.core.models import Reseller
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that are records (evidence, issued documents, feed data, match history): the admin
+    shows them and never adds, changes or deletes one; their own workflows write them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Reseller)
 class ResellerAdmin(admin.ModelAdmin):
     list_display = ["company_name", "support_desk_name", "offers_maintenance_menu", "retention_years"]

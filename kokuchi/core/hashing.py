@@ -1,4 +1,4 @@
-"""sha256 helpers shared by frozen documents and the evidence chain."""
+"""sha256 helpers shared by frozen documents, the evidence chain and secret link tokens."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from typing import Any
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def token_sha256(token: str) -> str:
+    """The stored form of a secret link token (acknowledgement links, notice links): only this
+    hash is kept, so the database alone cannot open a link."""
+    return sha256_hex(token.encode("utf-8"))
 
 
 def canonical_json(value: Any) -> bytes:

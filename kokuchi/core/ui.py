@@ -14,8 +14,9 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import models
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from django.views.generic.edit import FormMixin
@@ -76,6 +77,53 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+# Page numbers whose offset every database accepts (SQLite and PostgreSQL take 64-bit offsets).
+MAX_PAGE_NUMBER = 10**9
+
+
+class CountlessPage(Page):
+    """A page that knows whether another follows without knowing how many there are."""
+
+    def __init__(self, object_list, number: int, paginator: CountlessPaginator, *, has_next: bool) -> None:
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1 if self.object_list else 0
+
+
+class CountlessPaginator(Paginator):
+    """Pages of a very long list without COUNT(*): counting millions of rows would cost more than
+    the page, and "previous"/"next" need no total. A page reads one row more than it shows to
+    know whether another follows."""
+
+    countless = True
+
+    def validate_number(self, number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(_("That page number is not an integer")) from error
+        if not 1 <= number <= MAX_PAGE_NUMBER:
+            raise EmptyPage(_("That page contains no results"))
+        return number
+
+    def page(self, number) -> CountlessPage:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(_("That page contains no results"))
+        return CountlessPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
+
+    @property
+    def num_pages(self) -> int:
+        raise Http404(_("A list paged without counting has no last page."))
+
+
 class FilteredListView(StaffRequiredMixin, ListView):
     """A list page for any staff role: a django-filter FilterSet drives search and filters, and
     the result is paginated. The FilterSet is always bound so that an empty query lists all."""
@@ -89,8 +137,12 @@ class FilteredListView(StaffRequiredMixin, ListView):
         if not queryset.query.order_by:
             # Aggregating annotations drop Meta.ordering; pagination needs a stable order.
             queryset = queryset.order_by(*queryset.model._meta.ordering, "pk")
-        self.filterset = self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
+        self.filterset = self.filterset_class(self.get_filter_data(), queryset=queryset, request=self.request)
         return self.filterset.qs
+
+    def get_filter_data(self):
+        """The query parameters the FilterSet is bound to (a subclass may add defaults)."""
+        return self.request.GET
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

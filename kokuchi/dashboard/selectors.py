@@ -11,8 +11,8 @@ from kokuchi.catalog.models import Product
 from kokuchi.customers.models import Customer
 from kokuchi.deals.models import Deal, DealStatus
 from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
-from kokuchi.vulnerabilities.models import LeadStatus, SalesLead, WorkItem, WorkStatus
-from kokuchi.vulnerabilities.selectors_matching import LifecycleItem, lifecycle_work_items
+from kokuchi.devices.selectors import LifecycleItem, lifecycle_work_items
+from kokuchi.exposures.models import LeadStatus, SalesLead, WorkItem, WorkStatus
 
 # Contracts whose current term ends within this many days are listed as "ending soon".
 CONTRACT_ENDING_SOON_DAYS = 60

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import functools
-from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -12,10 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kokuchi.devices.models import Device, FirmwareChange
-
-# Called with the device after a recorded firmware change commits. The vulnerabilities app, which
-# this app may not import, registers its re-matching here (exposures resolved by the update).
-FIRMWARE_CHANGE_HOOKS: list[Callable[[Device], object]] = []
+from kokuchi.devices.signals import firmware_changed
 
 
 @transaction.atomic
@@ -51,6 +46,5 @@ def record_firmware_update(
     change.save()
     device.current_firmware = version
     device.save(update_fields=["current_firmware", "updated_at"])
-    for hook in FIRMWARE_CHANGE_HOOKS:
-        transaction.on_commit(functools.partial(hook, device))
+    transaction.on_commit(lambda: firmware_changed.send(sender=Device, device=device, change=change))
     return change

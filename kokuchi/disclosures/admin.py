@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from kokuchi.core.admin import ReadOnlyAdmin
 from kokuchi.disclosures.models import ClauseOverride, Disclosure, DisclosureVersion, DocumentTemplate
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Issued documents and template versions are records: shown, never changed here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Disclosure)

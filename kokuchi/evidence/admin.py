@@ -1,19 +1,9 @@
 from django.contrib import admin
 
+from kokuchi.core.admin import ReadOnlyAdmin
 from kokuchi.evidence.models import EvidenceChainHead, EvidenceEvent
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence is append-only: the admin may look but never add, change or delete (S-EVID)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Evidence is append-only (S-EVID): the admin may look, never add, change or delete.
 
 
 @admin.register(EvidenceEvent)

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 
 from kokuchi.core.hashing import sha256_hex
 from kokuchi.evidence.models import GENESIS_HASH, EvidenceChainHead, EvidenceEvent
-
-# Checks that higher apps add (e.g. "the disclosure version this event names still has this sha256"):
-# each takes an event and returns a problem message or None. Registered from AppConfig.ready().
-EventCheck = Callable[[EvidenceEvent], "str | None"]
-_event_checks: list[EventCheck] = []
-
-
-def register_event_check(check: EventCheck) -> None:
-    if check not in _event_checks:
-        _event_checks.append(check)
+from kokuchi.evidence.signals import verify_event
 
 
 @dataclass
@@ -113,8 +103,7 @@ def verify_evidence(*, check_files: bool = True) -> VerificationReport:
                 file_problem = _file_problem(stored["path"], stored["sha256"], event)
                 if file_problem:
                     report.problems.append(file_problem)
-            for check in _event_checks:
-                problem = check(event)
+            for _receiver, problem in verify_event.send(sender=EvidenceEvent, event=event):
                 if problem:
                     report.problems.append(f"{_row(event)}: {problem}")
         previous = event

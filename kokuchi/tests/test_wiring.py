@@ -10,8 +10,8 @@ from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.devices.services import record_firmware_update
 from kokuchi.devices.tests.factories import make_contract, make_device
+from kokuchi.exposures.models import Exposure
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
-from kokuchi.vulnerabilities.models import Exposure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,7 +55,7 @@ def test_s_vuln_feed_import_matches_the_installed_base_and_a_firmware_update_res
 def test_s_vuln_notices_are_visible_on_the_customers_link_page(client):
     from kokuchi.acknowledgements.services import create_customer_link
     from kokuchi.disclosures.services import issue_disclosure
-    from kokuchi.vulnerabilities.models import Notice
+    from kokuchi.exposures.models import Notice
 
     device = _fortigate_device()
     import_feed_files(source="nvd", paths=[SAMPLE])
@@ -85,5 +85,5 @@ def test_product_page_links_to_the_cpe_suggestions(client):
 
     content = client.get(product.get_absolute_url()).content.decode()
 
-    assert reverse("vulnerabilities:product_cpe", args=[product.pk]) in content
+    assert reverse("exposures:product_cpe", args=[product.pk]) in content
     assert "CPE 候補" in content

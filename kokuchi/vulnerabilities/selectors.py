@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kokuchi.catalog.models import Product
-from kokuchi.core.cpe import cpe23_parts
+from kokuchi.core.cpe import cpe23_key
 from kokuchi.vulnerabilities.models import (
     EpssScore,
     FeedName,
@@ -24,6 +26,65 @@ from kokuchi.vulnerabilities.models import (
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
+_LOOKUP_CHUNK = 5000
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    ordered = sorted(set(values))
+    for i in range(0, len(ordered), _LOOKUP_CHUNK):
+        yield ordered[i : i + _LOOKUP_CHUNK]
+
+
+def known_exploited(ids: Iterable[str]) -> set[str]:
+    """The IDs among `ids` that CISA's KEV catalog lists (KEV names CVE IDs only: pass a
+    vulnerability's aliases too, see vulnerability_names)."""
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(KnownExploited.objects.filter(cve_id__in=chunk).values_list("cve_id", flat=True))
+    return found
+
+
+def epss(ids: Iterable[str]) -> dict[str, float]:
+    """FIRST's EPSS score of each ID among `ids` that has one (CVE IDs only, like KEV)."""
+    scores: dict[str, float] = {}
+    for chunk in _chunks(ids):
+        scores.update(EpssScore.objects.filter(cve_id__in=chunk).values_list("cve_id", "score"))
+    return scores
+
+
+def known_exploited_entries(ids: Iterable[str]) -> list[KnownExploited]:
+    """The KEV entries of `ids`, most recently added first (the catalog's order), for pages and
+    notices that show them."""
+    entries: list[KnownExploited] = []
+    for chunk in _chunks(ids):
+        entries.extend(KnownExploited.objects.filter(cve_id__in=chunk))
+    return sorted(entries, key=lambda entry: (entry.date_added, entry.cve_id), reverse=True)
+
+
+def epss_entries(ids: Iterable[str]) -> list[EpssScore]:
+    """The EPSS rows of `ids`, by CVE ID."""
+    entries: list[EpssScore] = []
+    for chunk in _chunks(ids):
+        entries.extend(EpssScore.objects.filter(cve_id__in=chunk))
+    return sorted(entries, key=lambda entry: entry.cve_id)
+
+
+def vulnerability_names(vuln_pks: Iterable[int]) -> dict[int, set[str]]:
+    """Every ID each vulnerability is known by: its own and its aliases (a JVNDB entry is known
+    exploited, or scored by EPSS, through the CVE IDs it names)."""
+    pks = sorted(set(vuln_pks))
+    names: dict[int, set[str]] = {}
+    for i in range(0, len(pks), _LOOKUP_CHUNK):
+        chunk = pks[i : i + _LOOKUP_CHUNK]
+        for pk, vuln_id in Vulnerability.objects.filter(pk__in=chunk).values_list("pk", "vuln_id"):
+            names.setdefault(pk, set()).add(vuln_id)
+        for pk, alias in VulnerabilityAlias.objects.filter(vulnerability_id__in=chunk).values_list(
+            "vulnerability_id", "alias_id"
+        ):
+            names.setdefault(pk, set()).add(alias)
+    return names
+
+
 @dataclass(frozen=True)
 class VulnerabilityHistory:
     """A product's own vulnerability record over a period (S-RISK, G5.2-0)."""
@@ -36,17 +97,26 @@ class VulnerabilityHistory:
     known_exploited_ids: tuple[str, ...] = ()
 
 
-def product_cpe_keys(product: Product) -> list[tuple[str, str]]:
-    """Return the (vendor, product) pairs named by the product's hardware and firmware CPEs."""
-    keys = []
-    for cpe in (product.firmware_cpe, product.hardware_cpe):
-        if cpe:
-            parts = cpe23_parts(cpe)
-            keys.append((parts["vendor"], parts["product"]))
+class ProductCpes(Protocol):
+    """A catalogue product as far as vulnerabilities concern it: its firmware and hardware CPEs."""
+
+    firmware_cpe: str
+    hardware_cpe: str
+
+
+def product_cpe_keys(product: ProductCpes) -> set[tuple[str, str]]:
+    """Return the (vendor, product) pairs named by the product's firmware and hardware CPEs, as
+    the vulnerability CPE index writes them (lower-cased); a value that is not a CPE 2.3
+    formatted string names nothing."""
+    keys = set()
+    for value in (product.firmware_cpe, product.hardware_cpe):
+        key = cpe23_key(value) if value else None
+        if key is not None:
+            keys.add(key[1:])
     return keys
 
 
-def product_vulnerabilities(product: Product):
+def product_vulnerabilities(product: Product) -> QuerySet[Vulnerability]:
     """Live vulnerabilities that name the product's CPE vendor/product (not version-matched).
 
     A JVNDB entry whose CVE is also present is left out, so that one flaw counts once.
@@ -55,7 +125,7 @@ def product_vulnerabilities(product: Product):
     if not keys:
         return Vulnerability.objects.none()
     condition = Q()
-    for vendor, name in keys:
+    for vendor, name in sorted(keys):
         condition |= Q(cpe_index__vendor=vendor, cpe_index__product=name)
     vulns = Vulnerability.objects.live().filter(condition).distinct()
     cve_ids = vulns.filter(vuln_id__startswith="CVE-").values("vuln_id")
@@ -96,7 +166,7 @@ def product_vulnerability_history(
     for vuln_id, alias in aliases:
         alias_map.setdefault(vuln_id, set()).add(alias)
     all_ids = {i for vuln_id, ids in ids_by_vuln for i in ids | alias_map.get(vuln_id, set())}
-    kev = set(KnownExploited.objects.filter(cve_id__in=all_ids).values_list("cve_id", flat=True))
+    kev = known_exploited(all_ids)
     exploited = sorted(vuln_id for vuln_id, ids in ids_by_vuln if (ids | alias_map.get(vuln_id, set())) & kev)
     return VulnerabilityHistory(
         since=since,

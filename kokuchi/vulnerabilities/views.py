@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from kokuchi.core.roles import staff_required
-from kokuchi.vulnerabilities.models import EpssScore, KnownExploited, Vulnerability
-from kokuchi.vulnerabilities.selectors import feed_overview
+from kokuchi.vulnerabilities.models import Vulnerability
+from kokuchi.vulnerabilities.selectors import epss_entries, feed_overview, known_exploited_entries
 
 PAGE_SIZE = 50
 
@@ -67,7 +67,7 @@ def vulnerability_detail(request, vuln_id: str):
         "vulnerabilities/vulnerability_detail.html",
         {
             "vuln": vuln,
-            "kev": list(KnownExploited.objects.filter(cve_id__in=cve_ids)),
-            "epss": list(EpssScore.objects.filter(cve_id__in=cve_ids)),
+            "kev": known_exploited_entries(cve_ids),
+            "epss": epss_entries(cve_ids),
         },
     )

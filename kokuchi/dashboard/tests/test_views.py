@@ -196,7 +196,8 @@ def test_every_staff_url_is_in_a_role_matrix():
 
 def test_s_life_dashboard_lists_lifecycle_work_items_and_open_vulnerability_work():
     from kokuchi.devices.tests.factories import make_device
-    from kokuchi.vulnerabilities.models import Vulnerability, WorkItem
+    from kokuchi.exposures.models import WorkItem
+    from kokuchi.vulnerabilities.models import Vulnerability
 
     product = make_product(latest_firmware="7.0.15", firmware_cpe="")
     make_device(product=product, firmware_at_sale="7.0.12", delivered_on=DAY)

@@ -1,7 +1,7 @@
 """Vulnerability feeds: pure parsers (bytes → frozen records), loaders that upsert, and online sync.
 
 Modules: records (the typed records), nvd, jvn, jvn_versions, kev, epss (parsers), loader (database
-upserts, change tracking and AFTER_IMPORT_HOOKS), http (polite HTTP client), sync (online sync with
-resume markers), importer (offline import of files), parallel (worker processes that parse files ahead
-of the database writes).
+upserts, change tracking and the vulnerabilities_changed signal), http (polite HTTP client), sync
+(online sync with resume markers), importer (offline import of files), parallel (worker processes
+that parse files ahead of the database writes).
 """

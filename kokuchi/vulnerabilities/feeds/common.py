@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import gzip
 import io
-import re
 import zlib
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -168,14 +167,3 @@ def cvss_base(score, severity, vector: str) -> tuple[Decimal | None, str]:
 def normalise_severity(value: str | None) -> str:
     word = (value or "").strip().upper()
     return word if word in _SEVERITY_WORDS else ""
-
-
-_CPE22_PART_RE = re.compile(r"^cpe:/([aho]):([^:]*):([^:]*)")
-
-
-def cpe23_key(criteria: str) -> tuple[str, str, str] | None:
-    """Return (part, vendor, product) of a CPE 2.3 formatted string, escaped colons respected."""
-    fields = criteria.split(":", 5) if "\\" not in criteria else re.split(r"(?<!\\):", criteria, maxsplit=5)
-    if len(fields) < 5 or fields[0] != "cpe" or fields[1] != "2.3":
-        return None
-    return fields[2], fields[3], fields[4]

@@ -17,7 +17,7 @@ from kokuchi.vulnerabilities.models import FeedRunStatus
 from .epss import iter_epss
 from .jvn import iter_jvn_detail
 from .kev import parse_kev
-from .loader import ImportResult, replace_known_exploited, run_hooks_on_commit, upsert_epss, upsert_load_rows
+from .loader import ImportResult, announce_changes_on_commit, replace_known_exploited, upsert_epss, upsert_load_rows
 from .nvd import iter_nvd_file
 from .parallel import ParsedFiles
 from .records import FeedError
@@ -60,7 +60,7 @@ def _import_one(
         else:
             raise FeedError(f"unknown source {source!r} (expected one of {', '.join(SOURCES)})", file=file)
         result.pages = 1
-        run_hooks_on_commit(result.changed_ids)
+        announce_changes_on_commit(result.changed_ids)
     return result
 
 

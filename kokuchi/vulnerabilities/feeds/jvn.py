@@ -22,9 +22,9 @@ from typing import BinaryIO, cast
 
 from lxml import etree
 
-from kokuchi.core.cpe import cpe22_to_cpe23
+from kokuchi.core.cpe import cpe22_to_cpe23, cpe23_key
 
-from .common import GZIP_ERRORS, cpe23_key, cvss_base, open_maybe_gzip, parse_utc
+from .common import GZIP_ERRORS, cvss_base, open_maybe_gzip, parse_utc
 from .jvn_versions import CVE_RE, parse_version_text
 from .records import MAX_ID_LENGTH, FeedError, VulnRecord, _make_vuln_record, make_affected_record
 

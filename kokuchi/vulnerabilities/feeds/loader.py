@@ -3,7 +3,7 @@
 A vulnerability row is rewritten only when the sha256 of its parsed record (content_hash) differs
 from the stored one, so `changed_at` moves only on real change and a re-import is a no-op. Every
 load returns an ImportResult whose `changed_ids` the matcher uses to match incrementally; after the
-enclosing transaction commits, each callable in AFTER_IMPORT_HOOKS is called with those IDs.
+enclosing transaction commits, the `vulnerabilities_changed` signal carries those IDs.
 
 Callers own the transaction (one per file for offline import, one per page/file with its resume
 marker for online sync); these functions must run inside `transaction.atomic()`.
@@ -31,12 +31,9 @@ from kokuchi.vulnerabilities.models import (
     VulnerabilityAlias,
     VulnerabilityCpe,
 )
+from kokuchi.vulnerabilities.signals import vulnerabilities_changed
 
 from .records import EpssRecord, FeedError, KevRecord, VulnRecord
-
-# Called with the set of changed vulnerability IDs after each committed import or sync step.
-# The matcher registers itself here: AFTER_IMPORT_HOOKS.append(match_changed_vulnerabilities).
-AFTER_IMPORT_HOOKS: list[Callable[[set[str]], None]] = []
 
 BATCH_SIZE = 1000
 EPSS_BATCH_SIZE = 5000
@@ -94,17 +91,12 @@ class ImportResult:
         self.messages.extend(other.messages)
 
 
-def run_hooks_on_commit(changed_ids: set[str]) -> None:
-    """Schedule AFTER_IMPORT_HOOKS for when the current transaction commits (now if none is open)."""
+def announce_changes_on_commit(changed_ids: set[str]) -> None:
+    """Send `vulnerabilities_changed` when the current transaction commits (now if none is open)."""
     if not changed_ids:
         return
     ids = set(changed_ids)
-
-    def call_hooks() -> None:
-        for hook in list(AFTER_IMPORT_HOOKS):
-            hook(set(ids))
-
-    transaction.on_commit(call_hooks)
+    transaction.on_commit(lambda: vulnerabilities_changed.send(sender=Vulnerability, vuln_ids=set(ids)))
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

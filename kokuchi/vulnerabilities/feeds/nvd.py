@@ -18,7 +18,9 @@ from typing import Any, BinaryIO
 import ijson
 import orjson
 
-from .common import GZIP_ERRORS, cpe23_key, cvss_base, open_maybe_gzip, parse_utc
+from kokuchi.core.cpe import cpe23_key
+
+from .common import GZIP_ERRORS, cvss_base, open_maybe_gzip, parse_utc
 from .jvn_versions import CVE_RE
 from .records import MAX_ID_LENGTH, FeedError, VulnRecord, _make_vuln_record
 

@@ -33,7 +33,13 @@ from .epss import iter_epss
 from .http import FeedHttpClient, FeedHttpError, RateLimiter
 from .jvn import iter_jvn_detail, parse_checksum, parse_jvn_overview
 from .kev import parse_kev
-from .loader import ImportResult, replace_known_exploited, run_hooks_on_commit, upsert_epss, upsert_vulnerabilities
+from .loader import (
+    ImportResult,
+    announce_changes_on_commit,
+    replace_known_exploited,
+    upsert_epss,
+    upsert_vulnerabilities,
+)
 from .nvd import parse_nvd_page
 from .records import FeedError, VulnRecord
 from .runs import feed_state, finish_run, start_run
@@ -123,7 +129,7 @@ def sync_nvd(
                 if done:
                     cursor = {**cursor, "window": cursor["window"] + 1, "start_index": 0}
                 _save_cursor(state, cursor)
-                run_hooks_on_commit(batch.changed_ids)
+                announce_changes_on_commit(batch.changed_ids)
             result.add(batch)
             if done:
                 break
@@ -165,7 +171,7 @@ def _jvn_files(*, client: FeedHttpClient, state: FeedState, result: ImportResult
                 batch.pages = 1
                 state.file_hashes = {**state.file_hashes, entry.filename: entry.sha256}
                 FeedState.objects.filter(pk=state.pk).update(file_hashes=state.file_hashes)
-                run_hooks_on_commit(batch.changed_ids)
+                announce_changes_on_commit(batch.changed_ids)
             result.add(batch)
         finally:
             path.unlink(missing_ok=True)
@@ -236,7 +242,7 @@ def _jvn_api(*, client: FeedHttpClient, state: FeedState, now: datetime.datetime
             batch.pages = 1
             cursor = {**cursor, "start_item": next_item}
             _save_cursor(state, {} if done else cursor)
-            run_hooks_on_commit(batch.changed_ids)
+            announce_changes_on_commit(batch.changed_ids)
         result.add(batch)
         if done:
             break
@@ -276,7 +282,7 @@ def _sync_whole_file(
             FeedState.objects.filter(pk=state.pk).update(
                 etag=downloaded.etag, http_last_modified=downloaded.last_modified
             )
-            run_hooks_on_commit(result.changed_ids)
+            announce_changes_on_commit(result.changed_ids)
     finally:
         downloaded.path.unlink(missing_ok=True)
     return result, True

@@ -7,7 +7,10 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vulnerabilities', '0003_merge_0002_feed_state_0002_matching'),
+        # Both 0002 branches directly: their empty merge migration (0003) was removed. A database
+        # that recorded 0003 as applied still migrates: Django ignores applied names it has no file for.
+        ('vulnerabilities', '0002_feed_state'),
+        ('vulnerabilities', '0002_matching'),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from kokuchi.vulnerabilities.matching import parse_cpe
+from kokuchi.core.cpe import parse_cpe23
 from kokuchi.vulnerabilities.models import AffectedProduct, Vulnerability, VulnerabilityAlias, VulnerabilityCpe
 
 
@@ -35,7 +35,7 @@ def _cvss3(record: dict) -> tuple[Decimal | None, str, str]:
 def index_cpes(vulnerability: Vulnerability, criteria: list[str]) -> None:
     seen = set()
     for value in criteria:
-        cpe = parse_cpe(value)
+        cpe = parse_cpe23(value)
         key = (cpe.part, cpe.vendor, cpe.product)
         if key not in seen:
             seen.add(key)

@@ -23,6 +23,7 @@ from kokuchi.vulnerabilities.models import (
     VulnerabilityAlias,
     VulnerabilityCpe,
 )
+from kokuchi.vulnerabilities.signals import vulnerabilities_changed
 from kokuchi.vulnerabilities.tests.feedsamples import rng, sample
 
 pytestmark = pytest.mark.django_db
@@ -49,11 +50,15 @@ JVN_FILES = [
 
 @pytest.fixture
 def hook_calls():
-    """Calls of an AFTER_IMPORT_HOOKS hook (tests using it commit for real: transaction=True)."""
+    """IDs sent with vulnerabilities_changed (tests using it commit for real: transaction=True)."""
     calls = []
-    loader.AFTER_IMPORT_HOOKS.append(calls.append)
+
+    def receiver(sender, *, vuln_ids, **kwargs):
+        calls.append(vuln_ids)
+
+    vulnerabilities_changed.connect(receiver, dispatch_uid="test_feeds_import.hook_calls")
     yield calls
-    loader.AFTER_IMPORT_HOOKS.remove(calls.append)
+    vulnerabilities_changed.disconnect(dispatch_uid="test_feeds_import.hook_calls")
 
 
 def _nvd_paths():

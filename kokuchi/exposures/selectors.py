@@ -1,0 +1,228 @@
+"""Read-side queries of exposures: rows for export, counts, a customer's notices, and CPE
+suggestions for products from the feeds' vocabulary."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from rapidfuzz import fuzz, process
+
+from kokuchi.catalog.models import Manufacturer, Product
+from kokuchi.customers.models import Customer
+from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
+from kokuchi.vulnerabilities.models import VulnerabilityAlias, VulnerabilityCpe
+from kokuchi.vulnerabilities.selectors import epss, known_exploited
+
+
+def exposure_counts(*, customer_pk: int) -> dict[str, int]:
+    """Number of exposures of a customer by status (every status present, zeros included)."""
+    counts = dict.fromkeys(ExposureStatus.values, 0)
+    counts.update(
+        Exposure.objects.filter(customer_id=customer_pk)
+        .values_list("status")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return counts
+
+
+EXPOSURE_COLUMNS = (
+    "serial_number",
+    "customer_code",
+    "manufacturer",
+    "model",
+    "firmware_version",
+    "vulnerability",
+    "aliases",
+    "method",
+    "confidence",
+    "status",
+    "kev",
+    "epss",
+    "cvss",
+    "explanation",
+)
+
+
+def exposure_rows(*, customer_code: str | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one dict per device × vulnerability with the export columns (EXPOSURE_COLUMNS)."""
+    qs = Exposure.objects.for_list().order_by(
+        "customer__customer_code", "device__serial_number", "vulnerability__vuln_id"
+    )
+    if customer_code:
+        qs = qs.filter(customer__customer_code=customer_code)
+    vuln_pks = set(qs.values_list("vulnerability_id", flat=True))
+    aliases: dict[int, list[str]] = {}
+    for vpk, alias in (
+        VulnerabilityAlias.objects.filter(vulnerability_id__in=vuln_pks)
+        .order_by("alias_id")
+        .values_list("vulnerability_id", "alias_id")
+    ):
+        aliases.setdefault(vpk, []).append(alias)
+    names = set(qs.values_list("vulnerability__vuln_id", flat=True)) | {a for al in aliases.values() for a in al}
+    kev = known_exploited(names)
+    scores = epss(names)
+    for e in qs.iterator(chunk_size=2000):
+        vuln = e.vulnerability
+        ids = [vuln.vuln_id, *aliases.get(vuln.pk, [])]
+        found = [scores[n] for n in ids if n in scores]
+        score = vuln.base_score
+        yield {
+            "serial_number": e.device.serial_number,
+            "customer_code": e.customer.customer_code,
+            "manufacturer": e.device.product.manufacturer.name_ja,
+            "model": e.device.product.model_number,
+            "firmware_version": e.device.current_firmware,
+            "vulnerability": vuln.vuln_id,
+            "aliases": aliases.get(vuln.pk, []),
+            "method": e.method,
+            "confidence": e.confidence,
+            "status": e.status,
+            "kev": any(n in kev for n in ids),
+            "epss": max(found) if found else None,
+            "cvss": float(score) if score is not None else None,
+            "explanation": e.explanation,
+        }
+
+
+def customer_notices(customer: Customer) -> QuerySet[Notice]:
+    """Notices of a customer for its link page (newest first), with their deliveries."""
+    return Notice.objects.filter(customer=customer).select_related("vulnerability").prefetch_related("deliveries")
+
+
+# Japanese (and katakana) manufacturer names → the vendor word NVD/JVN CPEs use.
+VENDOR_ALIASES = {
+    "日本電気": "nec",
+    "nec": "nec",
+    "ヤマハ": "yamaha",
+    "バッファロー": "buffalo",
+    "アイ・オー・データ": "iodata",
+    "アイオーデータ": "iodata",
+    "アイ・オー・データ機器": "iodata",
+    "i-o data": "iodata",
+    "エレコム": "elecom",
+    "富士通": "fujitsu",
+    "シスコ": "cisco",
+    "シスコシステムズ": "cisco",
+    "フォーティネット": "fortinet",
+    "パロアルトネットワークス": "paloaltonetworks",
+    "アライドテレシス": "alliedtelesis",
+    "ネットギア": "netgear",
+    "日立": "hitachi",
+    "日立製作所": "hitachi",
+    "東芝": "toshiba",
+    "パナソニック": "panasonic",
+    "キヤノン": "canon",
+    "リコー": "ricoh",
+    "シャープ": "sharp",
+    "ブラザー": "brother",
+    "エプソン": "epson",
+    "セイコーエプソン": "epson",
+    "京セラ": "kyocera",
+    "富士フイルム": "fujifilm",
+    "コニカミノルタ": "konicaminolta",
+    "シノロジー": "synology",
+    "キューナップ": "qnap",
+    "ソニックウォール": "sonicwall",
+    "ジュニパー": "juniper",
+    "ティーピーリンク": "tp-link",
+}
+
+
+@dataclass(frozen=True)
+class CpeSuggestion:
+    """A CPE proposed for a product from the feeds' vocabulary, for staff to confirm."""
+
+    cpe23: str
+    part: str
+    vendor: str
+    product: str
+    score: float
+    # Vulnerabilities whose CPE index names this part:vendor:product (filled by product_cpe_suggestions).
+    vulnerability_count: int = 0
+
+
+def _vendor_terms(manufacturer: Manufacturer) -> list[str]:
+
+    terms = []
+    for name in (manufacturer.cpe_vendor, manufacturer.name_en, manufacturer.slug, manufacturer.name_ja):
+        if not name:
+            continue
+        text = unicodedata.normalize("NFKC", name).strip()
+        for suffix in ("株式会社", "(株)", " inc.", " inc", " corporation", " co., ltd.", " ltd."):
+            text = text.replace(suffix, "").replace(suffix.title(), "")
+        text = text.strip()
+        terms.append(VENDOR_ALIASES.get(text, VENDOR_ALIASES.get(text.lower(), text.lower())))
+    return list(dict.fromkeys(terms))
+
+
+def suggest_cpes(product: Product, *, limit: int = 5, min_score: float = 70.0) -> list[CpeSuggestion]:
+    """Suggest firmware/hardware CPEs for `product` by fuzzy search over VulnerabilityCpe.
+
+    The vendor is found from the manufacturer's names (Japanese names through VENDOR_ALIASES:
+    日本電気 = nec, ヤマハ = yamaha …), then the model number is compared with that vendor's
+    products (``wlx212`` and ``wlx212_firmware`` both score for model WLX212).
+    """
+
+    vocabulary_vendors = list(VulnerabilityCpe.objects.values_list("vendor", flat=True).distinct())
+    vendors: dict[str, float] = {}
+    for term in _vendor_terms(product.manufacturer):
+        for vendor, score, _i in process.extract(term, vocabulary_vendors, scorer=fuzz.ratio, limit=3):
+            if score >= 85:
+                vendors[vendor] = max(vendors.get(vendor, 0), score)
+    if not vendors:
+        return []
+    model = unicodedata.normalize("NFKC", f"{product.model_number}").lower().strip().replace(" ", "_")
+    candidates = list(
+        VulnerabilityCpe.objects.filter(vendor__in=vendors).values_list("part", "vendor", "product").distinct()
+    )
+    scored = []
+    for part, vendor, name in candidates:
+        base = name.removesuffix("_firmware")
+        score = max(fuzz.ratio(model, base), fuzz.partial_ratio(model, base) - 5 if len(model) >= 4 else 0)
+        score = score * vendors[vendor] / 100
+        if score >= min_score:
+            version = "-" if part == "h" else "*"
+            scored.append(
+                CpeSuggestion(
+                    f"cpe:2.3:{part}:{vendor}:{name}:{version}:*:*:*:*:*:*:*", part, vendor, name, round(score, 1)
+                )
+            )
+    scored.sort(key=lambda s: (-s.score, s.part != "o", s.product))
+    return scored[:limit]
+
+
+@dataclass(frozen=True)
+class ProductCpeSuggestions:
+    """CPE suggestions of one product for its staff page, split by the field they would fill."""
+
+    hardware: list[CpeSuggestion]
+    firmware: list[CpeSuggestion]
+
+
+def product_cpe_suggestions(product: Product, *, limit: int = 10) -> ProductCpeSuggestions:
+    """Hardware (part h) and firmware/OS (part o) suggestions for `product`, each with the number
+    of vulnerabilities whose CPE index names it, so staff can see how much a choice matters."""
+
+    suggestions = [s for s in suggest_cpes(product, limit=limit * 2) if s.part in ("h", "o")]
+    if not suggestions:
+        return ProductCpeSuggestions([], [])
+    q = Q()
+    for s in suggestions:
+        q |= Q(part=s.part, vendor=s.vendor, product=s.product)
+    counts = {
+        (part, vendor, name): n
+        for part, vendor, name, n in VulnerabilityCpe.objects.filter(q)
+        .order_by()
+        .values_list("part", "vendor", "product")
+        .annotate(n=Count("vulnerability_id", distinct=True))
+    }
+    counted = [replace(s, vulnerability_count=counts.get((s.part, s.vendor, s.product), 0)) for s in suggestions]
+    return ProductCpeSuggestions(
+        hardware=[s for s in counted if s.part == "h"][:limit], firmware=[s for s in counted if s.part == "o"][:limit]
+    )
