@@ -67,7 +67,7 @@ def lifecycle_work_items(today: datetime.date | None = None) -> list[LifecycleIt
         Device.objects.delivered().values("product_id").annotate(n=Count("pk")).values_list("product_id", "n")
     )
     for product in Product.objects.filter(end_of_support__lte=horizon, pk__in=counts).order_by("end_of_support"):
-        passed = product.end_of_support < today
+        passed = product.end_of_support is not None and product.end_of_support < today
         kind = LifecycleKind.END_OF_SUPPORT_PASSED if passed else LifecycleKind.END_OF_SUPPORT_SOON
         label = "サポート終了済み" if passed else "サポート終了予定"
         title = f"{product.model_number}: {label}（{product.end_of_support:%Y-%m-%d}） 納入済み {counts[product.pk]} 台"

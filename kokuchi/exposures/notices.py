@@ -213,7 +213,7 @@ def record_notice_read(*, token: str) -> NoticeDelivery | None:
         if delivery is None:
             return None
 
-        fields = {"read_count": F("read_count") + 1}
+        fields: dict[str, Any] = {"read_count": F("read_count") + 1}
         if delivery.first_read_at is None:
             fields["first_read_at"] = timezone.now()
         NoticeDelivery.objects.filter(pk=delivery.pk).update(**fields)

@@ -171,8 +171,8 @@ def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
                 continue
             items = _jvn_affected(affected.get(pk, []))
             if named:
-                items = [_restrict(item, uncovered) for item in items]
-                items = [i for i in items if i is not None]
+                restricted = (_restrict(item, uncovered) for item in items)
+                items = [item for item in restricted if item is not None]
             if items:
                 rules[pk] = Rule(pk, vuln_id, _jvn_keys(items), jvn=items, uses_hardware=_jvn_uses_hardware(items))
         elif configurations:
@@ -255,10 +255,10 @@ def candidate_vulnerability_pks(keys: set[tuple[str, str]]) -> set[int]:
     if not keys:
         return set()
     pks: set[int] = set()
-    keys = sorted(keys)
-    for i in range(0, len(keys), 200):
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 200):
         q = Q()
-        for vendor, product in keys[i : i + 200]:
+        for vendor, product in ordered[i : i + 200]:
             q |= Q(vendor=vendor, product=product)
         pks |= set(VulnerabilityCpe.objects.filter(q).values_list("vulnerability_id", flat=True))
     return expand_targets(pks)
@@ -287,12 +287,12 @@ def evaluate(
         for fw in fws:
             identity = None
             for rule in product_rules.values():
-                key = (rule.pk, info.firmware_cpe, info.hardware_cpe if rule.uses_hardware else "", fw)
-                if key in cache:
-                    found = cache[key]
+                cache_key = (rule.pk, info.firmware_cpe, info.hardware_cpe if rule.uses_hardware else "", fw)
+                if cache_key in cache:
+                    found = cache[cache_key]
                 else:
                     identity = identity or info.identity(fw, _LABEL)
-                    found = cache[key] = rule.match(identity)
+                    found = cache[cache_key] = rule.match(identity)
                 if found is not None:
                     out[(ppk, fw)].append(
                         (
@@ -324,9 +324,10 @@ def priorities_for(vuln_pks: Iterable[int]) -> dict[int, int]:
     all_names = {n for ns in names.values() for n in ns}
     kev = known_exploited(all_names)
     scores = epss(all_names)
-    result = {}
+    result: dict[int, int] = {}
     for pk, (c3, c4) in cvss.items():
-        base = float(c3 if c3 is not None else c4) if (c3 is not None or c4 is not None) else 0.0
+        score_given = c3 if c3 is not None else c4
+        base = float(score_given) if score_given is not None else 0.0
         score = max((scores.get(n, 0.0) for n in names[pk]), default=0.0)
         if names[pk] & kev:
             result[pk] = Priority.URGENT

@@ -21,6 +21,7 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -131,7 +132,7 @@ def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: date
         for ppk, fw in rows:
             firmwares[ppk].add(fw)
         desired = _findings(evaluate(rules=rules, products=products, firmwares=firmwares))
-        existing = []
+        existing: list[tuple[Any, ...]] = []
         for ppk, fws in firmwares.items():
             existing += FirmwareFinding.objects.filter(product_id=ppk, firmware__in=fws).values_list(*FINDING_COLUMNS)
         sync_findings(desired=desired, priorities=priorities_for({k[2] for k in desired}), existing=existing)
@@ -172,7 +173,7 @@ def match_vulnerabilities(
             firmwares[ppk].add(fw)
         desired = _findings(evaluate(rules=rules, products=products, firmwares=firmwares))
         target_list = sorted(targets)
-        existing = []
+        existing: list[tuple[Any, ...]] = []
         for i in range(0, len(target_list), 2000):
             existing += FirmwareFinding.objects.filter(vulnerability_id__in=target_list[i : i + 2000]).values_list(
                 *FINDING_COLUMNS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,9 +19,7 @@ from kokuchi.exposures.models import (
 logger = logging.getLogger(__name__)
 
 
-def change_exposure_status(
-    *, exposure: Exposure, status: str, reason: str, changed_by: AbstractBaseUser | None
-) -> Exposure:
+def change_exposure_status(*, exposure: Exposure, status: str, reason: str, changed_by: User | None) -> Exposure:
     """Record a staff decision on an exposure (risk accepted, false positive, or reopen), with
     the reason and who, kept in the history."""
     allowed = {ExposureStatus.RISK_ACCEPTED, ExposureStatus.FALSE_POSITIVE, ExposureStatus.OPEN}

@@ -100,8 +100,11 @@ class VulnerabilityHistory:
 class ProductCpes(Protocol):
     """A catalogue product as far as vulnerabilities concern it: its firmware and hardware CPEs."""
 
-    firmware_cpe: str
-    hardware_cpe: str
+    @property
+    def firmware_cpe(self) -> str: ...
+
+    @property
+    def hardware_cpe(self) -> str: ...
 
 
 def product_cpe_keys(product: ProductCpes) -> set[tuple[str, str]]:
