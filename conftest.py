@@ -1,5 +1,14 @@
 import pytest
 
+from kokuchi.vulnerabilities.tests.feedsamples import FEEDS_DIR
+
+
+@pytest.fixture
+def feed_samples_dir():
+    """The public feed samples kept with the vulnerabilities tests (SOURCES.md there names each
+    file's origin); a fixture so that tests of lower apps read them without importing upwards."""
+    return FEEDS_DIR
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

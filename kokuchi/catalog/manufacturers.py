@@ -27,7 +27,7 @@ URL_FIELDS: tuple[tuple[str, str], ...] = (
 URL_MAX_LENGTH = 500
 
 # Vendor names exactly as they appear in NVD/JVN CPEs of the feed samples in
-# shared/data/feeds (grep of cpe:2.3 and cpe:/ strings), used to match advisories to products:
+# kokuchi/vulnerabilities/tests/data/feeds (grep of cpe:2.3 and cpe:/ strings), used to match advisories to products:
 #   yamaha           nvd/cve-records/CVE-2024-22366.json (cpe:2.3:o:yamaha:wlx212_firmware …)
 #   nec              jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml (cpe:/o:nec:aterm_…),
 #                    jvn/…/dataFeed_myjvn_vendor_hnd.xml (vname="日本電気" cpe="cpe:/:nec")

@@ -18,7 +18,7 @@ from kokuchi.core.tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-# Real identifiers from shared/data (manufacturers.yaml and the NVD/JVN samples).
+# Real identifiers from data/manufacturers.yaml and the NVD/JVN feed samples.
 YAMAHA_SUPPORT_URL = "http://www.rtpro.yamaha.co.jp/RT/firmware/info.html"
 NEC_PSIRT_URL = "https://jpn.nec.com/security-info/index.html"
 WLX212_HW_CPE = "cpe:2.3:h:yamaha:wlx212:-:*:*:*:*:*:*:*"
