@@ -1,8 +1,8 @@
-"""Manufacturer preload: read manufacturers.yaml (real PSIRT/support URLs with their sources) and
+"""Manufacturer list: read manufacturers.yaml (real PSIRT/support URLs with their sources) and
 upsert it into Manufacturer rows, without ever undoing what staff confirmed or filled in.
 
-The packaged copy kokuchi/catalog/data/manufacturers.yaml is the one a fresh database gets (through
-the data migration 0002_preload_manufacturers); `kokuchi load_manufacturers PATH` reloads any copy.
+`kokuchi load_manufacturers` loads the packaged copy kokuchi/catalog/data/manufacturers.yaml (or
+any copy given as PATH); `kokuchi demo` loads the packaged copy too. Migrations load nothing.
 """
 
 from __future__ import annotations

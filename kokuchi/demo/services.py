@@ -197,7 +197,7 @@ JC_STAR_DEMO_ISSUE_OFFSET = datetime.timedelta(days=180)
 
 
 def load_manufacturer_list() -> None:
-    """Ensure the manufacturers from manufacturers.yaml are present (already there after migrate)."""
+    """Load or refresh the manufacturers of the packaged manufacturers.yaml, as `kokuchi load_manufacturers` does."""
     load_manufacturers()
 
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from kokuchi.catalog.manufacturers import DEFAULT_PATH, ManufacturerDataError, load_manufacturers, read_manufacturers
 from kokuchi.catalog.models import Manufacturer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.preloaded_manufacturers]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("packaged_manufacturers")]
 
 
 def packaged_entries() -> list[dict]:
@@ -25,9 +25,10 @@ def test_g5_2_3_packaged_yaml_is_valid_and_names_a_source_for_every_entry():
     assert [entry.slug for entry in entries if not entry.source.strip()] == []
 
 
-def test_g5_2_3_fresh_database_has_the_manufacturers_of_the_yaml_field_by_field():
-    """The data migration loaded them; every field equals the YAML (null URL -> empty)."""
+def test_g5_2_3_loading_into_an_empty_table_creates_every_manufacturer_field_by_field(packaged_manufacturers):
+    """Every field equals the YAML (null URL -> empty)."""
     entries = packaged_entries()
+    assert packaged_manufacturers.created == [entry["id"] for entry in entries]
     assert Manufacturer.objects.count() == len(entries) == 37
     for entry in entries:
         manufacturer = Manufacturer.objects.get(slug=entry["id"])

@@ -4,11 +4,16 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from kokuchi.catalog.models import Product, ProductCategory
+from kokuchi.catalog.models import Manufacturer, Product, ProductCategory
 from kokuchi.catalog.tests.factories import make_product
 from kokuchi.core.cpe import cpe22_to_cpe23
 
 pytestmark = pytest.mark.django_db
+
+
+def test_migrations_load_no_manufacturers():
+    """A new database gets them from `kokuchi load_manufacturers` (or `kokuchi demo`), so a test starts empty."""
+    assert Manufacturer.objects.count() == 0
 
 
 @pytest.mark.parametrize(
