@@ -1,5 +1,23 @@
 import pytest
 
+from kokuchi.vulnerabilities.tests.feedsamples import FEEDS_DIR
+
+
+@pytest.fixture
+def feed_samples_dir():
+    """The public feed samples kept with the vulnerabilities tests (SOURCES.md there names each
+    file's origin); a fixture so that tests of lower apps read them without importing upwards."""
+    return FEEDS_DIR
+
+
+@pytest.fixture
+def packaged_manufacturers(db):
+    """The 37 manufacturers of the packaged manufacturers.yaml, loaded by the service behind
+    `kokuchi load_manufacturers` (a new database has none); returns what the load did."""
+    from kokuchi.catalog.manufacturers import load_manufacturers
+
+    return load_manufacturers()
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
@@ -34,31 +52,3 @@ def _evidence_flush_permit(request):
         cursor.execute("DELETE FROM evidence_evidenceevent")
         cursor.execute("DELETE FROM evidence_evidencechainhead")
     install_triggers(connection)
-
-
-def _database_fixture(request) -> str | None:
-    """Name of the fixture that gives this test its database, or None for a test without one."""
-    if request.node.get_closest_marker("django_db"):
-        return "_django_db_helper"
-    if "live_server" in request.fixturenames or "transactional_db" in request.fixturenames:
-        return "transactional_db"
-    if "db" in request.fixturenames:
-        return "db"
-    return None
-
-
-@pytest.fixture(autouse=True)
-def _without_preloaded_manufacturers(request):
-    """Start from an empty manufacturer table.
-
-    The data migration preloads the 37 manufacturers of manufacturers.yaml; tests build their own
-    with the factories and would collide with those slugs. Tests of the preload itself carry the
-    `preloaded_manufacturers` marker and see the migrated rows.
-    """
-    fixture = _database_fixture(request)
-    if fixture and not request.node.get_closest_marker("preloaded_manufacturers"):
-        request.getfixturevalue(fixture)
-        from kokuchi.catalog.models import Manufacturer
-
-        Manufacturer.objects.filter(products__isnull=True).delete()
-    yield

@@ -1,7 +1,7 @@
 """Generate full-scale synthetic feeds for the import benchmark (written to /tmp, never committed).
 
 NVD: NVD-2.0-format JSON feed files (gzip, one per year like nvdcve-2.0-YYYY.json.gz), built from
-the real CVE records and API pages in shared/data/feeds/nvd: each generated CVE copies one real
+the real CVE records and API pages in kokuchi/vulnerabilities/tests/data/feeds/nvd: each generated CVE copies one real
 record (descriptions, metrics, references, configurations with their AND/OR nodes and version
 ranges), renumbered and with the CPE product names varied, so configuration sizes follow the
 samples (about half of them with none, like the Awaiting Analysis / Received records).
@@ -19,7 +19,7 @@ import json
 import re
 from pathlib import Path
 
-FEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "feeds"
+FEEDS = Path(__file__).resolve().parent.parent / "kokuchi" / "vulnerabilities" / "tests" / "data" / "feeds"
 _CPE_PRODUCT_RE = re.compile(r"(cpe:2\.3:[aho]:[^:\"]+:)([^:\"]+)")
 _CPE22_PRODUCT_RE = re.compile(r"(cpe:/[aho]:[^:<]+:)([^:<]+)")
 

@@ -30,8 +30,6 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("KOKUCHI_DEBUG", False)
 DATA_DIR = Path(env("KOKUCHI_DATA_DIR", str(BASE_DIR / "var")))
-# The shared reference data (guideline, feeds samples, manufacturers.yaml) sits beside the repo.
-SHARED_DIR = Path(env("KOKUCHI_SHARED_DIR", str(BASE_DIR.parent / "shared")))
 
 SECRET_KEY = env("KOKUCHI_SECRET_KEY") or env("SECRET_KEY")
 if not SECRET_KEY:

@@ -1,8 +1,8 @@
-"""Manufacturer preload: read manufacturers.yaml (real PSIRT/support URLs with their sources) and
+"""Manufacturer list: read manufacturers.yaml (real PSIRT/support URLs with their sources) and
 upsert it into Manufacturer rows, without ever undoing what staff confirmed or filled in.
 
-The packaged copy kokuchi/catalog/data/manufacturers.yaml is the one a fresh database gets (through
-the data migration 0002_preload_manufacturers); `kokuchi load_manufacturers PATH` reloads any copy.
+`kokuchi load_manufacturers` loads the packaged copy kokuchi/catalog/data/manufacturers.yaml (or
+any copy given as PATH); `kokuchi demo` loads the packaged copy too. Migrations load nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ URL_FIELDS: tuple[tuple[str, str], ...] = (
 URL_MAX_LENGTH = 500
 
 # Vendor names exactly as they appear in NVD/JVN CPEs of the feed samples in
-# shared/data/feeds (grep of cpe:2.3 and cpe:/ strings), used to match advisories to products:
+# kokuchi/vulnerabilities/tests/data/feeds (grep of cpe:2.3 and cpe:/ strings), used to match advisories to products:
 #   yamaha           nvd/cve-records/CVE-2024-22366.json (cpe:2.3:o:yamaha:wlx212_firmware …)
 #   nec              jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml (cpe:/o:nec:aterm_…),
 #                    jvn/…/dataFeed_myjvn_vendor_hnd.xml (vname="日本電気" cpe="cpe:/:nec")

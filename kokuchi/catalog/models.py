@@ -15,7 +15,7 @@ from kokuchi.core.models import TimeStampedModel
 
 class Manufacturer(TimeStampedModel):
     """A manufacturer (メーカー): the party responsible for publishing vulnerability information
-    about its products (G5.2-3). Preloaded from shared/data/manufacturers.yaml; an entry whose
+    about its products (G5.2-3). Loaded from data/manufacturers.yaml by `kokuchi load_manufacturers`; an entry whose
     advisory URL has not been confirmed is shown as 要確認 until staff confirm or fill it.
     """
 

@@ -7,8 +7,8 @@ number, username), so loading twice leaves the same rows. Dates are relative to 
 What is real and what is not:
 * Manufacturers come from manufacturers.yaml (real URLs with their sources).
 * Products are real models. A CPE is set only where that exact vendor:product appears in the
-  feed samples under shared/data/feeds; firmware versions are ones those samples name (FortiOS,
-  PAN-OS, IOS XE, Yamaha WLX, Buffalo WSR, NEC Aterm), otherwise left empty. No end-of-support
+  feed samples under kokuchi/vulnerabilities/tests/data/feeds; firmware versions are ones those
+  samples name (FortiOS, PAN-OS, IOS XE, Yamaha WLX, Buffalo WSR, NEC Aterm), otherwise left empty. No end-of-support
   date is given because none was seen in a source.
 * The JC-STAR ★1 label on the NEC Aterm WX3600HP is demo data: its registration number
   ("DEMO-…") is made up and no IPA product page URL is set.

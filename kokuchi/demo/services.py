@@ -52,7 +52,7 @@ def load_reseller() -> Reseller:
 
 
 def load_manufacturer_list() -> None:
-    """Ensure the manufacturers from manufacturers.yaml are present (already there after migrate)."""
+    """Load or refresh the manufacturers of the packaged manufacturers.yaml, as `kokuchi load_manufacturers` does."""
     load_manufacturers()
 
 

@@ -17,7 +17,7 @@ from kokuchi.deals.models import ProposalResponse
 DATA_DIR = Path(__file__).resolve().parent / "data"
 RISK_FACTS_FILE = DATA_DIR / "risk-facts.yaml"
 
-# Public vulnerability-information sources (URLs as listed in shared/guideline/japan-context.md §3).
+# Public vulnerability-information sources (URLs as listed in docs/guideline/japan-context.md §3).
 JVN_IPEDIA_URL = "https://jvndb.jvn.jp/"
 JVN_URL = "https://jvn.jp/"
 IPA_SECURITY_ALERT_URL = "https://www.ipa.go.jp/security/security-alert/index.html"
@@ -67,7 +67,7 @@ class RiskFact:
 
 @lru_cache(maxsize=1)
 def load_risk_facts() -> tuple[RiskFact, ...]:
-    """Return the facts of data/risk-facts.yaml (a copy of shared/guideline/risk-facts.yaml)."""
+    """Return the facts of data/risk-facts.yaml (a copy of docs/guideline/risk-facts.yaml)."""
     with RISK_FACTS_FILE.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     return tuple(

@@ -4,7 +4,7 @@ No database access here: rules.py loads rows, this module decides.
 
 A device is described by ``DeviceIdentity``: its firmware/OS CPE with the version attribute set
 to the device's current firmware, and its hardware CPE. NVD configurations are evaluated
-exactly (NVD semantics, also described in shared/data/feeds/FORMATS.md §2.3):
+exactly (NVD semantics, also described in kokuchi/vulnerabilities/tests/data/feeds/FORMATS.md §2.3):
 
 * ``configurations[]`` are OR'ed; a configuration's ``operator`` (default OR) joins its nodes;
   a node's ``operator`` (default OR) joins its ``cpeMatch`` entries; ``negate`` on a configuration

@@ -12,10 +12,11 @@ from kokuchi.devices.services import record_firmware_update
 from kokuchi.devices.tests.factories import make_contract, make_device
 from kokuchi.exposures.models import Exposure
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
+from kokuchi.vulnerabilities.tests.feedsamples import sample
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SAMPLE = settings.SHARED_DIR / "data" / "feeds" / "nvd" / "cve-records" / "CVE-2024-21762.json"
+SAMPLE = sample("nvd/cve-records/CVE-2024-21762.json")
 
 
 def _fortigate_device():

@@ -1,19 +1,11 @@
-"""Preload the manufacturers from the packaged manufacturers.yaml.
+"""Formerly preloaded the manufacturers of manufacturers.yaml; now empty.
 
-A data migration rather than a post_migrate handler: it runs once per database, inside the
-migration's transaction, and is recorded like any schema change. A post_migrate handler would run
-on every `migrate` (and every test-database flush), re-applying the YAML behind the operator's
-back; `kokuchi load_manufacturers` is the explicit way to reload it.
+Kept so that databases which applied it keep a consistent history (their rows stay). A new database
+starts without manufacturers: `kokuchi load_manufacturers` loads them, and `kokuchi demo` does the
+same, so that tests start from an empty table instead of deleting rows a migration put there.
 """
 
 from django.db import migrations
-
-
-def preload(apps, schema_editor):
-    from kokuchi.catalog.manufacturers import DEFAULT_PATH, apply_manufacturers, read_manufacturers
-
-    Manufacturer = apps.get_model("catalog", "Manufacturer")
-    apply_manufacturers(read_manufacturers(DEFAULT_PATH), model=Manufacturer)
 
 
 class Migration(migrations.Migration):
@@ -22,6 +14,4 @@ class Migration(migrations.Migration):
         ("catalog", "0001_initial"),
     ]
 
-    operations = [
-        migrations.RunPython(preload, migrations.RunPython.noop),
-    ]
+    operations = []

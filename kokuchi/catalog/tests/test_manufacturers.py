@@ -2,19 +2,16 @@ from io import StringIO
 
 import pytest
 import yaml
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from kokuchi.catalog.manufacturers import DEFAULT_PATH, ManufacturerDataError, load_manufacturers
+from kokuchi.catalog.manufacturers import DEFAULT_PATH, ManufacturerDataError, load_manufacturers, read_manufacturers
 from kokuchi.catalog.models import Manufacturer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.preloaded_manufacturers]
-
-SHARED_YAML = settings.SHARED_DIR / "data" / "manufacturers.yaml"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("packaged_manufacturers")]
 
 
-def shared_entries() -> list[dict]:
-    return yaml.safe_load(SHARED_YAML.read_text(encoding="utf-8"))["manufacturers"]
+def packaged_entries() -> list[dict]:
+    return yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))["manufacturers"]
 
 
 def write_yaml(path, entries) -> str:
@@ -22,13 +19,16 @@ def write_yaml(path, entries) -> str:
     return str(path)
 
 
-def test_packaged_yaml_is_the_shared_one():
-    assert DEFAULT_PATH.read_bytes() == SHARED_YAML.read_bytes()
+def test_g5_2_3_packaged_yaml_is_valid_and_names_a_source_for_every_entry():
+    entries = read_manufacturers(DEFAULT_PATH)
+    assert len(entries) == len({entry.slug for entry in entries}) == 37
+    assert [entry.slug for entry in entries if not entry.source.strip()] == []
 
 
-def test_g5_2_3_fresh_database_has_the_manufacturers_of_the_yaml_field_by_field():
-    """The data migration loaded them; every field equals the YAML (null URL -> empty)."""
-    entries = shared_entries()
+def test_g5_2_3_loading_into_an_empty_table_creates_every_manufacturer_field_by_field(packaged_manufacturers):
+    """Every field equals the YAML (null URL -> empty)."""
+    entries = packaged_entries()
+    assert packaged_manufacturers.created == [entry["id"] for entry in entries]
     assert Manufacturer.objects.count() == len(entries) == 37
     for entry in entries:
         manufacturer = Manufacturer.objects.get(slug=entry["id"])
@@ -53,14 +53,14 @@ def test_g5_2_3_fortinet_row_exactly():
 
 
 def test_g5_2_3_unverified_entries_need_confirmation():
-    unverified = {entry["id"] for entry in shared_entries() if not entry["verified"]}
+    unverified = {entry["id"] for entry in packaged_entries() if not entry["verified"]}
     assert unverified == {"yamaha", "buffalo", "iodata", "allied_telesis", "fujitsu", "konica_minolta"}
     flagged = {m.slug for m in Manufacturer.objects.all() if m.needs_confirmation}
     assert flagged == unverified
     assert Manufacturer.objects.get(slug="yamaha").vulnerability_info_url == ""
 
 
-def test_cpe_vendor_names_come_from_the_feed_samples():
+def test_cpe_vendor_names_come_from_the_feed_samples(feed_samples_dir):
     assert dict(Manufacturer.objects.exclude(cpe_vendor="").values_list("slug", "cpe_vendor")) == {
         "yamaha": "yamaha",
         "nec": "nec",
@@ -71,15 +71,16 @@ def test_cpe_vendor_names_come_from_the_feed_samples():
         "microsoft": "microsoft",
         "apple": "apple",
     }
-    feeds = settings.SHARED_DIR / "data" / "feeds"
-    text = "".join(p.read_text(errors="replace") for p in feeds.rglob("*") if p.suffix in {".json", ".xml", ".rdf"})
+    text = "".join(
+        p.read_text(errors="replace") for p in feed_samples_dir.rglob("*") if p.suffix in {".json", ".xml", ".rdf"}
+    )
     for vendor in Manufacturer.objects.exclude(cpe_vendor="").values_list("cpe_vendor", flat=True):
         assert f":{vendor}:" in text
 
 
 def test_reload_is_a_no_op():
     before = dict(Manufacturer.objects.values_list("slug", "updated_at"))
-    result = load_manufacturers(path=SHARED_YAML)
+    result = load_manufacturers(path=DEFAULT_PATH)
     assert (result.created, result.updated, result.kept) == ([], [], [])
     assert len(result.unchanged) == 37
     assert dict(Manufacturer.objects.values_list("slug", "updated_at")) == before
@@ -90,7 +91,7 @@ def test_staff_confirmed_url_is_never_overwritten(tmp_path):
     yamaha.vulnerability_info_url = "https://staff.example.jp/yamaha-security"
     yamaha.verified = True
     yamaha.save()
-    entries = shared_entries()
+    entries = packaged_entries()
     result = load_manufacturers(path=write_yaml(tmp_path / "m.yaml", entries))
     yamaha.refresh_from_db()
     assert yamaha.vulnerability_info_url == "https://staff.example.jp/yamaha-security"
@@ -107,13 +108,13 @@ def test_staff_confirmed_url_is_never_overwritten(tmp_path):
 
 def test_null_url_in_yaml_does_not_clear_a_url_staff_filled_in(tmp_path):
     Manufacturer.objects.filter(slug="fujitsu").update(support_url="https://staff.example.jp/fujitsu")
-    load_manufacturers(path=SHARED_YAML)
+    load_manufacturers(path=DEFAULT_PATH)
     assert Manufacturer.objects.get(slug="fujitsu").support_url == "https://staff.example.jp/fujitsu"
     assert Manufacturer.objects.get(slug="fujitsu").verified is False
 
 
 def test_yaml_fills_empty_fields_and_confirms_the_same_url(tmp_path):
-    entries = shared_entries()
+    entries = packaged_entries()
     entries[0]["psirt_url"] = "https://example.jp/yamaha-psirt"
     entries[0]["verified"] = True
     entries[0]["notes"] = "confirmed"
@@ -129,7 +130,7 @@ def test_yaml_fills_empty_fields_and_confirms_the_same_url(tmp_path):
 
 
 def test_new_entry_is_created(tmp_path):
-    entries = shared_entries() + [
+    entries = packaged_entries() + [
         {
             "id": "newvendor",
             "name_ja": "新メーカー",
@@ -165,7 +166,7 @@ def test_new_entry_is_created(tmp_path):
     ],
 )
 def test_malformed_yaml_is_rejected_naming_the_entry_and_changes_nothing(tmp_path, index, change, message):
-    entries = shared_entries()
+    entries = packaged_entries()
     entries[0]["name_ja"] = "変更されるはずのない名前"
     entries[index] = entries[index] | change
     before = list(Manufacturer.objects.order_by("slug").values())
@@ -176,7 +177,7 @@ def test_malformed_yaml_is_rejected_naming_the_entry_and_changes_nothing(tmp_pat
 
 
 def test_missing_url_key_is_rejected(tmp_path):
-    entries = shared_entries()
+    entries = packaged_entries()
     del entries[7]["csaf_provider_metadata"]
     expected = r"^manufacturers\[7\] \(id=cisco\): csaf_provider_metadata: missing"
     with pytest.raises(ManufacturerDataError, match=expected):
@@ -192,12 +193,12 @@ def test_wrong_top_level_shape_is_rejected(tmp_path):
 
 def test_load_manufacturers_command_reports_counts():
     out = StringIO()
-    call_command("load_manufacturers", str(SHARED_YAML), stdout=out)
+    call_command("load_manufacturers", str(DEFAULT_PATH), stdout=out)
     assert out.getvalue() == "Manufacturers: 0 created, 0 updated, 37 unchanged.\n"
 
 
 def test_load_manufacturers_command_fails_on_bad_yaml(tmp_path):
-    entries = shared_entries()
+    entries = packaged_entries()
     entries[1]["psirt_url"] = "nope"
     with pytest.raises(CommandError, match=r"manufacturers\[1\] \(id=nec\): psirt_url"):
         call_command("load_manufacturers", write_yaml(tmp_path / "bad.yaml", entries), stdout=StringIO())

@@ -2,16 +2,18 @@ import datetime
 import json
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from kokuchi.catalog.models import Product, ProductCategory
+from kokuchi.catalog.models import Manufacturer, Product, ProductCategory
 from kokuchi.catalog.tests.factories import make_product
 from kokuchi.core.cpe import cpe22_to_cpe23
 
 pytestmark = pytest.mark.django_db
 
-FEEDS = settings.SHARED_DIR / "data" / "feeds"
+
+def test_migrations_load_no_manufacturers():
+    """A new database gets them from `kokuchi load_manufacturers` (or `kokuchi demo`), so a test starts empty."""
+    assert Manufacturer.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -136,11 +138,11 @@ def test_g5_1_5_product_without_label_is_never_valid():
     assert product.jc_star_valid_on(datetime.date(2026, 1, 1)) is False
 
 
-def _sample_cpes() -> list[str]:
+def _sample_cpes(feeds) -> list[str]:
     """The CPE match criteria of two real NVD records and the CPE 2.2 names of a JVN record."""
     cpes = []
     for name in ("CVE-2024-21762.json", "CVE-2024-22366.json", "CVE-2023-20198.json"):
-        record = json.loads((FEEDS / "nvd" / "cve-records" / name).read_text())
+        record = json.loads((feeds / "nvd" / "cve-records" / name).read_text())
         cpes += [
             match["criteria"]
             for conf in record["configurations"]
@@ -150,8 +152,8 @@ def _sample_cpes() -> list[str]:
     return cpes
 
 
-def test_cpe_validation_accepts_every_cpe_of_the_nvd_samples():
-    cpes = _sample_cpes()
+def test_cpe_validation_accepts_every_cpe_of_the_nvd_samples(feed_samples_dir):
+    cpes = _sample_cpes(feed_samples_dir)
     assert len(cpes) == 23
     product = make_product()
     for cpe in cpes:
@@ -160,8 +162,8 @@ def test_cpe_validation_accepts_every_cpe_of_the_nvd_samples():
         product.full_clean()
 
 
-def test_cpe_validation_accepts_converted_jvn_cpe22_names():
-    text = (FEEDS / "jvn" / "myjvn-api-examples" / "hnd" / "dataFeed_jvndb_detail_hnd.xml").read_text()
+def test_cpe_validation_accepts_converted_jvn_cpe22_names(feed_samples_dir):
+    text = (feed_samples_dir / "jvn" / "myjvn-api-examples" / "hnd" / "dataFeed_jvndb_detail_hnd.xml").read_text()
     assert "cpe:/o:nec:aterm_wx3600hp_firmware" in text
     product = make_product(firmware_cpe=cpe22_to_cpe23("cpe:/o:nec:aterm_wx3600hp_firmware"))
     product.full_clean()

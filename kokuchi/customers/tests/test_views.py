@@ -7,120 +7,16 @@ from django.urls import reverse
 
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
-from kokuchi.core.tests.helpers import (
-    assert_change_accepted,
-    assert_refused_and_unchanged,
-    assert_sent_to_login,
-)
 from kokuchi.customers.models import Contact, Customer, SelfMaintenanceLevel, SkillAssessment, UpdatePractice
-from kokuchi.customers.tests.factories import make_assessment, make_contact, make_customer
+from kokuchi.customers.tests.factories import make_assessment, make_customer
+from kokuchi.customers.tests.staff_pages import make_objects, post_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def objs():
-    customer = make_customer(customer_code="C00001", name="株式会社北星", name_kana="ホクセイ")
-    contact = make_contact(customer=customer, name="山田 太郎", is_primary=True)
-    return {"customer": customer, "contact": contact}
-
-
-READ_PAGES = {
-    "customer_list": lambda o: reverse("customers:customer_list"),
-    "customer_detail": lambda o: reverse("customers:customer_detail", args=[o["customer"].pk]),
-}
-FORM_PAGES = {
-    "customer_create": lambda o: reverse("customers:customer_create"),
-    "customer_edit": lambda o: reverse("customers:customer_edit", args=[o["customer"].pk]),
-    "contact_create": lambda o: reverse("customers:contact_create", args=[o["customer"].pk]),
-    "contact_edit": lambda o: reverse("customers:contact_edit", args=[o["contact"].pk]),
-    "assessment_create": lambda o: reverse("customers:assessment_create", args=[o["customer"].pk]),
-}
-ALL_PAGES = READ_PAGES | FORM_PAGES
-
-ASSESSMENT_ANSWERS = {
-    "assessed_on": "2026-06-01",
-    "has_it_staff": "on",
-    "has_security_owner": "on",
-    "update_practice": UpdatePractice.AUTOMATIC_OR_SCHEDULED,
-    "can_check_network_settings": "on",
-    "notes": "情報システム担当 1 名",
-}
-
-
-def post_data(name, o):
-    return {
-        "customer_create": {
-            "customer_code": "C09999",
-            "name": "株式会社新規",
-            "name_kana": "シンキ",
-            "notify_without_contract": "on",
-        },
-        "customer_edit": {"customer_code": "C00001", "name": "株式会社北星ホールディングス", "name_kana": "ホクセイ"},
-        "contact_create": {"name": "佐藤 花子", "department": "総務部", "email": "sato@example.jp", "is_primary": "on"},
-        "contact_edit": {
-            "name": "山田 太郎",
-            "department": "情報システム部",
-            "email": "yamada@example.jp",
-            "is_primary": "on",
-        },
-        "assessment_create": ASSESSMENT_ANSWERS,
-    }[name]
-
-
-def check_saved(name, o, user):
-    """Assert the exact effect of a successful POST."""
-    customer = o["customer"]
-    if name == "customer_create":
-        created = Customer.objects.get(customer_code="C09999")
-        assert (created.name, created.name_kana, created.notify_without_contract) == ("株式会社新規", "シンキ", True)
-    elif name == "customer_edit":
-        customer.refresh_from_db()
-        assert customer.name == "株式会社北星ホールディングス"
-    elif name == "contact_create":
-        # The new primary contact demotes the former one.
-        assert list(customer.contacts.values_list("name", "is_primary")) == [("佐藤 花子", True), ("山田 太郎", False)]
-    elif name == "contact_edit":
-        o["contact"].refresh_from_db()
-        assert o["contact"].department == "情報システム部"
-    elif name == "assessment_create":
-        assessment = SkillAssessment.objects.get(customer=customer)
-        assert assessment.level == SelfMaintenanceLevel.CAPABLE  # 4 points with IT staff
-        assert assessment.assessed_by == user
-        assert assessment.assessed_on == datetime.date(2026, 6, 1)
-
-
-@pytest.mark.parametrize("name", sorted(ALL_PAGES))
-def test_anonymous_is_sent_to_login(client, objs, name):
-    assert_sent_to_login(client, ALL_PAGES[name](objs))
-
-
-@pytest.mark.parametrize("name", sorted(ALL_PAGES))
-def test_user_without_role_gets_403(client, objs, name):
-    client.force_login(make_user(role=None))
-    assert client.get(ALL_PAGES[name](objs)).status_code == 403
-
-
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.SALES, Role.ADMIN])
-@pytest.mark.parametrize("name", sorted(READ_PAGES))
-def test_every_role_can_read(client, objs, name, role):
-    client.force_login(make_user(role))
-    assert client.get(READ_PAGES[name](objs)).status_code == 200
-
-
-@pytest.mark.parametrize("name", sorted(FORM_PAGES))
-def test_viewer_cannot_change_anything(client, objs, name):
-    client.force_login(make_user(Role.VIEWER))
-    assert_refused_and_unchanged(client, FORM_PAGES[name](objs), post_data(name, objs))
-
-
-@pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
-@pytest.mark.parametrize("name", sorted(FORM_PAGES))
-def test_sales_and_admin_can_change(client, objs, name, role):
-    user = make_user(role)
-    client.force_login(user)
-    assert_change_accepted(client, FORM_PAGES[name](objs), post_data(name, objs))
-    check_saved(name, objs, user)
+    return make_objects()
 
 
 def test_viewer_sees_no_edit_buttons(client, objs):

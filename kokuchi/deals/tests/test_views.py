@@ -7,146 +7,21 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from kokuchi.catalog.models import ProductCategory
-from kokuchi.catalog.tests.factories import make_plan, make_product
+from kokuchi.catalog.tests.factories import make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
-from kokuchi.core.tests.helpers import assert_refused_and_unchanged, login_url_for
 from kokuchi.customers.tests.factories import make_assessment, make_customer
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
 from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
-from kokuchi.deals.tests.factories import make_deal, make_deal_line, make_proposed_plan
+from kokuchi.deals.tests.factories import make_deal, make_deal_line
+from kokuchi.deals.tests.staff_pages import make_objects, post_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def objs():
-    customer = make_customer(name="株式会社北星")
-    deal = make_deal(customer=customer, title="本社ネットワーク更改", opened_on=datetime.date(2026, 5, 1))
-    line = make_deal_line(deal=deal, product=make_product(model_number="FG-60F"), quantity=2, unit_price=98000)
-    proposal = make_proposed_plan(deal=deal, plan=make_plan(name="年間保守"))
-    spare_plan = make_plan(name="スポット保守")
-    return {"customer": customer, "deal": deal, "line": line, "proposal": proposal, "spare_plan": spare_plan}
-
-
-READ_PAGES = {
-    "deal_list": lambda o: reverse("deals:deal_list"),
-    "deal_detail": lambda o: reverse("deals:deal_detail", args=[o["deal"].pk]),
-}
-FORM_PAGES = {
-    "deal_create": lambda o: reverse("deals:deal_create"),
-    "deal_edit": lambda o: reverse("deals:deal_edit", args=[o["deal"].pk]),
-    "line_create": lambda o: reverse("deals:line_create", args=[o["deal"].pk]),
-    "line_edit": lambda o: reverse("deals:line_edit", args=[o["line"].pk]),
-    "plan_propose": lambda o: reverse("deals:plan_propose", args=[o["deal"].pk]),
-    "plan_answer": lambda o: reverse("deals:plan_answer", args=[o["proposal"].pk]),
-}
-POST_ONLY = {
-    "deal_status": lambda o: reverse("deals:deal_status", args=[o["deal"].pk]),
-    "line_delete": lambda o: reverse("deals:line_delete", args=[o["line"].pk]),
-}
-CHANGE_PAGES = FORM_PAGES | POST_ONLY
-ALL_PAGES = READ_PAGES | CHANGE_PAGES
-
-
-def post_data(name, o):
-    return {
-        "deal_create": {"title": "支店 UTM 導入", "customer": o["customer"].pk, "opened_on": "2026-06-01"},
-        "deal_edit": {
-            "title": "本社ネットワーク更改（第2期）",
-            "customer": o["customer"].pk,
-            "opened_on": "2026-05-01",
-            "quote_valid_until": "2026-06-30",
-        },
-        "line_create": {
-            "product": make_product(model_number="FS-108F").pk,
-            "quantity": "3",
-            "unit_price": "45000",
-            "position": "2",
-        },
-        "line_edit": {"product": o["line"].product_id, "quantity": "5", "unit_price": "98000", "position": "1"},
-        "plan_propose": {"plan": o["spare_plan"].pk},
-        "plan_answer": {
-            "response": ProposalResponse.DECLINED,
-            "decline_reason": "社内の情報システム部で対応するため",
-            "answered_on": "2026-05-20",
-        },
-        "deal_status": {"status": DealStatus.QUOTED},
-        "line_delete": {},
-    }[name]
-
-
-def check_saved(name, o, user):
-    deal = Deal.objects.get(pk=o["deal"].pk)
-    if name == "deal_create":
-        created = Deal.objects.get(title="支店 UTM 導入")
-        assert (created.number, created.customer, created.status) == ("D2026-0002", o["customer"], DealStatus.DRAFT)
-    elif name == "deal_edit":
-        assert (deal.title, deal.quote_valid_until) == ("本社ネットワーク更改（第2期）", datetime.date(2026, 6, 30))
-    elif name == "line_create":
-        assert list(deal.lines.values_list("product__model_number", "quantity", "unit_price")) == [
-            ("FG-60F", 2, 98000),
-            ("FS-108F", 3, 45000),
-        ]
-    elif name == "line_edit":
-        assert list(deal.lines.values_list("quantity", flat=True)) == [5]
-    elif name == "plan_propose":
-        assert list(deal.proposed_plans.values_list("plan__name", "response")) == [
-            ("年間保守", ProposalResponse.PENDING),
-            ("スポット保守", ProposalResponse.PENDING),
-        ]
-    elif name == "plan_answer":
-        o["proposal"].refresh_from_db()
-        assert (o["proposal"].response, o["proposal"].decline_reason, o["proposal"].answered_on) == (
-            ProposalResponse.DECLINED,
-            "社内の情報システム部で対応するため",
-            datetime.date(2026, 5, 20),
-        )
-    elif name == "deal_status":
-        assert deal.status == DealStatus.QUOTED
-        assert deal.quoted_on is not None
-    elif name == "line_delete":
-        assert deal.lines.count() == 0
-
-
-@pytest.mark.parametrize("name", sorted(ALL_PAGES))
-def test_anonymous_is_sent_to_login(client, objs, name):
-    url = ALL_PAGES[name](objs)
-    for response in (client.get(url), client.post(url, {})):
-        assert response.status_code == 302
-        assert response["Location"] == login_url_for(url)
-
-
-@pytest.mark.parametrize("name", sorted(ALL_PAGES))
-def test_user_without_role_gets_403(client, objs, name):
-    client.force_login(make_user(role=None))
-    assert client.get(ALL_PAGES[name](objs)).status_code == 403
-
-
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.SALES, Role.ADMIN])
-@pytest.mark.parametrize("name", sorted(READ_PAGES))
-def test_every_role_can_read(client, objs, name, role):
-    client.force_login(make_user(role))
-    assert client.get(READ_PAGES[name](objs)).status_code == 200
-
-
-@pytest.mark.parametrize("name", sorted(CHANGE_PAGES))
-def test_viewer_cannot_change_anything(client, objs, name):
-    client.force_login(make_user(Role.VIEWER))
-    assert_refused_and_unchanged(client, CHANGE_PAGES[name](objs), post_data(name, objs))
-
-
-@pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
-@pytest.mark.parametrize("name", sorted(CHANGE_PAGES))
-def test_sales_and_admin_can_change(client, objs, name, role):
-    user = make_user(role)
-    client.force_login(user)
-    url = CHANGE_PAGES[name](objs)
-    # Action endpoints accept POST only.
-    assert client.get(url).status_code == (405 if name in POST_ONLY else 200)
-    response = client.post(url, post_data(name, objs))
-    assert response.status_code == 302, response.context["form"].errors if response.context else response
-    check_saved(name, objs, user)
+    return make_objects()
 
 
 def test_viewer_sees_no_status_or_line_buttons(client, objs):

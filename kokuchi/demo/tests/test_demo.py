@@ -3,7 +3,6 @@ import re
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
@@ -163,11 +162,12 @@ def test_g5_1_5_demo_has_one_jc_star_labelled_iot_product():
     assert Product.objects.filter(jc_star_level=None, category__in=["router", "nas", "network_camera"]).count() == 7
 
 
-def test_demo_cpes_appear_verbatim_in_the_feed_samples():
-    """No CPE is invented: every vendor:product of a demo product is in shared/data/feeds."""
+def test_demo_cpes_appear_verbatim_in_the_feed_samples(feed_samples_dir):
+    """No CPE is invented: every vendor:product of a demo product is in the feed samples."""
     load_demo(today=ANCHOR)
-    feeds = settings.SHARED_DIR / "data" / "feeds"
-    text = "".join(p.read_text(errors="replace") for p in feeds.rglob("*") if p.suffix in {".json", ".xml", ".rdf"})
+    text = "".join(
+        p.read_text(errors="replace") for p in feed_samples_dir.rglob("*") if p.suffix in {".json", ".xml", ".rdf"}
+    )
     cpes = [cpe for pair in Product.objects.values_list("hardware_cpe", "firmware_cpe") for cpe in pair if cpe]
     assert len(cpes) == 10
     for cpe in cpes:

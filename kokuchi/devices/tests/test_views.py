@@ -5,165 +5,24 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from kokuchi.catalog.models import ProductCategory
-from kokuchi.catalog.tests.factories import make_plan, make_product
+from kokuchi.catalog.tests.factories import make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
-from kokuchi.core.tests.helpers import (
-    assert_change_accepted,
-    assert_refused_and_unchanged,
-    assert_sent_to_login,
-)
 from kokuchi.customers.tests.factories import make_customer
 from kokuchi.deals.tests.factories import make_deal
-from kokuchi.devices.models import ContractStatus, Device, FirmwareChange, MaintenanceContract
+from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
 from kokuchi.devices.services import record_firmware_update
 from kokuchi.devices.tests.factories import make_contract, make_device
+from kokuchi.devices.tests.staff_pages import make_objects, post_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def objs():
-    customer = make_customer(name="株式会社北星", customer_code="C00001")
-    product = make_product(model_number="FG-60F", category=ProductCategory.FIREWALL, latest_firmware="7.0.15")
-    device = make_device(
-        customer=customer,
-        product=product,
-        serial_number="FGT60F0000000001",
-        firmware_at_sale="7.0.12",
-        delivered_on=datetime.date(2026, 5, 1),
-    )
-    plan = make_plan(name="年間保守")
-    # The contract runs today whatever day the suite runs: list pages judge coverage on today.
-    today = timezone.localdate()
-    contract = make_contract(
-        customer=customer,
-        plan=plan,
-        devices=[device],
-        start_date=today - datetime.timedelta(days=100),
-        end_date=today + datetime.timedelta(days=265),
-    )
-    return {"customer": customer, "product": product, "device": device, "plan": plan, "contract": contract}
-
-
-READ_PAGES = {
-    "device_list": lambda o: reverse("devices:device_list"),
-    "device_detail": lambda o: reverse("devices:device_detail", args=[o["device"].pk]),
-    "contract_list": lambda o: reverse("devices:contract_list"),
-    "contract_detail": lambda o: reverse("devices:contract_detail", args=[o["contract"].pk]),
-}
-FORM_PAGES = {
-    "device_create": lambda o: reverse("devices:device_create"),
-    "device_edit": lambda o: reverse("devices:device_edit", args=[o["device"].pk]),
-    "device_firmware": lambda o: reverse("devices:device_firmware", args=[o["device"].pk]),
-    "contract_create": lambda o: reverse("devices:contract_create"),
-    "contract_edit": lambda o: reverse("devices:contract_edit", args=[o["contract"].pk]),
-}
-ALL_PAGES = READ_PAGES | FORM_PAGES
-
-
-def post_data(name, o):
-    customer, device = o["customer"], o["device"]
-    return {
-        "device_create": {
-            "customer": customer.pk,
-            "product": o["product"].pk,
-            "serial_number": "FGT60F0000000002",
-            "installation_site": "大阪支店",
-        },
-        # firmware_at_sale is read-only after delivery: the posted value must be ignored.
-        "device_edit": {
-            "customer": customer.pk,
-            "product": o["product"].pk,
-            "serial_number": device.serial_number,
-            "installation_site": "本社 3F",
-            "delivered_on": "2026-05-01",
-            "firmware_at_sale": "9.9.9",
-        },
-        "device_firmware": {"version": "7.0.15", "changed_on": "2026-06-01", "note": "定期メンテナンス"},
-        "contract_create": {
-            "customer": customer.pk,
-            "plan": o["plan"].pk,
-            "contract_number": "M-2026-002",
-            "start_date": "2026-06-01",
-            "end_date": "2027-05-31",
-            "renewal_term_months": "12",
-            "notice_period_days": "30",
-            "devices": [device.pk],
-        },
-        "contract_edit": {
-            "customer": customer.pk,
-            "plan": o["plan"].pk,
-            "start_date": o["contract"].start_date.isoformat(),
-            "end_date": "2030-04-30",
-            "renewal_term_months": "12",
-            "notice_period_days": "60",
-            "devices": [device.pk],
-        },
-    }[name]
-
-
-def check_saved(name, o, user):
-    device = Device.objects.get(pk=o["device"].pk)
-    if name == "device_create":
-        created = Device.objects.get(serial_number="FGT60F0000000002")
-        # An empty version at sale takes the product's latest firmware (G5.1-3).
-        assert (created.firmware_at_sale, created.current_firmware, created.delivered_on) == ("7.0.15", "7.0.15", None)
-    elif name == "device_edit":
-        assert (device.installation_site, device.firmware_at_sale) == ("本社 3F", "7.0.12")
-    elif name == "device_firmware":
-        assert (device.firmware_at_sale, device.current_firmware) == ("7.0.12", "7.0.15")
-        change = FirmwareChange.objects.get(device=device)
-        assert (change.from_version, change.to_version, change.changed_on, change.recorded_by, change.note) == (
-            "7.0.12",
-            "7.0.15",
-            datetime.date(2026, 6, 1),
-            user,
-            "定期メンテナンス",
-        )
-    elif name == "contract_create":
-        contract = MaintenanceContract.objects.get(contract_number="M-2026-002")
-        assert list(contract.devices.all()) == [device]
-        assert (contract.start_date, contract.end_date) == (datetime.date(2026, 6, 1), datetime.date(2027, 5, 31))
-    elif name == "contract_edit":
-        o["contract"].refresh_from_db()
-        assert (o["contract"].end_date, o["contract"].notice_period_days) == (datetime.date(2030, 4, 30), 60)
-
-
-@pytest.mark.parametrize("name", sorted(ALL_PAGES))
-def test_anonymous_is_sent_to_login(client, objs, name):
-    assert_sent_to_login(client, ALL_PAGES[name](objs))
-
-
-@pytest.mark.parametrize("name", sorted(ALL_PAGES))
-def test_user_without_role_gets_403(client, objs, name):
-    client.force_login(make_user(role=None))
-    assert client.get(ALL_PAGES[name](objs)).status_code == 403
-
-
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.SALES, Role.ADMIN])
-@pytest.mark.parametrize("name", sorted(READ_PAGES))
-def test_every_role_can_read(client, objs, name, role):
-    client.force_login(make_user(role))
-    assert client.get(READ_PAGES[name](objs)).status_code == 200
-
-
-@pytest.mark.parametrize("name", sorted(FORM_PAGES))
-def test_viewer_cannot_change_anything(client, objs, name):
-    client.force_login(make_user(Role.VIEWER))
-    assert_refused_and_unchanged(client, FORM_PAGES[name](objs), post_data(name, objs))
-
-
-@pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
-@pytest.mark.parametrize("name", sorted(FORM_PAGES))
-def test_sales_and_admin_can_change(client, objs, name, role):
-    user = make_user(role)
-    client.force_login(user)
-    assert_change_accepted(client, FORM_PAGES[name](objs), post_data(name, objs))
-    check_saved(name, objs, user)
+    return make_objects()
 
 
 def test_viewer_sees_no_firmware_or_edit_buttons(client, objs):

@@ -55,7 +55,7 @@ def test_g6_selection_table_spelled_out():
 
 
 def test_g6_six_variants_are_verbatim_from_the_guideline():
-    guideline = (settings.SHARED_DIR / "guideline" / "000_ebf8a8704efc24f1.txt").read_text(encoding="utf-8")
+    guideline = (settings.BASE_DIR / "docs" / "guideline" / "000_ebf8a8704efc24f1.txt").read_text(encoding="utf-8")
 
     assert len(GUIDELINE_VARIANTS) == 6
     for first, second in GUIDELINE_VARIANTS.values():

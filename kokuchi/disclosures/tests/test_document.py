@@ -2,6 +2,7 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from pypdf import PdfReader
 
 from kokuchi.catalog.models import ServicePlanKind
@@ -10,7 +11,13 @@ from kokuchi.core.pdf import render_pdf
 from kokuchi.deals.models import ProposalResponse
 from kokuchi.deals.tests.factories import make_proposed_plan
 from kokuchi.devices.tests.factories import make_contract
-from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS, RiskFact, current_risk_facts, load_risk_facts
+from kokuchi.disclosures.content import (
+    DISCLOSURE_REQUIRED_IDS,
+    RISK_FACTS_FILE,
+    RiskFact,
+    current_risk_facts,
+    load_risk_facts,
+)
 from kokuchi.disclosures.context import build_disclosure_context
 from kokuchi.disclosures.services import DOCUMENT_PAGE_NUMBERS, render_disclosure_html
 from kokuchi.disclosures.tests.conftest import normalise, pdf_text_of_html, section_text, sections
@@ -118,6 +125,11 @@ def test_s_risk_without_data_prints_a_neutral_sentence_and_no_figure():
         "この製品については、当社の脆弱性データに照合できる登録情報がないため、件数は記載していません。"
         "これは脆弱性が存在しないことを意味するものではありません。メーカーの脆弱性情報を定期的にご確認ください。"
     )
+
+
+def test_g5_2_0_packaged_risk_facts_are_the_guideline_copy():
+    """The package ships data/risk-facts.yaml (docs/ is not installed); docs/guideline holds the original."""
+    assert RISK_FACTS_FILE.read_bytes() == (settings.BASE_DIR / "docs" / "guideline" / "risk-facts.yaml").read_bytes()
 
 
 def test_g5_2_0_cites_the_newest_edition_of_each_verified_risk_fact_with_source_title_and_url():

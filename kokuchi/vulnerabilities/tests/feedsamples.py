@@ -1,14 +1,14 @@
-"""Paths of the real feed samples under settings.SHARED_DIR/data/feeds (see SOURCES.md there)."""
+"""Paths of the real feed samples under data/feeds beside this module (see SOURCES.md there)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
+FEEDS_DIR = Path(__file__).resolve().parent / "data" / "feeds"
 
 
 def sample(relative: str) -> Path:
-    path = Path(settings.SHARED_DIR) / "data" / "feeds" / relative
+    path = FEEDS_DIR / relative
     assert path.is_file(), f"missing sample {path}"
     return path
 

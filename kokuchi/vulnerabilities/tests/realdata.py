@@ -1,4 +1,4 @@
-"""Vulnerability rows built from the real sample records in shared/data/feeds.
+"""Vulnerability rows built from the real sample records in data/feeds (feedsamples.py).
 
 NVD items are loaded with json and their `configurations` copied as published. JVN affected
 products carry the real version text of the RDF files; their `ranges` are written by hand in the
@@ -11,15 +11,13 @@ import datetime
 import json
 from decimal import Decimal
 
-from django.conf import settings
-
 from kokuchi.core.cpe import parse_cpe23
 from kokuchi.vulnerabilities.models import AffectedProduct, Vulnerability, VulnerabilityAlias, VulnerabilityCpe
+from kokuchi.vulnerabilities.tests.feedsamples import sample
 
 
 def nvd_record(cve_id: str) -> dict:
-    path = settings.SHARED_DIR / "data" / "feeds" / "nvd" / "cve-records" / f"{cve_id}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(sample(f"nvd/cve-records/{cve_id}.json").read_text(encoding="utf-8"))
 
 
 def _cvss3(record: dict) -> tuple[Decimal | None, str, str]:

@@ -7,7 +7,7 @@ from kokuchi.vulnerabilities.tests.feedsamples import rng
 
 ALL = ["CVE-2025-0354", "CVE-2025-0355", "CVE-2025-0356"]
 
-# Every distinct VersionNumber text found in /work/shared/data/feeds/jvn (grep VersionNumber).
+# Every distinct VersionNumber text found in data/feeds/jvn (grep VersionNumber).
 REAL_TEXTS = [
     ("5.16.3 未満", [rng(end="5.16.3", cve_ids=ALL)]),
     ("1.5.62 未満", [rng(end="1.5.62", cve_ids=ALL)]),

@@ -1,6 +1,6 @@
-"""Reload manufacturers (PSIRT, support and CSAF URLs) from a manufacturers.yaml.
+"""Load or reload manufacturers (PSIRT, support and CSAF URLs) from a manufacturers.yaml.
 
-A fresh database already has the packaged list (data migration); run this after the list is
+A new database has none until this runs (or `kokuchi demo`); run it again after the list is
 updated. URLs staff confirmed or filled in are never overwritten.
 """
 
