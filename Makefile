@@ -41,6 +41,7 @@ test: lint typecheck migrations-check
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # mypy with django-stubs; the checked modules are listed in pyproject.toml ([tool.mypy] files).
 typecheck: $(STAMP)
