@@ -30,9 +30,6 @@ class VulnerabilityQuerySet(models.QuerySet):
         """Entries that are neither rejected (NVD) nor withdrawn (JVN ** 削除 ** etc.)."""
         return self.filter(withdrawn=False)
 
-    def known_exploited(self):
-        return self.filter(vuln_id__in=KnownExploited.objects.values("cve_id"))
-
 
 class Vulnerability(models.Model):
     """A vulnerability (脆弱性) keyed by its ID: CVE-YYYY-N from NVD or JVNDB-YYYY-NNNNNN from
