@@ -3,8 +3,8 @@ a batch of 100 documents. Goal on the 2-core reference machine: median ≤ 0.5 s
 
 Run from the repository root:
 
-    /work/venv/bin/python benchmarks/disclosures.py            # full run: 10 singles + batch of 100
-    /work/venv/bin/python benchmarks/disclosures.py --quick    # 3 singles + batch of 5 (while developing)
+    .venv/bin/python benchmarks/disclosures.py            # full run: 10 singles + batch of 100
+    .venv/bin/python benchmarks/disclosures.py --quick    # 3 singles + batch of 5 (while developing)
 
 Figures are written to benchmarks/results/disclosures.json (disclosures-quick.json with --quick, so
 a quick run never replaces the full figures; or --output). The database is a

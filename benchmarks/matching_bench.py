@@ -1,6 +1,6 @@
 """Benchmark installed-base matching on the database made by matching_generate.py.
 
-    /work/venv/bin/python benchmarks/matching_bench.py [--db var/bench/matching.sqlite3] [--out FILE]
+    .venv/bin/python benchmarks/matching_bench.py [--db var/bench/matching.sqlite3] [--out FILE]
 
 Measures, in one process, on SQLite:
 

@@ -1,7 +1,7 @@
 """Re-measure only the steady-state full match (``kokuchi match --full``) on an existing
 benchmark database, with wall and process CPU time and the slowest SQL statements.
 
-    /work/venv/bin/python benchmarks/matching_full_rerun.py [--db …] [--out FILE]
+    .venv/bin/python benchmarks/matching_full_rerun.py [--db …] [--out FILE]
 
 The result is added under "full_match_rerun" to the results file.
 """

@@ -1,6 +1,6 @@
 """Generate a full-scale installed base and vulnerability set for the matching benchmark.
 
-    /work/venv/bin/python benchmarks/matching_generate.py [--scale 1.0] [--db var/bench/matching.sqlite3]
+    .venv/bin/python benchmarks/matching_generate.py [--scale 1.0] [--db var/bench/matching.sqlite3]
 
 Synthetic data (IDs are BENCH-…, vendors are real CPE vendor words, products and versions are
 generated) written straight into a separate SQLite database:

@@ -1,6 +1,6 @@
 """Re-measure only the one-day incremental step on an existing benchmark database.
 
-    /work/venv/bin/python benchmarks/matching_incremental.py [--db …] [--seed 8] [--out FILE]
+    .venv/bin/python benchmarks/matching_incremental.py [--db …] [--seed 8] [--out FILE]
 
 Applies another day of changes (30 catalogue vulnerabilities with a corrected range end, 270
 others) and times the incremental match and, apart, who-acts (work items, leads, notices).

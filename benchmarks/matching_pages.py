@@ -1,6 +1,6 @@
 """Re-measure only the staff exposure pages on an existing benchmark database (p50/p95).
 
-    /work/venv/bin/python benchmarks/matching_pages.py [--db …] [--requests 60] [--out FILE]
+    .venv/bin/python benchmarks/matching_pages.py [--db …] [--requests 60] [--out FILE]
 
 The result is added under "pages_ms_rerun" to the results file.
 """
