@@ -8,7 +8,15 @@ from kokuchi.catalog.models import Manufacturer, Product, ServicePlan
 class ManufacturerAdmin(admin.ModelAdmin):
     list_display = ["name_ja", "name_en", "vulnerability_info_url", "confirmation"]
     list_filter = ["verified"]
-    search_fields = ["name_ja", "name_en", "slug", "cpe_vendor"]
+    search_fields = ["name_ja", "name_en", "slug"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The JSON lists are searched in Python: SQLite stores them with non-ASCII escaped.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            by_other_name = [m.pk for m in queryset if m.other_names_contain(search_term)]
+            results |= queryset.filter(pk__in=by_other_name)
+        return results, may_have_duplicates
 
     @admin.display(description=_("URL status"))
     def confirmation(self, obj):

@@ -39,7 +39,8 @@ class ManufacturerFilter(django_filters.FilterSet):
         fields = ["q", "needs_confirmation"]
 
     def search(self, queryset, name, value):
-        return search_filter(queryset, value, ["name_ja", "name_en", "slug", "cpe_vendor"])
+        by_other_name = [m.pk for m in queryset if m.other_names_contain(value)]
+        return search_filter(queryset, value, ["name_ja", "name_en", "slug"]) | queryset.filter(pk__in=by_other_name)
 
     def filter_needs_confirmation(self, queryset, name, value):
         unconfirmed = models.Q(verified=False) | models.Q(vulnerability_info_url="")

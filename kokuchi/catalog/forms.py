@@ -32,14 +32,46 @@ class ProductForm(StaffModelForm):
         ]
 
 
+class NameListField(forms.JSONField):
+    """A list of names edited as text, one name a line (blank lines and repeats dropped)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        return list(dict.fromkeys(line.strip() for line in (value or "").splitlines() if line.strip()))
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def has_changed(self, initial, data):
+        return self.to_python(initial) != self.to_python(data)
+
+    def bound_data(self, data, initial):
+        return data
+
+
 class ManufacturerForm(StaffModelForm):
+    cpe_vendors = NameListField(
+        label=_("CPE vendor names"),
+        required=False,
+        help_text=_("As NVD/JVN CPEs write them (e.g. yamaha), one a line."),
+    )
+    aliases = NameListField(
+        label=_("other names"),
+        required=False,
+        help_text=_("Other ways staff write the manufacturer's name (e.g. ヤマハ), one a line."),
+    )
+
     class Meta:
         model = Manufacturer
         fields = [
             "slug",
             "name_ja",
             "name_en",
-            "cpe_vendor",
+            "aliases",
+            "cpe_vendors",
             "vulnerability_info_url",
             "support_url",
             "csaf_provider_metadata_url",

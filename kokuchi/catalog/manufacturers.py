@@ -1,5 +1,6 @@
-"""Manufacturer list: read manufacturers.yaml (real PSIRT/support URLs with their sources) and
-upsert it into Manufacturer rows, without ever undoing what staff confirmed or filled in.
+"""Manufacturer list: read manufacturers.yaml (real PSIRT/support URLs with their sources, the
+makers' CPE vendor names and the other names staff write for them) and upsert it into Manufacturer
+rows, without ever undoing what staff confirmed or filled in.
 
 `kokuchi load_manufacturers` loads the packaged copy kokuchi/catalog/data/manufacturers.yaml (or
 any copy given as PATH); `kokuchi demo` loads the packaged copy too. Migrations load nothing.
@@ -15,8 +16,9 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
+from django.utils import translation
 
-from kokuchi.catalog.models import Manufacturer
+from kokuchi.catalog.models import Manufacturer, normalize_maker_name, validate_cpe_vendors, validate_maker_aliases
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "manufacturers.yaml"
 
@@ -27,29 +29,11 @@ URL_FIELDS: tuple[tuple[str, str], ...] = (
     ("csaf_provider_metadata", "csaf_provider_metadata_url"),
 )
 URL_MAX_LENGTH = 500
-
-# Vendor names exactly as they appear in NVD/JVN CPEs of the feed samples in
-# kokuchi/vulnerabilities/tests/data/feeds (grep of cpe:2.3 and cpe:/ strings), used to match advisories to products:
-#   yamaha           nvd/cve-records/CVE-2024-22366.json (cpe:2.3:o:yamaha:wlx212_firmware …)
-#   nec              jvn/myjvn-api-examples/hnd/dataFeed_jvndb_detail_hnd.xml (cpe:/o:nec:aterm_…),
-#                    jvn/…/dataFeed_myjvn_vendor_hnd.xml (vname="日本電気" cpe="cpe:/:nec")
-#   buffalo          nvd/cve-records/CVE-2021-20090.json (cpe:2.3:o:buffalo:wsr-2533dhp3-bk_firmware)
-#   fortinet         nvd/cve-records/CVE-2024-21762.json (cpe:2.3:o:fortinet:fortios)
-#   cisco            nvd/cve-records/CVE-2023-20198.json (cpe:2.3:o:cisco:ios_xe)
-#   paloaltonetworks nvd/cve-records/CVE-2024-0008.json (cpe:2.3:o:paloaltonetworks:pan-os)
-#   microsoft        jvn/jvndb-feed-fixtures/product/myjvn_product_202311.rdf (cpe:/a:microsoft:excel …)
-#   apple            jvn/jvndb-feed-fixtures/rss/jvndb_new.rdf (cpe:/o:apple:macos)
-# Manufacturers not listed keep an empty cpe_vendor: no CPE of theirs appears in the samples.
-CPE_VENDORS: dict[str, str] = {
-    "yamaha": "yamaha",
-    "nec": "nec",
-    "buffalo": "buffalo",
-    "fortinet": "fortinet",
-    "cisco": "cisco",
-    "paloalto": "paloaltonetworks",
-    "microsoft": "microsoft",
-    "apple": "apple",
-}
+# YAML key (a list, optional) -> its Django validator; the Manufacturer field has the same name.
+NAME_LIST_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("cpe_vendors", validate_cpe_vendors),
+    ("aliases", validate_maker_aliases),
+)
 
 
 class ManufacturerDataError(ValueError):
@@ -67,6 +51,8 @@ class ManufacturerEntry:
     verified: bool
     source: str
     notes: str
+    cpe_vendors: list[str] = dataclasses.field(default_factory=list)
+    aliases: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -102,7 +88,25 @@ def read_manufacturers(path: Path) -> list[ManufacturerEntry]:
             raise ManufacturerDataError(f"manufacturers[{index}] (id={entry.slug}): duplicate id")
         seen.add(entry.slug)
         entries.append(entry)
+    _check_aliases_name_one_maker(entries)
     return entries
+
+
+def _check_aliases_name_one_maker(entries: list[ManufacturerEntry]) -> None:
+    """An alias may not also be a key, name or alias of another entry: imports would not know
+    which maker it means."""
+    owners: dict[str, str] = {}
+    for entry in entries:
+        for name in (entry.slug, entry.name_ja, entry.name_en):
+            if name:
+                owners.setdefault(normalize_maker_name(name), entry.slug)
+    for index, entry in enumerate(entries):
+        for alias in entry.aliases:
+            owner = owners.setdefault(normalize_maker_name(alias), entry.slug)
+            if owner != entry.slug:
+                raise ManufacturerDataError(
+                    f"manufacturers[{index}] (id={entry.slug}): aliases: {alias!r} already names {owner}"
+                )
 
 
 def _parse_entry(index: int, raw: Any) -> ManufacturerEntry:
@@ -153,6 +157,21 @@ def _parse_entry(index: int, raw: Any) -> ManufacturerEntry:
         urls[field] = value
     if verified and not urls["vulnerability_info_url"]:
         raise fail("verified", "true needs a psirt_url")
+    name_lists: dict[str, list[str]] = {}
+    for key, validate in NAME_LIST_FIELDS:
+        value = raw.get(key)
+        if value is None:
+            name_lists[key] = []
+            continue
+        try:
+            validate(value)
+        except ValidationError as exc:
+            with translation.override("en"):  # the file's other messages are English too
+                problem = " ".join(exc.messages)
+            raise fail(key, problem) from exc
+        if len(set(value)) != len(value):
+            raise fail(key, "names a value twice")
+        name_lists[key] = [item.strip() for item in value]
     return ManufacturerEntry(
         slug=slug,
         name_ja=raw["name_ja"].strip(),
@@ -161,6 +180,7 @@ def _parse_entry(index: int, raw: Any) -> ManufacturerEntry:
         verified=verified,
         source=raw.get("source") or "",
         notes=raw.get("notes") or "",
+        **name_lists,
     )
 
 
@@ -171,7 +191,9 @@ def apply_manufacturers(entries: list[ManufacturerEntry], *, model) -> LoadResul
     Names, source and notes follow the YAML. A URL from the YAML only fills an empty field: a URL
     already in the database was either confirmed or typed in by staff, or is the YAML's own
     earlier value, and a reload must never undo the first two. `verified` only ever goes from off
-    to on, when the YAML confirms the very URL the database holds.
+    to on, when the YAML confirms the very URL the database holds. The YAML's CPE vendor names and
+    aliases are added to the row's lists when missing there; a name already in a list (the YAML's
+    or one staff added) stays where it is.
     """
     result = LoadResult()
     existing = {m.slug: m for m in model.objects.filter(slug__in=[e.slug for e in entries])}
@@ -185,7 +207,8 @@ def apply_manufacturers(entries: list[ManufacturerEntry], *, model) -> LoadResul
                 verified=entry.verified,
                 source=entry.source,
                 notes=entry.notes,
-                cpe_vendor=CPE_VENDORS.get(entry.slug, ""),
+                cpe_vendors=entry.cpe_vendors,
+                aliases=entry.aliases,
                 **entry.urls,
             )
             result.created.append(entry.slug)
@@ -211,9 +234,13 @@ def apply_manufacturers(entries: list[ManufacturerEntry], *, model) -> LoadResul
         ):
             manufacturer.verified = True
             changed.append("verified")
-        if not manufacturer.cpe_vendor and CPE_VENDORS.get(entry.slug):
-            manufacturer.cpe_vendor = CPE_VENDORS[entry.slug]
-            changed.append("cpe_vendor")
+        for field, _validate in NAME_LIST_FIELDS:
+            current = list(getattr(manufacturer, field) or [])
+            known = {normalize_maker_name(name) for name in current}
+            missing = [name for name in getattr(entry, field) if normalize_maker_name(name) not in known]
+            if missing:
+                setattr(manufacturer, field, current + missing)
+                changed.append(field)
         if changed:
             manufacturer.save(update_fields=[*changed, "updated_at"])
             result.updated.append(entry.slug)

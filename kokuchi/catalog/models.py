@@ -3,14 +3,82 @@
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kokuchi.core.cpe import validate_cpe23
+from kokuchi.core.cpe import is_cpe_vendor, validate_cpe23
 from kokuchi.core.models import TimeStampedModel
+
+# Legal-form words that staff and feeds add to or leave off a maker's name (after NFKC, so ㈱ and
+# （株） arrive as "(株)"); Japanese ones stand before or after the name, English ones after it.
+_JAPANESE_LEGAL_FORMS = ("株式会社", "(株)")
+_ENGLISH_LEGAL_FORM = re.compile(r"[\s,]*\b(co\.?,?\s*ltd\.?|corporation|corp\.|inc\.?|ltd\.?|limited)$")
+
+
+def normalize_maker_name(text: str) -> str:
+    """The form in which two ways of writing a maker's name compare equal: NFKC (full-width
+    letters and half-width kana folded), case folded, blanks collapsed, legal forms (株式会社, (株),
+    Inc., Co., Ltd., Ltd., Corporation) dropped. "ヤマハ株式会社", "ＹＡＭＡＨＡ" and "Yamaha Corporation"
+    all become the name without them."""
+    name = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    previous = None
+    while name != previous:
+        previous = name
+        for form in _JAPANESE_LEGAL_FORMS:
+            name = name.removeprefix(form).removesuffix(form).strip()
+        name = _ENGLISH_LEGAL_FORM.sub("", name).strip(" ,")
+    return name
+
+
+def validate_cpe_vendors(value) -> None:
+    """Django validator: a list of CPE vendor names as NVD/JVN write them ("yamaha", "paloaltonetworks")."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Expected a list of CPE vendor names."), code="invalid_cpe_vendors")
+    for item in value:
+        if not is_cpe_vendor(item):
+            raise ValidationError(
+                _("%(value)r is not a CPE vendor name (lower-case letters, digits, '-', '_' and '.')."),
+                params={"value": item},
+                code="invalid_cpe_vendor",
+            )
+
+
+def validate_maker_aliases(value) -> None:
+    """Django validator: a list of non-empty names of at most 200 characters."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Expected a list of names."), code="invalid_aliases")
+    for item in value:
+        if not normalize_maker_name(item) or len(item) > 200:
+            raise ValidationError(
+                _("%(value)r is not a name (non-empty, at most 200 characters)."),
+                params={"value": item},
+                code="invalid_alias",
+            )
+
+
+class ManufacturerQuerySet(models.QuerySet):
+    def named(self, text: str) -> list[Manufacturer]:
+        """Every manufacturer `text` names, however it is written (see normalize_maker_name):
+        those whose key or own name it is first, then those whose alias or CPE vendor name it is,
+        each group in list order.
+
+        Compared in Python: the list is short, and the JSON lists cannot be searched the same way
+        on SQLite and PostgreSQL.
+        """
+        wanted = normalize_maker_name(text)
+        if not wanted:
+            return []
+        ranked = [(rank, m) for m in self if (rank := m.name_rank(wanted)) is not None]
+        return [m for _rank, m in sorted(ranked, key=lambda pair: pair[0])]
+
+    def by_name(self, text: str) -> Manufacturer | None:
+        """The manufacturer `text` names (the first of named()), or None."""
+        return next(iter(self.named(text)), None)
 
 
 class Manufacturer(TimeStampedModel):
@@ -37,8 +105,12 @@ class Manufacturer(TimeStampedModel):
     )
     source = models.TextField(_("where the URLs were seen"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    # Vendor names as they appear in NVD/JVN CPEs (e.g. "fortinet", "nec"); used for matching.
-    cpe_vendor = models.CharField(_("CPE vendor name"), max_length=100, blank=True)
+    # Vendor names as they appear in NVD/JVN CPEs (["buffalo"], ["paloaltonetworks"]); used for CPE suggestions.
+    cpe_vendors = models.JSONField(_("CPE vendor names"), default=list, blank=True, validators=[validate_cpe_vendors])
+    # Other names staff write for the maker (ヤマハ, 日本電気, I-O DATA …); imports resolve them.
+    aliases = models.JSONField(_("other names"), default=list, blank=True, validators=[validate_maker_aliases])
+
+    objects = ManufacturerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_ja"]
@@ -55,6 +127,21 @@ class Manufacturer(TimeStampedModel):
     def needs_confirmation(self) -> bool:
         """True while the vulnerability-information URL is unknown or unconfirmed (要確認)."""
         return not self.verified or not self.vulnerability_info_url
+
+    def name_rank(self, normalized: str) -> int | None:
+        """0 when `normalized` (a normalize_maker_name result) is this maker's key or own name, 1
+        when it is one of its aliases or CPE vendor names, None otherwise."""
+        if normalized in {normalize_maker_name(n) for n in (self.slug, self.name_ja, self.name_en) if n}:
+            return 0
+        if normalized in {normalize_maker_name(n) for n in (*self.aliases, *self.cpe_vendors)}:
+            return 1
+        return None
+
+    def other_names_contain(self, text: str) -> bool:
+        """True when every word of `text` is part of one of the aliases or CPE vendor names (search)."""
+        names = [normalize_maker_name(n) for n in (*self.aliases, *self.cpe_vendors)]
+        words = [normalize_maker_name(w) for w in text.split()]
+        return bool(names and words) and all(any(w in n for n in names) for w in words if w)
 
 
 class ProductCategory(models.TextChoices):

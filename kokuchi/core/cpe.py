@@ -37,6 +37,14 @@ def validate_cpe23(value: str) -> None:
         )
 
 
+# A vendor attribute as NVD and JVN write it: lower case, no wildcard (CPE 2.3 Naming, §5.3.2).
+CPE_VENDOR_RE = re.compile(r"^([a-z0-9\-._]|(\\[\\*?!\"#$%&'()+,/:;<=>@\[\]^`{|}~]))+$")
+
+
+def is_cpe_vendor(value: str) -> bool:
+    return bool(CPE_VENDOR_RE.match(value))
+
+
 def cpe22_to_cpe23(uri: str) -> str:
     """Convert a CPE 2.2 URI (cpe:/h:vendor:product:version) to a CPE 2.3 formatted string."""
 

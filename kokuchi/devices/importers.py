@@ -19,9 +19,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 
-from kokuchi.catalog.models import Manufacturer, Product, ProductCategory
+from kokuchi.catalog.models import Manufacturer, Product, ProductCategory, normalize_maker_name
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
 
@@ -216,14 +215,15 @@ def _category(value) -> str:
 
 
 def _manufacturer(value, cache: dict[str, Manufacturer | None]) -> Manufacturer:
+    """The catalogue maker the cell names: its key, a name or an alias, however written (ヤマハ,
+    YAMAHA and ヤマハ株式会社 are the same maker)."""
     text = _text(value)
-    if text not in cache:
-        cache[text] = Manufacturer.objects.filter(
-            Q(slug__iexact=text) | Q(name_ja=text) | Q(name_en__iexact=text) | Q(cpe_vendor__iexact=text)
-        ).first()
-    if cache[text] is None:
+    key = normalize_maker_name(text)
+    if key not in cache:
+        cache[key] = Manufacturer.objects.by_name(text)
+    if cache[key] is None:
         raise ValueError(f"unknown manufacturer {text!r} (register it in the catalogue first)")
-    return cache[text]
+    return cache[key]
 
 
 # Model field → import column, to report model validation errors by column.

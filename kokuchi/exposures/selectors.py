@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from rapidfuzz import fuzz, process
 
-from kokuchi.catalog.models import Manufacturer, Product
+from kokuchi.catalog.models import Manufacturer, Product, normalize_maker_name
 from kokuchi.customers.models import Customer
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
 from kokuchi.vulnerabilities.models import VulnerabilityAlias, VulnerabilityCpe
@@ -95,45 +95,6 @@ def customer_notices(customer: Customer) -> QuerySet[Notice]:
     return Notice.objects.filter(customer=customer).select_related("vulnerability").prefetch_related("deliveries")
 
 
-# Japanese (and katakana) manufacturer names → the vendor word NVD/JVN CPEs use.
-VENDOR_ALIASES = {
-    "日本電気": "nec",
-    "nec": "nec",
-    "ヤマハ": "yamaha",
-    "バッファロー": "buffalo",
-    "アイ・オー・データ": "iodata",
-    "アイオーデータ": "iodata",
-    "アイ・オー・データ機器": "iodata",
-    "i-o data": "iodata",
-    "エレコム": "elecom",
-    "富士通": "fujitsu",
-    "シスコ": "cisco",
-    "シスコシステムズ": "cisco",
-    "フォーティネット": "fortinet",
-    "パロアルトネットワークス": "paloaltonetworks",
-    "アライドテレシス": "alliedtelesis",
-    "ネットギア": "netgear",
-    "日立": "hitachi",
-    "日立製作所": "hitachi",
-    "東芝": "toshiba",
-    "パナソニック": "panasonic",
-    "キヤノン": "canon",
-    "リコー": "ricoh",
-    "シャープ": "sharp",
-    "ブラザー": "brother",
-    "エプソン": "epson",
-    "セイコーエプソン": "epson",
-    "京セラ": "kyocera",
-    "富士フイルム": "fujifilm",
-    "コニカミノルタ": "konicaminolta",
-    "シノロジー": "synology",
-    "キューナップ": "qnap",
-    "ソニックウォール": "sonicwall",
-    "ジュニパー": "juniper",
-    "ティーピーリンク": "tp-link",
-}
-
-
 @dataclass(frozen=True)
 class CpeSuggestion:
     """A CPE proposed for a product from the feeds' vocabulary, for staff to confirm."""
@@ -148,25 +109,25 @@ class CpeSuggestion:
 
 
 def _vendor_terms(manufacturer: Manufacturer) -> list[str]:
-
-    terms = []
-    for name in (manufacturer.cpe_vendor, manufacturer.name_en, manufacturer.slug, manufacturer.name_ja):
-        if not name:
-            continue
-        text = unicodedata.normalize("NFKC", name).strip()
-        for suffix in ("株式会社", "(株)", " inc.", " inc", " corporation", " co., ltd.", " ltd."):
-            text = text.replace(suffix, "").replace(suffix.title(), "")
-        text = text.strip()
-        terms.append(VENDOR_ALIASES.get(text, VENDOR_ALIASES.get(text.lower(), text.lower())))
+    """Words to look for among the feeds' CPE vendors: the maker's CPE vendor names and names, and
+    the CPE vendor names (or key) of every other catalogue maker that bears one of its names as a
+    name or alias (a maker typed in as ヤマハ gets the yamaha of the packaged ヤマハ株式会社 entry)."""
+    terms = list(manufacturer.cpe_vendors)
+    catalogue = Manufacturer.objects.exclude(pk=manufacturer.pk)
+    names = (manufacturer.name_en, manufacturer.slug, manufacturer.name_ja, *manufacturer.aliases)
+    for name in filter(None, names):
+        terms.append(normalize_maker_name(name))
+        for other in catalogue.named(name):
+            terms.extend(other.cpe_vendors or [other.slug])
     return list(dict.fromkeys(terms))
 
 
 def suggest_cpes(product: Product, *, limit: int = 5, min_score: float = 70.0) -> list[CpeSuggestion]:
     """Suggest firmware/hardware CPEs for `product` by fuzzy search over VulnerabilityCpe.
 
-    The vendor is found from the manufacturer's names (Japanese names through VENDOR_ALIASES:
-    日本電気 = nec, ヤマハ = yamaha …), then the model number is compared with that vendor's
-    products (``wlx212`` and ``wlx212_firmware`` both score for model WLX212).
+    The vendor is found from the manufacturer's CPE vendor names and names (Japanese names through
+    the catalogue's aliases: 日本電気 = nec, ヤマハ = yamaha …), then the model number is compared
+    with that vendor's products (``wlx212`` and ``wlx212_firmware`` both score for model WLX212).
     """
 
     vocabulary_vendors = list(VulnerabilityCpe.objects.values_list("vendor", flat=True).distinct())

@@ -20,7 +20,7 @@ SAMPLE = sample("nvd/cve-records/CVE-2024-21762.json")
 
 
 def _fortigate_device():
-    fortinet = make_manufacturer(slug="fortinet-test", name_en="Fortinet", cpe_vendor="fortinet")
+    fortinet = make_manufacturer(slug="fortinet-test", name_en="Fortinet", cpe_vendors=["fortinet"])
     product = make_product(
         manufacturer=fortinet, model_number="FG-60F", firmware_cpe="cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"
     )

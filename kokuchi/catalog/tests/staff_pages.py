@@ -22,7 +22,7 @@ def make_objects() -> dict:
         vulnerability_info_url="",
         support_url=YAMAHA_SUPPORT_URL,
         verified=False,
-        cpe_vendor="yamaha",
+        cpe_vendors=["yamaha"],
     )
     product = make_product(
         manufacturer=yamaha,
@@ -72,6 +72,8 @@ def post_data(name, o):
             "name_en": "Yamaha Corporation",
             "support_url": YAMAHA_SUPPORT_URL,
             "notes": "RTX / WLX",
+            "aliases": "ヤマハ\r\nYAMAHA\r\n",
+            "cpe_vendors": "yamaha",
         },
         "manufacturer_confirm": {"vulnerability_info_url": NEC_PSIRT_URL, "source": "checked in the browser"},
         "plan_create": {
@@ -106,6 +108,7 @@ def check_saved(name, o, user):
     elif name == "manufacturer_edit":
         o["manufacturer"].refresh_from_db()
         assert o["manufacturer"].notes == "RTX / WLX"
+        assert (o["manufacturer"].aliases, o["manufacturer"].cpe_vendors) == (["ヤマハ", "YAMAHA"], ["yamaha"])
     elif name == "manufacturer_confirm":
         o["manufacturer"].refresh_from_db()
         assert (o["manufacturer"].vulnerability_info_url, o["manufacturer"].verified) == (NEC_PSIRT_URL, True)

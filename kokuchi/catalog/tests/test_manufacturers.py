@@ -48,7 +48,8 @@ def test_g5_2_3_fortinet_row_exactly():
     assert fortinet.vulnerability_info_url == "https://www.fortiguard.com/psirt"
     assert fortinet.support_url == "https://support.fortinet.com/Download/FirmwareImages.aspx"
     assert fortinet.csaf_provider_metadata_url == ""
-    assert fortinet.cpe_vendor == "fortinet"
+    assert fortinet.cpe_vendors == ["fortinet"]
+    assert fortinet.aliases == ["フォーティネット"]
     assert fortinet.needs_confirmation is False
 
 
@@ -61,21 +62,72 @@ def test_g5_2_3_unverified_entries_need_confirmation():
 
 
 def test_cpe_vendor_names_come_from_the_feed_samples(feed_samples_dir):
-    assert dict(Manufacturer.objects.exclude(cpe_vendor="").values_list("slug", "cpe_vendor")) == {
-        "yamaha": "yamaha",
-        "nec": "nec",
-        "buffalo": "buffalo",
-        "fortinet": "fortinet",
-        "cisco": "cisco",
-        "paloalto": "paloaltonetworks",
-        "microsoft": "microsoft",
-        "apple": "apple",
+    assert dict(Manufacturer.objects.exclude(cpe_vendors=[]).values_list("slug", "cpe_vendors")) == {
+        "yamaha": ["yamaha"],
+        "nec": ["nec"],
+        "buffalo": ["buffalo"],
+        "fortinet": ["fortinet"],
+        "cisco": ["cisco"],
+        "paloalto": ["paloaltonetworks"],
+        "microsoft": ["microsoft"],
+        "apple": ["apple"],
     }
     text = "".join(
         p.read_text(errors="replace") for p in feed_samples_dir.rglob("*") if p.suffix in {".json", ".xml", ".rdf"}
     )
-    for vendor in Manufacturer.objects.exclude(cpe_vendor="").values_list("cpe_vendor", flat=True):
-        assert f":{vendor}:" in text
+    for vendors in Manufacturer.objects.values_list("cpe_vendors", flat=True):
+        for vendor in vendors:
+            assert f":{vendor}:" in text
+
+
+def test_aliases_are_loaded_from_the_yaml():
+    assert dict(Manufacturer.objects.exclude(aliases=[]).values_list("slug", "aliases")) == {
+        "nec": ["日本電気", "NEC"],
+        "yamaha": ["ヤマハ"],
+        "buffalo": ["バッファロー"],
+        "iodata": ["アイ・オー・データ", "アイオーデータ", "アイ・オー・データ機器", "I-O DATA"],
+        "elecom": ["エレコム"],
+        "fujitsu": ["富士通"],
+        "cisco": ["シスコ", "シスコシステムズ"],
+        "fortinet": ["フォーティネット"],
+        "paloalto": ["パロアルトネットワークス"],
+        "allied_telesis": ["アライドテレシス"],
+        "netgear": ["ネットギア"],
+        "panasonic": ["パナソニック"],
+        "canon": ["キヤノン"],
+        "ricoh": ["リコー"],
+        "sharp": ["シャープ"],
+        "brother": ["ブラザー"],
+        "epson": ["エプソン", "セイコーエプソン"],
+        "kyocera": ["京セラ"],
+        "konica_minolta": ["コニカミノルタ"],
+        "synology": ["シノロジー"],
+        "qnap": ["キューナップ"],
+        "sonicwall": ["ソニックウォール"],
+        "juniper": ["ジュニパー"],
+        "tplink": ["ティーピーリンク"],
+    }
+
+
+def test_reload_fills_empty_lists_of_existing_rows_and_keeps_what_staff_added():
+    Manufacturer.objects.filter(slug="cisco").update(cpe_vendors=[], aliases=[])
+    Manufacturer.objects.filter(slug="buffalo").update(cpe_vendors=["buffalo_inc"], aliases=["バッファロ", "BUFFALO"])
+    result = load_manufacturers(path=DEFAULT_PATH)
+    assert (result.created, result.updated, result.kept) == ([], ["buffalo", "cisco"], [])
+    cisco = Manufacturer.objects.get(slug="cisco")
+    buffalo = Manufacturer.objects.get(slug="buffalo")
+    assert (cisco.cpe_vendors, cisco.aliases) == (["cisco"], ["シスコ", "シスコシステムズ"])
+    assert (buffalo.cpe_vendors, buffalo.aliases) == (
+        ["buffalo_inc", "buffalo"],
+        ["バッファロ", "BUFFALO", "バッファロー"],
+    )
+
+
+def test_reload_does_not_add_a_name_staff_already_wrote_another_way():
+    Manufacturer.objects.filter(slug="yamaha").update(aliases=["ﾔﾏﾊ"])
+    result = load_manufacturers(path=DEFAULT_PATH)
+    assert result.updated == []
+    assert Manufacturer.objects.get(slug="yamaha").aliases == ["ﾔﾏﾊ"]
 
 
 def test_reload_is_a_no_op():
@@ -129,6 +181,24 @@ def test_yaml_fills_empty_fields_and_confirms_the_same_url(tmp_path):
     assert yamaha.needs_confirmation is False
 
 
+def test_new_entry_with_cpe_vendors_and_aliases_is_created(tmp_path):
+    entries = packaged_entries() + [
+        {
+            "id": "newvendor",
+            "name_ja": "新メーカー",
+            "psirt_url": None,
+            "support_url": None,
+            "csaf_provider_metadata": None,
+            "verified": False,
+            "cpe_vendors": ["new_vendor", "newvendor"],
+            "aliases": ["シンメーカー", "NewVendor"],
+        }
+    ]
+    load_manufacturers(path=write_yaml(tmp_path / "m.yaml", entries))
+    created = Manufacturer.objects.get(slug="newvendor")
+    assert (created.cpe_vendors, created.aliases) == (["new_vendor", "newvendor"], ["シンメーカー", "NewVendor"])
+
+
 def test_new_entry_is_created(tmp_path):
     entries = packaged_entries() + [
         {
@@ -151,6 +221,7 @@ def test_new_entry_is_created(tmp_path):
         "",
         True,
     )
+    assert (created.cpe_vendors, created.aliases) == ([], [])
 
 
 @pytest.mark.parametrize(
@@ -163,6 +234,27 @@ def test_new_entry_is_created(tmp_path):
         (5, {"id": "yamaha"}, "manufacturers[5] (id=yamaha): duplicate id"),
         (0, {"verified": True}, "manufacturers[0] (id=yamaha): verified: true needs a psirt_url"),
         (6, {"support_url": "ftp://example.jp/x"}, "manufacturers[6] (id=fortinet): support_url"),
+        (
+            0,
+            {"cpe_vendors": ["Yamaha"]},
+            "manufacturers[0] (id=yamaha): cpe_vendors: 'Yamaha' is not a CPE vendor name",
+        ),
+        (0, {"cpe_vendors": "yamaha"}, "manufacturers[0] (id=yamaha): cpe_vendors: Expected a list"),
+        (7, {"cpe_vendors": ["cisco", "cisco"]}, "manufacturers[7] (id=cisco): cpe_vendors: names a value twice"),
+        (1, {"aliases": "日本電気"}, "manufacturers[1] (id=nec): aliases: Expected a list of names"),
+        (1, {"aliases": ["日本電気", ""]}, "manufacturers[1] (id=nec): aliases: '' is not a name"),
+        (1, {"aliases": ["株式会社"]}, "manufacturers[1] (id=nec): aliases: '株式会社' is not a name"),
+        (2, {"aliases": [1]}, "manufacturers[2] (id=buffalo): aliases: Expected a list of names"),
+        (
+            2,
+            {"aliases": ["ヤマハ株式会社"]},
+            "manufacturers[2] (id=buffalo): aliases: 'ヤマハ株式会社' already names yamaha",
+        ),
+        (
+            2,
+            {"aliases": ["NEC Corporation"]},
+            "manufacturers[2] (id=buffalo): aliases: 'NEC Corporation' already names nec",
+        ),
     ],
 )
 def test_malformed_yaml_is_rejected_naming_the_entry_and_changes_nothing(tmp_path, index, change, message):

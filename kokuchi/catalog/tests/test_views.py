@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from kokuchi.catalog.models import Product, ProductCategory
+from kokuchi.catalog.models import Manufacturer, Product, ProductCategory
 from kokuchi.catalog.services import confirm_manufacturer
 from kokuchi.catalog.tests.factories import make_manufacturer, make_product
 from kokuchi.catalog.tests.staff_pages import NEC_PSIRT_URL, make_objects, post_data
@@ -108,3 +108,48 @@ def test_product_list_pagination(client, objs):
     response = client.get(reverse("catalog:product_list"), {"page": 2})
     # 27 products: "あ社" sorts before "ヤマハ", so page 2 holds M25 and WLX212.
     assert [p.model_number for p in response.context["object_list"]] == ["M25", "WLX212"]
+
+
+def test_manufacturer_form_edits_aliases_and_cpe_vendors_one_a_line(client, objs):
+    client.force_login(make_user(Role.ADMIN))
+    url = reverse("catalog:manufacturer_edit", args=[objs["manufacturer"].pk])
+    assert response_field(client.get(url), "cpe_vendors") == "yamaha"
+    data = post_data("manufacturer_edit", objs) | {
+        "aliases": "ヤマハ\r\n\r\nﾔﾏﾊ\r\nヤマハ\r\n",
+        "cpe_vendors": "yamaha",
+    }
+    assert client.post(url, data).status_code == 302
+    objs["manufacturer"].refresh_from_db()
+    assert (objs["manufacturer"].aliases, objs["manufacturer"].cpe_vendors) == (["ヤマハ", "ﾔﾏﾊ"], ["yamaha"])
+    detail = client.get(objs["manufacturer"].get_absolute_url()).content.decode()
+    assert "ヤマハ、ﾔﾏﾊ" in detail and "<code>yamaha</code>" in detail
+
+
+def test_manufacturer_form_refuses_a_malformed_cpe_vendor_next_to_the_field(client, objs):
+    client.force_login(make_user(Role.ADMIN))
+    url = reverse("catalog:manufacturer_edit", args=[objs["manufacturer"].pk])
+    response = client.post(url, post_data("manufacturer_edit", objs) | {"cpe_vendors": "Yamaha Corp"})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["cpe_vendors"]
+    objs["manufacturer"].refresh_from_db()
+    assert objs["manufacturer"].cpe_vendors == ["yamaha"]
+
+
+def test_manufacturer_list_search_finds_a_maker_by_a_japanese_alias(client, objs):
+    make_manufacturer(slug="nec", name_ja="NEC", name_en="NEC Corporation", aliases=["日本電気"])
+    Manufacturer.objects.filter(slug="yamaha").update(name_ja="YAMAHA", aliases=["ヤマハ"])
+    client.force_login(make_user(Role.VIEWER))
+
+    def slugs_for(q):
+        response = client.get(reverse("catalog:manufacturer_list"), {"q": q})
+        return sorted(m.slug for m in response.context["object_list"])
+
+    assert slugs_for("ヤマハ") == ["yamaha"]
+    assert slugs_for("日本電気") == ["nec"]
+    assert slugs_for("電気") == ["nec"]
+    assert slugs_for("ＹＡＭＡＨＡ") == ["yamaha"]
+    assert slugs_for("東芝") == []
+
+
+def response_field(response, name):
+    return response.context["form"][name].value()

@@ -27,8 +27,8 @@ PRODUCTS_JA = (
 
 @pytest.fixture
 def makers():
-    make_manufacturer(slug="nec", name_ja="日本電気", name_en="NEC", cpe_vendor="nec")
-    make_manufacturer(slug="fortinet", name_ja="フォーティネット", name_en="Fortinet", cpe_vendor="fortinet")
+    make_manufacturer(slug="nec", name_ja="日本電気", name_en="NEC", cpe_vendors=["nec"])
+    make_manufacturer(slug="fortinet", name_ja="フォーティネット", name_en="Fortinet", cpe_vendors=["fortinet"])
 
 
 def _write(tmp_path, name, text, encoding="utf-8"):
@@ -134,3 +134,44 @@ def test_import_missing_required_column(tmp_path):
     with pytest.raises(ImportFailed) as failure:
         import_file(kind="customers", path=_write(tmp_path, "c.csv", "顧客コード,住所\nC-1,東京\n"))
     assert failure.value.errors == [RowError(1, "name", "required column is missing")]
+
+
+def test_import_products_and_devices_name_the_maker_by_an_alias_of_the_packaged_data(tmp_path, packaged_manufacturers):
+    products = (
+        "メーカー,型番,カテゴリ\n"
+        "ヤマハ,WLX212,無線アクセスポイント\n"
+        "YAMAHA,RTX1300,ルーター\n"
+        "ヤマハ株式会社,SWX2310,スイッチ\n"
+        "アイオーデータ,HDL-T,nas\n"
+    )
+    assert import_file(kind="products", path=_write(tmp_path, "p.csv", products)).created == 4
+    make_customer(customer_code="C-001")
+    devices = (
+        "顧客コード,メーカー,型番,シリアル番号\n"
+        "C-001,ＹＡＭＡＨＡ,WLX212,S-1\n"
+        "C-001,(株)ヤマハ,RTX1300,S-2\n"
+        "C-001,I-O DATA,HDL-T,S-3\n"
+    )
+    assert import_file(kind="devices", path=_write(tmp_path, "d.csv", devices)).created == 3
+    assert list(Product.objects.order_by("model_number").values_list("manufacturer__slug", "model_number")) == [
+        ("iodata", "HDL-T"),
+        ("yamaha", "RTX1300"),
+        ("yamaha", "SWX2310"),
+        ("yamaha", "WLX212"),
+    ]
+    assert list(
+        Device.objects.order_by("serial_number").values_list("serial_number", "product__manufacturer__slug")
+    ) == [
+        ("S-1", "yamaha"),
+        ("S-2", "yamaha"),
+        ("S-3", "iodata"),
+    ]
+
+
+def test_import_refuses_a_maker_whose_alias_was_dropped_from_the_data(tmp_path, packaged_manufacturers):
+    text = "メーカー,型番,カテゴリ\n日立,X-1,ルーター\n"
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="products", path=_write(tmp_path, "p.csv", text))
+    assert failure.value.errors == [
+        RowError(2, "manufacturer", "unknown manufacturer '日立' (register it in the catalogue first)")
+    ]

@@ -21,6 +21,8 @@ from kokuchi.exposures.models import (
 
 BEFORE_MOVE = ("vulnerabilities", "0004_feed_child_rows_fewer_indexes_no_db_fk")
 REMOVED_MERGE = ("vulnerabilities", "0003_merge_0002_feed_state_0002_matching")
+# The catalogue as the pre-move models knew it (later catalogue migrations change Manufacturer).
+CATALOG_BEFORE_MOVE = ("catalog", "0002_preload_manufacturers")
 
 
 def _migrate(targets):
@@ -111,7 +113,7 @@ _MOVED = (
 def test_moving_the_models_to_exposures_keeps_every_row_and_foreign_key():
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
-        loader = _migrate([BEFORE_MOVE])
+        loader = _migrate([BEFORE_MOVE, CATALOG_BEFORE_MOVE])
         assert ("exposures", "0001_initial") not in loader.applied_migrations
         apps = loader.project_state([BEFORE_MOVE]).apps
         before = _fill_before_move(apps)

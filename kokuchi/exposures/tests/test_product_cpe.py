@@ -27,7 +27,9 @@ def vocabulary():
 
 
 @pytest.fixture
-def wlx212():
+def wlx212(packaged_manufacturers):
+    """A maker staff typed in by another name than the packaged entry's; its alias there
+    (ヤマハ) leads to the yamaha CPE vendor."""
     yamaha = make_manufacturer(slug="yamaha-corp", name_ja="ヤマハ株式会社", name_en="")
     return make_product(manufacturer=yamaha, model_number="WLX212", hardware_cpe="", firmware_cpe="")
 
@@ -49,7 +51,7 @@ def test_suggestions_split_into_hardware_and_firmware_with_counts(vocabulary, wl
     ]
 
 
-def test_japanese_company_name_nihon_denki_finds_nec(vocabulary):
+def test_japanese_company_name_nihon_denki_finds_nec(vocabulary, packaged_manufacturers):
     nec = make_manufacturer(slug="nec-platforms", name_ja="日本電気株式会社", name_en="")
     product = make_product(manufacturer=nec, model_number="Aterm WG2600HS", hardware_cpe="", firmware_cpe="")
 

@@ -42,7 +42,7 @@ def fortigate(**overrides):
     fortinet = make_manufacturer(
         slug="fortinet",
         name_ja="フォーティネット",
-        cpe_vendor="fortinet",
+        cpe_vendors=["fortinet"],
         vulnerability_info_url="https://www.fortiguard.com/psirt",
     )
     return make_product(
@@ -54,7 +54,7 @@ def aterm(model, cpe_product):
     nec = make_manufacturer(
         slug=f"nec-{model}",
         name_ja="日本電気",
-        cpe_vendor="nec",
+        cpe_vendors=["nec"],
         vulnerability_info_url="https://jpn.nec.com/security-info/",
     )
     return make_product(
