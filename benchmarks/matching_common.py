@@ -96,10 +96,10 @@ def time_exposure_pages(requests: int) -> tuple[dict, int]:
     client.force_login(User.objects.get(username="bench"))
     biggest = Device.objects.order_by().values("customer_id").annotate(n=Count("pk")).order_by("-n").first()
     pages = {
-        "exposure_list": lambda i: f"/vulnerabilities/exposures/?status=open&page={1 + i % 5}",
-        "exposure_list_urgent": lambda i: "/vulnerabilities/exposures/?status=open&priority=1",
-        "exposure_list_customer": lambda i: f"/vulnerabilities/exposures/?status=open&customer=B{i * 37:06d}",
-        "largest_customer_page": lambda i: f"/vulnerabilities/customers/{biggest['customer_id']}/exposures/",
+        "exposure_list": lambda i: f"/exposures/?status=open&page={1 + i % 5}",
+        "exposure_list_urgent": lambda i: "/exposures/?status=open&priority=1",
+        "exposure_list_customer": lambda i: f"/exposures/?status=open&customer=B{i * 37:06d}",
+        "largest_customer_page": lambda i: f"/exposures/customers/{biggest['customer_id']}/",
     }
     figures: dict = {}
     for name, url in pages.items():

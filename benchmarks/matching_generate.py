@@ -152,7 +152,7 @@ def generate(rng: random.Random, scale: float) -> None:
                 slug=v,
                 name_ja=v.upper(),
                 name_en=v.upper(),
-                cpe_vendor=v,
+                cpe_vendors=[v],
                 verified=True,
                 vulnerability_info_url=f"https://psirt.example.com/{v}",
             )
@@ -163,7 +163,7 @@ def generate(rng: random.Random, scale: float) -> None:
     products, product_releases, product_os = [], [], []
     for i in range(n_products):
         maker = makers[i % len(makers)]
-        vendor = maker.cpe_vendor
+        vendor = maker.cpe_vendors[0]
         model = f"m{i:05d}"
         if rng.random() < 0.4:
             family = rng.choice(os_families[vendor])
@@ -318,7 +318,7 @@ def generate(rng: random.Random, scale: float) -> None:
     model_products = [i for i, fam in enumerate(product_os) if fam is None]
     by_vendor: dict[str, list[int]] = {}
     for i in model_products:
-        by_vendor.setdefault(products[i].manufacturer.cpe_vendor, []).append(i)
+        by_vendor.setdefault(products[i].manufacturer.cpe_vendors[0], []).append(i)
     for _ in range(int(3000 * min(1.0, scale * 10))):
         n += 1
         vendor = rng.choice(list(by_vendor))
@@ -348,7 +348,7 @@ def generate(rng: random.Random, scale: float) -> None:
     japanese_models = [i for v in JAPANESE for i in by_vendor.get(v, [])]
     for j in range(int(500 * min(1.0, scale * 10))):
         i = rng.choice(japanese_models)
-        vendor, model = products[i].manufacturer.cpe_vendor, products[i].model_number.lower()
+        vendor, model = products[i].manufacturer.cpe_vendors[0], products[i].model_number.lower()
         rels = product_releases[i]
         end = rels[rng.randint(1, len(rels) - 1)]
         idx = len(vulns)
