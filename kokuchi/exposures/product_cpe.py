@@ -1,4 +1,8 @@
-"""Product identity: confirming a CPE suggested from the feeds' vocabulary for a product."""
+"""Product identity: confirming a CPE suggested from the feeds' vocabulary for a product.
+
+It writes a catalogue field, yet lives here: confirming checks the CPE against the vulnerabilities'
+CPE index and re-matches the product's delivered devices, and the catalogue may import neither.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,7 @@ from kokuchi.core.cpe import validate_cpe23
 from kokuchi.devices.models import Device
 from kokuchi.exposures.reconcile import MatchDiff
 from kokuchi.exposures.runs import match_devices
-from kokuchi.vulnerabilities.models import (
-    VulnerabilityCpe,
-)
+from kokuchi.vulnerabilities.models import VulnerabilityCpe
 
 logger = logging.getLogger(__name__)
 
