@@ -1,7 +1,7 @@
 """`kokuchi exposures [--customer CODE] --format json|csv`: export device × vulnerability rows.
 
 For resellers who feed the list into their own tools (SFA, spreadsheets); the columns are fixed
-(selectors_matching.EXPOSURE_COLUMNS).
+(exposures.selectors.EXPOSURE_COLUMNS).
 """
 
 import csv
