@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kokuchi.core.cpe import Cpe23, parse_cpe23
-from kokuchi.exposures.versions import Version, parse_version
+from kokuchi.exposures.versions import Version, parse_version, version_in_bounds
 
 ANY, NA = "*", "-"
 
@@ -205,16 +205,11 @@ def version_in_range(
     end: str | None = None,
     end_inclusive: bool = False,
 ) -> bool:
-    """True when `version` lies within the bounds (a missing bound is open)."""
-    if start:
-        bound = parse_version(start)
-        if bound is not None and (version < bound or (version == bound and not start_inclusive)):
-            return False
-    if end:
-        bound = parse_version(end)
-        if bound is not None and (version > bound or (version == bound and not end_inclusive)):
-            return False
-    return True
+    """True when `version` lies within the bounds (a missing bound is open; a wildcard bound
+    such as ``10.5.x`` stands for its whole series, see versions.py rule 5)."""
+    return version_in_bounds(
+        version, start=start, start_inclusive=start_inclusive, end=end, end_inclusive=end_inclusive
+    )
 
 
 def _match_entry(entry: dict, device: DeviceIdentity) -> _EntryHit | None:
@@ -393,7 +388,7 @@ class JvnRange:
 
     def contains(self, version: Version) -> bool:
         if self.exact:
-            return version == parse_version(self.exact)
+            return version_in_bounds(version, exact=self.exact)
         return version_in_range(
             version,
             start=self.start,

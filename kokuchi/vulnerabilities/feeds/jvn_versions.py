@@ -1,10 +1,29 @@
 """Parse JVN iPedia's free-text affected versions (VULDEF `VersionNumber`) into version ranges.
 
-JVN publishes affected versions only as Japanese prose: 「5.16.3 未満」, 「Ver.1.4.2より前のバージョン
-（CVE-2025-0354、CVE-2025-0355）」, 「v6 R4 およびそれ以前のバージョン」, 「2.13.0 から 2.15.0 より前の
-バージョン」. The result has the shape of `AffectedProduct.ranges`; text that does not fit one of the
-known forms gives [] so that the matcher falls back to vendor/product with low confidence rather
-than trusting a guess.
+JVN publishes affected versions only as Japanese prose. The forms understood here were gathered
+from real `VersionNumber` texts (the corpus in kokuchi/exposures/tests/data/jvn_version_texts.tsv,
+with its sources):
+
+* an operator after the version: 「5.16.3 未満」, 「7.6.2より前のバージョン」,
+  「v6 R4 およびそれ以前のバージョン」, 「3.0 以前」, 「5.0 以降」, 「…より前のファームウェア」;
+* a range: 「2.13.0 から 2.15.0 より前のバージョン」, 「5.0.0から5.15.2まで」, 「A から B」 without
+  まで, 「1.000A〜1.014Q」 (wave dash or full-width tilde, inclusive), 「1.2.0 以上 2.0.1 未満」;
+* a version alone (「7.7」, exact) or a list of them (「1.0、1.1、1.2」); a wildcard 「10.5.x」 or
+  「ver.3.6.xおよびそれ以前」 (the whole series, see exposures/versions.py rule 5);
+* a leading word or label: ファームウェア, バージョン, Ver., Rev., v, リリース, a product or
+  component name (「Android アプリ バージョン 5.78.0」, 「Plugin 6.5.0.6」, 「for Windows 5.8 (Build
+  1575)」, 「(機械)Ver.10.1.0」), the product name and hardware revision glued to the version
+  (「Archer C5(JP)_V1_1.1.2 Build 20231115」, in 「」 or not);
+* trailing parentheses: the CVEs the line is about, ASCII or full-width, separated by 、 or ,
+  (「（CVE-2025-0354、CVE-2025-0355）」: the range applies to those CVEs only); a series restriction
+  (「(Ver.2.10.x系)」: the range starts at that series); another name of the same build
+  (「ver.3.5.1.201（ver.3.5.1.200op1）」); a platform or edition qualifier (「(32 ビット版)」,
+  「(client)」, 「(x86-64)」) and the words LTS, which do not change the versions;
+* all versions: 「すべてのバージョン」, 「すべてのリリース」.
+
+Text that does not fit one of the forms gives [] (and ``ranges_parsed`` false), so that matching
+treats the affected product as "version range unknown": a candidate for staff review with the
+text, never trusted as a range and never notified automatically.
 """
 
 from __future__ import annotations
@@ -18,42 +37,51 @@ CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 # Parentheses that name CVEs restrict the versions before them to those CVEs.
 _CVE_PARENS_RE = re.compile(r"\(([^()]*CVE-\d{4}-\d{4,}[^()]*)\)")
 # Words around a version that carry no version information.
-_TRAILING_NOISE_RE = re.compile(r"\s*(?:の)?(?:全ての|すべての)?(?:バージョン|版|ファームウェア)\s*$")
+_TRAILING_NOISE_RE = re.compile(r"\s*(?:の)?(?:全ての|すべての)?(?:バージョン|版|ファームウェア|リリース)\s*$")
 _LEADING_NOISE_RE = re.compile(
-    r"^(?:(?:ファームウェア|ソフトウェア|firmware|software)\s*)?(?:バージョン|version|ver\.?|ver)\s*",
+    r"^(?:(?:ファームウェア|ソフトウェア|firmware|software)\s*)?(?:バージョン|version|ver\.?|ver|rev\.?)\s*",
     re.IGNORECASE,
 )
-# A version: starts with a digit or v+digit (v6 R4, 16.12.10a, 2.0-beta9, 5.8 (Build 1575)).
-_VERSION = r"(?:[vV]?\d[0-9A-Za-z.\-_+]*(?:\s+(?:R\d+[0-9A-Za-z.\-]*|\(Build\s*\d+\)|Build\s*\d+|SP\d+|Update\s*\d+))*)"
-_PREFIX = r"(?:(?P<qualifier>.*?)\s*)??"  # component or platform words before the version (core, for Windows)
+_ALL_VERSIONS_RE = re.compile(
+    r"^(?:全て|すべて|全)の?(?:バージョン|版|リリース|ファームウェア)$|^all (?:versions?|releases?)$", re.IGNORECASE
+)
+# A label before the version: it tells that what follows is the version, whatever precedes it.
+_LABEL = r"(?:バージョン|ファームウェア|version|ver\.?|rev\.?|v(?=\d))"
+# A version: a digit, then digits, letters and . - _ + and Cisco-style parentheses glued to it
+# (11.0(20.3), 12.0(3.4)T1, 1.00.008_SE, 10.5.x), then optional release words (v6 R4, 5.8 (Build
+# 1575), 1.1.2 Build 20231115, SP1, Update 3).
+_VERSION = (
+    r"\d[0-9A-Za-z.\-_+*]*(?:\(\d[0-9A-Za-z.]*\)[0-9A-Za-z.\-_+]*)*"
+    r"(?:\s*(?:R\d+[0-9A-Za-z.\-]*|\(Build\s*\d+\)|Build\s*\d+|SP\d+|Update\s*\d+))*"
+)
+# A side of a form: optional words (component, platform, edition), optional label, the version.
+_SIDE_RE = re.compile(
+    rf"^(?P<prefix>.*?)(?:(?<![0-9A-Za-z.])(?P<label>{_LABEL})\s*|(?<![0-9A-Za-z.]))(?P<version>{_VERSION})$",
+    re.IGNORECASE,
+)
+# The hardware revision between a model name and its firmware version (TP-Link: Model(JP)_V1_1.1.2).
+_HARDWARE_REVISION_RE = re.compile(r"^.*_V\d+(?:\.\d+)?_(?=\d)", re.IGNORECASE)
+# Words that qualify a version without changing it.
+_QUALIFIER_WORDS_RE = re.compile(r"\s+LTS\b", re.IGNORECASE)
+_TRAILING_PARENS_RE = re.compile(r"\(([^()]*)\)\s*$")
+_SERIES_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<series>\d+(?:\.\d+)*)\.x\s*系?$", re.IGNORECASE)
+_ALIAS_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<version>{_VERSION})$", re.IGNORECASE)
 
-_FORMS: list[tuple[re.Pattern[str], str]] = [
-    # x 以上 y 未満 / x から y より前 / x 以降 y 未満
-    (
-        re.compile(rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:以上|以降|から|～|〜|-)\s*(?P<b>{_VERSION})\s*(?:未満|より前)$"),
-        "start_end_excl",
-    ),
-    # x 以上 y 以下 / x から y まで / x から y およびそれ以前
-    (
-        re.compile(
-            rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:以上|以降|から|～|〜)\s*(?P<b>{_VERSION})\s*(?:以下|まで|およびそれ以前|以前)$"
-        ),
-        "start_end_incl",
-    ),
-    (re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:未満|より前)$"), "end_excl"),
-    (
-        re.compile(rf"^{_PREFIX}(?P<b>{_VERSION})\s*(?:およびそれ以前|及びそれ以前|とそれ以前|以前|以下|まで)$"),
-        "end_incl",
-    ),
-    (re.compile(rf"^{_PREFIX}(?P<a>{_VERSION})\s*(?:およびそれ以降|及びそれ以降|以降|以上)$"), "start_incl"),
-    (re.compile(rf"^{_PREFIX}(?P<x>{_VERSION})$"), "exact"),
-]
-_ALL_VERSIONS_RE = re.compile(r"^(?:全て|すべて|全)の?(?:バージョン|版)$|^all versions?$", re.IGNORECASE)
+_END_EXCLUSIVE = r"未満|より前"
+_END_INCLUSIVE = r"およびそれ以前|及びそれ以前|とそれ以前|以前|以下|まで"
+_START_INCLUSIVE = r"およびそれ以降|及びそれ以降|以降|以上"
+_RANGE_RE = re.compile(
+    rf"^(?P<a>.+?)\s*(?P<sep>以上|以降|から|~|\s-\s)\s*(?P<b>.+?)\s*(?P<op>{_END_EXCLUSIVE}|{_END_INCLUSIVE})?$"
+)
+_END_RE = re.compile(rf"^(?P<b>.+?)\s*(?P<op>{_END_EXCLUSIVE}|{_END_INCLUSIVE})$")
+_START_RE = re.compile(rf"^(?P<a>.+?)\s*(?:{_START_INCLUSIVE})$")
 
 
 def _normalise(text: str) -> str:
-    """Fold full-width digits, letters, spaces and parentheses to ASCII (NFKC), squeeze blanks."""
-    text = unicodedata.normalize("NFKC", text).replace("\\n", "\n")
+    """Fold full-width digits, letters, spaces, parentheses and tildes to ASCII (NFKC), the wave
+    dash to ``~``, drop 「」 quotes, squeeze blanks."""
+    text = unicodedata.normalize("NFKC", text).replace("\\n", "\n").replace("\u301c", "~")
+    text = re.sub(r"[「」『』]", "", text)
     return re.sub(r"[ \t\u3000]+", " ", text)
 
 
@@ -70,41 +98,101 @@ def _bounds(*, start=None, start_inclusive=False, end=None, end_inclusive=False,
     return start, start_inclusive, end, end_inclusive, exact
 
 
-def _parse_segment(segment: str) -> _Bounds | None:
-    if _ALL_VERSIONS_RE.match(segment.strip()):
-        return _bounds()
+def _side(text: str, *, alone: bool = False) -> str | None:
+    """The version of one side of a form (「Android アプリ バージョン 5.78.0」 -> 5.78.0), or None.
+
+    Words before the version are accepted when they hold no digit, start with ``for``, or the
+    version carries a label (Ver., バージョン, v) or follows a hardware revision: otherwise they
+    may hide a second version the forms did not foresee. A version `alone` (an exact entry)
+    accepts no words at all unless the version is labelled.
+    """
+    text = _QUALIFIER_WORDS_RE.sub("", text.strip())
+    glued = _HARDWARE_REVISION_RE.match(text)
+    if glued:
+        return _clean_version(text[glued.end() :])
+    match = _SIDE_RE.match(text)
+    if not match:
+        return None
+    prefix = match["prefix"].strip()
+    labelled = bool(match["label"])
+    if prefix and not labelled:
+        if alone:
+            return None
+        if re.search(r"\d", prefix) and not re.match(r"^for\b", prefix, re.IGNORECASE):
+            return None
+    version = match["version"].strip()
+    # A bare "v" stays with the version as JVN wrote it (v6 R4); words (Ver., バージョン) go.
+    return f"{match['label']}{version}" if (match["label"] or "").lower() == "v" else version
+
+
+def _trailing_parentheses(segment: str) -> tuple[str, str | None, list[str]]:
+    """Split trailing parentheses off a segment: (rest, series start, other names of the build)."""
+    series = None
+    aliases: list[str] = []
+    while True:
+        match = _TRAILING_PARENS_RE.search(segment)
+        if not match:
+            return segment, series, aliases
+        content = match.group(1).strip()
+        glued = match.start() > 0 and segment[match.start() - 1].isascii() and segment[match.start() - 1].isalnum()
+        # (Build 1575) belongs to the version, and so does Cisco's 11.0(20.3) glued to it.
+        if re.match(r"^Build\s*\d+$", content, re.IGNORECASE) or (glued and content[:1].isdigit()):
+            return segment, series, aliases
+        segment = segment[: match.start()].rstrip()
+        series_match = _SERIES_RE.match(content)
+        if series_match:
+            series = series_match["series"] + ".x"
+            continue
+        alias = _ALIAS_RE.match(content)
+        if alias:
+            aliases.append(_clean_version(alias["version"]))
+        # Anything else ((32 ビット版), (client), (x86-64), (JE)) qualifies without changing versions.
+
+
+def _parse_segment(segment: str) -> list[_Bounds] | None:
+    segment = segment.strip()
+    if _ALL_VERSIONS_RE.match(segment):
+        return [_bounds()]
+    segment, series, aliases = _trailing_parentheses(segment)
     text = _TRAILING_NOISE_RE.sub("", segment.strip()).strip()
     text = _LEADING_NOISE_RE.sub("", text).strip()
     if not text:
         return None
-    for pattern, kind in _FORMS:
-        match = pattern.match(text)
-        if not match:
-            continue
-        qualifier = (match.groupdict().get("qualifier") or "").strip()
-        # A qualifier must be words (core, for Windows), never something that itself looks like a
-        # range (which would mean the text has two ranges the forms did not foresee).
-        if qualifier and (re.search(r"\d", qualifier) and not re.match(r"^for\b", qualifier, re.IGNORECASE)):
+    if _ALL_VERSIONS_RE.match(text):
+        return [_bounds()]
+    found = _parse_form(text)
+    if found is None:
+        return None
+    start, start_inclusive, end, end_inclusive, exact = found
+    if series and start is None and exact is None:
+        start, start_inclusive = series, True
+    extra = [_bounds(exact=alias) for alias in aliases] if exact else []
+    return [(start, start_inclusive, end, end_inclusive, exact), *extra]
+
+
+def _parse_form(text: str) -> _Bounds | None:
+    match = _RANGE_RE.match(text)
+    if match and (match["op"] or match["sep"] in ("から", "~")):
+        a, b = _side(match["a"]), _side(match["b"])
+        if a is not None and b is not None:
+            inclusive = match["op"] is None or re.fullmatch(_END_INCLUSIVE, match["op"]) is not None
+            return _bounds(start=a, start_inclusive=True, end=b, end_inclusive=inclusive)
+    match = _END_RE.match(text)
+    if match:
+        b = _side(match["b"])
+        if b is None:
             return None
-        if kind == "start_end_excl":
-            return _bounds(start=_clean_version(match["a"]), start_inclusive=True, end=_clean_version(match["b"]))
-        if kind == "start_end_incl":
-            return _bounds(
-                start=_clean_version(match["a"]),
-                start_inclusive=True,
-                end=_clean_version(match["b"]),
-                end_inclusive=True,
-            )
-        if kind == "end_excl":
-            return _bounds(end=_clean_version(match["b"]))
-        if kind == "end_incl":
-            return _bounds(end=_clean_version(match["b"]), end_inclusive=True)
-        if kind == "start_incl":
-            return _bounds(start=_clean_version(match["a"]), start_inclusive=True)
-        if qualifier:  # "core 2.15" alone is too ambiguous to call an exact version
-            return None
-        return _bounds(exact=_clean_version(match["x"]))
-    return None
+        return _bounds(end=b, end_inclusive=re.fullmatch(_END_INCLUSIVE, match["op"]) is not None)
+    match = _START_RE.match(text)
+    if match:
+        a = _side(match["a"])
+        return None if a is None else _bounds(start=a, start_inclusive=True)
+    exact = _side(text, alone=True)
+    if exact is None:
+        return None
+    if re.search(r"(?<=\.)[xX*](?=\.|$)", exact):  # 10.5.x alone: the whole series
+        return _bounds(start=exact, start_inclusive=True, end=exact, end_inclusive=True)
+    return _bounds(exact=exact)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -125,11 +213,16 @@ def _text_ranges(text: str) -> tuple[tuple[_Bounds, tuple[str, ...] | None], ...
         for segment in re.split(r"[、,;]\s*|\s+および\s+(?=\S+\s*$)", line):
             if not segment.strip():
                 continue
-            bounds = _parse_segment(segment)
-            if bounds is None:
+            parsed = _parse_segment(segment)
+            if parsed is None:
                 return None
-            ranges.append((bounds, line_cves))
+            ranges.extend((bounds, line_cves) for bounds in parsed)
     return tuple(ranges)
+
+
+def is_parsed(text: str) -> bool:
+    """Whether the parser understands every part of a non-empty version text."""
+    return bool(_text_ranges(text or ""))
 
 
 def parse_version_text(text: str, cve_ids: Iterable[str] = ()) -> list[dict]:
