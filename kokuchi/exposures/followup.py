@@ -49,7 +49,8 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
     Devices under an active maintenance contract: a work item for the reseller (due by priority)
     and a notice to the customer. Devices without one: a sales lead proposing the maintenance
     plan, and an informational notice only when the customer opted in
-    (``Customer.notify_without_contract``).
+    (``Customer.notify_without_contract``). Candidates without a version range
+    (``Exposure.needs_review``, 要確認) get the work item or lead for staff, never a notice.
     """
     today = today or timezone.localdate()
     pks = list(exposure_pks)
@@ -83,6 +84,9 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
             priority = min(e.priority for e in exposures)
             under = [e for e in exposures if e.device_id in covered]
             outside = [e for e in exposures if e.device_id not in covered]
+            # Candidates without a version range (要確認) go to staff only, never to the customer.
+            notify_under = [e for e in under if not e.needs_review]
+            notify_outside = [e for e in outside if not e.needs_review]
             if under:
                 item, created = WorkItem.objects.get_or_create(
                     customer=customer,
@@ -94,16 +98,17 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
                     item.priority, item.due_on = priority, due_date(priority, today)
                     item.save(update_fields=["status", "closed_at", "priority", "due_on"])
                 summary.work_items.append(item.pk)
-                notice = create_notice(
-                    customer=customer,
-                    vulnerability=vulnerability,
-                    exposures=under,
-                    kind=NoticeKind.CONTRACTED,
-                    due_on=item.due_on,
-                    shared=shared,
-                    recipients=sorted(set(recipients[customer.pk])),
-                )
-                summary.notices.append(notice.pk)
+                if notify_under:
+                    notice = create_notice(
+                        customer=customer,
+                        vulnerability=vulnerability,
+                        exposures=notify_under,
+                        kind=NoticeKind.CONTRACTED,
+                        due_on=item.due_on,
+                        shared=shared,
+                        recipients=sorted(set(recipients[customer.pk])),
+                    )
+                    summary.notices.append(notice.pk)
             if outside:
                 lead, _created = SalesLead.objects.get_or_create(
                     customer=customer,
@@ -114,11 +119,11 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
                     },
                 )
                 summary.sales_leads.append(lead.pk)
-                if customer.notify_without_contract:
+                if customer.notify_without_contract and notify_outside:
                     notice = create_notice(
                         customer=customer,
                         vulnerability=vulnerability,
-                        exposures=outside,
+                        exposures=notify_outside,
                         kind=NoticeKind.INFORMATIONAL,
                         due_on=None,
                         shared=shared,

@@ -37,8 +37,12 @@ nvd_range            90  device version inside a start/end range
 nvd_all_versions     60  criteria version ``*`` with no range (every version)
 nvd_version_unknown  30  the device's firmware version is not recorded
 jvn_range            80  version inside a range parsed from JVN's text
-jvn_vendor_product   10  JVN text not parseable: vendor/product only
+jvn_vendor_product   10  JVN text not parseable: "version range unknown" (要確認)
 ==================  ===  ==========================================================
+
+A match made without a version range (``REVIEW_METHODS``: JVN's version text was not understood)
+is a candidate for staff review only: its explanation starts with 【要確認】 and quotes the text,
+and follow-up never sends the customer a notice for it.
 
 Minus 10 for every criteria attribute the device's CPE leaves as ANY; plus 5 when a hardware
 platform condition (``vulnerable: false``) was confirmed by the device's hardware CPE (max 100).
@@ -73,6 +77,8 @@ BASE_CONFIDENCE = {
     Method.JVN_RANGE: 80,
     Method.JVN_VENDOR_PRODUCT: 10,
 }
+# Matches that are candidates for staff review (要確認), never notified to customers automatically.
+REVIEW_METHODS = frozenset({Method.JVN_VENDOR_PRODUCT})
 # The strongest method wins when several entries of one vulnerability match.
 METHOD_STRENGTH = [
     Method.NVD_EXACT,
@@ -441,8 +447,9 @@ def match_jvn(
                     vuln_id,
                     Method.JVN_VENDOR_PRODUCT,
                     BASE_CONFIDENCE[Method.JVN_VENDOR_PRODUCT],
-                    f"{device.label} は {vuln_id} の対象製品として JVN に掲載"
-                    f"（バージョン記載「{item.version_text}」を解釈できないため製品名のみで照合）",
+                    f"【要確認】{device.label} は {vuln_id} の対象製品として JVN に掲載（バージョン範囲不明: "
+                    f"記載「{item.version_text or '記載なし'}」を解釈できないため製品名のみで照合。"
+                    "担当者が確認してください）",
                 )
             continue
         version = device.version

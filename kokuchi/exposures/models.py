@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kokuchi.exposures.matching import REVIEW_METHODS
 from kokuchi.vulnerabilities.models import Vulnerability
 
 
@@ -102,6 +103,11 @@ class Exposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} × {self.vulnerability_id} ({self.status})"
+
+    @property
+    def needs_review(self) -> bool:
+        """A candidate without a version range (要確認): staff confirm it, no automatic notice."""
+        return self.method in REVIEW_METHODS
 
 
 class FirmwareFinding(models.Model):

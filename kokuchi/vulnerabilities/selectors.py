@@ -13,6 +13,7 @@ from django.utils import timezone
 from kokuchi.catalog.models import Product
 from kokuchi.core.cpe import cpe23_key
 from kokuchi.vulnerabilities.models import (
+    AffectedProduct,
     EpssScore,
     FeedName,
     FeedRun,
@@ -225,3 +226,33 @@ def feed_overview(*, recent: int = 5) -> list[FeedOverview]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class UnparsedVersionText:
+    """A JVN version text matching could not turn into ranges: how often it occurs and where."""
+
+    text: str
+    affected_products: int
+    vulnerabilities: int
+    example_ids: tuple[str, ...]
+
+
+def unparsed_version_texts(*, examples: int = 3) -> list[UnparsedVersionText]:
+    """The distinct JVN version texts stored as not understood ("version range unknown", S-VULN),
+    most frequent first; the empty text (JVN named no version) is included as ""."""
+    counts: dict[str, int] = {}
+    vulns: dict[str, set[str]] = {}
+    rows = (
+        AffectedProduct.objects.filter(ranges_parsed=False, vulnerability__withdrawn=False)
+        .values_list("version_text", "vulnerability__vuln_id")
+        .iterator(chunk_size=5000)
+    )
+    for text, vuln_id in rows:
+        counts[text] = counts.get(text, 0) + 1
+        vulns.setdefault(text, set()).add(vuln_id)
+    ordered = sorted(counts, key=lambda text: (-counts[text], text))
+    return [
+        UnparsedVersionText(text, counts[text], len(vulns[text]), tuple(sorted(vulns[text])[:examples]))
+        for text in ordered
+    ]

@@ -51,8 +51,8 @@ _LABEL = r"(?:バージョン|ファームウェア|version|ver\.?|rev\.?|v(?=\d
 # (11.0(20.3), 12.0(3.4)T1, 1.00.008_SE, 10.5.x), then optional release words (v6 R4, 5.8 (Build
 # 1575), 1.1.2 Build 20231115, SP1, Update 3).
 _VERSION = (
-    r"\d[0-9A-Za-z.\-_+*]*(?:\(\d[0-9A-Za-z.]*\)[0-9A-Za-z.\-_+]*)*"
-    r"(?:\s*(?:R\d+[0-9A-Za-z.\-]*|\(Build\s*\d+\)|Build\s*\d+|SP\d+|Update\s*\d+))*"
+    r"(?:[A-Z](?=\d))?\d[0-9A-Za-z.\-_+*]*(?:\(\d[0-9A-Za-z.]*\)[0-9A-Za-z.\-_+]*)*"
+    r"(?:\s*(?:R\d+[0-9A-Za-z.\-]*|\(Build\s*\d+\)|Build\s*\d+|SP\d+|Update\s*\d+|multi(?:\s+[A-Za-z]+\d+)?))*"
 )
 # A side of a form: optional words (component, platform, edition), optional label, the version.
 _SIDE_RE = re.compile(
@@ -61,8 +61,9 @@ _SIDE_RE = re.compile(
 )
 # The hardware revision between a model name and its firmware version (TP-Link: Model(JP)_V1_1.1.2).
 _HARDWARE_REVISION_RE = re.compile(r"^.*_V\d+(?:\.\d+)?_(?=\d)", re.IGNORECASE)
-# Words that qualify a version without changing it.
-_QUALIFIER_WORDS_RE = re.compile(r"\s+LTS\b", re.IGNORECASE)
+# Words that qualify a version without changing it: LTS/LTSC, and a trailing platform
+# (「2019 for 32-bit editions」).
+_QUALIFIER_WORDS_RE = re.compile(r"(?:^|\s+)LTSC?(?=\s|$)|(?<=\S)\s+for\s+(?:32|64)-bit\b.*$", re.IGNORECASE)
 _TRAILING_PARENS_RE = re.compile(r"\(([^()]*)\)\s*$")
 _SERIES_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<series>\d+(?:\.\d+)*)\.x\s*系?$", re.IGNORECASE)
 _ALIAS_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<version>{_VERSION})$", re.IGNORECASE)
@@ -149,11 +150,27 @@ def _trailing_parentheses(segment: str) -> tuple[str, str | None, list[str]]:
         # Anything else ((32 ビット版), (client), (x86-64), (JE)) qualifies without changing versions.
 
 
+def _drop_qualifier_parentheses(segment: str) -> str:
+    """Remove parentheses inside a segment that qualify without naming a version: 「2.4 (32 ビット
+    版) およびそれ以前」, 「(機械)Ver.10.1.0」. Kept: (Build 1575) and Cisco's 11.0(20.3)."""
+
+    def replace(match: re.Match[str]) -> str:
+        content = match.group(1).strip()
+        before = segment[match.start() - 1] if match.start() > 0 else ""
+        glued = before.isascii() and before.isalnum()
+        if re.match(r"^Build\s*\d+$", content, re.IGNORECASE) or (glued and content[:1].isdigit()):
+            return match.group(0)
+        return " "
+
+    return re.sub(r"\(([^()]*)\)", replace, segment).strip()
+
+
 def _parse_segment(segment: str) -> list[_Bounds] | None:
     segment = segment.strip()
     if _ALL_VERSIONS_RE.match(segment):
         return [_bounds()]
     segment, series, aliases = _trailing_parentheses(segment)
+    segment = _drop_qualifier_parentheses(segment)
     text = _TRAILING_NOISE_RE.sub("", segment.strip()).strip()
     text = _LEADING_NOISE_RE.sub("", text).strip()
     if not text:

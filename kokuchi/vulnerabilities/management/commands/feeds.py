@@ -1,4 +1,4 @@
-"""`kokuchi feeds sync|import|status|enqueue`: vulnerability feeds from the command line.
+"""`kokuchi feeds sync|import|status|enqueue|unparsed-versions`: vulnerability feeds from the command line.
 
 Cron example (daily at 04:30 JST): `30 4 * * * kokuchi feeds sync >> /var/log/kokuchi-feeds.log 2>&1`
 """
@@ -14,8 +14,9 @@ from tqdm import tqdm
 from kokuchi.vulnerabilities.feeds.http import FeedHttpError
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
 from kokuchi.vulnerabilities.feeds.records import FeedError
+from kokuchi.vulnerabilities.feeds.reparse import reparse_jvn_version_texts
 from kokuchi.vulnerabilities.feeds.sync import SOURCES, FeedSyncError, sync_feeds
-from kokuchi.vulnerabilities.selectors import feed_overview
+from kokuchi.vulnerabilities.selectors import feed_overview, unparsed_version_texts
 from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
 
@@ -35,9 +36,19 @@ class Command(BaseCommand):
         sub.add_parser("status", help="Last run, counts and errors per feed.")
         enqueue = sub.add_parser("enqueue", help="Enqueue a sync for the task worker (django_tasks_db).")
         enqueue.add_argument("--source", choices=SOURCES, action="append")
+        unparsed = sub.add_parser(
+            "unparsed-versions",
+            help="JVN version texts not understood (matched as 'version range unknown', for staff review), "
+            "with counts.",
+        )
+        unparsed.add_argument(
+            "--reparse",
+            action="store_true",
+            help="First apply the current parser to the stored texts; run `kokuchi match` afterwards.",
+        )
 
     def handle(self, *args, action, **options):
-        return getattr(self, f"_{action}")(**options)
+        return getattr(self, f"_{action.replace('-', '_')}")(**options)
 
     def _report(self, source, result) -> None:
         self.stdout.write(
@@ -97,6 +108,22 @@ class Command(BaseCommand):
             )
             if row.last_error:
                 self.stdout.write(f"  last error: {row.last_error}")
+
+    def _unparsed_versions(self, *, reparse=False, **options):
+        if reparse:
+            result = reparse_jvn_version_texts()
+            self.stdout.write(
+                f"reparsed {result.examined} affected product(s): {result.now_parsed} now parsed, "
+                f"{result.now_unparsed} no longer parsed, {result.ranges_changed} with other ranges; "
+                f"{len(result.vulnerability_ids)} vulnerabilities marked changed (run `kokuchi match`)"
+            )
+        rows = unparsed_version_texts()
+        total = sum(row.affected_products for row in rows)
+        self.stdout.write(f"{len(rows)} distinct unparsed version text(s), {total} affected product(s)")
+        self.stdout.write("count\tvulnerabilities\ttext\texamples")
+        for row in rows:
+            text = row.text.replace("\n", " / ") if row.text else "(no version text)"
+            self.stdout.write(f"{row.affected_products}\t{row.vulnerabilities}\t{text}\t{', '.join(row.example_ids)}")
 
     def _enqueue(self, *, source=None, **options):
 
