@@ -403,6 +403,18 @@ class JvnRange:
             end_inclusive=self.end_inclusive,
         )
 
+    def is_empty(self) -> bool:
+        """Whether no version can lie within the range (its start after its end): a misreading of
+        the text, so the item is treated as "version range unknown" rather than matching nothing."""
+        if self.exact or not (self.start and self.end):
+            return False
+        low, high = parse_version(self.start), parse_version(self.end)
+        if low is None or high is None:
+            return False
+        if self.start_inclusive:
+            return not self.contains(low)
+        return low >= high
+
     def describe(self) -> str:
         if self.exact:
             return f"{self.exact} と一致"

@@ -89,16 +89,15 @@ def _names_hardware(cpe23: str) -> bool:
 
 
 def _jvn_affected(rows: Iterable[AffectedProduct]) -> list[JvnAffected]:
-    return [
-        JvnAffected(
-            cpe23=row.cpe23,
-            version_text=row.version_text,
-            ranges=tuple(JvnRange.from_dict(r) for r in row.ranges or ()),
-            ranges_parsed=row.ranges_parsed,
-        )
-        for row in rows
-        if row.cpe23
-    ]
+    items = []
+    for row in rows:
+        if not row.cpe23:
+            continue
+        ranges = tuple(JvnRange.from_dict(r) for r in row.ranges or ())
+        # A range that admits no version means the text was misread: "version range unknown".
+        parsed = row.ranges_parsed and not any(r.is_empty() for r in ranges)
+        items.append(JvnAffected(cpe23=row.cpe23, version_text=row.version_text, ranges=ranges, ranges_parsed=parsed))
+    return items
 
 
 def expand_targets(vuln_pks: set[int]) -> set[int]:

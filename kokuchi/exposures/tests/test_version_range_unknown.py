@@ -154,3 +154,26 @@ def test_s_vuln_reparse_applies_the_current_parser_and_marks_the_vulnerability_c
         "1 vulnerabilities marked changed (run `kokuchi match`)"
     )
     assert out.getvalue().splitlines()[1] == "0 distinct unparsed version text(s), 0 affected product(s)"
+
+
+def test_s_vuln_empty_range_becomes_a_review_candidate_not_a_silent_non_match():
+    make_nvd_vulnerability("CVE-2025-0355")
+    make_aterm_jvn(parsed=True)
+    AffectedProduct.objects.filter(cpe22="cpe:/o:nec:aterm_wg2600hs_firmware").update(
+        ranges=[
+            {
+                "start": "1.7.2",
+                "start_inclusive": True,
+                "end": "1.7.0",
+                "end_inclusive": True,
+                "exact": None,
+                "cve_ids": ["CVE-2025-0354", "CVE-2025-0355"],
+            }
+        ]
+    )
+    device = make_device(product=wg2600hs(), firmware_at_sale="1.7.1")
+
+    match_all(notify=False)
+
+    exposure = Exposure.objects.get(device=device, vulnerability__vuln_id="CVE-2025-0355")
+    assert (exposure.method, exposure.needs_review) == ("jvn_vendor_product", True)

@@ -217,7 +217,7 @@ def _text_ranges(text: str) -> tuple[tuple[_Bounds, tuple[str, ...] | None], ...
     """The ranges of a version text, each with the CVEs its line names in parentheses (None: the
     entry's CVEs); None when any part is not understood. Independent of the entry, so cached: the
     same texts (「すべてのバージョン」, a product's 「x.y およびそれ以前」) recur across entries."""
-    ranges = []
+    ranges: list[tuple[_Bounds, tuple[str, ...] | None]] = []
     for line in _normalise(text).splitlines():
         line = line.strip()
         if not line:
