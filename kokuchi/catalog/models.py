@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 import unicodedata
 
@@ -33,6 +34,16 @@ def normalize_maker_name(text: str) -> str:
             name = name.removeprefix(form).removesuffix(form).strip()
         name = _ENGLISH_LEGAL_FORM.sub("", name).strip(" ,")
     return name
+
+
+# Separators staff write or leave out inside a name: "I-O DATA" / "IODATA", "アイ・オー・データ" /
+# "アイオーデータ", "Palo Alto Networks" / "paloaltonetworks", the CPE vendor "i-o_data_device".
+_NAME_SEPARATORS = re.compile(r"[\s・\-_.,'’&]")
+
+
+def compact_maker_name(text: str) -> str:
+    """normalize_maker_name without separators: the looser comparison imports fall back to."""
+    return _NAME_SEPARATORS.sub("", normalize_maker_name(text))
 
 
 def validate_cpe_vendors(value) -> None:
@@ -74,7 +85,26 @@ class ManufacturerQuerySet(models.QuerySet):
         if not wanted:
             return []
         ranked = [(rank, m) for m in self if (rank := m.name_rank(wanted)) is not None]
+        if not ranked:
+            compact = compact_maker_name(text)
+            ranked = [(2, m) for m in self if compact and compact in m.compact_names()]
         return [m for _rank, m in sorted(ranked, key=lambda pair: pair[0])]
+
+    def closest(self, text: str, *, limit: int = 3) -> list[Manufacturer]:
+        """The makers whose key, names, aliases or CPE vendor names come closest to `text` (for an
+        import error that suggests what staff may have meant), best first."""
+        wanted = compact_maker_name(text)
+        if not wanted:
+            return []
+        scored = []
+        for maker in self:
+            best = max(
+                (difflib.SequenceMatcher(None, wanted, name).ratio() for name in maker.compact_names()),
+                default=0.0,
+            )
+            if best >= 0.6:
+                scored.append((-best, maker.name_ja, maker))
+        return [maker for _score, _name, maker in sorted(scored, key=lambda item: item[:2])[:limit]]
 
     def by_name(self, text: str) -> Manufacturer | None:
         """The manufacturer `text` names (the first of named()), or None."""
@@ -136,6 +166,11 @@ class Manufacturer(TimeStampedModel):
         if normalized in {normalize_maker_name(n) for n in (*self.aliases, *self.cpe_vendors)}:
             return 1
         return None
+
+    def compact_names(self) -> set[str]:
+        """Every name of this maker (key, own names, aliases, CPE vendor names) without separators."""
+        names = (self.slug, self.name_ja, self.name_en, *self.aliases, *self.cpe_vendors)
+        return {compact for n in names if n and (compact := compact_maker_name(n))}
 
     def other_names_contain(self, text: str) -> bool:
         """True when every word of `text` is part of one of the aliases or CPE vendor names (search)."""

@@ -221,9 +221,14 @@ def _manufacturer(value, cache: dict[str, Manufacturer | None]) -> Manufacturer:
     key = normalize_maker_name(text)
     if key not in cache:
         cache[key] = Manufacturer.objects.by_name(text)
-    if cache[key] is None:
-        raise ValueError(f"unknown manufacturer {text!r} (register it in the catalogue first)")
-    return cache[key]
+    found = cache[key]
+    if found is None:
+        suggestions = Manufacturer.objects.closest(text)
+        hint = (
+            "; did you mean " + ", ".join(f"{m.name_ja} ({m.slug})" for m in suggestions) + "?" if suggestions else ""
+        )
+        raise ValueError(f"unknown manufacturer {text!r} (register it in the catalogue first){hint}")
+    return found
 
 
 # Model field → import column, to report model validation errors by column.

@@ -49,7 +49,7 @@ def test_g5_2_3_fortinet_row_exactly():
     assert fortinet.support_url == "https://support.fortinet.com/Download/FirmwareImages.aspx"
     assert fortinet.csaf_provider_metadata_url == ""
     assert fortinet.cpe_vendors == ["fortinet"]
-    assert fortinet.aliases == ["フォーティネット"]
+    assert fortinet.aliases == ["フォーティネット", "FortiGate"]
     assert fortinet.needs_confirmation is False
 
 
@@ -66,6 +66,8 @@ def test_cpe_vendor_names_come_from_the_feed_samples(feed_samples_dir):
         "yamaha": ["yamaha"],
         "nec": ["nec"],
         "buffalo": ["buffalo"],
+        "iodata": ["i-o_data_device"],
+        "elecom": ["elecom"],
         "fortinet": ["fortinet"],
         "cisco": ["cisco"],
         "paloalto": ["paloaltonetworks"],
@@ -82,15 +84,16 @@ def test_cpe_vendor_names_come_from_the_feed_samples(feed_samples_dir):
 
 def test_aliases_are_loaded_from_the_yaml():
     assert dict(Manufacturer.objects.exclude(aliases=[]).values_list("slug", "aliases")) == {
-        "nec": ["日本電気", "NEC"],
+        "nec": ["日本電気", "NEC", "Aterm", "UNIVERGE"],
         "yamaha": ["ヤマハ"],
-        "buffalo": ["バッファロー"],
+        "buffalo": ["バッファロー", "AirStation", "TeraStation", "LinkStation"],
         "iodata": ["アイ・オー・データ", "アイオーデータ", "アイ・オー・データ機器", "I-O DATA"],
         "elecom": ["エレコム"],
         "fujitsu": ["富士通"],
         "cisco": ["シスコ", "シスコシステムズ"],
-        "fortinet": ["フォーティネット"],
-        "paloalto": ["パロアルトネットワークス"],
+        "fortinet": ["フォーティネット", "FortiGate"],
+        "paloalto": ["パロアルトネットワークス", "パロアルト"],
+        "microsoft": ["マイクロソフト", "Microsoft"],
         "allied_telesis": ["アライドテレシス"],
         "netgear": ["ネットギア"],
         "panasonic": ["パナソニック"],
@@ -119,7 +122,7 @@ def test_reload_fills_empty_lists_of_existing_rows_and_keeps_what_staff_added():
     assert (cisco.cpe_vendors, cisco.aliases) == (["cisco"], ["シスコ", "シスコシステムズ"])
     assert (buffalo.cpe_vendors, buffalo.aliases) == (
         ["buffalo_inc", "buffalo"],
-        ["バッファロ", "BUFFALO", "バッファロー"],
+        ["バッファロ", "BUFFALO", "バッファロー", "AirStation", "TeraStation", "LinkStation"],
     )
 
 
