@@ -1,7 +1,7 @@
 """Parse JVN iPedia's free-text affected versions (VULDEF `VersionNumber`) into version ranges.
 
 JVN publishes affected versions only as Japanese prose. The forms understood here were gathered
-from real `VersionNumber` texts (the corpus in kokuchi/exposures/tests/data/jvn_version_texts.tsv,
+from real `VersionNumber` texts (the corpus in kokuchi/vulnerabilities/tests/data/jvn_version_texts.tsv,
 with its sources):
 
 * an operator after the version: 「5.16.3 未満」, 「7.6.2より前のバージョン」,
@@ -51,7 +51,7 @@ _LABEL = r"(?:バージョン|ファームウェア|version|ver\.?|rev\.?|v(?=\d
 # (11.0(20.3), 12.0(3.4)T1, 1.00.008_SE, 10.5.x), then optional release words (v6 R4, 5.8 (Build
 # 1575), 1.1.2 Build 20231115, SP1, Update 3).
 _VERSION = (
-    r"(?:[A-Z](?=\d))?\d[0-9A-Za-z.\-_+*]*(?:\(\d[0-9A-Za-z.]*\)[0-9A-Za-z.\-_+]*)*"
+    r"(?:[A-Z](?=\d+\.))?\d[0-9A-Za-z.\-_+*]*(?:\(\d[0-9A-Za-z.]*\)[0-9A-Za-z.\-_+]*)*"
     r"(?:\s*(?:R\d+[0-9A-Za-z.\-]*|\(Build\s*\d+\)|Build\s*\d+|SP\d+|Update\s*\d+|multi(?:\s+[A-Za-z]+\d+)?))*"
 )
 # A side of a form: optional words (component, platform, edition), optional label, the version.
@@ -62,8 +62,10 @@ _SIDE_RE = re.compile(
 # The hardware revision between a model name and its firmware version (TP-Link: Model(JP)_V1_1.1.2).
 _HARDWARE_REVISION_RE = re.compile(r"^.*_V\d+(?:\.\d+)?_(?=\d)", re.IGNORECASE)
 # Words that qualify a version without changing it: LTS/LTSC, and a trailing platform
-# (「2019 for 32-bit editions」).
-_QUALIFIER_WORDS_RE = re.compile(r"(?:^|\s+)LTSC?(?=\s|$)|(?<=\S)\s+for\s+(?:32|64)-bit\b.*$", re.IGNORECASE)
+# (「2019 for 32-bit editions」, 「Version 21H2 for x64-based Systems」).
+_QUALIFIER_WORDS_RE = re.compile(
+    r"(?:^|\s+)LTSC?(?=\s|$)|(?<=\S)\s+for\s+(?:(?:32|64)-bit|(?:x64|x86|ARM64)-based)\b.*$", re.IGNORECASE
+)
 _TRAILING_PARENS_RE = re.compile(r"\(([^()]*)\)\s*$")
 _SERIES_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<series>\d+(?:\.\d+)*)\.x\s*系?$", re.IGNORECASE)
 _ALIAS_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<version>{_VERSION})$", re.IGNORECASE)
