@@ -26,7 +26,8 @@ def build_customer_report_context(
     *, customer: Customer, today: datetime.date, generated_at: datetime.datetime
 ) -> dict[str, Any]:
     """The context of the per-customer vulnerability report: open exposures by priority, and
-    the exposures closed (resolved, accepted, false positive) in the last 90 days."""
+    the exposures closed (resolved, accepted, false positive) in the last 90 days. Candidates
+    without a version range (要確認) stay with staff until they confirm them."""
 
     exposures = list(
         Exposure.objects.for_list()
@@ -38,7 +39,7 @@ def build_customer_report_context(
     exploited = known_exploited({n for ns in names.values() for n in ns})
     kev = {e.vulnerability.vuln_id for e in exposures if names.get(e.vulnerability_id, set()) & exploited}
     since = today - datetime.timedelta(days=90)
-    open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN]
+    open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN and not e.needs_review]
     closed_rows = [
         e
         for e in exposures

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from kokuchi.catalog.tests.factories import make_manufacturer, make_plan, make_product
 from kokuchi.core.roles import Role
@@ -13,6 +14,7 @@ from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_contact, make_customer
 from kokuchi.devices.tests.factories import make_contract, make_device
 from kokuchi.exposures.models import Exposure, Notice, WorkItem
+from kokuchi.exposures.reports import build_customer_report_context
 from kokuchi.exposures.runs import match_all
 from kokuchi.vulnerabilities.models import AffectedProduct, Vulnerability
 from kokuchi.vulnerabilities.tests.realdata import make_aterm_jvn, make_nvd_vulnerability
@@ -177,3 +179,15 @@ def test_s_vuln_empty_range_becomes_a_review_candidate_not_a_silent_non_match():
 
     exposure = Exposure.objects.get(device=device, vulnerability__vuln_id="CVE-2025-0355")
     assert (exposure.method, exposure.needs_review) == ("jvn_vendor_product", True)
+
+
+def test_s_vuln_customer_report_leaves_review_candidates_with_staff():
+    make_nvd_vulnerability("CVE-2025-0355")
+    make_aterm_jvn(parsed=False)
+    device = make_device(product=wg2600hs(), firmware_at_sale="1.7.1")
+    match_all(notify=False)
+
+    context = build_customer_report_context(customer=device.customer, today=TODAY, generated_at=timezone.now())
+
+    assert Exposure.objects.filter(device=device).count() == 2
+    assert context["open_rows"] == []
