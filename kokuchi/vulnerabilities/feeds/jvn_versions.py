@@ -51,7 +51,7 @@ _LABEL = r"(?:バージョン|ファームウェア|version|ver\.?|rev\.?|v(?=\d
 # (11.0(20.3), 12.0(3.4)T1, 1.00.008_SE, 10.5.x), then optional release words (v6 R4, 5.8 (Build
 # 1575), 1.1.2 Build 20231115, SP1, Update 3).
 _VERSION = (
-    r"(?:[A-Z](?=\d+\.))?\d[0-9A-Za-z.\-_+*]*(?:\(\d[0-9A-Za-z.]*\)[0-9A-Za-z.\-_+]*)*"
+    r"(?:[A-Z](?=\d+\.)|[a-z]{2,}(?=\d+\.))?\d[0-9A-Za-z.\-_+*]*(?:\(\d[0-9A-Za-z.]*\)[0-9A-Za-z.\-_+]*)*"
     r"(?:\s*(?:R\d+[0-9A-Za-z.\-]*|\(Build\s*\d+\)|Build\s*\d+|SP\d+|Update\s*\d+|multi(?:\s+[A-Za-z]+\d+)?))*"
 )
 # A side of a form: optional words (component, platform, edition), optional label, the version.
