@@ -171,6 +171,13 @@ FORM_CASES = [
     ("2.15.0 から 2.15.0", "2.15.0", True),
     ("2.13.0 から 2.15.0", "2.15.0", True),
     ("2.13.0 から 2.15.0", "2.15.1", False),
+    ("Ver.3.1.0 から Ver.3.1.8", "3.0.9", False),  # JVNDB-2024-000019 as published
+    ("Ver.3.1.0 から Ver.3.1.8", "3.1.0", True),
+    ("Ver.3.1.0 から Ver.3.1.8", "3.1.8", True),
+    ("Ver.3.1.0 から Ver.3.1.8", "3.1.9", False),
+    # a build name glued to the version (JVNDB-2024-000025)
+    ("scvimage4.10.21_1013 より前のバージョン", "scvimage4.10.21_1012", True),
+    ("scvimage4.10.21_1013 より前のバージョン", "scvimage4.10.21_1013", False),
     # 「A〜B」 with letter suffixes (wave dash and full-width tilde)
     ("1.000A〜1.014Q", "1.000", False),
     ("1.000A〜1.014Q", "1.000A", True),
