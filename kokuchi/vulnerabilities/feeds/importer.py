@@ -14,6 +14,8 @@ from django.db import transaction
 
 from kokuchi.vulnerabilities.models import FeedRunStatus
 
+from .csaf import parse_csaf
+from .cve5 import parse_cve5
 from .epss import iter_epss
 from .jvn import iter_jvn_detail
 from .kev import parse_kev
@@ -22,8 +24,10 @@ from .nvd import iter_nvd_file
 from .parallel import ParsedFiles
 from .records import FeedError
 from .runs import finish_run, start_run
+from .statement_loader import document_sha256, load_advisory
 
-SOURCES = ("nvd", "jvn", "kev", "epss")
+SOURCES = ("nvd", "jvn", "kev", "epss", "csaf", "cve5")
+_ADVISORY_PARSERS = {"csaf": parse_csaf, "cve5": parse_cve5}
 
 
 _PARSERS = {"nvd": iter_nvd_file, "jvn": iter_jvn_detail}
@@ -57,6 +61,12 @@ def _import_one(
             result = replace_known_exploited(parse_kev(data, file=file).records)
         elif source == "epss":
             result = upsert_epss(iter_epss(path, file=file, on_read=on_read))
+        elif source in _ADVISORY_PARSERS:
+            data = path.read_bytes()
+            if on_read:
+                on_read(len(data))
+            record = _ADVISORY_PARSERS[source](data, file=file)
+            result = load_advisory(record, sha256=document_sha256(data), location=file)
         else:
             raise FeedError(f"unknown source {source!r} (expected one of {', '.join(SOURCES)})", file=file)
         result.pages = 1
