@@ -14,6 +14,7 @@ from django.utils import timezone
 from kokuchi.catalog.models import ServicePlan
 from kokuchi.customers.models import Contact
 from kokuchi.devices.models import Device
+from kokuchi.exposures.matching import REVIEW_METHODS
 from kokuchi.exposures.models import (
     Exposure,
     ExposureStatus,
@@ -58,7 +59,12 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
         return summary
     groups: dict[tuple[int, int], list[Exposure]] = defaultdict(list)
     for i in range(0, len(pks), 5000):
-        for exposure in Exposure.objects.for_list().filter(pk__in=pks[i : i + 5000], status=ExposureStatus.OPEN):
+        # A candidate staff must confirm (要確認) is acted on when confirmed (confirm_candidate).
+        for exposure in (
+            Exposure.objects.for_list()
+            .filter(pk__in=pks[i : i + 5000], status=ExposureStatus.OPEN)
+            .exclude(method__in=REVIEW_METHODS)
+        ):
             groups[(exposure.customer_id, exposure.vulnerability_id)].append(exposure)
     device_pks = {e.device_id for es in groups.values() for e in es}
     covered = set(Device.objects.under_contract(today).filter(pk__in=device_pks).values_list("pk", flat=True))

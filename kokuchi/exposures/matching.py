@@ -38,7 +38,15 @@ nvd_all_versions     60  criteria version ``*`` with no range (every version)
 nvd_version_unknown  30  the device's firmware version is not recorded
 jvn_range            80  version inside a range parsed from JVN's text
 jvn_vendor_product   10  JVN text not parseable: vendor/product only
+csaf_range           85  vendor advisory (CSAF) lists the version (exposures/advisories.py)
+cve5_cna_range       80  the CVE record's CNA affected data lists the version
+cve5_adp_range       75  the CVE record's CISA ADP affected data lists the version
+statement_version_   15  a statement names the product, its versions unreadable (要確認)
+unknown
+text_candidate       20  only the description names the model (要確認; 10 without a bound)
 ==================  ===  ==========================================================
+
+Statements matched through the product name rather than a CPE lose 10.
 
 Minus 10 for every criteria attribute the device's CPE leaves as ANY; plus 5 when a hardware
 platform condition (``vulnerable: false``) was confirmed by the device's hardware CPE (max 100).
@@ -63,6 +71,16 @@ class Method:
     NVD_VERSION_UNKNOWN = "nvd_version_unknown"
     JVN_RANGE = "jvn_range"
     JVN_VENDOR_PRODUCT = "jvn_vendor_product"
+    # Product statements of CVE records and vendor advisories (exposures/advisories.py).
+    CVE5_CNA_RANGE = "cve5_cna_range"
+    CVE5_ADP_RANGE = "cve5_adp_range"
+    CSAF_RANGE = "csaf_range"
+    STATEMENT_VERSION_UNKNOWN = "statement_version_unknown"
+    TEXT_CANDIDATE = "text_candidate"
+
+
+# Candidates staff must confirm (要確認): never notified to a customer automatically.
+REVIEW_METHODS = frozenset({"statement_version_unknown", "text_candidate"})
 
 
 BASE_CONFIDENCE = {
@@ -72,6 +90,11 @@ BASE_CONFIDENCE = {
     Method.NVD_VERSION_UNKNOWN: 30,
     Method.JVN_RANGE: 80,
     Method.JVN_VENDOR_PRODUCT: 10,
+    Method.CSAF_RANGE: 85,
+    Method.CVE5_CNA_RANGE: 80,
+    Method.CVE5_ADP_RANGE: 75,
+    Method.STATEMENT_VERSION_UNKNOWN: 15,
+    Method.TEXT_CANDIDATE: 20,
 }
 # The strongest method wins when several entries of one vulnerability match.
 METHOD_STRENGTH = [
@@ -81,6 +104,11 @@ METHOD_STRENGTH = [
     Method.NVD_ALL_VERSIONS,
     Method.NVD_VERSION_UNKNOWN,
     Method.JVN_VENDOR_PRODUCT,
+    Method.CSAF_RANGE,
+    Method.CVE5_CNA_RANGE,
+    Method.CVE5_ADP_RANGE,
+    Method.STATEMENT_VERSION_UNKNOWN,
+    Method.TEXT_CANDIDATE,
 ]
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from kokuchi.catalog.models import Product
 from kokuchi.core.cpe import cpe23_key
 from kokuchi.vulnerabilities.models import (
-    EpssScore,
     AdvisoryDocument,
+    EpssScore,
     FeedName,
     FeedRun,
     FeedState,

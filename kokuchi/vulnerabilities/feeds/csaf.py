@@ -62,7 +62,7 @@ def parse_csaf(data: bytes, *, file: str = "", url: str = "") -> AdvisoryRecord:
     document = _object(doc, "$", file)
     meta = _object(document.get("document"), "document", file)
     if meta.get("csaf_version") != "2.0":
-        raise FeedError("not a CSAF 2.0 document (document.csaf_version must be \"2.0\")", file=file)
+        raise FeedError('not a CSAF 2.0 document (document.csaf_version must be "2.0")', file=file)
     tracking = _object(meta.get("tracking"), "document.tracking", file)
     tracking_id = _text(tracking.get("id"), "document.tracking.id", file)
     publisher = _object(meta.get("publisher"), "document.publisher", file)
@@ -132,7 +132,9 @@ def _products(tree: dict, file: str) -> dict[str, CsafProduct]:
     for i, relation in enumerate(_list(tree.get("relationships", []), "product_tree.relationships", file)):
         relation = _object(relation, f"product_tree.relationships[{i}]", file)
         full = _object(relation.get("full_product_name"), f"product_tree.relationships[{i}].full_product_name", file)
-        product_id = _text(full.get("product_id"), f"product_tree.relationships[{i}].full_product_name.product_id", file)
+        product_id = _text(
+            full.get("product_id"), f"product_tree.relationships[{i}].full_product_name.product_id", file
+        )
         component = products.get(str(relation.get("product_reference") or ""))
         if component is not None:
             products.setdefault(product_id, component)

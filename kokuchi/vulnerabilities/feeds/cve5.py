@@ -42,7 +42,7 @@ def parse_cve5(data: bytes, *, file: str = "", url: str = "") -> AdvisoryRecord:
         position = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise FeedError(f"not JSON: {exc}", file=file, position=position) from exc
     if not isinstance(record, dict) or record.get("dataType") != "CVE_RECORD":
-        raise FeedError("not a CVE JSON 5 record (dataType must be \"CVE_RECORD\")", file=file, position="dataType")
+        raise FeedError('not a CVE JSON 5 record (dataType must be "CVE_RECORD")', file=file, position="dataType")
     meta = record.get("cveMetadata")
     if not isinstance(meta, dict) or not isinstance(meta.get("cveId"), str):
         raise FeedError("expected cveMetadata.cveId", file=file, position="cveMetadata.cveId")

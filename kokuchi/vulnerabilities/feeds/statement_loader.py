@@ -38,9 +38,7 @@ def load_advisory(record: AdvisoryRecord, *, sha256: str, location: str = "") ->
     if stored is not None and stored.sha256 == sha256:
         result.unchanged = 1
         return result
-    ProductStatement.objects.filter(
-        source__in=_DOCUMENT_SOURCES[record.feed], document_id=record.document_id
-    ).delete()
+    ProductStatement.objects.filter(source__in=_DOCUMENT_SOURCES[record.feed], document_id=record.document_id).delete()
     ProductStatement.objects.bulk_create(
         [
             ProductStatement(

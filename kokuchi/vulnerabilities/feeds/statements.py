@@ -78,8 +78,12 @@ def bounded_range(
 
 _VERSION = r"(?:v(?:er(?:sion)?)?\.?\s*)?([0-9][0-9A-Za-z._()\-+]*)"
 _EARLIER = re.compile(rf"^{_VERSION}\s+(?:and|or)\s+(?:earlier|prior|older|below|lower)(?:\s+versions?)?$", re.I)
-_BEFORE = re.compile(rf"^(?:all\s+)?(?:versions?\s+)?(?:before|prior\s+to|earlier\s+than|older\s+than|<)\s*{_VERSION}$", re.I)
-_THROUGH = re.compile(rf"^(?:all\s+)?(?:versions?\s+)?(?:through|up\s+to(?:\s+and\s+including)?|<=)\s*{_VERSION}$", re.I)
+_BEFORE = re.compile(
+    rf"^(?:all\s+)?(?:versions?\s+)?(?:before|prior\s+to|earlier\s+than|older\s+than|<)\s*{_VERSION}$", re.I
+)
+_THROUGH = re.compile(
+    rf"^(?:all\s+)?(?:versions?\s+)?(?:through|up\s+to(?:\s+and\s+including)?|<=)\s*{_VERSION}$", re.I
+)
 _FROM_TO = re.compile(rf"^(?:from\s+)?{_VERSION}\s*(?:-|–|through|to)\s*{_VERSION}$", re.I)
 _AT_LEAST = re.compile(rf"^(?:>=\s*|from\s+){_VERSION}(?:\s+and\s+(?:later|above|newer))?$", re.I)
 _AND_LATER = re.compile(rf"^{_VERSION}\s+(?:and|or)\s+(?:later|above|newer)$", re.I)

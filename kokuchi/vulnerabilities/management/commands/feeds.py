@@ -21,8 +21,10 @@ from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
 
 class Command(BaseCommand):
-    help = "Vulnerability feeds (NVD, JVN iPedia, CISA KEV, FIRST EPSS, vendors' CSAF advisories, CVE JSON 5 records): "
+    help = (
+        "Vulnerability feeds (NVD, JVN iPedia, CISA KEV, FIRST EPSS, vendors' CSAF advisories, CVE JSON 5 records): "
         "sync online, import files, show status."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
