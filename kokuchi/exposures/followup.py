@@ -44,13 +44,16 @@ def due_date(priority: int, today: datetime.date) -> datetime.date:
     return today + datetime.timedelta(days=DUE_DAYS[Priority(priority)])
 
 
-def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | None = None) -> ActionSummary:
+def act_on_new_exposures(
+    *, exposure_pks: Iterable[int], today: datetime.date | None = None, include_candidates: bool = False
+) -> ActionSummary:
     """Decide who acts on newly open exposures, per customer and vulnerability.
 
     Devices under an active maintenance contract: a work item for the reseller (due by priority)
     and a notice to the customer. Devices without one: a sales lead proposing the maintenance
     plan, and an informational notice only when the customer opted in
-    (``Customer.notify_without_contract``).
+    (``Customer.notify_without_contract``). Candidates staff must confirm (REVIEW_METHODS) are
+    left out unless `include_candidates` (their confirmation).
     """
     today = today or timezone.localdate()
     pks = list(exposure_pks)
@@ -60,11 +63,10 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
     groups: dict[tuple[int, int], list[Exposure]] = defaultdict(list)
     for i in range(0, len(pks), 5000):
         # A candidate staff must confirm (要確認) is acted on when confirmed (confirm_candidate).
-        for exposure in (
-            Exposure.objects.for_list()
-            .filter(pk__in=pks[i : i + 5000], status=ExposureStatus.OPEN)
-            .exclude(method__in=REVIEW_METHODS)
-        ):
+        chunk = Exposure.objects.for_list().filter(pk__in=pks[i : i + 5000], status=ExposureStatus.OPEN)
+        if not include_candidates:
+            chunk = chunk.exclude(method__in=REVIEW_METHODS)
+        for exposure in chunk:
             groups[(exposure.customer_id, exposure.vulnerability_id)].append(exposure)
     device_pks = {e.device_id for es in groups.values() for e in es}
     covered = set(Device.objects.under_contract(today).filter(pk__in=device_pks).values_list("pk", flat=True))
