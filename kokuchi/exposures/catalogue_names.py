@@ -54,13 +54,13 @@ class CatalogueIndex:
         for pk, maker, model, fw, hw in Product.objects.values_list(
             "pk", "manufacturer_id", "model_number", "firmware_cpe", "hardware_cpe"
         ):
-            keys = frozenset(key[1:] for value in (fw, hw) if value and (key := cpe23_key(value)) is not None)
+            keys = frozenset(found[1:] for value in (fw, hw) if value and (found := cpe23_key(value)) is not None)
             if not keys:
                 continue  # matching works on CPE keys: a product without CPE cannot be evaluated
             product = _Product(pk, maker, keys, model or "")
-            key = model_key(model or "")
-            if usable_model_key(key):
-                by_model[key].append(product)
+            model_name = model_key(model or "")
+            if usable_model_key(model_name):
+                by_model[model_name].append(product)
             for _vendor, name in keys:
                 by_cpe_product[name].append(product)
                 for suffix in _SUFFIXES:
