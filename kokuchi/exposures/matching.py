@@ -82,6 +82,26 @@ class Method:
 # Candidates staff must confirm (要確認): never notified to a customer automatically.
 REVIEW_METHODS = frozenset({"statement_version_unknown", "text_candidate"})
 
+# Which source each method reads, as staff and exports name it.
+METHOD_SOURCES = {
+    "nvd_exact": "NVD",
+    "nvd_range": "NVD",
+    "nvd_all_versions": "NVD",
+    "nvd_version_unknown": "NVD",
+    "jvn_range": "JVN iPedia",
+    "jvn_vendor_product": "JVN iPedia",
+    "cve5_cna_range": "CVE レコード（CNA）",
+    "cve5_adp_range": "CVE レコード（CISA ADP）",
+    "csaf_range": "ベンダー勧告（CSAF）",
+    "statement_version_unknown": "CVE レコード／ベンダー勧告",
+    "text_candidate": "脆弱性の説明文",
+}
+
+
+def method_source(method: str) -> str:
+    """The source a match came from, for its explanation and exports."""
+    return METHOD_SOURCES.get(method, method)
+
 
 BASE_CONFIDENCE = {
     Method.NVD_EXACT: 100,

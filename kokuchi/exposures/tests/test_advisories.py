@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 
 from kokuchi.catalog.tests.factories import make_manufacturer, make_product
+from kokuchi.core.roles import Role
+from kokuchi.core.tests.factories import make_user
 from kokuchi.devices.tests.factories import make_device
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice, SalesLead
 from kokuchi.exposures.runs import match_all
+from kokuchi.exposures.selectors import exposure_rows
 from kokuchi.exposures.status import confirm_candidate, dismiss_candidate
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
 from kokuchi.vulnerabilities.models import ProductStatement, VulnerabilityCpe
@@ -179,3 +182,47 @@ def test_s_vuln_vex_known_not_affected_overrides_a_range_match():
         "not_affected",
         "Class with vulnerable code was removed before shipping.",
     )
+
+
+def test_s_vuln_staff_page_and_export_say_why_and_take_the_review(client):
+    make_nvd_vulnerability("CVE-2025-0356")
+    product = aterm("WX3600HP", "aterm_wx3600hp_firmware")
+    device = make_device(product=product, firmware_at_sale="1.5.3")
+    match_all(notify=False)
+    exposure = Exposure.objects.get(device=device)
+    staff = make_user(Role.SALES)
+    client.force_login(staff)
+
+    page = client.get(f"/exposures/devices/{device.pk}/").content.decode()
+    row = next(exposure_rows())
+    response = client.post(f"/exposures/{exposure.pk}/candidate/", {"decision": "dismiss", "reason": "別機種"})
+    refused = client.post(f"/exposures/{exposure.pk}/candidate/", {"decision": "confirm", "reason": ""})
+
+    assert '<p data-match-basis>根拠: 脆弱性の説明文 · <strong class="badge">要確認</strong></p>' in page
+    assert (row["method"], row["source"], row["confidence"], row["needs_review"]) == (
+        "text_candidate",
+        "脆弱性の説明文",
+        20,
+        True,
+    )
+    assert response.status_code == 302
+    assert refused.status_code == 302
+    exposure.refresh_from_db()
+    assert (exposure.status, exposure.status_changed_by) == (ExposureStatus.FALSE_POSITIVE, staff)
+
+
+def test_s_vuln_device_page_shows_the_vendor_not_affected_statement(client):
+    import_feed_files(source="csaf", paths=[CSAF_VEX_NOT_AFFECTED], parallel=False)
+    maker = make_manufacturer(slug="example-company", name_en="Example Company", cpe_vendors=["example_company"])
+    product = make_product(
+        manufacturer=maker, model_number="ABC", firmware_cpe="cpe:2.3:a:example_company:abc:*:*:*:*:*:*:*:*"
+    )
+    device = make_device(product=product, firmware_at_sale="4.2")
+    client.force_login(make_user(Role.VIEWER))
+
+    page = client.get(f"/exposures/devices/{device.pk}/").content.decode()
+
+    assert (
+        "CVE-2021-44228: 影響なし (4.2 と一致) — ベンダー勧告（CSAF） 2022-EVD-UC-01-NA-001. "
+        "理由: Class with vulnerable code was removed before shipping."
+    ) in page
