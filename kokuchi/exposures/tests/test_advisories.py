@@ -226,3 +226,21 @@ def test_s_vuln_device_page_shows_the_vendor_not_affected_statement(client):
         "CVE-2021-44228: 影響なし (4.2 と一致) — ベンダー勧告（CSAF） 2022-EVD-UC-01-NA-001. "
         "理由: Class with vulnerable code was removed before shipping."
     ) in page
+
+
+def test_s_vuln_cve5_cna_inclusive_bound_before_nvd_publishes_the_cve():
+    """Without any NVD row the CVE record creates the vulnerability; FortiOS 7.0.13 is the last
+    affected 7.0 release of the CNA data ("7.0.0 ≤ v ≤ 7.0.13"), 7.0.14 is not."""
+    import_feed_files(source="cve5", paths=[FEEDS / "cve5" / "CVE-2024-21762.json"], parallel=False)
+    fortinet = make_manufacturer(slug="fortinet", name_en="Fortinet", cpe_vendors=["fortinet"])
+    product = make_product(
+        manufacturer=fortinet, model_number="FG-60F", firmware_cpe="cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"
+    )
+    last_affected = make_device(product=product, firmware_at_sale="7.0.13")
+    first_fixed = make_device(product=product, firmware_at_sale="7.0.14")
+
+    match_all(notify=False)
+
+    assert exposures_of(last_affected) == [("CVE-2024-21762", "cve5_cna_range", "open")]
+    assert exposures_of(first_fixed) == []
+    assert Exposure.objects.get(device=last_affected).confidence == 70

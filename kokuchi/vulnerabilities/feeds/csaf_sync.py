@@ -6,7 +6,9 @@ and signature links) or a directory (changes.csv: path, time). Documents changed
 run are downloaded; the sha512/sha256 file and the detached .asc signature are checked where the
 provider publishes them, and a document that fails a check is refused (nothing written for it,
 the run fails naming the URL). Each document is loaded in its own transaction with the record of
-what was loaded (FeedState.file_hashes: URL → sha256), so a second run changes nothing.
+what was loaded (FeedState.file_hashes: URL → {sha256, updated}): an entry whose time in the
+feed or changes.csv is the one already loaded is not even fetched, so a second run changes
+nothing and downloads only the feed.
 
 Signatures are checked with GnuPG through python-gnupg, in a temporary keyring holding only the
 provider's keys.
@@ -173,9 +175,13 @@ def sync_provider(*, client: FeedHttpClient, url: str, state: FeedState, result:
                 except FeedError as exc:
                     raise FeedError(exc.message, file=key_url) from exc
         for entry in _document_entries(client, metadata, url):
+            seen = state.file_hashes.get(entry.url) or {}
+            if entry.updated and seen.get("updated") == entry.updated:
+                result.unchanged += 1  # the feed or changes.csv says it has not changed: not fetched
+                continue
             data = client.get(entry.url).content
             digest = hashlib.sha256(data).hexdigest()
-            if state.file_hashes.get(entry.url) == digest:
+            if seen.get("sha256") == digest:
                 result.unchanged += 1
                 continue
             for hash_url in entry.hash_urls:
@@ -191,7 +197,7 @@ def sync_provider(*, client: FeedHttpClient, url: str, state: FeedState, result:
             with transaction.atomic():
                 batch = load_advisory(record, sha256=digest, location=entry.url)
                 batch.pages = 1
-                state.file_hashes = {**state.file_hashes, entry.url: digest}
+                state.file_hashes = {**state.file_hashes, entry.url: {"sha256": digest, "updated": entry.updated}}
                 FeedState.objects.filter(pk=state.pk).update(file_hashes=state.file_hashes)
                 announce_changes_on_commit(batch.changed_ids)
             result.add(batch)

@@ -143,3 +143,34 @@ def test_csaf_sync_without_providers_does_nothing(settings):
     result = _sync()["csaf"]
     assert result.messages == ["no CSAF provider configured (KOKUCHI_CSAF_PROVIDERS)"]
     assert _database() == ([], [], [])
+
+
+def test_csaf_sync_through_a_directory_changes_csv_only_fetches_changed_documents(settings):
+    data = sample(ADVISORY).read_bytes()
+    fetched = []
+    with FeedServer() as server:
+        base = server.base
+        metadata = {"distributions": [{"directory_url": f"{base}/csaf/white/"}], "metadata_version": "2.0"}
+        changes = [b'"2025/cisco-sa-ios-xr-verii-bypass-hhpwqrvx.json","2025-03-12T15:22:33+00:00"\n']
+        server.routes["/.well-known/csaf/provider-metadata.json"] = lambda q, h: (
+            200,
+            {},
+            json.dumps(metadata).encode(),
+        )
+        server.routes["/csaf/white/changes.csv"] = lambda q, h: (200, {}, changes[0])
+        path = "/csaf/white/2025/cisco-sa-ios-xr-verii-bypass-hhpwqrvx.json"
+
+        def document(q, h):
+            fetched.append(path)
+            return 200, {}, data
+
+        server.routes[path] = document
+        # No .sha512 published (404): the .sha256 is checked.
+        server.routes[path + ".sha256"] = lambda q, h: (200, {}, hashlib.sha256(data).hexdigest().encode())
+        settings.CSAF_PROVIDERS = [f"{base}/.well-known/csaf/provider-metadata.json"]
+        first = _sync()["csaf"]
+        second = _sync()["csaf"]
+
+    assert (first.created, second.created, second.unchanged) == (1, 0, 1)
+    assert fetched == [path]
+    assert _database()[1] == [("CVE-2025-20177", "Cisco IOS XR Software", "affected")]
