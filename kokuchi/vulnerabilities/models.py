@@ -368,6 +368,8 @@ class AdvisoryDocument(models.Model):
         verbose_name = _("advisory document")
         verbose_name_plural = _("advisory documents")
         constraints = [models.UniqueConstraint(fields=["source", "document_id"], name="unique_advisory_document")]
+        # A re-import looks a file up by its bytes before parsing it.
+        indexes = [models.Index(fields=["sha256"], name="advisory_document_sha256")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.document_id}"

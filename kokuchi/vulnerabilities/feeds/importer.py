@@ -24,7 +24,7 @@ from .nvd import iter_nvd_file
 from .parallel import ParsedFiles
 from .records import FeedError
 from .runs import finish_run, start_run
-from .statement_loader import document_sha256, load_advisory
+from .statement_loader import advisory_already_loaded, document_sha256, load_advisory
 
 SOURCES = ("nvd", "jvn", "kev", "epss", "csaf", "cve5")
 _ADVISORY_PARSERS = {"csaf": parse_csaf, "cve5": parse_cve5}
@@ -46,7 +46,13 @@ def import_file(
 
 
 def _import_one(
-    *, source: str, path: Path, index: int, parsed: ParsedFiles | None, on_read: Callable[[int], None] | None
+    *,
+    source: str,
+    path: Path,
+    index: int,
+    parsed: ParsedFiles | None,
+    on_read: Callable[[int], None] | None,
+    announce: bool = True,
 ) -> ImportResult:
     file = str(path)
     if not path.is_file():
@@ -65,12 +71,17 @@ def _import_one(
             data = path.read_bytes()
             if on_read:
                 on_read(len(data))
-            record = _ADVISORY_PARSERS[source](data, file=file)
-            result = load_advisory(record, sha256=document_sha256(data), location=file)
+            digest = document_sha256(data)
+            if advisory_already_loaded(feed=source, sha256=digest, location=file):
+                result = ImportResult(source=source, unchanged=1)
+            else:
+                record = _ADVISORY_PARSERS[source](data, file=file)
+                result = load_advisory(record, sha256=digest, location=file)
         else:
             raise FeedError(f"unknown source {source!r} (expected one of {', '.join(SOURCES)})", file=file)
         result.pages = 1
-        announce_changes_on_commit(result.changed_ids)
+        if announce:
+            announce_changes_on_commit(result.changed_ids)
     return result
 
 
@@ -88,14 +99,25 @@ def import_feed_files(
     total = ImportResult(source=source)
     paths = [Path(path) for path in paths]
     parse = _PARSERS.get(source)
+    # Advisories come as thousands of small files: the changed IDs of the committed files are
+    # announced once at the end (also when a later file is refused), not once per file.
+    per_file = source not in _ADVISORY_PARSERS
     try:
         with ParsedFiles(parse, paths, parallel=parallel) if parse else nullcontext() as parsed:
             for index, path in enumerate(paths):
-                total.add(_import_one(source=source, path=path, index=index, parsed=parsed, on_read=on_read))
+                total.add(
+                    _import_one(
+                        source=source, path=path, index=index, parsed=parsed, on_read=on_read, announce=per_file
+                    )
+                )
     except FeedError as exc:
+        if not per_file:
+            announce_changes_on_commit(total.changed_ids)
         done = f" ({total.pages} earlier file(s) were imported and kept)" if total.pages else ""
         total.messages.append(f"rejected, database unchanged for this file: {exc}{done}")
         finish_run(run, result=total, status=FeedRunStatus.FAILED, error=str(exc))
         raise
+    if not per_file:
+        announce_changes_on_commit(total.changed_ids)
     finish_run(run, result=total)
     return total

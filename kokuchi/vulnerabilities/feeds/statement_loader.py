@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
+from django.utils import timezone
+
 from kokuchi.vulnerabilities.models import (
     AdvisoryDocument,
     ProductStatement,
@@ -28,6 +30,11 @@ _DOCUMENT_SOURCES = {
 
 def document_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def advisory_already_loaded(*, feed: str, sha256: str, location: str) -> bool:
+    """Whether these exact bytes were loaded from this place before (checked before parsing)."""
+    return AdvisoryDocument.objects.filter(source=feed, url=location[:500], sha256=sha256).exists()
 
 
 def load_advisory(record: AdvisoryRecord, *, sha256: str, location: str = "") -> ImportResult:
@@ -85,11 +92,18 @@ def load_advisory(record: AdvisoryRecord, *, sha256: str, location: str = "") ->
         if v.vuln_id not in existing
     ]
     Vulnerability.objects.bulk_create(new_rows, batch_size=1000)
-    AdvisoryDocument.objects.update_or_create(
-        source=record.feed,
-        document_id=record.document_id,
-        defaults={"sha256": sha256, "url": location[:500], "released_at": record.released},
-    )
+    if stored is None:
+        AdvisoryDocument.objects.create(
+            source=record.feed,
+            document_id=record.document_id,
+            sha256=sha256,
+            url=location[:500],
+            released_at=record.released,
+        )
+    else:
+        AdvisoryDocument.objects.filter(pk=stored.pk).update(
+            sha256=sha256, url=location[:500], released_at=record.released, loaded_at=timezone.now()
+        )
     result.created = 1 if stored is None else 0
     result.updated = 0 if stored is None else 1
     result.changed_ids = {v.vuln_id for v in record.vulnerabilities} | {s.vuln_id for s in record.statements}
