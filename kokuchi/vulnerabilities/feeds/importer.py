@@ -85,6 +85,32 @@ def _import_one(
     return result
 
 
+ADVISORY_COMMIT_EVERY = 200
+
+
+def _import_advisories(
+    *, source: str, paths: list[Path], total: ImportResult, on_read: Callable[[int], None] | None
+) -> None:
+    """Import advisory files, each in its own savepoint, committing every ADVISORY_COMMIT_EVERY
+    files: a refused file rolls back only its own savepoint, the files before it are committed
+    (as with one transaction per file), and 10,000 small files do not cost 10,000 commits."""
+    for start in range(0, len(paths), ADVISORY_COMMIT_EVERY):
+        refused: FeedError | None = None
+        with transaction.atomic():
+            for index in range(start, min(start + ADVISORY_COMMIT_EVERY, len(paths))):
+                try:
+                    total.add(
+                        _import_one(
+                            source=source, path=paths[index], index=index, parsed=None, on_read=on_read, announce=False
+                        )
+                    )
+                except FeedError as exc:
+                    refused = exc
+                    break
+        if refused is not None:
+            raise refused
+
+
 def import_feed_files(
     *, source: str, paths: Sequence[Path], on_read: Callable[[int], None] | None = None, parallel: bool | None = None
 ) -> ImportResult:
@@ -103,13 +129,12 @@ def import_feed_files(
     # announced once at the end (also when a later file is refused), not once per file.
     per_file = source not in _ADVISORY_PARSERS
     try:
-        with ParsedFiles(parse, paths, parallel=parallel) if parse else nullcontext() as parsed:
-            for index, path in enumerate(paths):
-                total.add(
-                    _import_one(
-                        source=source, path=path, index=index, parsed=parsed, on_read=on_read, announce=per_file
-                    )
-                )
+        if per_file:
+            with ParsedFiles(parse, paths, parallel=parallel) if parse else nullcontext() as parsed:
+                for index, path in enumerate(paths):
+                    total.add(_import_one(source=source, path=path, index=index, parsed=parsed, on_read=on_read))
+        else:
+            _import_advisories(source=source, paths=paths, total=total, on_read=on_read)
     except FeedError as exc:
         if not per_file:
             announce_changes_on_commit(total.changed_ids)

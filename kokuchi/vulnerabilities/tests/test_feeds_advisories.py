@@ -144,3 +144,26 @@ def test_feeds_import_refuses_a_malformed_csaf_database_unchanged(tmp_path: Path
         f"import rejected, database unchanged for this file: {bad}: document.tracking.id: expected a non-empty string"
     )
     assert (ProductStatement.objects.count(), Vulnerability.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_feeds_import_keeps_the_advisories_before_a_refused_one(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "feeds",
+            "import",
+            "--source",
+            "csaf",
+            str(sample(FORTINET)),
+            str(bad),
+            str(sample(BSI)),
+            "--no-progress",
+            stdout=io.StringIO(),
+        )
+
+    assert "bad.json: line 1 column 2: not JSON" in str(error.value)
+    assert sorted(AdvisoryDocument.objects.values_list("document_id", flat=True)) == ["FG-IR-25-756"]
+    assert ProductStatement.objects.filter(document_id="BSI-2022-0001").count() == 0
