@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import platform
+import secrets
 import shutil
 import sys
 from pathlib import Path
@@ -70,8 +71,14 @@ def main() -> None:
     args = parser.parse_args()
 
     paths = [str(p) for p in generate(args.data, args.count)]
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", KOKUCHI_LOG_LEVEL="WARNING")
-    env.setdefault("KOKUCHI_DEBUG", "1")
+    # As in production: DEBUG off (no per-query logging), with a throw-away secret key.
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        KOKUCHI_LOG_LEVEL="WARNING",
+        KOKUCHI_DEBUG="0",
+        KOKUCHI_SECRET_KEY=secrets.token_urlsafe(50),
+    )
     if not env.get("DATABASE_URL"):
         db_dir = Path(f"/tmp/kokuchi-csaf-bench-db-{args.label}")
         shutil.rmtree(db_dir, ignore_errors=True)

@@ -34,9 +34,6 @@ MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _AFFECTED = ("known_affected", "first_affected", "last_affected")
 _FIXED = ("fixed", "first_fixed")
 _NOT_AFFECTED = ("known_not_affected",)
-# Branch categories that name a version of the product above them, the most specific last.
-_VERSION_CATEGORIES = ("product_version", "service_pack", "patch_level")
-_PRODUCT_CATEGORIES = ("product_name", "product_family")
 
 
 @dataclass(frozen=True)
@@ -143,8 +140,8 @@ def _products(tree: dict, file: str) -> dict[str, CsafProduct]:
 
 def _product_from_path(path: dict[str, str], product: dict) -> CsafProduct:
     vendor = path.get("vendor", "")
-    name = next((path[c] for c in _PRODUCT_CATEGORIES if c in path), "") or str(product.get("name") or "")
-    version = next((path[c] for c in reversed(_VERSION_CATEGORIES) if c in path), "")
+    name = path.get("product_name") or path.get("product_family") or str(product.get("name") or "")
+    version = path.get("patch_level") or path.get("service_pack") or path.get("product_version") or ""
     # Vendors often repeat the product name in the version branch ("FortiOS 6.4.0").
     if version and name and version.startswith(name + " "):
         version = version[len(name) + 1 :]

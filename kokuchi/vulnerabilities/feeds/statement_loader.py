@@ -45,7 +45,10 @@ def load_advisory(record: AdvisoryRecord, *, sha256: str, location: str = "") ->
     if stored is not None and stored.sha256 == sha256:
         result.unchanged = 1
         return result
-    ProductStatement.objects.filter(source__in=_DOCUMENT_SOURCES[record.feed], document_id=record.document_id).delete()
+    if stored is not None:
+        ProductStatement.objects.filter(
+            source__in=_DOCUMENT_SOURCES[record.feed], document_id=record.document_id
+        )._raw_delete(ProductStatement.objects.db)
     ProductStatement.objects.bulk_create(
         [
             ProductStatement(
