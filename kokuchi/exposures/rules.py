@@ -296,6 +296,7 @@ def unanalysed_vulnerability_pks() -> set[int]:
         Vulnerability.objects.live()
         .filter(configurations=[])
         .exclude(vuln_id__startswith="JVNDB-")
+        .order_by()
         .values_list("pk", flat=True)
     )
 
