@@ -16,7 +16,7 @@ from kokuchi.exposures.status import confirm_candidate, dismiss_candidate
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
 from kokuchi.vulnerabilities.models import ProductStatement, VulnerabilityCpe
 from kokuchi.vulnerabilities.tests.factories import make_vulnerability
-from kokuchi.vulnerabilities.tests.realdata import make_nvd_vulnerability
+from kokuchi.vulnerabilities.tests.realdata import make_aterm_jvn, make_nvd_vulnerability
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +244,20 @@ def test_s_vuln_cve5_cna_inclusive_bound_before_nvd_publishes_the_cve():
     assert exposures_of(last_affected) == [("CVE-2024-21762", "cve5_cna_range", "open")]
     assert exposures_of(first_fixed) == []
     assert Exposure.objects.get(device=last_affected).confidence == 70
+
+
+def test_s_vuln_jvn_comes_before_the_cve_record():
+    """For CVE-2025-0355 JVN says "Ver.1.7.2より前" and the CNA says "Ver.1.7.2 and earlier": JVN
+    entries citing the CVE are consulted first, so WG2600HS 1.7.2 is not exposed and 1.7.1 is,
+    through JVN."""
+    make_nvd_vulnerability("CVE-2025-0355")
+    make_aterm_jvn()
+    import_feed_files(source="cve5", paths=[CVE5_NEC], parallel=False)
+    product = aterm("WG2600HS", "aterm_wg2600hs_firmware")
+    at_bound = make_device(product=product, firmware_at_sale="1.7.2")
+    before = make_device(product=product, firmware_at_sale="1.7.1")
+
+    match_all(notify=False)
+
+    assert exposures_of(at_bound) == []
+    assert ("CVE-2025-0355", "jvn_range", "open") in exposures_of(before)
