@@ -54,6 +54,8 @@ class Rule:
     uses_hardware: bool = True
     statements: list[StatementMatcher] = field(default_factory=list)
     not_affected: list[StatementMatcher] = field(default_factory=list)
+    # Vendors' affected statements with a fix: the fixed version and URL join a match from NVD or JVN.
+    vendor_fixes: list[StatementMatcher] = field(default_factory=list)
     text: TextCandidate | None = None
 
     def match(self, device: DeviceIdentity) -> Match | None:
@@ -68,6 +70,10 @@ class Rule:
             found = match_text_candidate(vuln_id=self.vuln_id, candidate=self.text, device=device)
         if found is not None and self.not_affected and not_affected_reason(statements=self.not_affected, device=device):
             return None
+        if found is not None and self.vendor_fixes and not self.statements:
+            fix = next((f.fix_text() for f in self.vendor_fixes if f.names(device)), "")
+            if fix:
+                found = Match(found.vuln_id, found.method, found.confidence, f"{found.explanation}。{fix}")
         return found
 
 
@@ -280,6 +286,7 @@ def _add_advisory_rules(rules: dict[int, Rule], vulns: list[dict]) -> None:
             rule = rules[pk] = Rule(pk, vuln_id, keys, statements=affected, uses_hardware=True)
         if rule is not None:
             rule.not_affected = vex
+            rule.vendor_fixes = [s for s in affected if s.source == "csaf" and s.fix_text()]
     descriptions = Vulnerability.objects.filter(pk__in=[pk for pk in bare if pk not in rules]).values_list(
         "pk", "vuln_id", "description_en", "description_ja"
     )

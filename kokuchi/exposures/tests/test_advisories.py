@@ -261,3 +261,45 @@ def test_s_vuln_jvn_comes_before_the_cve_record():
 
     assert exposures_of(at_bound) == []
     assert ("CVE-2025-0355", "jvn_range", "open") in exposures_of(before)
+
+
+def test_s_vuln_vendor_fix_joins_a_range_match_from_another_source():
+    """BSI-2022-0001 says CVRF-CSAF-Converter 1.0.0-rc2 fixes CVE-2022-27193 (vendor_fix with a
+    URL); a range match from NVD-style configurations (built from the advisory's own CPE) carries
+    that fixed version and URL into its explanation, and so into notices."""
+    converter = make_vulnerability(
+        vuln_id="CVE-2022-27193",
+        configurations=[
+            {
+                "nodes": [
+                    {
+                        "operator": "OR",
+                        "cpeMatch": [
+                            {
+                                "vulnerable": True,
+                                "criteria": "cpe:2.3:a:csaf-tools:cvrf-csaf-converter:*:*:*:*:*:*:*:*",
+                                "versionEndExcluding": "1.0.0-rc2",
+                            }
+                        ],
+                    }
+                ]
+            }
+        ],
+    )
+    VulnerabilityCpe.objects.create(
+        vulnerability=converter, part="a", vendor="csaf-tools", product="cvrf-csaf-converter"
+    )
+    import_feed_files(source="csaf", paths=[FEEDS / "csaf" / "oasis-examples" / "csaf" / "bsi-2022-0001.json"])
+    maker = make_manufacturer(slug="csaf-tools", name_en="CSAF Tools", cpe_vendors=["csaf-tools"])
+    product = make_product(
+        manufacturer=maker,
+        model_number="CVRF-CSAF-Converter",
+        firmware_cpe="cpe:2.3:a:csaf-tools:cvrf-csaf-converter:*:*:*:*:*:*:*:*",
+    )
+    device = make_device(product=product, firmware_at_sale="1.0.0-rc1")
+
+    match_all(notify=False)
+
+    assert Exposure.objects.get(device=device).explanation.endswith(
+        "。修正版: 1.0.0-rc2。対策: https://github.com/csaf-tools/CVRF-CSAF-Converter/releases/tag/1.0.0-rc2"
+    )
