@@ -86,6 +86,14 @@ class CatalogueIndex:
             self._vendor_cache[vendor] = (makers, cpe_vendors)
         return self._vendor_cache[vendor]
 
+    def vendor_makers(self, vendor: str) -> set[int]:
+        """Pks of the catalogue makers a vendor name designates."""
+        return self._vendor(vendor)[0]
+
+    def vendor_cpe_names(self, vendor: str) -> set[str]:
+        """CPE vendor names a vendor name designates."""
+        return self._vendor(vendor)[1]
+
     def statement_keys(
         self, *, vendor: str, product: str, cpe23: str, publisher: str = ""
     ) -> tuple[set[tuple[str, str]], bool]:

@@ -19,7 +19,7 @@ from kokuchi.exposures.catalogue_names import CatalogueIndex
 from kokuchi.exposures.matching import REVIEW_METHODS, DeviceIdentity, JvnRange, method_source
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
 from kokuchi.vulnerabilities.models import ProductStatement, VulnerabilityAlias, VulnerabilityCpe
-from kokuchi.vulnerabilities.selectors import epss, known_exploited
+from kokuchi.vulnerabilities.selectors import epss, known_exploited, product_cpe_keys
 
 
 def exposure_counts(*, customer_pk: int) -> dict[str, int]:
@@ -216,6 +216,15 @@ class VendorStatementView:
     reason: str
 
 
+def _cpe_condition(keys: set[tuple[str, str]]) -> Q:
+    condition = Q(pk__in=[])
+    for vendor, name in keys:
+        condition |= Q(cpe23__startswith=f"cpe:2.3:a:{vendor}:{name}:")
+        condition |= Q(cpe23__startswith=f"cpe:2.3:o:{vendor}:{name}:")
+        condition |= Q(cpe23__startswith=f"cpe:2.3:h:{vendor}:{name}:")
+    return condition
+
+
 def vendor_statements_for_device(device: Device) -> list[VendorStatementView]:
     """Product statements that designate the device's product and cover its current firmware, for
     its staff page (why a range match was overridden, which version fixes it) and for documents."""
@@ -229,8 +238,24 @@ def vendor_statements_for_device(device: Device) -> list[VendorStatementView]:
         label=product.model_number,
     )
     catalogue = CatalogueIndex.load()
+    device_vendors = {vendor for vendor, _name in product_cpe_keys(product)}
+    # Only the statements whose vendor (or publisher) names this product's maker or CPE vendor.
+    names = set(ProductStatement.objects.order_by().values_list("vendor", flat=True).distinct())
+    names |= set(ProductStatement.objects.order_by().values_list("publisher", flat=True).distinct())
+    wanted = [
+        name
+        for name in names
+        if name
+        and (
+            product.manufacturer_id in catalogue.vendor_makers(name)
+            or device_vendors & catalogue.vendor_cpe_names(name)
+        )
+    ]
+    rows = ProductStatement.objects.filter(
+        Q(vendor__in=wanted) | Q(publisher__in=wanted) | _cpe_condition(product_cpe_keys(product))
+    )
     out = []
-    for row in ProductStatement.objects.order_by("vuln_id", "source", "pk").iterator(chunk_size=2000):
+    for row in rows.order_by("vuln_id", "source", "pk").iterator(chunk_size=2000):
         keys, by_cpe = catalogue.statement_keys(
             vendor=row.vendor, product=row.product, cpe23=row.cpe23, publisher=row.publisher
         )
