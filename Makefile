@@ -52,4 +52,4 @@ migrations-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/kokuchi makemigrations --check --dry-run
 
 messages: $(STAMP)
-	cd kokuchi && for app in */; do [ -d "$$app/locale" ] && (cd $$app && ../../$(BIN)/kokuchi compilemessages -l ja) ; done; true
+	cd kokuchi && DJANGO_SETTINGS_MODULE=config.settings_test ../$(BIN)/kokuchi compilemessages -l ja

@@ -184,6 +184,10 @@ PDF_WORKERS = int(env("KOKUCHI_PDF_WORKERS", str(min(2, os.cpu_count() or 1))) o
 # Vulnerability feeds: NVD API key is optional (higher rate limit when set).
 NVD_API_KEY = env("KOKUCHI_NVD_API_KEY") or env("NVD_API_KEY")
 
+# Vendors' CSAF advisories: comma-separated URLs of their provider-metadata.json
+# (`kokuchi feeds sync --source csaf`); none by default.
+CSAF_PROVIDERS = [url.strip() for url in (env("KOKUCHI_CSAF_PROVIDERS") or "").split(",") if url.strip()]
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)

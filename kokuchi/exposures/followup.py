@@ -43,14 +43,17 @@ def due_date(priority: int, today: datetime.date) -> datetime.date:
     return today + datetime.timedelta(days=DUE_DAYS[Priority(priority)])
 
 
-def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | None = None) -> ActionSummary:
+def act_on_new_exposures(
+    *, exposure_pks: Iterable[int], today: datetime.date | None = None, include_candidates: bool = False
+) -> ActionSummary:
     """Decide who acts on newly open exposures, per customer and vulnerability.
 
     Devices under an active maintenance contract: a work item for the reseller (due by priority)
     and a notice to the customer. Devices without one: a sales lead proposing the maintenance
     plan, and an informational notice only when the customer opted in
-    (``Customer.notify_without_contract``). Candidates without a version range
-    (``Exposure.needs_review``, 要確認) get the work item or lead for staff, never a notice.
+    (``Customer.notify_without_contract``). Candidates staff must confirm (``REVIEW_METHODS``,
+    要確認) get the work item or lead for staff, and a customer notice only with
+    `include_candidates` (their confirmation by staff).
     """
     today = today or timezone.localdate()
     pks = list(exposure_pks)
@@ -59,7 +62,8 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
         return summary
     groups: dict[tuple[int, int], list[Exposure]] = defaultdict(list)
     for i in range(0, len(pks), 5000):
-        for exposure in Exposure.objects.for_list().filter(pk__in=pks[i : i + 5000], status=ExposureStatus.OPEN):
+        chunk = Exposure.objects.for_list().filter(pk__in=pks[i : i + 5000], status=ExposureStatus.OPEN)
+        for exposure in chunk:
             groups[(exposure.customer_id, exposure.vulnerability_id)].append(exposure)
     device_pks = {e.device_id for es in groups.values() for e in es}
     covered = set(Device.objects.under_contract(today).filter(pk__in=device_pks).values_list("pk", flat=True))
@@ -84,9 +88,9 @@ def act_on_new_exposures(*, exposure_pks: Iterable[int], today: datetime.date | 
             priority = min(e.priority for e in exposures)
             under = [e for e in exposures if e.device_id in covered]
             outside = [e for e in exposures if e.device_id not in covered]
-            # Candidates without a version range (要確認) go to staff only, never to the customer.
-            notify_under = [e for e in under if not e.needs_review]
-            notify_outside = [e for e in outside if not e.needs_review]
+            # Candidates (要確認) reach the customer only once staff confirmed them.
+            notify_under = [e for e in under if include_candidates or not e.needs_review]
+            notify_outside = [e for e in outside if include_candidates or not e.needs_review]
             if under:
                 item, created = WorkItem.objects.get_or_create(
                     customer=customer,

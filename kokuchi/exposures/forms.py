@@ -23,3 +23,10 @@ class CpeConfirmationForm(forms.Form):
     )
     vendor = forms.CharField(label=_("vendor"), max_length=200)
     product_name = forms.CharField(label=_("product"), max_length=200)
+
+
+class CandidateReviewForm(forms.Form):
+    """Staff's decision on a candidate to confirm (要確認)."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("confirm", _("Confirm")), ("dismiss", _("Dismiss"))])
+    reason = forms.CharField(label=_("Reason"), max_length=2000)

@@ -38,11 +38,20 @@ nvd_all_versions     60  criteria version ``*`` with no range (every version)
 nvd_version_unknown  30  the device's firmware version is not recorded
 jvn_range            80  version inside a range parsed from JVN's text
 jvn_vendor_product   10  JVN text not parseable: "version range unknown" (要確認)
+csaf_range           85  vendor advisory (CSAF) lists the version (exposures/advisories.py)
+cve5_cna_range       80  the CVE record's CNA affected data lists the version
+cve5_adp_range       75  the CVE record's CISA ADP affected data lists the version
+statement_version_   15  a statement names the product, its versions unreadable (要確認)
+unknown
+text_candidate       20  only the description names the model (要確認; 10 without a bound)
 ==================  ===  ==========================================================
 
-A match made without a version range (``REVIEW_METHODS``: JVN's version text was not understood)
-is a candidate for staff review only: its explanation starts with 【要確認】 and quotes the text,
-and follow-up never sends the customer a notice for it.
+Statements matched through the product name rather than a CPE lose 10.
+
+A match made without a version range (``REVIEW_METHODS``: JVN's or a statement's version text
+was not understood, or only the description names the model) is a candidate for staff review: its
+explanation starts with 【要確認】, and follow-up sends the customer a notice only after staff
+confirmed it.
 
 Minus 10 for every criteria attribute the device's CPE leaves as ANY; plus 5 when a hardware
 platform condition (``vulnerable: false``) was confirmed by the device's hardware CPE (max 100).
@@ -67,6 +76,33 @@ class Method:
     NVD_VERSION_UNKNOWN = "nvd_version_unknown"
     JVN_RANGE = "jvn_range"
     JVN_VENDOR_PRODUCT = "jvn_vendor_product"
+    # Product statements of CVE records and vendor advisories (exposures/advisories.py).
+    CVE5_CNA_RANGE = "cve5_cna_range"
+    CVE5_ADP_RANGE = "cve5_adp_range"
+    CSAF_RANGE = "csaf_range"
+    STATEMENT_VERSION_UNKNOWN = "statement_version_unknown"
+    TEXT_CANDIDATE = "text_candidate"
+
+
+# Which source each method reads, as staff and exports name it.
+METHOD_SOURCES = {
+    "nvd_exact": "NVD",
+    "nvd_range": "NVD",
+    "nvd_all_versions": "NVD",
+    "nvd_version_unknown": "NVD",
+    "jvn_range": "JVN iPedia",
+    "jvn_vendor_product": "JVN iPedia",
+    "cve5_cna_range": "CVE レコード（CNA）",
+    "cve5_adp_range": "CVE レコード（CISA ADP）",
+    "csaf_range": "ベンダー勧告（CSAF）",
+    "statement_version_unknown": "CVE レコード／ベンダー勧告",
+    "text_candidate": "脆弱性の説明文",
+}
+
+
+def method_source(method: str) -> str:
+    """The source a match came from, for its explanation and exports."""
+    return METHOD_SOURCES.get(method, method)
 
 
 BASE_CONFIDENCE = {
@@ -76,9 +112,14 @@ BASE_CONFIDENCE = {
     Method.NVD_VERSION_UNKNOWN: 30,
     Method.JVN_RANGE: 80,
     Method.JVN_VENDOR_PRODUCT: 10,
+    Method.CSAF_RANGE: 85,
+    Method.CVE5_CNA_RANGE: 80,
+    Method.CVE5_ADP_RANGE: 75,
+    Method.STATEMENT_VERSION_UNKNOWN: 15,
+    Method.TEXT_CANDIDATE: 20,
 }
 # Matches that are candidates for staff review (要確認), never notified to customers automatically.
-REVIEW_METHODS = frozenset({Method.JVN_VENDOR_PRODUCT})
+REVIEW_METHODS = frozenset({Method.JVN_VENDOR_PRODUCT, Method.STATEMENT_VERSION_UNKNOWN, Method.TEXT_CANDIDATE})
 # The strongest method wins when several entries of one vulnerability match.
 METHOD_STRENGTH = [
     Method.NVD_EXACT,
@@ -87,6 +128,11 @@ METHOD_STRENGTH = [
     Method.NVD_ALL_VERSIONS,
     Method.NVD_VERSION_UNKNOWN,
     Method.JVN_VENDOR_PRODUCT,
+    Method.CSAF_RANGE,
+    Method.CVE5_CNA_RANGE,
+    Method.CVE5_ADP_RANGE,
+    Method.STATEMENT_VERSION_UNKNOWN,
+    Method.TEXT_CANDIDATE,
 ]
 
 

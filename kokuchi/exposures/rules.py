@@ -12,12 +12,22 @@ from django.db.models import Q
 
 from kokuchi.catalog.models import Product
 from kokuchi.core.cpe import cpe23_key, parse_cpe23
+from kokuchi.exposures.advisories import (
+    StatementMatcher,
+    TextCandidate,
+    match_statements,
+    match_text_candidate,
+    not_affected_reason,
+)
+from kokuchi.exposures.catalogue_names import CatalogueIndex
 from kokuchi.exposures.matching import DeviceIdentity, JvnAffected, JvnRange, Match, match_jvn, match_nvd
 from kokuchi.exposures.models import (
     Priority,
 )
 from kokuchi.vulnerabilities.models import (
     AffectedProduct,
+    ProductStatement,
+    StatementStatus,
     Vulnerability,
     VulnerabilityAlias,
     VulnerabilityCpe,
@@ -29,7 +39,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Rule:
-    """How to match one target vulnerability: NVD configurations or JVN affected products."""
+    """How to match one target vulnerability: NVD configurations, JVN affected products, the
+    product statements of CVE records and vendor advisories, or a text candidate; a vendor's
+    known_not_affected statements (VEX) override any of them."""
 
     pk: int
     vuln_id: str
@@ -40,13 +52,29 @@ class Rule:
     # Whether a hardware CPE can change the outcome; when not, devices of different models on
     # the same firmware CPE and version share one evaluation.
     uses_hardware: bool = True
+    statements: list[StatementMatcher] = field(default_factory=list)
+    not_affected: list[StatementMatcher] = field(default_factory=list)
+    # Vendors' affected statements with a fix: the fixed version and URL join a match from NVD or JVN.
+    vendor_fixes: list[StatementMatcher] = field(default_factory=list)
+    text: TextCandidate | None = None
 
     def match(self, device: DeviceIdentity) -> Match | None:
+        found = None
         if self.configurations:
-            return match_nvd(vuln_id=self.vuln_id, configurations=self.configurations, device=device)
-        if self.jvn:
-            return match_jvn(vuln_id=self.vuln_id, affected=self.jvn, device=device, for_cve=self.for_cve)
-        return None
+            found = match_nvd(vuln_id=self.vuln_id, configurations=self.configurations, device=device)
+        elif self.jvn:
+            found = match_jvn(vuln_id=self.vuln_id, affected=self.jvn, device=device, for_cve=self.for_cve)
+        elif self.statements:
+            found = match_statements(vuln_id=self.vuln_id, statements=self.statements, device=device)
+        elif self.text is not None:
+            found = match_text_candidate(vuln_id=self.vuln_id, candidate=self.text, device=device)
+        if found is not None and self.not_affected and not_affected_reason(statements=self.not_affected, device=device):
+            return None
+        if found is not None and self.vendor_fixes and not self.statements:
+            fix = next((f.fix_text() for f in self.vendor_fixes if f.names(device)), "")
+            if fix:
+                found = Match(found.vuln_id, found.method, found.confidence, f"{found.explanation}。{fix}")
+        return found
 
 
 def _nvd_keys(configurations: list) -> set[tuple[str, str]]:
@@ -188,7 +216,95 @@ def _load_rules(vuln_pks: set[int]) -> dict[int, Rule]:
                 rules[pk] = Rule(
                     pk, vuln_id, _jvn_keys(items), jvn=items, for_cve=vuln_id, uses_hardware=_jvn_uses_hardware(items)
                 )
+    _add_advisory_rules(rules, vulns)
     return rules
+
+
+def _add_advisory_rules(rules: dict[int, Rule], vulns: list[dict]) -> None:
+    """Rules from product statements for vulnerabilities NVD and JVN leave without product data,
+    text candidates where no statement exists either, and the vendors' not-affected statements
+    (VEX) on every rule."""
+    by_id = {v["vuln_id"]: v["pk"] for v in vulns}
+    rows = list(
+        ProductStatement.objects.filter(vuln_id__in=list(by_id)).values(
+            "vuln_id",
+            "source",
+            "document_id",
+            "vendor",
+            "product",
+            "cpe23",
+            "status",
+            "ranges",
+            "all_versions",
+            "version_text",
+            "fixed_version",
+            "remediation_url",
+            "reason",
+            "publisher",
+        )
+    )
+    bare = [
+        v["pk"]
+        for v in vulns
+        if v["pk"] not in rules and not v["configurations"] and not v["vuln_id"].startswith("JVNDB-")
+    ]
+    if not rows and not bare:
+        return
+    catalogue = CatalogueIndex.load()
+    statements: dict[str, list[StatementMatcher]] = defaultdict(list)
+    for row in rows:
+        keys, by_cpe = catalogue.statement_keys(
+            vendor=row["vendor"], product=row["product"], cpe23=row["cpe23"], publisher=row["publisher"]
+        )
+        if not keys:
+            continue
+        statements[row["vuln_id"]].append(
+            StatementMatcher(
+                source=row["source"],
+                document_id=row["document_id"],
+                vendor=row["vendor"],
+                product=row["product"],
+                status=row["status"],
+                keys=frozenset(keys),
+                ranges=tuple(JvnRange.from_dict(r) for r in row["ranges"] or ()),
+                all_versions=row["all_versions"],
+                version_text=row["version_text"],
+                fixed_version=row["fixed_version"],
+                remediation_url=row["remediation_url"],
+                reason=row["reason"],
+                by_cpe=by_cpe,
+            )
+        )
+    for vuln_id, found in statements.items():
+        pk = by_id[vuln_id]
+        vex = [s for s in found if s.status == StatementStatus.NOT_AFFECTED and s.source == "csaf"]
+        affected = [s for s in found if s.status == StatementStatus.AFFECTED]
+        rule = rules.get(pk)
+        if rule is None and affected:
+            keys = set().union(*(s.keys for s in affected))
+            rule = rules[pk] = Rule(pk, vuln_id, keys, statements=affected, uses_hardware=True)
+        if rule is not None:
+            rule.not_affected = vex
+            rule.vendor_fixes = [s for s in affected if s.source == "csaf" and s.fix_text()]
+    descriptions = Vulnerability.objects.filter(pk__in=[pk for pk in bare if pk not in rules]).values_list(
+        "pk", "vuln_id", "description_en", "description_ja"
+    )
+    for pk, vuln_id, description_en, description_ja in descriptions:
+        mentions = catalogue.text_mentions(f"{description_en}\n{description_ja}")
+        if mentions:
+            rules[pk] = Rule(pk, vuln_id, set(mentions), text=TextCandidate(mentions), uses_hardware=True)
+
+
+def unanalysed_vulnerability_pks() -> set[int]:
+    """Live vulnerabilities other than JVNDB entries without NVD configurations: those matched
+    through JVN, product statements or text candidates, which the CPE index does not list."""
+    return set(
+        Vulnerability.objects.live()
+        .filter(configurations=[])
+        .exclude(vuln_id__startswith="JVNDB-")
+        .order_by()
+        .values_list("pk", flat=True)
+    )
 
 
 def _alias_condition(cve_ids: set[str], jvn_pks: set[int]) -> Q:

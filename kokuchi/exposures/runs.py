@@ -54,6 +54,7 @@ from kokuchi.exposures.rules import (
     load_products,
     load_rules,
     priorities_for,
+    unanalysed_vulnerability_pks,
 )
 from kokuchi.vulnerabilities.models import (
     Vulnerability,
@@ -127,7 +128,7 @@ def match_devices(*, device_pks: Iterable[int], notify: bool = True, today: date
         rows = list(counts)
         products = load_products({r[0] for r in rows})
         keys = set().union(*(p.keys for p in products.values())) if products else set()
-        rules = load_rules(candidate_vulnerability_pks(keys))
+        rules = load_rules(candidate_vulnerability_pks(keys) | unanalysed_vulnerability_pks())
         firmwares: dict[int, set[str]] = defaultdict(set)
         for ppk, fw in rows:
             firmwares[ppk].add(fw)
@@ -261,11 +262,14 @@ def match_all(*, notify: bool = True, today: datetime.date | None = None) -> Mat
         desired: dict[tuple[int, str, int], Match] = {}
         rules_cache: dict[int, Rule] = {}
         loaded: set[int] = set()
+        # Matched through JVN, product statements or text: not reachable through the CPE index.
+        unanalysed = unanalysed_vulnerability_pks()
         examined: set[int] = set()
         for i in range(0, len(product_pks), PRODUCT_BATCH):
             batch = product_pks[i : i + PRODUCT_BATCH]
             batch_keys = set().union(*(products[p].keys for p in batch if p in products))
             wanted = set().union(*(key_to_vulns.get(k, set()) for k in batch_keys)) if batch_keys else set()
+            wanted |= unanalysed
             missing = wanted - loaded
             if missing:
                 rules_cache.update(load_rules(expand_targets(missing)))

@@ -13,9 +13,13 @@ from rapidfuzz import fuzz, process
 
 from kokuchi.catalog.models import Manufacturer, Product, normalize_maker_name
 from kokuchi.customers.models import Customer
+from kokuchi.devices.models import Device
+from kokuchi.exposures.advisories import SOURCE_LABELS, StatementMatcher
+from kokuchi.exposures.catalogue_names import CatalogueIndex
+from kokuchi.exposures.matching import REVIEW_METHODS, DeviceIdentity, JvnRange, method_source
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
-from kokuchi.vulnerabilities.models import VulnerabilityAlias, VulnerabilityCpe
-from kokuchi.vulnerabilities.selectors import epss, known_exploited
+from kokuchi.vulnerabilities.models import ProductStatement, VulnerabilityAlias, VulnerabilityCpe
+from kokuchi.vulnerabilities.selectors import epss, known_exploited, product_cpe_keys
 
 
 def exposure_counts(*, customer_pk: int) -> dict[str, int]:
@@ -40,7 +44,9 @@ EXPOSURE_COLUMNS = (
     "vulnerability",
     "aliases",
     "method",
+    "source",
     "confidence",
+    "needs_review",
     "status",
     "kev",
     "epss",
@@ -50,7 +56,9 @@ EXPOSURE_COLUMNS = (
 
 
 def exposure_rows(*, customer_code: str | None = None) -> Iterator[dict[str, Any]]:
-    """Yield one dict per device × vulnerability with the export columns (EXPOSURE_COLUMNS)."""
+    """Yield one dict per device × vulnerability with the export columns (EXPOSURE_COLUMNS): every
+    match says why (the source, the range or text it came from in the explanation, the confidence,
+    and whether staff must still confirm it)."""
     qs = Exposure.objects.for_list().order_by(
         "customer__customer_code", "device__serial_number", "vulnerability__vuln_id"
     )
@@ -81,7 +89,9 @@ def exposure_rows(*, customer_code: str | None = None) -> Iterator[dict[str, Any
             "vulnerability": vuln.vuln_id,
             "aliases": aliases.get(vuln.pk, []),
             "method": e.method,
+            "source": method_source(e.method),
             "confidence": e.confidence,
+            "needs_review": e.method in REVIEW_METHODS,
             "status": e.status,
             "kev": any(n in kev for n in ids),
             "epss": max(found) if found else None,
@@ -187,3 +197,94 @@ def product_cpe_suggestions(product: Product, *, limit: int = 10) -> ProductCpeS
     return ProductCpeSuggestions(
         hardware=[s for s in counted if s.part == "h"][:limit], firmware=[s for s in counted if s.part == "o"][:limit]
     )
+
+
+@dataclass(frozen=True)
+class VendorStatementView:
+    """What a vendor advisory or CVE record says about a device's product and version: not
+    affected (VEX, with the reason), or affected with the fixed version and where to get it."""
+
+    vuln_id: str
+    source: str
+    document_id: str
+    document_url: str
+    status: str
+    versions: str
+    fixed_version: str
+    remediation_url: str
+    remediation_text: str
+    reason: str
+
+
+def _cpe_condition(keys: set[tuple[str, str]]) -> Q:
+    condition = Q(pk__in=[])
+    for vendor, name in keys:
+        condition |= Q(cpe23__startswith=f"cpe:2.3:a:{vendor}:{name}:")
+        condition |= Q(cpe23__startswith=f"cpe:2.3:o:{vendor}:{name}:")
+        condition |= Q(cpe23__startswith=f"cpe:2.3:h:{vendor}:{name}:")
+    return condition
+
+
+def vendor_statements_for_device(device: Device) -> list[VendorStatementView]:
+    """Product statements that designate the device's product and cover its current firmware, for
+    its staff page (why a range match was overridden, which version fixes it) and for documents."""
+    product = device.product
+    if not (product.firmware_cpe or product.hardware_cpe):
+        return []
+    identity = DeviceIdentity.build(
+        firmware_cpe=product.firmware_cpe,
+        hardware_cpe=product.hardware_cpe,
+        firmware_version=device.current_firmware,
+        label=product.model_number,
+    )
+    catalogue = CatalogueIndex.load()
+    device_vendors = {vendor for vendor, _name in product_cpe_keys(product)}
+    # Only the statements whose vendor (or publisher) names this product's maker or CPE vendor.
+    names = set(ProductStatement.objects.order_by().values_list("vendor", flat=True).distinct())
+    names |= set(ProductStatement.objects.order_by().values_list("publisher", flat=True).distinct())
+    wanted = [
+        name
+        for name in names
+        if name
+        and (
+            product.manufacturer_id in catalogue.vendor_makers(name)
+            or device_vendors & catalogue.vendor_cpe_names(name)
+        )
+    ]
+    rows = ProductStatement.objects.filter(
+        Q(vendor__in=wanted) | Q(publisher__in=wanted) | _cpe_condition(product_cpe_keys(product))
+    )
+    out = []
+    for row in rows.order_by("vuln_id", "source", "pk").iterator(chunk_size=2000):
+        keys, by_cpe = catalogue.statement_keys(
+            vendor=row.vendor, product=row.product, cpe23=row.cpe23, publisher=row.publisher
+        )
+        matcher = StatementMatcher(
+            source=row.source,
+            document_id=row.document_id,
+            vendor=row.vendor,
+            product=row.product,
+            status=row.status,
+            keys=frozenset(keys),
+            ranges=tuple(JvnRange.from_dict(r) for r in row.ranges or ()),
+            all_versions=row.all_versions,
+            version_text=row.version_text,
+            by_cpe=by_cpe,
+        )
+        if not matcher.names(identity) or not matcher.covers(identity):
+            continue
+        out.append(
+            VendorStatementView(
+                vuln_id=row.vuln_id,
+                source=SOURCE_LABELS[row.source],
+                document_id=row.document_id,
+                document_url=row.document_url,
+                status=row.get_status_display(),
+                versions=matcher.describe(),
+                fixed_version=row.fixed_version,
+                remediation_url=row.remediation_url,
+                remediation_text=row.remediation_text,
+                reason=row.reason,
+            )
+        )
+    return out

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kokuchi.exposures.followup import act_on_new_exposures
+from kokuchi.exposures.matching import REVIEW_METHODS
 from kokuchi.exposures.models import (
     HUMAN_DECISIONS,
     Exposure,
@@ -45,3 +47,43 @@ def change_exposure_status(*, exposure: Exposure, status: str, reason: str, chan
             automatic=False,
         )
     return exposure
+
+
+def _review_reason(prefix: str, reason: str) -> str:
+    if not reason.strip():
+        raise ValidationError({"reason": "理由を入力してください。"})
+    return f"{prefix}: {reason.strip()}"
+
+
+def confirm_candidate(*, exposure: Exposure, reason: str, changed_by: User | None) -> Exposure:
+    """Confirm a candidate staff had to check (要確認: text candidate or unreadable versions): who
+    and when go into the history, and the exposure is then acted on like any other (work item or
+    sales lead, notices)."""
+    if exposure.method not in REVIEW_METHODS or exposure.status != ExposureStatus.OPEN:
+        raise ValidationError({"status": "確認待ちの候補ではありません。"})
+    text = _review_reason("要確認の候補を確認", reason)
+    with transaction.atomic():
+        exposure.status_reason = text
+        exposure.status_changed_by = changed_by
+        exposure.status_changed_at = timezone.now()
+        exposure.save(update_fields=["status_reason", "status_changed_by", "status_changed_at"])
+        ExposureStatusChange.objects.create(
+            exposure=exposure,
+            from_status=ExposureStatus.OPEN,
+            to_status=ExposureStatus.OPEN,
+            reason=text,
+            changed_by=changed_by,
+            automatic=False,
+        )
+        act_on_new_exposures(exposure_pks=[exposure.pk], include_candidates=True)
+    return exposure
+
+
+def dismiss_candidate(*, exposure: Exposure, reason: str, changed_by: User | None) -> Exposure:
+    """Dismiss a 要確認 candidate as a false positive (kept through later matches), with who and when."""
+    if exposure.method not in REVIEW_METHODS:
+        raise ValidationError({"status": "確認待ちの候補ではありません。"})
+    text = _review_reason("要確認の候補を却下", reason)
+    return change_exposure_status(
+        exposure=exposure, status=ExposureStatus.FALSE_POSITIVE, reason=text, changed_by=changed_by
+    )

@@ -18,13 +18,14 @@ from kokuchi.core.ui import CountlessPaginator, FilteredListView
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
 from kokuchi.exposures.filters import CustomerExposureFilter, ExposureFilter
-from kokuchi.exposures.forms import CpeConfirmationForm, ExposureStatusForm
+from kokuchi.exposures.forms import CandidateReviewForm, CpeConfirmationForm, ExposureStatusForm
+from kokuchi.exposures.matching import method_source
 from kokuchi.exposures.models import Exposure, ExposureStatus
 from kokuchi.exposures.notices import LINK_PLACEHOLDER, record_notice_read
 from kokuchi.exposures.product_cpe import confirm_product_cpe
 from kokuchi.exposures.reports import render_customer_report
-from kokuchi.exposures.selectors import exposure_counts, product_cpe_suggestions
-from kokuchi.exposures.status import change_exposure_status
+from kokuchi.exposures.selectors import exposure_counts, product_cpe_suggestions, vendor_statements_for_device
+from kokuchi.exposures.status import change_exposure_status, confirm_candidate, dismiss_candidate
 
 # Exposures run to millions: these lists page without counting (CountlessPaginator).
 PAGE_SIZE = 50
@@ -82,14 +83,40 @@ class CustomerExposureListView(ExposureListView):
 @staff_required
 def device_exposures_view(request, pk: int):
     device = get_object_or_404(Device.objects.select_related("product__manufacturer", "customer"), pk=pk)
-    exposures = (
+    exposures = list(
         Exposure.objects.filter(device=device).select_related("vulnerability").prefetch_related("history__changed_by")
     )
+    for exposure in exposures:
+        exposure.source = method_source(exposure.method)  # type: ignore[attr-defined]
     return render(
         request,
         "exposures/device_exposures.html",
-        {"device": device, "exposures": exposures, "statuses": ExposureStatus.choices},
+        {
+            "device": device,
+            "exposures": exposures,
+            "statuses": ExposureStatus.choices,
+            "vendor_statements": vendor_statements_for_device(device),
+        },
     )
+
+
+@editor_required
+@require_POST
+def exposure_candidate_view(request, pk: int):
+    """Confirm or dismiss a candidate staff must check (要確認); who and when go into the history."""
+    exposure = get_object_or_404(Exposure, pk=pk)
+    form = CandidateReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("exposures:device_exposures", pk=exposure.device_id)
+    review = confirm_candidate if form.cleaned_data["decision"] == "confirm" else dismiss_candidate
+    try:
+        review(exposure=exposure, reason=form.cleaned_data["reason"], changed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("exposures:device_exposures", pk=exposure.device_id)
 
 
 @editor_required

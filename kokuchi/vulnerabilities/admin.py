@@ -5,11 +5,13 @@ from django.contrib import admin
 
 from kokuchi.core.admin import ReadOnlyAdmin
 from kokuchi.vulnerabilities.models import (
+    AdvisoryDocument,
     AffectedProduct,
     EpssScore,
     FeedRun,
     FeedState,
     KnownExploited,
+    ProductStatement,
     Vulnerability,
     VulnerabilityAlias,
     VulnerabilityCpe,
@@ -72,3 +74,18 @@ class FeedStateAdmin(ReadOnlyAdmin):
 class FeedRunAdmin(ReadOnlyAdmin):
     list_display = ["source", "kind", "started_at", "finished_at", "status", "created", "updated", "deleted"]
     list_filter = ["source", "kind", "status"]
+
+
+@admin.register(ProductStatement)
+class ProductStatementAdmin(ReadOnlyAdmin):
+    list_display = ["vuln_id", "source", "document_id", "vendor", "product", "status", "version_text", "fixed_version"]
+    list_filter = ["source", "status"]
+    search_fields = ["vuln_id", "document_id", "vendor", "product"]
+    show_full_result_count = False
+
+
+@admin.register(AdvisoryDocument)
+class AdvisoryDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["source", "document_id", "released_at", "loaded_at", "url"]
+    list_filter = ["source"]
+    search_fields = ["document_id", "url"]

@@ -15,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 class VulnerabilitySource(models.TextChoices):
     NVD = "nvd", "NVD"
     JVN = "jvn", "JVN iPedia"
+    # A row created from a vendor advisory or a CVE record before NVD published the ID (NVD's own
+    # import later replaces it).
+    CSAF = "csaf", "CSAF"
+    CVE5 = "cve5", "CVE JSON 5"
 
 
 class Severity(models.TextChoices):
@@ -181,6 +185,8 @@ class FeedName(models.TextChoices):
     JVN = "jvn", "JVN iPedia"
     KEV = "kev", "CISA KEV"
     EPSS = "epss", "FIRST EPSS"
+    CSAF = "csaf", "CSAF"
+    CVE5 = "cve5", "CVE JSON 5"
 
 
 class FeedState(models.Model):
@@ -285,3 +291,85 @@ class EpssScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cve_id} {self.score:.5f}"
+
+
+class StatementSource(models.TextChoices):
+    """Where a product statement comes from, in the order matching consults them for a CVE that
+    NVD has not analysed (after JVN)."""
+
+    CVE5_CNA = "cve5_cna", _("CVE record (CNA)")
+    CVE5_ADP = "cve5_adp", _("CVE record (CISA ADP)")
+    CSAF = "csaf", _("Vendor advisory (CSAF)")
+
+
+class StatementStatus(models.TextChoices):
+    AFFECTED = "affected", _("Affected")
+    FIXED = "fixed", _("Fixed")
+    NOT_AFFECTED = "not_affected", _("Not affected")
+
+
+class ProductStatement(models.Model):
+    """What one document (a CVE JSON 5 record's CNA or ADP container, or a vendor's CSAF advisory)
+    says about one product and one vulnerability: affected in some versions, fixed in others, or
+    not affected (VEX), with the text it came from, the fix and why not affected.
+
+    Keyed by the vulnerability ID as a string (like KEV): the statement may arrive before NVD
+    publishes the CVE, and NVD's import never touches these rows. `ranges` has the shape of
+    AffectedProduct.ranges (start, start_inclusive, end, end_inclusive, exact); an empty list with
+    `all_versions` set means every version.
+    """
+
+    vuln_id = models.CharField(_("vulnerability ID"), max_length=40)
+    source = models.CharField(_("source"), max_length=10, choices=StatementSource.choices)
+    # The advisory's tracking ID (CSAF) or the CVE ID (CVE record): re-importing a document
+    # replaces all its rows.
+    document_id = models.CharField(_("document"), max_length=200)
+    document_url = models.URLField(_("document URL"), max_length=500, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    vendor = models.CharField(_("vendor"), max_length=200, blank=True)
+    product = models.CharField(_("product"), max_length=300)
+    cpe23 = models.CharField(_("CPE 2.3"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=StatementStatus.choices)
+    version_text = models.TextField(_("versions as published"), blank=True)
+    ranges = models.JSONField(_("parsed ranges"), default=list, blank=True)
+    all_versions = models.BooleanField(_("every version"), default=False)
+    fixed_version = models.CharField(_("fixed version"), max_length=200, blank=True)
+    remediation_url = models.URLField(_("remediation URL"), max_length=500, blank=True)
+    remediation_text = models.TextField(_("remediation"), blank=True)
+    # Why the product is not affected (CSAF flags/threats of category impact).
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["vuln_id", "source", "pk"]
+        verbose_name = _("product statement")
+        verbose_name_plural = _("product statements")
+        indexes = [
+            models.Index(fields=["vuln_id"], name="statement_vuln_id"),
+            models.Index(fields=["source", "document_id"], name="statement_document"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vuln_id} {self.vendor} {self.product} {self.status} ({self.source} {self.document_id})"
+
+
+class AdvisoryDocument(models.Model):
+    """One imported CSAF advisory or CVE record: its sha256 makes a re-import of the same bytes a
+    no-op, and its URL and release date tell the status page what was loaded."""
+
+    source = models.CharField(_("feed"), max_length=10, choices=FeedName.choices)
+    document_id = models.CharField(_("document"), max_length=200)
+    url = models.CharField(_("URL or file"), max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    loaded_at = models.DateTimeField(_("loaded"), auto_now=True)
+
+    class Meta:
+        ordering = ["source", "document_id"]
+        verbose_name = _("advisory document")
+        verbose_name_plural = _("advisory documents")
+        constraints = [models.UniqueConstraint(fields=["source", "document_id"], name="unique_advisory_document")]
+        # A re-import looks a file up by its bytes before parsing it.
+        indexes = [models.Index(fields=["sha256"], name="advisory_document_sha256")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.document_id}"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from kokuchi.catalog.models import Product
 from kokuchi.core.cpe import cpe23_key
 from kokuchi.vulnerabilities.models import (
+    AdvisoryDocument,
     AffectedProduct,
     EpssScore,
     FeedName,
@@ -205,6 +206,8 @@ def feed_overview(*, recent: int = 5) -> list[FeedOverview]:
         FeedName.JVN: Vulnerability.objects.filter(source="jvn").count(),
         FeedName.KEV: KnownExploited.objects.count(),
         FeedName.EPSS: EpssScore.objects.count(),
+        FeedName.CSAF: AdvisoryDocument.objects.filter(source=FeedName.CSAF).count(),
+        FeedName.CVE5: AdvisoryDocument.objects.filter(source=FeedName.CVE5).count(),
     }
     rows = []
     for name in FeedName:

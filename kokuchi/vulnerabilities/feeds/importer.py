@@ -14,6 +14,8 @@ from django.db import transaction
 
 from kokuchi.vulnerabilities.models import FeedRunStatus
 
+from .csaf import parse_csaf
+from .cve5 import parse_cve5
 from .epss import iter_epss
 from .jvn import iter_jvn_detail
 from .kev import parse_kev
@@ -22,8 +24,10 @@ from .nvd import iter_nvd_file
 from .parallel import ParsedFiles
 from .records import FeedError
 from .runs import finish_run, start_run
+from .statement_loader import advisory_already_loaded, document_sha256, load_advisory
 
-SOURCES = ("nvd", "jvn", "kev", "epss")
+SOURCES = ("nvd", "jvn", "kev", "epss", "csaf", "cve5")
+_ADVISORY_PARSERS = {"csaf": parse_csaf, "cve5": parse_cve5}
 
 
 _PARSERS = {"nvd": iter_nvd_file, "jvn": iter_jvn_detail}
@@ -42,7 +46,13 @@ def import_file(
 
 
 def _import_one(
-    *, source: str, path: Path, index: int, parsed: ParsedFiles | None, on_read: Callable[[int], None] | None
+    *,
+    source: str,
+    path: Path,
+    index: int,
+    parsed: ParsedFiles | None,
+    on_read: Callable[[int], None] | None,
+    announce: bool = True,
 ) -> ImportResult:
     file = str(path)
     if not path.is_file():
@@ -57,11 +67,48 @@ def _import_one(
             result = replace_known_exploited(parse_kev(data, file=file).records)
         elif source == "epss":
             result = upsert_epss(iter_epss(path, file=file, on_read=on_read))
+        elif source in _ADVISORY_PARSERS:
+            data = path.read_bytes()
+            if on_read:
+                on_read(len(data))
+            digest = document_sha256(data)
+            if advisory_already_loaded(feed=source, sha256=digest, location=file):
+                result = ImportResult(source=source, unchanged=1)
+            else:
+                record = _ADVISORY_PARSERS[source](data, file=file)
+                result = load_advisory(record, sha256=digest, location=file)
         else:
             raise FeedError(f"unknown source {source!r} (expected one of {', '.join(SOURCES)})", file=file)
         result.pages = 1
-        announce_changes_on_commit(result.changed_ids)
+        if announce:
+            announce_changes_on_commit(result.changed_ids)
     return result
+
+
+ADVISORY_COMMIT_EVERY = 200
+
+
+def _import_advisories(
+    *, source: str, paths: list[Path], total: ImportResult, on_read: Callable[[int], None] | None
+) -> None:
+    """Import advisory files, each in its own savepoint, committing every ADVISORY_COMMIT_EVERY
+    files: a refused file rolls back only its own savepoint, the files before it are committed
+    (as with one transaction per file), and 10,000 small files do not cost 10,000 commits."""
+    for start in range(0, len(paths), ADVISORY_COMMIT_EVERY):
+        refused: FeedError | None = None
+        with transaction.atomic():
+            for index in range(start, min(start + ADVISORY_COMMIT_EVERY, len(paths))):
+                try:
+                    total.add(
+                        _import_one(
+                            source=source, path=paths[index], index=index, parsed=None, on_read=on_read, announce=False
+                        )
+                    )
+                except FeedError as exc:
+                    refused = exc
+                    break
+        if refused is not None:
+            raise refused
 
 
 def import_feed_files(
@@ -78,14 +125,24 @@ def import_feed_files(
     total = ImportResult(source=source)
     paths = [Path(path) for path in paths]
     parse = _PARSERS.get(source)
+    # Advisories come as thousands of small files: the changed IDs of the committed files are
+    # announced once at the end (also when a later file is refused), not once per file.
+    per_file = source not in _ADVISORY_PARSERS
     try:
-        with ParsedFiles(parse, paths, parallel=parallel) if parse else nullcontext() as parsed:
-            for index, path in enumerate(paths):
-                total.add(_import_one(source=source, path=path, index=index, parsed=parsed, on_read=on_read))
+        if per_file:
+            with ParsedFiles(parse, paths, parallel=parallel) if parse else nullcontext() as parsed:
+                for index, path in enumerate(paths):
+                    total.add(_import_one(source=source, path=path, index=index, parsed=parsed, on_read=on_read))
+        else:
+            _import_advisories(source=source, paths=paths, total=total, on_read=on_read)
     except FeedError as exc:
+        if not per_file:
+            announce_changes_on_commit(total.changed_ids)
         done = f" ({total.pages} earlier file(s) were imported and kept)" if total.pages else ""
         total.messages.append(f"rejected, database unchanged for this file: {exc}{done}")
         finish_run(run, result=total, status=FeedRunStatus.FAILED, error=str(exc))
         raise
+    if not per_file:
+        announce_changes_on_commit(total.changed_ids)
     finish_run(run, result=total)
     return total

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from kokuchi.vulnerabilities.models import FeedRunStatus, FeedState
 
+from .csaf_sync import sync_csaf
 from .epss import iter_epss
 from .http import FeedHttpClient, FeedHttpError, RateLimiter
 from .jvn import iter_jvn_detail, parse_checksum, parse_jvn_overview
@@ -59,7 +60,7 @@ NVD_PAGE_SIZE = 2000
 JVN_OVERVIEW_PAGE = 50
 JVN_DETAIL_IDS = 10
 JVN_DETAIL_FILE_RE = re.compile(r"^jvndb_detail_\d{4}\.rdf$")
-SOURCES = ("nvd", "jvn", "kev", "epss")
+SOURCES = ("nvd", "jvn", "kev", "epss", "csaf")
 
 
 def feed_url(name: str) -> str:
@@ -319,6 +320,8 @@ def sync_feeds(
                     sync_nvd(client=client, now=now, result=result)
                 elif source == "jvn":
                     sync_jvn(client=client, now=now, result=result)
+                elif source == "csaf":
+                    sync_csaf(client=client, now=now, result=result)
                 else:
                     result, modified = (sync_kev if source == "kev" else sync_epss)(client=client)
                     status = FeedRunStatus.SUCCESS if modified else FeedRunStatus.NOT_MODIFIED

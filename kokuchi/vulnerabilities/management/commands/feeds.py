@@ -12,6 +12,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from kokuchi.vulnerabilities.feeds.http import FeedHttpError
+from kokuchi.vulnerabilities.feeds.importer import SOURCES as IMPORT_SOURCES
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
 from kokuchi.vulnerabilities.feeds.records import FeedError
 from kokuchi.vulnerabilities.feeds.reparse import reparse_jvn_version_texts
@@ -21,7 +22,10 @@ from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
 
 class Command(BaseCommand):
-    help = "Vulnerability feeds (NVD, JVN iPedia, CISA KEV, FIRST EPSS): sync online, import files, show status."
+    help = (
+        "Vulnerability feeds (NVD, JVN iPedia, CISA KEV, FIRST EPSS, vendors' CSAF advisories, CVE JSON 5 records): "
+        "sync online, import files, show status."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -30,7 +34,7 @@ class Command(BaseCommand):
             "--source", choices=SOURCES, action="append", help="Feed to sync; repeat for several. Default: all."
         )
         imp = sub.add_parser("import", help="Import downloaded feed files (offline sites).")
-        imp.add_argument("--source", choices=SOURCES, required=True)
+        imp.add_argument("--source", choices=IMPORT_SOURCES, required=True)
         imp.add_argument("paths", nargs="+", type=Path)
         imp.add_argument("--no-progress", action="store_true", help="No progress bar.")
         sub.add_parser("status", help="Last run, counts and errors per feed.")
