@@ -151,20 +151,23 @@ STORAGES = {
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Outgoing e-mail (customer links, vulnerability notices): SMTP configured from the environment.
-MAILERS = {
-    "default": {
-        "BACKEND": env("KOKUCHI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
-        "OPTIONS": {
-            "host": env("KOKUCHI_EMAIL_HOST", "localhost"),
-            "port": int(env("KOKUCHI_EMAIL_PORT", "25") or "25"),
-            "username": env("KOKUCHI_EMAIL_HOST_USER", "") or "",
-            "password": env("KOKUCHI_EMAIL_HOST_PASSWORD", "") or "",
-            "use_tls": env_bool("KOKUCHI_EMAIL_USE_TLS", False),
-            "timeout": 30,
-        },
+# Outgoing e-mail (customer links, vulnerability notices), configured from the environment. Only the
+# SMTP backend takes the connection options: Django 6 refuses unknown OPTIONS for the others (console,
+# file, locmem) with InvalidMailer.
+EMAIL_BACKEND_PATH = env("KOKUCHI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend") or ""
+EMAIL_OPTIONS: dict[str, object] = {}
+if EMAIL_BACKEND_PATH == "django.core.mail.backends.smtp.EmailBackend":
+    EMAIL_OPTIONS = {
+        "host": env("KOKUCHI_EMAIL_HOST", "localhost"),
+        "port": int(env("KOKUCHI_EMAIL_PORT", "25") or "25"),
+        "username": env("KOKUCHI_EMAIL_HOST_USER", "") or "",
+        "password": env("KOKUCHI_EMAIL_HOST_PASSWORD", "") or "",
+        "use_tls": env_bool("KOKUCHI_EMAIL_USE_TLS", False),
+        "timeout": 30,
     }
-}
+elif EMAIL_BACKEND_PATH == "django.core.mail.backends.filebased.EmailBackend":
+    EMAIL_OPTIONS = {"file_path": env("KOKUCHI_EMAIL_FILE_PATH", str(DATA_DIR / "mail")) or ""}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env("KOKUCHI_DEFAULT_FROM_EMAIL", "kokuchi@localhost")
 
 # PAdES signatures on issued disclosures and acknowledgement receipts (kokuchi/evidence/signing.py).
