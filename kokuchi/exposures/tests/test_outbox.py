@@ -159,7 +159,10 @@ def test_s_vuln_console_mailer_from_the_environment_sends_notices(tmp_path):
         "KOKUCHI_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    script = "import django; django.setup(); from django.core.mail import send_mail; send_mail('件名', '本文', 'a@example.jp', ['b@example.jp'])"
+    script = (
+        "import django; django.setup(); from django.core.mail import send_mail; "
+        "send_mail('件名', '本文', 'a@example.jp', ['b@example.jp'])"
+    )
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=django_settings.BASE_DIR,
