@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kokuchi.disclosures",
     "kokuchi.acknowledgements",
     "kokuchi.demo",
+    "kokuchi.operations",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +147,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # `kokuchi collectstatic` writes compressed, content-hashed copies that WhiteNoise serves with
+    # far-future caching, DEBUG on or off.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -186,6 +189,17 @@ PDF_WORKERS = int(env("KOKUCHI_PDF_WORKERS", str(min(2, os.cpu_count() or 1))) o
 
 # Vulnerability feeds: NVD API key is optional (higher rate limit when set).
 NVD_API_KEY = env("KOKUCHI_NVD_API_KEY") or env("NVD_API_KEY")
+
+# Running in production (kokuchi.operations): readiness thresholds for /readyz and the PostgreSQL
+# client programs used by `kokuchi backup` / `kokuchi restore`.
+# /readyz fails when no task finished for this many seconds (the scheduler's heartbeat job runs every
+# 5 minutes); 0 skips the check.
+READY_WORKER_MAX_AGE = int(env("KOKUCHI_READY_WORKER_MAX_AGE", "900") or "0")
+# /readyz fails when a feed was not synced or imported for this many seconds (default 2 days); 0 skips it
+# (e.g. an offline site importing feed files by hand).
+READY_FEED_MAX_AGE = int(env("KOKUCHI_READY_FEED_MAX_AGE", str(2 * 24 * 3600)) or "0")
+# Directory of pg_dump/pg_restore; default: the newest /usr/lib/postgresql/*/bin, then the PATH.
+PG_BIN_DIR = env("KOKUCHI_PG_BIN", "") or ""
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)
