@@ -76,7 +76,7 @@ def postgres_program(name: str) -> str:
 
 def _postgres_environment() -> dict[str, str]:
     """libpq variables for the default database; the password never appears on a command line."""
-    db = settings.DATABASES["default"]
+    db = connection.settings_dict
     values = {
         "PGHOST": db.get("HOST") or "",
         "PGPORT": str(db.get("PORT") or ""),
@@ -94,7 +94,7 @@ def _run(command: list[str]) -> None:
 
 
 def _sqlite_path() -> Path:
-    return Path(settings.DATABASES["default"]["NAME"])
+    return Path(connection.settings_dict["NAME"])
 
 
 def _dump_database(directory: Path) -> Path:
@@ -205,13 +205,11 @@ def restore_backup(*, archive_path: Path) -> BackupSummary:
     """Restore an archive of create_backup into the (empty) data directory and (empty) database.
 
     Every member is checked against the manifest (size and sha256) in a scratch directory first;
-    nothing is written to the data directory or the database unless all of them match.
+    nothing is written to the data directory or the database unless all of them match and both are empty.
     """
     data_dir = Path(settings.DATA_DIR)
     if not _directory_is_empty(data_dir):
         raise BackupError(f"the data directory {data_dir} is not empty: restore only into an empty one")
-    if not _database_is_empty():
-        raise BackupError("the database is not empty: restore only into a new, empty database")
     with (
         tarfile.open(archive_path, "r:gz") as archive,
         tempfile.TemporaryDirectory(
@@ -251,6 +249,8 @@ def restore_backup(*, archive_path: Path) -> BackupSummary:
         if missing:
             raise BackupError(f"the archive lacks {len(missing)} file(s) of its manifest, first {missing[0]}")
 
+        if not _database_is_empty():
+            raise BackupError("the database is not empty: restore only into a new, empty database")
         dump = scratch.joinpath(*PurePosixPath(manifest["database"]["path"]).parts)
         if vendor == "sqlite":
             database = _sqlite_path()
