@@ -29,25 +29,33 @@ class Command(BaseCommand):
             "--list", dest="list_jobs", action="store_true", help="List the jobs and their current occurrence."
         )
         parser.add_argument("--interval", type=float, default=30.0, help="Seconds between checks (default 30).")
+        parser.add_argument(
+            "--job",
+            dest="job_names",
+            action="append",
+            choices=[job.name for job in JOBS],
+            help="Schedule only this job; repeat for several (default: every job).",
+        )
 
-    def handle(self, *args, once=False, list_jobs=False, interval=30.0, **options):
+    def handle(self, *args, once=False, list_jobs=False, interval=30.0, job_names=None, **options):
+        jobs = [job for job in JOBS if not job_names or job.name in job_names]
         if list_jobs:
             now = timezone.now()
-            for job in JOBS:
+            for job in jobs:
                 when = f"daily {job.daily_at:%H:%M}" if job.daily_at else f"every {job.every_minutes} min"
                 self.stdout.write(f"{job.name}: {when}, current occurrence {current_slot(job, now=now)}")
             return
         if once:
-            self._report(enqueue_due_jobs())
+            self._report(enqueue_due_jobs(jobs=jobs))
             return
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        self.stdout.write(f"scheduler started: {len(JOBS)} jobs, checking every {interval:g} s")
+        self.stdout.write(f"scheduler started: {len(jobs)} jobs, checking every {interval:g} s")
         while not stop.is_set():
             close_old_connections()
             try:
-                self._report(enqueue_due_jobs())
+                self._report(enqueue_due_jobs(jobs=jobs))
             except DatabaseError:
                 # The database restarting must not stop the schedule: try again at the next check.
                 logger.exception("scheduler check failed; retrying in %s s", interval)
