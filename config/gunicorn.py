@@ -40,11 +40,8 @@ class TokenRedactingLogger(Logger):
     """The access log without the secret tokens of customer links."""
 
     def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "f", "{referer}i"):
-            if key in atoms:
-                atoms[key] = redact_tokens(atoms[key])
-        return atoms
+        # Every atom: the request line, the path, the Referer and the environ copies of them.
+        return {key: redact_tokens(value) for key, value in super().atoms(resp, req, environ, request_time).items()}
 
 
 logger_class = TokenRedactingLogger

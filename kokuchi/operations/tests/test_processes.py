@@ -99,3 +99,6 @@ def test_two_web_processes_two_workers_and_two_schedulers_run_every_task_and_not
     for web in webs:
         status, body = http_get(f"{web}/readyz")
         assert status == 200, body
+    access_log = stack.log("web1") + stack.log("web2")
+    assert access_log.count('"GET /ack/c/[token]/ HTTP/1.1" 200') == 2 * len(seeded["tokens"])
+    assert [token for token in seeded["tokens"] if token in access_log] == []
