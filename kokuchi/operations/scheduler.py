@@ -9,7 +9,6 @@ with the last missed occurrence of each job, not with every one.
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -18,8 +17,6 @@ from django.utils import timezone
 from kokuchi.operations.jobs import JOBS, Job
 from kokuchi.operations.models import ScheduledRun
 from kokuchi.operations.tasks import run_scheduled_job
-
-logger = logging.getLogger(__name__)
 
 
 def current_slot(job: Job, *, now: datetime.datetime) -> str:
@@ -51,6 +48,5 @@ def enqueue_due_jobs(*, now: datetime.datetime | None = None, jobs: Iterable[Job
         except IntegrityError:
             # Another scheduler inserted the same occurrence first and enqueued it.
             continue
-        logger.info("enqueued %s for %s (task %s)", job.name, slot, run.task_result_id)
         enqueued.append(run)
     return enqueued
