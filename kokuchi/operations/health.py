@@ -1,7 +1,8 @@
 """Liveness and readiness of an installation, for a load balancer or a monitor (/healthz, /readyz).
 
 Readiness: the database answers, every migration is applied, the task worker finished a task recently
-(the scheduler's heartbeat job runs every few minutes) and every feed was imported or synced recently.
+(the scheduler's heartbeat job runs every few minutes) or is running one, and every feed was imported
+or synced recently.
 The report carries names, counts and ages only: no addresses, credentials or error texts.
 """
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -32,6 +34,9 @@ class Readiness:
     def as_json(self) -> dict[str, Any]:
         return {"status": "ready" if self.ready else "not ready", "checks": self.checks}
 
+
+# A task running longer than this counts as abandoned (its worker died), not as a sign of life.
+LONGEST_TASK_SECONDS = 6 * 3600
 
 # Once every migration is applied it stays so for the life of the process: not re-read on every probe.
 _migrations_applied = False
@@ -70,9 +75,15 @@ def check_readiness(*, now: datetime.datetime | None = None) -> Readiness:
     worker_max = settings.READY_WORKER_MAX_AGE
     last_task = DBTaskResult.objects.filter(finished_at__isnull=False).aggregate(last=Max("finished_at"))["last"]
     age = _age_seconds(last_task, now)
+    # A long task (a full feed sync) holds a lone worker for a while: a task started recently and still
+    # running shows the worker alive too.
+    running = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__gte=now - datetime.timedelta(seconds=LONGEST_TASK_SECONDS)
+    ).count()
     readiness.checks["worker"] = {
-        "ok": worker_max <= 0 or (age is not None and age <= worker_max),
+        "ok": worker_max <= 0 or (age is not None and age <= worker_max) or running > 0,
         "last_task_finished_seconds_ago": age,
+        "running_tasks": running,
         "max_age_seconds": worker_max,
     }
 

@@ -15,15 +15,18 @@ from kokuchi.vulnerabilities.models import FeedName, FeedRun, FeedRunStatus
 pytestmark = pytest.mark.django_db
 
 
-def _finished_task(finished_at: datetime.datetime) -> DBTaskResult:
+def _finished_task(
+    finished_at: datetime.datetime | None, *, status: str = "SUCCESSFUL", started_at=None
+) -> DBTaskResult:
     return DBTaskResult.objects.create(
         id=uuid.uuid4(),
-        status="SUCCESSFUL",
+        status=status,
+        started_at=started_at,
         args_kwargs={"args": [], "kwargs": {}},
         task_path="kokuchi.operations.tasks.run_scheduled_job",
         backend_name="default",
         queue_name="default",
-        run_after=finished_at,
+        run_after=started_at or finished_at,
         finished_at=finished_at,
         exception_class_path="",
         traceback="",
@@ -53,7 +56,12 @@ def test_readyz_is_503_naming_the_worker_and_the_feeds_on_a_new_installation(cli
     assert body["status"] == "not ready"
     assert body["checks"]["database"] == {"ok": True}
     assert body["checks"]["migrations"] == {"ok": True, "pending": 0}
-    assert body["checks"]["worker"] == {"ok": False, "last_task_finished_seconds_ago": None, "max_age_seconds": 900}
+    assert body["checks"]["worker"] == {
+        "ok": False,
+        "last_task_finished_seconds_ago": None,
+        "running_tasks": 0,
+        "max_age_seconds": 900,
+    }
     assert body["checks"]["feeds"]["ok"] is False
     assert body["checks"]["feeds"]["stale"] == ["epss", "jvn", "kev", "nvd"]
 
@@ -104,3 +112,22 @@ def test_readyz_shows_no_secret_and_no_database_address(client, settings):
     for value in settings.DATABASES["default"].values():
         if isinstance(value, str) and len(value) > 3:
             assert value not in text
+
+
+def test_readyz_counts_a_worker_busy_with_a_long_task_as_alive(client):
+    now = timezone.now()
+    _finished_task(now - datetime.timedelta(hours=2))
+    _finished_task(None, status="RUNNING", started_at=now - datetime.timedelta(minutes=40))
+
+    worker = client.get("/readyz").json()["checks"]["worker"]
+
+    assert (worker["ok"], worker["running_tasks"]) == (True, 1)
+
+
+def test_readyz_does_not_count_a_task_abandoned_hours_ago(client):
+    now = timezone.now()
+    _finished_task(None, status="RUNNING", started_at=now - datetime.timedelta(hours=7))
+
+    worker = client.get("/readyz").json()["checks"]["worker"]
+
+    assert (worker["ok"], worker["running_tasks"]) == (False, 0)
