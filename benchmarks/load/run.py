@@ -71,7 +71,6 @@ def locust_level(*, host: str, users: int, seconds: int, seed_file: Path, out: P
         "seconds": seconds,
         "staff": figures("staff"),
         "customer": figures("customer"),
-        "login": figures("login"),
         "total": figures("Aggregated"),
         "load_average_after": os.getloadavg(),
     }
@@ -97,7 +96,7 @@ def main() -> None:
             stack.run("migrate", "--noinput")
             stack.run("collectstatic", "--noinput")
             stack.run("demo", "--no-users")
-            seed = Stack.seeded(stack.run(*Stack.seed_command(links=20)))
+            seed = Stack.seeded(stack.run(*Stack.seed_command(links=20, sessions=64)))
             seed_file = work / "seed.json"
             seed_file.write_text(json.dumps(seed))
             host = stack.start_web("web", workers=args.workers)
@@ -116,7 +115,10 @@ def main() -> None:
     result = {
         "benchmark": "load",
         "server": f"kokuchi serve (Gunicorn sync, {args.workers} workers), DEBUG off, PostgreSQL, loopback",
-        "clients": "half staff (logged in, 6 pages), half customers (their link page); 0.5-1.5 s between requests",
+        "clients": (
+            "half staff (signed in beforehand, 6 pages), half customers (their link page); "
+            "0.5-1.5 s between a client's requests"
+        ),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "shared": True},
         "setup_seconds": setup_seconds,
         "levels": levels,
