@@ -16,6 +16,7 @@ import csv
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -111,6 +112,7 @@ def main() -> None:
                 print(json.dumps(level, ensure_ascii=False), flush=True)
         finally:
             stack.stop()
+    shutil.rmtree(work, ignore_errors=True)
     at32 = next((level for level in levels if level["users"] == 32), None)
     result = {
         "benchmark": "load",
