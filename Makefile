@@ -23,8 +23,11 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Migrate, load the demo data, run the task worker in the background and the web server in the
-# foreground; stopping the server (Ctrl-C) also stops the worker. Development: DEBUG on.
+# foreground; stopping the server (Ctrl-C) also stops the worker. Development: DEBUG on, e-mail printed
+# on the console, links in e-mails pointing at HOST:PORT.
 run: export KOKUCHI_DEBUG ?= 1
+run: export KOKUCHI_EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
+run: export KOKUCHI_SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/kokuchi migrate --noinput
 	$(BIN)/kokuchi demo

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kokuchi.disclosures",
     "kokuchi.acknowledgements",
     "kokuchi.demo",
+    "kokuchi.operations",
 ]
 
 MIDDLEWARE = [
@@ -146,25 +147,30 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # `kokuchi collectstatic` writes compressed, content-hashed copies that WhiteNoise serves with
+    # far-future caching, DEBUG on or off.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Outgoing e-mail (customer links, vulnerability notices): SMTP configured from the environment.
-MAILERS = {
-    "default": {
-        "BACKEND": env("KOKUCHI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
-        "OPTIONS": {
-            "host": env("KOKUCHI_EMAIL_HOST", "localhost"),
-            "port": int(env("KOKUCHI_EMAIL_PORT", "25") or "25"),
-            "username": env("KOKUCHI_EMAIL_HOST_USER", "") or "",
-            "password": env("KOKUCHI_EMAIL_HOST_PASSWORD", "") or "",
-            "use_tls": env_bool("KOKUCHI_EMAIL_USE_TLS", False),
-            "timeout": 30,
-        },
+# Outgoing e-mail (customer links, vulnerability notices), configured from the environment. Only the
+# SMTP backend takes the connection options: Django 6 refuses unknown OPTIONS for the others (console,
+# file, locmem) with InvalidMailer.
+EMAIL_BACKEND_PATH = env("KOKUCHI_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend") or ""
+EMAIL_OPTIONS: dict[str, object] = {}
+if EMAIL_BACKEND_PATH == "django.core.mail.backends.smtp.EmailBackend":
+    EMAIL_OPTIONS = {
+        "host": env("KOKUCHI_EMAIL_HOST", "localhost"),
+        "port": int(env("KOKUCHI_EMAIL_PORT", "25") or "25"),
+        "username": env("KOKUCHI_EMAIL_HOST_USER", "") or "",
+        "password": env("KOKUCHI_EMAIL_HOST_PASSWORD", "") or "",
+        "use_tls": env_bool("KOKUCHI_EMAIL_USE_TLS", False),
+        "timeout": 30,
     }
-}
+elif EMAIL_BACKEND_PATH == "django.core.mail.backends.filebased.EmailBackend":
+    EMAIL_OPTIONS = {"file_path": env("KOKUCHI_EMAIL_FILE_PATH", str(DATA_DIR / "mail")) or ""}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env("KOKUCHI_DEFAULT_FROM_EMAIL", "kokuchi@localhost")
 
 # PAdES signatures on issued disclosures and acknowledgement receipts (kokuchi/evidence/signing.py).
@@ -187,6 +193,16 @@ NVD_API_KEY = env("KOKUCHI_NVD_API_KEY") or env("NVD_API_KEY")
 # Vendors' CSAF advisories: comma-separated URLs of their provider-metadata.json
 # (`kokuchi feeds sync --source csaf`); none by default.
 CSAF_PROVIDERS = [url.strip() for url in (env("KOKUCHI_CSAF_PROVIDERS") or "").split(",") if url.strip()]
+# Running in production (kokuchi.operations): readiness thresholds for /readyz and the PostgreSQL
+# client programs used by `kokuchi backup` / `kokuchi restore`.
+# /readyz fails when no task finished for this many seconds (the scheduler's heartbeat job runs every
+# 5 minutes); 0 skips the check.
+READY_WORKER_MAX_AGE = int(env("KOKUCHI_READY_WORKER_MAX_AGE", "900") or "0")
+# /readyz fails when a feed was not synced or imported for this many seconds (default 2 days); 0 skips it
+# (e.g. an offline site importing feed files by hand).
+READY_FEED_MAX_AGE = int(env("KOKUCHI_READY_FEED_MAX_AGE", str(2 * 24 * 3600)) or "0")
+# Directory of pg_dump/pg_restore; default: the newest /usr/lib/postgresql/*/bin, then the PATH.
+PG_BIN_DIR = env("KOKUCHI_PG_BIN", "") or ""
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)

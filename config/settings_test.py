@@ -21,3 +21,8 @@ if not os.environ.get("DATABASE_URL"):
 LANGUAGE_CODE = "ja"
 # Documents render in the test process; the worker pool has its own tests (kokuchi/core/tests).
 PDF_WORKERS = int(os.environ.get("KOKUCHI_PDF_WORKERS", "0"))
+# No collectstatic before the tests: plain storage, no manifest of hashed names.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

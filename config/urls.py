@@ -18,6 +18,7 @@ urlpatterns = [
     path("exposures/", include("kokuchi.exposures.urls")),
     path("disclosures/", include("kokuchi.disclosures.urls")),
     path("ack/", include("kokuchi.acknowledgements.urls")),
+    path("", include("kokuchi.operations.urls")),
     path("", include("kokuchi.core.urls")),
     path("", include("kokuchi.dashboard.urls")),
 ]

@@ -8,7 +8,6 @@ import binascii
 import datetime
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -96,6 +95,8 @@ class NewLink:
     token: str
     url: str
     emailed: bool
+    # Why the e-mail was not sent (empty when it was, or when the contact has no address).
+    email_error: str = ""
 
 
 def create_customer_link(
@@ -137,14 +138,17 @@ def create_customer_link(
         )
     url = customer_link_url(token)
     emailed = False
+    email_error = ""
     if link.recipient_email:
         try:
             _send_link_email(link=link, url=url)
             emailed = True
-        except (OSError, smtplib.SMTPException):
-            # The link exists either way; staff see the URL once and can send it another way.
+        except Exception as error:
+            # Whatever fails (connection, a misconfigured mailer, a template), the link exists and its
+            # URL can never be shown again: staff must still see it, with the reason, to send it another way.
+            email_error = f"{type(error).__name__}: {error}"[:500]
             logger.exception("Could not e-mail customer link %s to %s", link.pk, link.recipient_email)
-    return NewLink(link=link, token=token, url=url, emailed=emailed)
+    return NewLink(link=link, token=token, url=url, emailed=emailed, email_error=email_error)
 
 
 def _send_link_email(*, link: CustomerLink, url: str) -> None:

@@ -94,8 +94,8 @@ def create_link(request, version_pk: int):
     elif new.link.recipient_email:
         messages.error(
             request,
-            _("The e-mail to %(email)s could not be sent; send the link another way.")
-            % {"email": new.link.recipient_email},
+            _("The e-mail to %(email)s could not be sent (%(error)s); send the link another way.")
+            % {"email": new.link.recipient_email, "error": new.email_error},
         )
     # The token is shown once, for sending by other means; only its hash is stored.
     messages.info(request, _("Customer link (shown once): %(url)s") % {"url": new.url})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +138,9 @@ def create_notice(
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 60
+# While one sender holds a delivery, the others skip it; longer than the SMTP timeout. A sender that
+# dies mid-send leaves the delivery due again after this delay.
+CLAIM_SECONDS = 600
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -158,7 +160,8 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
 
     Each delivery gets a fresh random token (256 bits) in its link; only its sha256 is stored,
     and only once the server accepted the message. A failure is retried with exponential backoff
-    up to MAX_ATTEMPTS, then marked failed.
+    up to MAX_ATTEMPTS, then marked failed. Several senders (task workers on several machines) may run
+    at once: each delivery is claimed first, so it is sent by one of them only.
     """
     now = now or timezone.now()
     result = OutboxResult()
@@ -171,6 +174,8 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
         return result
     base = settings.SITE_URL
     for delivery in due:
+        if not _claim(delivery, until=now + datetime.timedelta(seconds=CLAIM_SECONDS)):
+            continue
         token = secrets.token_urlsafe(32)
         link = base + reverse("exposures:notice_read", args=[token])
         message = EmailMessage(
@@ -182,7 +187,9 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
         delivery.attempts += 1
         try:
             message.send(using="default")
-        except (smtplib.SMTPException, OSError) as error:
+        except Exception as error:
+            # Any failure (SMTP, connection, a mailer refusing its settings, an address it cannot encode)
+            # is this delivery's: it is retried, and the other deliveries are still sent.
             delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = DeliveryStatus.FAILED
@@ -199,6 +206,14 @@ def send_pending_notices(*, now: datetime.datetime | None = None, limit: int = 5
         delivery.save(update_fields=["attempts", "status", "sent_at", "token_sha256"])
         result.sent += 1
     return result
+
+
+def _claim(delivery: NoticeDelivery, *, until: datetime.datetime) -> bool:
+    """Take a due delivery for this sender by moving its next attempt; False when another sender took it."""
+    taken = NoticeDelivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.PENDING, next_attempt_at=delivery.next_attempt_at
+    ).update(next_attempt_at=until)
+    return taken == 1
 
 
 def record_notice_read(*, token: str) -> NoticeDelivery | None:

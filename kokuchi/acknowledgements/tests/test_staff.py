@@ -1,5 +1,6 @@
 import base64
 import hashlib
+import re
 from io import BytesIO
 
 import pytest
@@ -51,6 +52,27 @@ def test_s_evid_staff_creates_link_from_the_deal_panel_and_it_is_emailed():
     assert (link.expires_at - link.created_at).days == 7
     assert len(mail.outbox) == 1
     assert "http://127.0.0.1:8000/ack/c/" in response.content.decode()
+
+
+def test_s_evid_link_stays_shown_once_with_the_reason_when_the_mailer_refuses_its_settings(settings):
+    # The console backend given SMTP options raises InvalidMailer when the message is sent.
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {"host": "localhost"}}
+    }
+    version = make_issued_version()
+    client, _user = staff_client()
+    contact = version.disclosure.deal.customer.primary_contact
+
+    response = client.post(f"/ack/versions/{version.pk}/links/", {"contact": contact.pk, "days": 7}, follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    link = CustomerLink.objects.get()
+    assert link.recipient_email == "yamada@example.jp"
+    urls = re.findall(r"http://127\.0\.0\.1:8000/ack/c/([A-Za-z0-9_-]+)/", html)
+    assert len(urls) == 1
+    assert hashlib.sha256(urls[0].encode()).hexdigest() == link.token_sha256
+    assert "yamada@example.jp へのメールを送信できませんでした（InvalidMailer: " in html
 
 
 def test_s_evid_viewer_cannot_create_links_or_record_acknowledgements():
@@ -250,5 +272,5 @@ def test_s_evid_link_survives_a_failed_email(monkeypatch):
 
     body = response.content.decode()
     assert CustomerLink.objects.count() == 1
-    assert "yamada@example.jp へのメールを送信できませんでした。" in body
+    assert "yamada@example.jp へのメールを送信できませんでした（ConnectionRefusedError: SMTP server down）。" in body
     assert "http://127.0.0.1:8000/ack/c/" in body

@@ -5,9 +5,11 @@ import email
 import hashlib
 import re
 import socket
+from io import StringIO
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.management import call_command
 from django.utils import timezone
 
 from kokuchi.exposures.models import DeliveryStatus, NoticeDelivery
@@ -124,3 +126,51 @@ def test_s_vuln_outbox_gives_up_after_max_attempts(smtp_server):
 
 def test_unknown_notice_token_is_404(client):
     assert client.get("/exposures/notices/" + "A" * 43 + "/").status_code == 404
+
+
+def test_s_vuln_send_notices_with_a_misconfigured_mailer_reports_and_retries_without_a_traceback(settings):
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {"host": "localhost"}}
+    }
+    make_nvd_vulnerability("CVE-2024-21762")
+    _three_customers()
+    match_all(today=TODAY)
+    out = StringIO()
+
+    call_command("send_notices", stdout=out)
+
+    assert out.getvalue().strip() == "sent=0 retry_later=2 failed=0"
+    rows = list(NoticeDelivery.objects.values_list("status", "attempts", "token_sha256"))
+    assert rows == [("pending", 1, None)] * 2
+    assert NoticeDelivery.objects.filter(last_error__startswith="InvalidMailer: ").count() == 2
+
+
+def test_s_vuln_console_mailer_from_the_environment_sends_notices(tmp_path):
+    """The e-mail settings `make run` gives (console backend) load and deliver."""
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KOKUCHI_DEBUG": "1",
+        "KOKUCHI_DATA_DIR": str(tmp_path),
+        "KOKUCHI_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    script = (
+        "import django; django.setup(); from django.core.mail import send_mail; "
+        "send_mail('件名', '本文', 'a@example.jp', ['b@example.jp'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "To: b@example.jp" in result.stdout
