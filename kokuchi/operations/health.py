@@ -20,7 +20,8 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from kokuchi.vulnerabilities.models import FeedName, FeedRun, FeedRunStatus
+from kokuchi.vulnerabilities.models import FeedRun, FeedRunStatus
+from kokuchi.vulnerabilities.selectors import kept_fresh_feeds
 
 
 @dataclass
@@ -94,7 +95,7 @@ def check_readiness(*, now: datetime.datetime | None = None) -> Readiness:
         .annotate(last=Max("finished_at"))
         .values_list("source", "last")
     )
-    ages = {name.value: _age_seconds(last_runs.get(name.value), now) for name in FeedName}
+    ages = {name: _age_seconds(last_runs.get(name), now) for name in kept_fresh_feeds()}
     stale = sorted(name for name, a in ages.items() if a is None or a > feed_max)
     readiness.checks["feeds"] = {
         "ok": feed_max <= 0 or not stale,

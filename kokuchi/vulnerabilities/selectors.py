@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -259,3 +260,12 @@ def unparsed_version_texts(*, examples: int = 3) -> list[UnparsedVersionText]:
         UnparsedVersionText(text, counts[text], len(vulns[text]), tuple(sorted(vulns[text])[:examples]))
         for text in ordered
     ]
+
+
+def kept_fresh_feeds() -> list[str]:
+    """The feeds this installation keeps current online: NVD, JVN iPedia, KEV and EPSS always, vendors'
+    CSAF advisories when providers are configured. CVE JSON 5 records are imported by hand only."""
+    feeds = [FeedName.NVD, FeedName.JVN, FeedName.KEV, FeedName.EPSS]
+    if getattr(settings, "CSAF_PROVIDERS", None):
+        feeds.append(FeedName.CSAF)
+    return [str(feed.value) for feed in feeds]
