@@ -13,9 +13,31 @@ from kokuchi.customers.tests.factories import make_assessment, make_contact, mak
 from kokuchi.deals.models import Deal, ProposalResponse
 from kokuchi.deals.tests.factories import make_deal, make_deal_line, make_proposed_plan
 from kokuchi.devices.tests.factories import make_device
-from kokuchi.vulnerabilities.models import KnownExploited, Vulnerability, VulnerabilityCpe
+from kokuchi.vulnerabilities.models import FeedRun, FeedRunStatus, KnownExploited, Vulnerability, VulnerabilityCpe
 
 ISSUED_AT = datetime.datetime(2026, 5, 1, 1, 0, tzinfo=datetime.UTC)  # 10:00 JST
+FEEDS_SYNCED_AT = ISSUED_AT - datetime.timedelta(hours=1)
+
+
+def make_feed_runs(*, finished_at: datetime.datetime = FEEDS_SYNCED_AT, sources=("nvd", "jvn", "kev")) -> None:
+    """A successful import of each feed finished at `finished_at` (the feeds' freshness)."""
+    for source in sources:
+        FeedRun.objects.create(
+            source=source,
+            kind="import",
+            started_at=finished_at - datetime.timedelta(minutes=5),
+            finished_at=finished_at,
+            status=FeedRunStatus.SUCCESS,
+        )
+
+
+def acknowledge_all(
+    deal: Deal, *, at: datetime.datetime = ISSUED_AT, reason: str = "お客様に説明済み"
+) -> dict[str, str]:
+    """Staff's acknowledgement of every warning of the deal's pre-issue check, with one reason."""
+    from kokuchi.disclosures.checks import run_pre_issue_check
+
+    return {item.key: reason for item in run_pre_issue_check(deal=deal, at=at).warnings}
 
 
 @dataclass
@@ -39,7 +61,12 @@ def _vulnerability(vuln_id: str, severity: str, published: datetime.date) -> Vul
     return vuln
 
 
-def make_document_deal(*, devices: int = 2, assessment_level_difficult: bool = True) -> DocumentDeal:
+def make_document_deal(
+    *,
+    devices: int = 2,
+    assessment_level_difficult: bool = True,
+    feeds_synced_at: datetime.datetime | None = FEEDS_SYNCED_AT,
+) -> DocumentDeal:
     """Build a deal with a firewall (with vulnerability data, two delivered units), a router
     whose manufacturer URL needs confirmation and that carries a JC-STAR label, an out-of-scope
     UPS, a declined maintenance plan and an accepted registered third-party SOC plan."""
@@ -152,4 +179,6 @@ def make_document_deal(*, devices: int = 2, assessment_level_difficult: bool = T
     _vulnerability("CVE-2025-0001", "HIGH", datetime.date(2025, 3, 1))
     _vulnerability("CVE-2022-0001", "MEDIUM", datetime.date(2022, 1, 1))  # older than three years
     KnownExploited.objects.create(cve_id="CVE-2024-21762", date_added=datetime.date(2024, 2, 9))
+    if feeds_synced_at is not None:
+        make_feed_runs(finished_at=feeds_synced_at)
     return DocumentDeal(deal=deal, fortigate=fortigate, rtx=rtx, ups=ups, maintenance=maintenance, soc=soc)
