@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.conf import settings
 
 from kokuchi.catalog.tests.factories import make_manufacturer, make_product
 from kokuchi.core.roles import Role
