@@ -17,7 +17,7 @@ def confirm_manufacturer(
     storing the URL checked, who confirmed it and when (G5.2-3), and a dated note of where."""
     manufacturer.vulnerability_info_url = vulnerability_info_url
     manufacturer.verified = True
-    manufacturer.url_confirmed_by = user
+    manufacturer.url_confirmed_by = user  # type: ignore[assignment]  # the staff user model
     manufacturer.url_confirmed_at = timezone.now()
     stamp = f"{timezone.localdate().isoformat()} {user.get_username()}"
     note = f"{stamp}: {source}" if source else stamp
