@@ -32,6 +32,7 @@ from kokuchi.exposures.versions import compare_versions
 from kokuchi.vulnerabilities.models import Severity, Vulnerability
 from kokuchi.vulnerabilities.selectors import FeedCoverage, feed_coverage, known_exploited, vulnerability_names
 
+MAX_SERIALS_PER_ROW = 12
 _LEGAL_FORMS = re.compile(r"株式会社|有限会社|合同会社|\(株\)|（株）")
 
 
@@ -198,15 +199,20 @@ class FactSheet:
 
     @property
     def rows(self) -> list[FactRow]:
-        groups: dict[tuple, FactRow] = {}
+        """Devices with identical facts share a row, at most MAX_SERIALS_PER_ROW to a row: a row
+        never breaks across pages, so table headers repeat on every page."""
+        groups: dict[tuple, list[FactRow]] = {}
         for facts in self.devices:
-            row = groups.setdefault(facts.share_key(), FactRow(facts=facts))
+            chunks = groups.setdefault(facts.share_key(), [])
+            if not chunks or len(chunks[-1].serial_numbers) >= MAX_SERIALS_PER_ROW:
+                chunks.append(FactRow(facts=facts))
+            row = chunks[-1]
             if facts.serial_number:
                 row.serial_numbers.append(facts.serial_number)
             if facts.device_pk is not None:
                 row.device_pks.append(facts.device_pk)
             row.quantity += facts.quantity
-        return list(groups.values())
+        return [row for chunks in groups.values() for row in chunks]
 
     @property
     def products(self) -> list[Product]:
