@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -378,6 +379,8 @@ def page_number_font() -> PageNumberFont:
     from fontTools import subset  # noqa: PLC0415 - needed only when page numbers are stamped
     from fontTools.ttLib import TTFont  # noqa: PLC0415
 
+    # The subsetter reports every step at INFO level; the stamp needs none of it.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     font = TTFont(str(FONT_FILE))
     options = subset.Options()
     options.hinting = False

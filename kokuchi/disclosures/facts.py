@@ -215,6 +215,21 @@ class FactSheet:
         return [row for chunks in groups.values() for row in chunks]
 
     @property
+    def firmware_rows(self) -> list[FactRow]:
+        """Devices grouped by product and firmware at sale only: what the vulnerabilities depend
+        on (S-RISK), whatever their contracts."""
+        groups: dict[tuple, FactRow] = {}
+        for facts in self.devices:
+            key = (facts.product.pk, facts.firmware_at_sale, facts.firmware_unknown_reason, facts.firmware_planned)
+            row = groups.setdefault(key, FactRow(facts=facts))
+            if facts.serial_number:
+                row.serial_numbers.append(facts.serial_number)
+            if facts.device_pk is not None:
+                row.device_pks.append(facts.device_pk)
+            row.quantity += facts.quantity
+        return list(groups.values())
+
+    @property
     def products(self) -> list[Product]:
         seen: dict[int, Product] = {}
         for facts in self.devices:
