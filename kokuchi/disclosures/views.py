@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from kokuchi.core.roles import admin_required, can_edit, editor_required, staff_required
 from kokuchi.deals.models import Deal
+from kokuchi.devices.models import Device
 from kokuchi.disclosures import selectors, services
 from kokuchi.disclosures.checks import PreIssueBlocked, WarningsNotAcknowledged, run_pre_issue_check
 from kokuchi.disclosures.context import select_clause
@@ -92,6 +93,25 @@ def issue(request, deal_pk: int):
             messages.error(request, _("Give a reason for this warning: %(message)s") % {"message": item.message})
         return _disclosure_page(request, deal, reasons=reasons, status=400)
     messages.success(request, _("Issued %(number)s.") % {"number": version.document_number})
+    return redirect("disclosures:deal_disclosure", deal_pk=deal.pk)
+
+
+@require_POST
+@editor_required
+def firmware_unknown(request, deal_pk: int, device_pk: int):
+    """Staff state that a delivered device's firmware at sale cannot be known, with the reason
+    (G5.1-3): the pre-issue check then no longer blocks on it."""
+    deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
+    device = get_object_or_404(Device, pk=device_pk, deal=deal)
+    try:
+        services.mark_firmware_unknown(device=device, reason=request.POST.get("reason", "")[:2000], user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return _disclosure_page(request, deal, status=400)
+    messages.success(
+        request, _("Recorded that the firmware at sale of %(serial)s is unknown.") % {"serial": device.serial_number}
+    )
     return redirect("disclosures:deal_disclosure", deal_pk=deal.pk)
 
 

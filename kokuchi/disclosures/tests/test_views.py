@@ -191,3 +191,24 @@ def test_sales_page_lists_issued_versions_with_hash(client, deal):
     assert version.sha256 in page.content.decode()
     assert version.document_number in page.content.decode()
     assert reverse("disclosures:issue", args=[deal.pk]) in page.content.decode()
+
+
+def test_g5_1_3_staff_mark_a_devices_firmware_unknown_with_a_reason_on_the_disclosure_page(client, deal):
+    from kokuchi.devices.tests.factories import make_device
+    from kokuchi.disclosures.models import FirmwareUnknown
+
+    device = make_device(product=deal.lines.first().product, customer=deal.customer, deal=deal, firmware_at_sale="")
+    client.force_login(make_user("sales"))
+    page = client.get(reverse("disclosures:deal_disclosure", args=[deal.pk])).content.decode()
+    action = reverse("disclosures:firmware_unknown", args=[deal.pk, device.pk])
+    assert 'data-code="firmware_missing"' in page
+    assert action in page
+
+    refused = client.post(action, {"reason": "  "})
+    accepted = client.post(action, {"reason": "初期化済みで記録なし"})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    assert FirmwareUnknown.objects.get(device=device).reason == "初期化済みで記録なし"
+    page = client.get(reverse("disclosures:deal_disclosure", args=[deal.pk])).content.decode()
+    assert 'data-code="firmware_missing"' not in page
