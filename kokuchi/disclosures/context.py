@@ -21,6 +21,7 @@ from kokuchi.disclosures.models import ClauseOverride, DisclosureVersion
 from kokuchi.vulnerabilities.selectors import VulnerabilityHistory, product_vulnerability_history
 
 DEFAULT_QUOTE_VALIDITY_DAYS = 30
+LONG_DEAL_ROWS = 12
 
 
 def select_clause(*, deal: Deal, reseller: Reseller | None = None) -> ClauseChoice:
@@ -227,6 +228,8 @@ def build_disclosure_context(
         "coverage": sheet.coverage,
         "fact_rows": fact_rows,
         "firmware_rows": sheet.firmware_rows,
+        # Enough rows to fill pages: the device tables become a PDF part of their own.
+        "long_deal": len(fact_rows) > LONG_DEAL_ROWS,
         "delivered": sheet.delivered,
         "products": product_rows,
         "makers": [row.maker for row in product_rows],
