@@ -1,17 +1,20 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kokuchi.core.tests.factories import make_user
 from kokuchi.disclosures.models import ClauseOverride, DisclosureVersion, DocumentTemplate
 from kokuchi.disclosures.services import active_template_source
-from kokuchi.disclosures.tests.factories import make_document_deal
+from kokuchi.disclosures.tests.factories import acknowledge_all, make_document_deal
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def deal():
-    return make_document_deal(devices=1).deal
+    return make_document_deal(devices=1, feeds_synced_at=timezone.now() - datetime.timedelta(hours=1)).deal
 
 
 def test_anonymous_is_sent_to_login(client, deal):
@@ -40,7 +43,8 @@ def test_sales_issues_a_version_and_downloads_the_frozen_pdf(client, deal):
     user = make_user("sales")
     client.force_login(user)
 
-    response = client.post(reverse("disclosures:issue", args=[deal.pk]))
+    reasons = {f"reason:{key}": reason for key, reason in acknowledge_all(deal, at=timezone.now()).items()}
+    response = client.post(reverse("disclosures:issue", args=[deal.pk]), {"confirm": "1"} | reasons)
     version = DisclosureVersion.objects.get()
     pdf = client.get(reverse("disclosures:version_pdf", args=[version.pk]))
 
@@ -176,7 +180,9 @@ def test_sales_page_lists_issued_versions_with_hash(client, deal):
     from kokuchi.disclosures.services import issue_disclosure
 
     user = make_user("sales")
-    version = issue_disclosure(deal=deal, issued_by=user)
+    version = issue_disclosure(
+        deal=deal, issued_by=user, acknowledged_warnings=acknowledge_all(deal, at=timezone.now())
+    )
     client.force_login(user)
 
     page = client.get(reverse("disclosures:deal_disclosure", args=[deal.pk]))
@@ -185,3 +191,24 @@ def test_sales_page_lists_issued_versions_with_hash(client, deal):
     assert version.sha256 in page.content.decode()
     assert version.document_number in page.content.decode()
     assert reverse("disclosures:issue", args=[deal.pk]) in page.content.decode()
+
+
+def test_g5_1_3_staff_mark_a_devices_firmware_unknown_with_a_reason_on_the_disclosure_page(client, deal):
+    from kokuchi.devices.tests.factories import make_device
+    from kokuchi.disclosures.models import FirmwareUnknown
+
+    device = make_device(product=deal.lines.first().product, customer=deal.customer, deal=deal, firmware_at_sale="")
+    client.force_login(make_user("sales"))
+    page = client.get(reverse("disclosures:deal_disclosure", args=[deal.pk])).content.decode()
+    action = reverse("disclosures:firmware_unknown", args=[deal.pk, device.pk])
+    assert 'data-code="firmware_missing"' in page
+    assert action in page
+
+    refused = client.post(action, {"reason": "  "})
+    accepted = client.post(action, {"reason": "初期化済みで記録なし"})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    assert FirmwareUnknown.objects.get(device=device).reason == "初期化済みで記録なし"
+    page = client.get(reverse("disclosures:deal_disclosure", args=[deal.pk])).content.decode()
+    assert 'data-code="firmware_missing"' not in page
