@@ -22,6 +22,7 @@ from kokuchi.acknowledgements.forms import (
     SearchForm,
 )
 from kokuchi.acknowledgements.models import AckMethod, Acknowledgement, CustomerLink
+from kokuchi.core.models import Reseller
 from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.deals.models import Deal
 from kokuchi.disclosures.models import DisclosureVersion
@@ -217,6 +218,11 @@ def search(request):
 # ---------------------------------------------------------------------------- customer
 
 
+def _render_customer(request, template: str, context: dict | None = None, status: int = 200):
+    """Render a page of the customer's link under the reseller's name and contact (its header)."""
+    return render(request, template, {"reseller": Reseller.get(), **(context or {})}, status=status)
+
+
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
@@ -241,14 +247,20 @@ def _count_failure(request) -> None:
 def _customer_link_or_response(request, token: str):
     """Return (link, None) or (None, refusal response) for the customer pages."""
     if _rate_limited(request):
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"}, status=429)
+        return None, _render_customer(
+            request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"}, status=429
+        )
     try:
         link = services.resolve_customer_link(token)
     except services.LinkRefused as refused:
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": refused.reason}, status=410)
+        return None, _render_customer(
+            request, "acknowledgements/customer_refused.html", {"reason": refused.reason}, status=410
+        )
     if link is None:
         _count_failure(request)
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "unknown"}, status=404)
+        return None, _render_customer(
+            request, "acknowledgements/customer_refused.html", {"reason": "unknown"}, status=404
+        )
     return link, None
 
 
@@ -261,7 +273,7 @@ def customer(request, token: str):
         version = link.version
         acknowledgement = Acknowledgement.objects.filter(version=version).first()
         if acknowledgement is not None:
-            return render(
+            return _render_customer(
                 request,
                 "acknowledgements/customer_done.html",
                 {
@@ -303,7 +315,7 @@ def customer(request, token: str):
 
 def _customer_form(request, link, version, form, token):
     deal = version.disclosure.deal
-    return render(
+    return _render_customer(
         request,
         "acknowledgements/customer.html",
         {

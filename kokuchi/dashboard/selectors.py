@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from kokuchi.catalog.models import Product
+from kokuchi.catalog.models import Manufacturer, Product
+from kokuchi.core.ui import search_filter
 from kokuchi.customers.models import Customer
 from kokuchi.deals.models import Deal, DealStatus
 from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
 from kokuchi.devices.selectors import LifecycleItem, lifecycle_work_items
 from kokuchi.exposures.models import LeadStatus, SalesLead, WorkItem, WorkStatus
+from kokuchi.vulnerabilities.models import Vulnerability
 
 # Contracts whose current term ends within this many days are listed as "ending soon".
 CONTRACT_ENDING_SOON_DAYS = 60
@@ -132,4 +134,72 @@ def dashboard_summary(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -
         open_work_items=work_items.count(),
         open_work_items_list=list(work_items[:limit]),
         open_sales_leads=SalesLead.objects.filter(status=LeadStatus.OPEN).count(),
+    )
+
+
+# Rows per kind on the search page: enough to pick from, and the lists' own searches go further.
+SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """What one search box finds, per kind: customers, deals, devices, vulnerabilities, makers and
+    products."""
+
+    query: str
+    customers: list[Customer]
+    deals: list[Deal]
+    devices: list[Device]
+    vulnerabilities: list[Vulnerability]
+    manufacturers: list[Manufacturer]
+    products: list[Product]
+
+    @property
+    def total(self) -> int:
+        return sum(
+            len(rows)
+            for rows in (
+                self.customers,
+                self.deals,
+                self.devices,
+                self.vulnerabilities,
+                self.manufacturers,
+                self.products,
+            )
+        )
+
+
+def search_everything(*, query: str, limit: int = SEARCH_LIMIT) -> SearchResults:
+    """Find `query` in the fields staff quote: customer name/kana/code, deal number/title, device
+    serial, CVE or JVNDB ID (aliases too), maker name (Japanese or English) and model number.
+    Every word must appear (in one of the kind's fields)."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return SearchResults(
+            query="", customers=[], deals=[], devices=[], vulnerabilities=[], manufacturers=[], products=[]
+        )
+    customers = search_filter(Customer.objects.all(), query, ["name", "name_kana", "customer_code"])
+    deals = search_filter(Deal.objects.select_related("customer"), query, ["number", "title", "customer__name"])
+    devices = search_filter(
+        Device.objects.select_related("customer", "product__manufacturer"),
+        query,
+        ["serial_number", "product__model_number"],
+    )
+    vulnerabilities = search_filter(
+        Vulnerability.objects.all(), query, ["vuln_id", "aliases__alias_id", "title_ja", "title_en"]
+    ).distinct()
+    manufacturers = search_filter(Manufacturer.objects.all(), query, ["name_ja", "name_en"])
+    products = search_filter(
+        Product.objects.select_related("manufacturer"),
+        query,
+        ["model_number", "name", "manufacturer__name_ja", "manufacturer__name_en"],
+    )
+    return SearchResults(
+        query=query,
+        customers=list(customers.order_by("customer_code", "pk")[:limit]),
+        deals=list(deals.order_by("-opened_on", "-pk")[:limit]),
+        devices=list(devices.order_by("serial_number", "pk")[:limit]),
+        vulnerabilities=list(vulnerabilities.order_by("-published", "vuln_id")[:limit]),
+        manufacturers=list(manufacturers.order_by("name_ja", "pk")[:limit]),
+        products=list(products.order_by("model_number", "pk")[:limit]),
     )

@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
 from kokuchi.core.roles import EditorRequiredMixin, StaffRequiredMixin
-from kokuchi.core.ui import FilteredListView, FormPageMixin
+from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin
 from kokuchi.devices.filters import ContractFilter, DeviceFilter
 from kokuchi.devices.forms import ContractForm, DeviceForm, FirmwareUpdateForm
 from kokuchi.devices.models import Device, MaintenanceContract
+from kokuchi.devices.selectors import with_open_exposure_counts
 from kokuchi.devices.services import record_firmware_update
 
 # --- Devices --------------------------------------------------------------------------------
@@ -19,11 +20,35 @@ class DeviceListView(FilteredListView):
     filterset_class = DeviceFilter
     page_title = _("Devices")
     template_name = "devices/device_list.html"
+    sort_fields = {
+        "customer": "customer__name_kana",
+        "product": "product__model_number",
+        "serial": "serial_number",
+        "delivered": "delivered_on",
+        "exposures": "known_exploited_count",
+    }
+    export_filename = "devices"
+    export_columns = (
+        ExportColumn(_("Customer code"), "customer.customer_code"),
+        ExportColumn(_("Customer"), "customer.name"),
+        ExportColumn(_("Manufacturer"), "product.manufacturer.name_ja"),
+        ExportColumn(_("Model number"), "product.model_number"),
+        ExportColumn(_("Serial number"), "serial_number"),
+        ExportColumn(_("Delivered on"), "delivered_on"),
+        ExportColumn(_("Firmware at sale"), "firmware_at_sale"),
+        ExportColumn(_("Current firmware"), "current_firmware"),
+        ExportColumn(_("Open exposures"), "open_exposure_count"),
+        ExportColumn(
+            _("Maintenance contract"), lambda row: _("Under contract") if row.has_contract else _("Without contract")
+        ),
+    )
 
     def get_queryset(self):
         covering = MaintenanceContract.objects.covering(timezone.localdate()).filter(devices=models.OuterRef("pk"))
-        self.queryset = Device.objects.select_related("product__manufacturer", "customer").annotate(
-            has_contract=models.Exists(covering)
+        self.queryset = with_open_exposure_counts(
+            Device.objects.select_related("product__manufacturer", "customer").annotate(
+                has_contract=models.Exists(covering)
+            )
         )
         return super().get_queryset()
 
@@ -127,6 +152,21 @@ class ContractListView(FilteredListView):
     filterset_class = ContractFilter
     page_title = _("Maintenance contracts")
     template_name = "devices/contract_list.html"
+    sort_fields = {
+        "number": "contract_number",
+        "customer": "customer__name_kana",
+        "start": "start_date",
+        "end": "end_date",
+    }
+    export_filename = "contracts"
+    export_columns = (
+        ExportColumn(_("Contract number"), "contract_number"),
+        ExportColumn(_("Customer"), "customer.name"),
+        ExportColumn(_("Service plan"), "plan.name"),
+        ExportColumn(_("Start date"), "start_date"),
+        ExportColumn(_("End date"), "end_date"),
+        ExportColumn(_("Devices"), "device_count"),
+    )
     queryset = MaintenanceContract.objects.select_related("customer", "plan").annotate(
         device_count=models.Count("devices")
     )
