@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from kokuchi.acknowledgements.forms import (
     SearchForm,
 )
 from kokuchi.acknowledgements.models import AckMethod, Acknowledgement, CustomerLink
+from kokuchi.acknowledgements.sending import remember_customer_link, remembered_links, send_links
 from kokuchi.core.models import Reseller
 from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.deals.models import Deal
@@ -67,6 +69,8 @@ def deal_panel(request, deal_pk: int):
             "status": status,
             "link_form": LinkForm(customer=deal.customer),
             "revoke_form": RevokeForm(),
+            "send_links": send_links(status, remembered_links(request)),
+            "breadcrumbs": [(_("Deals"), reverse("deals:deal_list")), (deal.number, deal.get_absolute_url())],
         },
     )
 
@@ -98,8 +102,9 @@ def create_link(request, version_pk: int):
             _("The e-mail to %(email)s could not be sent; send the link another way.")
             % {"email": new.link.recipient_email},
         )
-    # The token is shown once, for sending by other means; only its hash is stored.
-    messages.info(request, _("Customer link (shown once): %(url)s") % {"url": new.url})
+    # Only the token's hash is stored; the link itself stays in this staff user's session so
+    # that the send panel (copy button, QR code) still shows it after navigating away.
+    remember_customer_link(request, link_pk=new.link.pk, url=new.url)
     return _deal_redirect(version)
 
 

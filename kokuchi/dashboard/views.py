@@ -2,14 +2,18 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kokuchi.core.roles import staff_required
-from kokuchi.dashboard.selectors import dashboard_summary, search_everything
+from kokuchi.dashboard.selectors import dashboard_summary, search_everything, urgent_work
 
 
 @staff_required
 def home(request):
     """The staff home page: the figures that need attention today."""
     today = timezone.localdate()
-    return render(request, "dashboard/home.html", {"summary": dashboard_summary(on=today), "today": today})
+    return render(
+        request,
+        "dashboard/home.html",
+        {"summary": dashboard_summary(on=today), "urgent": urgent_work(on=today), "today": today},
+    )
 
 
 @staff_required

@@ -6,6 +6,7 @@ from kokuchi.catalog.models import Product
 from kokuchi.core.ui import DateInput, StaffModelForm
 from kokuchi.deals.models import Deal
 from kokuchi.devices.models import Device, MaintenanceContract
+from kokuchi.devices.services import UnitEntry, parse_unit_csv, parse_unit_rows
 
 
 class DeviceForm(StaffModelForm):
@@ -129,3 +130,52 @@ class ContractForm(StaffModelForm):
                     "devices", _("Not devices of this customer: %(devices)s") % {"devices": ", ".join(foreign)}
                 )
         return cleaned
+
+
+class DeviceBulkForm(forms.Form):
+    """The delivered units of a deal in one go: per deal line one box of "serial, firmware" rows
+    (typed, or pasted from a spreadsheet), or a CSV file for all lines."""
+
+    delivered_on = forms.DateField(label=_("delivered on"), required=False, widget=DateInput())
+    installation_site = forms.CharField(label=_("installation site"), max_length=200, required=False)
+    csv_file = forms.FileField(
+        label=_("or a CSV file"),
+        required=False,
+        help_text=_("Columns model_number, serial_number, firmware (header row first); UTF-8 or Shift_JIS."),
+    )
+
+    # A CSV of a few thousand units is far below this; anything larger is not a deal's delivery.
+    MAX_CSV_BYTES = 1_000_000
+
+    def __init__(self, *args, deal: Deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deal = deal
+        self.lines = list(deal.lines.select_related("product__manufacturer").order_by("position", "pk"))
+        for line in self.lines:
+            product = line.product
+            self.fields[f"line_{line.pk}"] = forms.CharField(
+                label=_("%(maker)s %(model)s: %(quantity)d units")
+                % {"maker": product.manufacturer.name_ja, "model": product.model_number, "quantity": line.quantity},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": min(max(line.quantity, 2), 8), "class": "units"}),
+                help_text=_("One unit per row: serial number, firmware (blank = latest %(latest)s).")
+                % {"latest": product.latest_firmware or "—"},
+            )
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data.get("csv_file")
+        if upload and upload.size > self.MAX_CSV_BYTES:
+            raise forms.ValidationError(_("The CSV file is larger than 1 MB."))
+        return upload
+
+    def entries(self) -> list[UnitEntry]:
+        """The units entered, read from the boxes and the CSV file (ValidationError names the row)."""
+        entries: list[UnitEntry] = []
+        for line in self.lines:
+            entries += parse_unit_rows(
+                line=line, text=self.cleaned_data.get(f"line_{line.pk}", ""), source_label=line.product.model_number
+            )
+        upload = self.cleaned_data.get("csv_file")
+        if upload:
+            entries += parse_unit_csv(deal=self.deal, content=upload.read())
+        return entries

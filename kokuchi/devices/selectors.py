@@ -137,3 +137,24 @@ def with_open_exposure_counts(queryset, *, device_field: str = "pk"):
         known_exploited_count=_open_exposures(device_field, KNOWN_EXPLOITED_PRIORITY),
         high_exposure_count=_open_exposures(device_field, HIGH_PRIORITY),
     )
+
+
+# Contracts whose current term ends within this many days are "ending soon".
+CONTRACT_ENDING_SOON_DAYS = 60
+
+
+def is_ending_soon(contract: MaintenanceContract, *, on: datetime.date, within_days: int) -> bool:
+    """In its notice period on `on`, or its current term (rolled over if it auto-renews) ends
+    within `within_days`."""
+    horizon = on + datetime.timedelta(days=within_days)
+    return contract.status_on(on) == ContractStatus.NOTICE_PERIOD or contract.term_end_on(on) <= horizon
+
+
+def contracts_ending_soon_ids(*, on: datetime.date, within_days: int = CONTRACT_ENDING_SOON_DAYS) -> list[int]:
+    """Primary keys of the contracts in force on `on` that end soon (computed per row: the term
+    end of an auto-renewing contract rolls over)."""
+    return [
+        contract.pk
+        for contract in MaintenanceContract.objects.covering(on)
+        if is_ending_soon(contract, on=on, within_days=within_days)
+    ]

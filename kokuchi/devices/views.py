@@ -1,4 +1,7 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -6,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
 from kokuchi.core.roles import EditorRequiredMixin, StaffRequiredMixin
-from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin
+from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin, add_service_errors
+from kokuchi.deals.models import Deal
 from kokuchi.devices.filters import ContractFilter, DeviceFilter
-from kokuchi.devices.forms import ContractForm, DeviceForm, FirmwareUpdateForm
+from kokuchi.devices.forms import ContractForm, DeviceBulkForm, DeviceForm, FirmwareUpdateForm
 from kokuchi.devices.models import Device, MaintenanceContract
 from kokuchi.devices.selectors import with_open_exposure_counts
-from kokuchi.devices.services import record_firmware_update
+from kokuchi.devices.services import create_devices_from_deal, record_firmware_update
 
 # --- Devices --------------------------------------------------------------------------------
 
@@ -231,3 +235,56 @@ class ContractUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
             (_("Maintenance contracts"), reverse("devices:contract_list")),
             (str(self.object), self.object.get_absolute_url()),
         ]
+
+
+class DeviceBulkCreateView(EditorRequiredMixin, FormPageMixin, FormView):
+    """The delivered units of a deal from its lines, in one page: serials and firmware per unit,
+    typed, pasted or from a CSV. Then on to the disclosure's check and preview."""
+
+    form_class = DeviceBulkForm
+    template_name = "devices/device_bulk.html"
+    success_message = _("The devices were recorded.")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.deal = get_object_or_404(Deal.objects.select_related("customer"), pk=kwargs["deal_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "deal": self.deal}
+
+    def get_initial(self):
+        return {"delivered_on": self.deal.delivered_on}
+
+    def get_page_title(self):
+        return _("Devices of %(number)s") % {"number": self.deal.number}
+
+    def get_breadcrumbs(self):
+        return [(_("Deals"), reverse("deals:deal_list")), (self.deal.number, self.deal.get_absolute_url())]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            deal=self.deal,
+            recorded=Device.objects.filter(deal=self.deal).select_related("product").order_by("product", "pk"),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            result = create_devices_from_deal(
+                deal=self.deal,
+                entries=form.entries(),
+                delivered_on=form.cleaned_data["delivered_on"],
+                installation_site=form.cleaned_data["installation_site"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(count)d devices were recorded.") % {"count": len(result.devices)})
+        if result.without_firmware:
+            messages.warning(
+                self.request,
+                _("No firmware version is known for %(serials)s: record the version at sale before issuing.")
+                % {"serials": ", ".join(device.serial_number for device in result.without_firmware)},
+            )
+        return HttpResponseRedirect(reverse("disclosures:deal_disclosure", args=[self.deal.pk]))

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from kokuchi.core.roles import admin_required, can_edit, editor_required, staff_required
@@ -28,14 +30,18 @@ def _file_response(exported: services.ExportedFile, *, inline: bool = False) -> 
 def deal_disclosure(request, deal_pk: int):
     """The deal's disclosure page: versions issued so far, preview, downloads, issue, clause."""
     deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
-    versions = selectors.issued_versions(deal=deal)
+    versions = list(selectors.issued_versions(deal=deal))
     clause = select_clause(deal=deal)
+    current = next((version for version in versions if not version.superseded_by_id), None)
     return render(
         request,
         "disclosures/deal_disclosure.html",
         {
             "deal": deal,
             "versions": versions,
+            "current_version": current,
+            "device_count": deal.devices.count(),
+            "breadcrumbs": [(_("Deals"), reverse("deals:deal_list")), (deal.number, deal.get_absolute_url())],
             "clause": clause,
             "override_form": ClauseOverrideForm(initial={"family": clause.family, "option": clause.option}),
         },
@@ -43,6 +49,7 @@ def deal_disclosure(request, deal_pk: int):
 
 
 @staff_required
+@xframe_options_sameorigin
 def preview(request, deal_pk: int):
     deal = get_object_or_404(Deal, pk=deal_pk)
     return HttpResponse(services.render_disclosure_preview(deal=deal))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -56,3 +57,26 @@ def sortable_th(context, key: str, label: str, css_class: str = "") -> str:
         label,
         arrow,
     )
+
+
+FLOW_STEPS = (
+    ("deal", gettext_lazy("Deal")),
+    ("devices", gettext_lazy("Devices")),
+    ("check", gettext_lazy("Check and preview")),
+    ("send", gettext_lazy("Send")),
+    ("acknowledged", gettext_lazy("Acknowledged")),
+)
+
+
+@register.inclusion_tag("includes/flow_steps.html")
+def flow_steps(current: str) -> dict:
+    """The steps of a sale from the deal to the customer's acknowledgement, `current` marked and
+    the steps before it shown as done."""
+    keys = [key for key, _label in FLOW_STEPS]
+    position = keys.index(current) if current in keys else -1
+    return {
+        "steps": [
+            {"key": key, "label": label, "done": index < position, "current": index == position}
+            for index, (key, label) in enumerate(FLOW_STEPS)
+        ]
+    }
