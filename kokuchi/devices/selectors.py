@@ -120,9 +120,11 @@ HIGH_PRIORITY = 2
 
 
 def _open_exposures(device_field: str, priority: int | None = None) -> Coalesce:
-    devices = Device.objects.filter(**{device_field: OuterRef("pk")}, exposures__status=OPEN_EXPOSURE_STATUS)
+    # One filter() call: its conditions and the Count share the join to exposures.
+    conditions: dict[str, object] = {device_field: OuterRef("pk"), "exposures__status": OPEN_EXPOSURE_STATUS}
     if priority is not None:
-        devices = devices.filter(exposures__priority=priority)
+        conditions["exposures__priority"] = priority
+    devices = Device.objects.filter(**conditions)
     counts = devices.order_by().values(device_field).annotate(count=Count("exposures")).values("count")
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
