@@ -197,3 +197,7 @@ LOGGING = {
     # (missing fonts, bad CSS, damaged PDF) only.
     "loggers": {"weasyprint": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
+
+# Staff data entry: the pattern of automatic customer codes (a customer saved without a code
+# gets the next free number); "{number}" takes Python format options, e.g. "C{number:05d}".
+CUSTOMER_CODE_PATTERN = env("KOKUCHI_CUSTOMER_CODE_PATTERN", "C{number:05d}")

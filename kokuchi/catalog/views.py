@@ -51,6 +51,7 @@ class ProductDetailView(StaffRequiredMixin, DetailView):
 
 
 class ProductCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Product
     form_class = ProductForm
     page_title = _("New product")

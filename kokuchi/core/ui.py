@@ -224,6 +224,9 @@ class FormPageMixin(_FormViewBase):
     template_name: str | None = "includes/form_page.html"
     page_title: str | StrPromise = ""
     success_message: str | StrPromise = _("Saved.")
+    # Create pages offer "Save and add another": the same empty form comes back after saving.
+    allow_add_another = False
+    ADD_ANOTHER = "_addanother"
 
     def get_page_title(self) -> str:
         return str(self.page_title)
@@ -239,13 +242,21 @@ class FormPageMixin(_FormViewBase):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            page_title=self.get_page_title(), breadcrumbs=self.get_breadcrumbs(), cancel_url=self.get_cancel_url()
+            page_title=self.get_page_title(),
+            breadcrumbs=self.get_breadcrumbs(),
+            cancel_url=self.get_cancel_url(),
+            allow_add_another=self.allow_add_another,
         )
         return context
+
+    def adding_another(self) -> bool:
+        return self.allow_add_another and self.ADD_ANOTHER in self.request.POST
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, self.success_message)
+        if self.adding_another():
+            return HttpResponseRedirect(self.request.get_full_path())
         return response
 
     def save_with(self, form: forms.BaseForm, service: Callable[..., Any], **kwargs: Any) -> HttpResponse:
@@ -257,4 +268,6 @@ class FormPageMixin(_FormViewBase):
             add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
+        if self.adding_another():
+            return HttpResponseRedirect(self.request.get_full_path())
         return HttpResponseRedirect(self.get_success_url())

@@ -59,6 +59,7 @@ class CustomerDetailView(StaffRequiredMixin, DetailView):
 
 
 class CustomerCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Customer
     form_class = CustomerForm
     page_title = _("New customer")
@@ -101,6 +102,7 @@ class CustomerChildMixin:
 
 
 class ContactCreateView(EditorRequiredMixin, CustomerChildMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Contact
     form_class = ContactForm
     success_message = _("The contact was saved.")

@@ -162,6 +162,7 @@ class LineEditableMixin:
 
 
 class DealLineCreateView(EditorRequiredMixin, DealChildMixin, LineEditableMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = DealLine
     form_class = DealLineForm
     success_message = _("The line was added.")

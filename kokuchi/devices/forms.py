@@ -37,6 +37,18 @@ class DeviceForm(StaffModelForm):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.select_related("manufacturer")
         self.fields["deal"].queryset = Deal.objects.select_related("customer")
+        # Once the customer (or the deal) is known, offer only its deals (and the deal's products).
+        customer_id = self._chosen("customer") or self.instance.customer_id
+        deal_id = self._chosen("deal") or self.instance.deal_id
+        if customer_id:
+            self.fields["deal"].queryset = self.fields["deal"].queryset.filter(customer_id=customer_id)
+        if deal_id:
+            deal_products = Product.objects.filter(deal_lines__deal_id=deal_id).values("pk")
+            limited = self.fields["product"].queryset.filter(pk__in=deal_products)
+            if self.instance.product_id:
+                limited = limited | self.fields["product"].queryset.filter(pk=self.instance.product_id)
+            if limited.exists():
+                self.fields["product"].queryset = limited
         # The stored row decides, not the submitted data: a delivery date typed in this same
         # form does not freeze the version yet.
         self.was_delivered = bool(
@@ -49,6 +61,12 @@ class DeviceForm(StaffModelForm):
                 "Frozen since delivery (G5.1-3). Record a firmware update to change the current version."
             )
             self.fields["delivered_on"].required = True
+
+    def _chosen(self, name: str) -> int | None:
+        """The primary key chosen for `name`, from the submitted data or the initial values."""
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        value = getattr(value, "pk", value)
+        return int(value) if str(value or "").isdigit() else None
 
     def clean(self):
         cleaned = super().clean()

@@ -77,6 +77,7 @@ class DeviceDetailView(StaffRequiredMixin, DetailView):
 
 
 class DeviceCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Device
     form_class = DeviceForm
     page_title = _("New device")
@@ -92,6 +93,16 @@ class DeviceCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
 
     def get_breadcrumbs(self):
         return [(_("Devices"), reverse("devices:device_list"))]
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not self.object.firmware_at_sale:
+            messages.warning(
+                self.request,
+                _("No firmware version is known for %(serials)s: record the version at sale before issuing.")
+                % {"serials": self.object.serial_number},
+            )
+        return response
 
 
 class DeviceUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
