@@ -139,8 +139,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Project-wide assets (kokuchi.css) live outside any app.
-STATICFILES_DIRS = [BASE_DIR / "kokuchi" / "static"]
+# Project-wide assets (kokuchi.css) live outside any app. The bundled Japanese font of the PDFs
+# is also served (as static/fonts/) so that pages read on a machine without Japanese fonts.
+STATICFILES_DIRS = [BASE_DIR / "kokuchi" / "static", ("fonts", BASE_DIR / "kokuchi" / "core" / "fonts")]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
