@@ -14,9 +14,12 @@ from django.views.decorators.http import require_POST
 from kokuchi.core.roles import admin_required, can_edit, editor_required, staff_required
 from kokuchi.deals.models import Deal
 from kokuchi.disclosures import selectors, services
+from kokuchi.disclosures.checks import PreIssueBlocked, WarningsNotAcknowledged, run_pre_issue_check
 from kokuchi.disclosures.context import select_clause
 from kokuchi.disclosures.forms import ClauseOverrideForm, TemplateVersionForm
 from kokuchi.disclosures.models import DisclosureVersion, DocumentKind, DocumentTemplate
+
+REASON_PREFIX = "reason:"
 
 
 def _file_response(exported: services.ExportedFile, *, inline: bool = False) -> HttpResponse:
@@ -30,8 +33,14 @@ def _file_response(exported: services.ExportedFile, *, inline: bool = False) -> 
 def deal_disclosure(request, deal_pk: int):
     """The deal's disclosure page: versions issued so far, preview, downloads, issue, clause."""
     deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
+    return _disclosure_page(request, deal)
+
+
+def _disclosure_page(request, deal: Deal, *, reasons: dict[str, str] | None = None, status: int = 200):
     versions = list(selectors.issued_versions(deal=deal))
     clause = select_clause(deal=deal)
+    check = run_pre_issue_check(deal=deal)
+    given = reasons or {}
     current = next((version for version in versions if not version.superseded_by_id), None)
     return render(
         request,
@@ -43,8 +52,11 @@ def deal_disclosure(request, deal_pk: int):
             "device_count": deal.devices.count(),
             "breadcrumbs": [(_("Deals"), reverse("deals:deal_list")), (deal.number, deal.get_absolute_url())],
             "clause": clause,
+            "check": check,
+            "warning_rows": [(item, given.get(item.key, "")) for item in check.warnings],
             "override_form": ClauseOverrideForm(initial={"family": clause.family, "option": clause.option}),
         },
+        status=status,
     )
 
 
@@ -66,8 +78,26 @@ def download(request, deal_pk: int, fmt: str):
 @require_POST
 @editor_required
 def issue(request, deal_pk: int):
-    deal = get_object_or_404(Deal, pk=deal_pk)
-    version = services.issue_disclosure(deal=deal, issued_by=request.user)
+    deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
+    # Reasons arrive as reason:<code>:<device id or -> fields, one per warning of the check.
+    reasons = {
+        key.removeprefix(REASON_PREFIX): value.strip()
+        for key, value in request.POST.items()
+        if key.startswith(REASON_PREFIX) and len(key) <= 200
+    }
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Confirm that the disclosure is to be issued."))
+        return _disclosure_page(request, deal, reasons=reasons, status=400)
+    try:
+        version = services.issue_disclosure(deal=deal, issued_by=request.user, acknowledged_warnings=reasons)
+    except PreIssueBlocked as blocked:
+        for item in blocked.items:
+            messages.error(request, item.message)
+        return _disclosure_page(request, deal, reasons=reasons, status=400)
+    except WarningsNotAcknowledged as missing:
+        for item in missing.items:
+            messages.error(request, _("Give a reason for this warning: %(message)s") % {"message": item.message})
+        return _disclosure_page(request, deal, reasons=reasons, status=400)
     messages.success(request, _("Issued %(number)s.") % {"number": version.document_number})
     return redirect("disclosures:deal_disclosure", deal_pk=deal.pk)
 

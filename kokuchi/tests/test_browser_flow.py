@@ -136,7 +136,12 @@ def test_s_evid_whole_flow_from_deal_to_acknowledgement_in_a_real_browser(live_s
             record.step(staff, "check-and-preview", save_devices)
             assert staff.locator("iframe.document").count() == 1
 
+            # The pre-issue check warns that 7.2.9 is older than the latest 7.2.10: give the reason.
+            assert staff.locator("#issue-form .warning").count() == 1
+            staff.fill("#issue-form .warning textarea", "お客様の検証環境と同じ版で納入")
+
             def issue():
+                staff.check("#confirm-issue")
                 staff.click("#issue-button")
                 staff.wait_for_selector(".message.success")
 

@@ -52,15 +52,15 @@ def test_disclosure_render_html_and_docx(tmp_path):
     matrix = next(table for table in document.tables if table.rows[0].cells[0].text == "機器")
     assert [cell.text for cell in matrix.rows[0].cells] == [
         "機器",
-        "脆弱性情報の収集",
-        "ファームウェアの更新",
-        "ネットワーク設定の確認",
-        "機器固有の対処事項",
-        "監視（SOC）",
-        "インシデント対応",
+        "脆弱性情報の\n収集",
+        "ファームウェア\nの更新",
+        "ネットワーク\n設定の確認",
+        "機器固有の\n対処事項",
+        "監視\n（SOC）",
+        "インシデント\n対応",
     ]
     assert [cell.text for cell in matrix.rows[1].cells] == [
-        "フォーティネット FG-60F（S/N FGT60F000001）\nご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
+        "フォーティネット FG-60F\nS/N FGT60F000001\nご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
         "お客様",
         "お客様",
         "お客様",
