@@ -35,7 +35,7 @@ def record_assessment(*, assessment: SkillAssessment, customer: Customer, assess
 def next_customer_code(*, pattern: str | None = None) -> str:
     """The next free customer code of `pattern` (settings.CUSTOMER_CODE_PATTERN by default): one
     more than the highest number among the codes the pattern produced so far, never a code in use."""
-    pattern = pattern or settings.CUSTOMER_CODE_PATTERN
+    pattern = str(pattern or settings.CUSTOMER_CODE_PATTERN)
     prefix, _, rest = pattern.partition("{number")
     suffix = rest.partition("}")[2]
     highest = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -208,7 +209,7 @@ class UrgentExposure:
     under_contract: bool
 
 
-def urgent_exposures(*, on: datetime.date, priorities: tuple[int, ...]) -> models.QuerySet[Exposure]:
+def urgent_exposures(*, on: datetime.date, priorities: tuple[int, ...]) -> models.QuerySet[Any]:
     """Open exposures of delivered devices at the given priorities, whoever must act, most urgent
     and oldest first; `under_contract` is annotated for day `on`."""
     covering = MaintenanceContract.objects.covering(on).filter(devices=models.OuterRef("device_id"))
@@ -255,7 +256,7 @@ def urgent_work(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -> Urge
     exploited = urgent_exposures(on=on, priorities=(Priority.URGENT,))
     high = urgent_exposures(on=on, priorities=(Priority.HIGH,))
 
-    def rows(queryset: models.QuerySet[Exposure]) -> list[UrgentExposure]:
+    def rows(queryset: models.QuerySet[Any]) -> list[UrgentExposure]:
         return [UrgentExposure(exposure=row, under_contract=row.under_contract) for row in queryset[:limit]]
 
     return UrgentWork(
