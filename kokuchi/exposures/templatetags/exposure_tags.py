@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from kokuchi.customers.models import Customer
 from kokuchi.deals.models import Deal
@@ -28,3 +29,13 @@ def open_exposures(subject: Device | Deal | Customer) -> dict:
         row = with_open_exposure_counts(Customer.objects.filter(pk=subject.pk), device_field="customer").get()
         url = reverse("exposures:customer_exposures", args=[subject.pk])
     return {"row": row, "exposures_url": url}
+
+
+# Confidence of a match (0–100, see exposures.matching) in the words staff act on.
+CONFIDENCE_WORDS = ((90, gettext_lazy("Certain")), (60, gettext_lazy("Likely")), (0, gettext_lazy("Check needed")))
+
+
+@register.filter
+def confidence_words(confidence: int) -> str:
+    """A match's confidence in plain words ("Certain" from 90, "Likely" from 60, else "Check needed")."""
+    return str(next(words for floor, words in CONFIDENCE_WORDS if (confidence or 0) >= floor))
