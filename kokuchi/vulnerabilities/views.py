@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -18,16 +19,14 @@ from kokuchi.vulnerabilities.selectors import epss_entries, feed_coverage, feed_
 from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
 PAGE_SIZE = 50
-# Feeds are synced daily; data older than this is shown as stale.
-FEED_FRESH_FOR = datetime.timedelta(days=2)
 
 
 @staff_required
 def feed_status(request):
     """Per feed: how fresh its data is (a daily sync is expected), the runs, and a sync button."""
-    coverage = {
-        row.source: row for row in feed_coverage(sources=FeedName.values, now=timezone.now(), max_age=FEED_FRESH_FOR)
-    }
+    # The same age limit as the pre-issue check: a feed stale here also blocks issuing.
+    max_age = datetime.timedelta(hours=settings.DISCLOSURE_FEED_MAX_AGE_HOURS)
+    coverage = {row.source: row for row in feed_coverage(sources=FeedName.values, now=timezone.now(), max_age=max_age)}
     feeds = feed_overview()
     return render(
         request,
@@ -35,7 +34,7 @@ def feed_status(request):
         {
             "feeds": feeds,
             "rows": [(feed, coverage.get(feed.source)) for feed in feeds],
-            "fresh_days": FEED_FRESH_FOR.days,
+            "fresh_days": max_age.days,
             "all_fresh": all(row.fresh for row in coverage.values()),
         },
     )
