@@ -179,6 +179,10 @@ class DeviceBulkForm(forms.Form):
                 help_text=_("One unit per row: serial number, firmware (blank = latest %(latest)s).")
                 % {"latest": product.latest_firmware or "—"},
             )
+        # The boxes of the lines first; the CSV file is the alternative to them.
+        self.order_fields(
+            [f"line_{line.pk}" for line in self.lines] + ["delivered_on", "installation_site", "csv_file"]
+        )
 
     def clean_csv_file(self):
         upload = self.cleaned_data.get("csv_file")
