@@ -168,7 +168,8 @@ def search_everything(*, query: str, limit: int = SEARCH_LIMIT) -> SearchResults
     """Find `query` in the fields staff quote: customer name/kana/code, deal number/title, device
     serial, CVE or JVNDB ID (aliases too), maker name (Japanese or English) and model number.
     Every word must appear (in one of the kind's fields)."""
-    query = " ".join(query.split())[:200]
+    # Control characters (NUL above all: PostgreSQL refuses it in a string) are never searched for.
+    query = " ".join("".join(char for char in query if char.isprintable()).split())[:200]
     if not query:
         return SearchResults(
             query="", customers=[], deals=[], devices=[], vulnerabilities=[], manufacturers=[], products=[]
