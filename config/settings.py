@@ -140,8 +140,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Project-wide assets (kokuchi.css) live outside any app.
-STATICFILES_DIRS = [BASE_DIR / "kokuchi" / "static"]
+# Project-wide assets (kokuchi.css) live outside any app. The bundled Japanese font of the PDFs
+# is also served (as static/fonts/) so that pages read on a machine without Japanese fonts.
+STATICFILES_DIRS = [BASE_DIR / "kokuchi" / "static", ("fonts", BASE_DIR / "kokuchi" / "core" / "fonts")]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
@@ -226,3 +227,7 @@ LOGGING = {
     # (missing fonts, bad CSS, damaged PDF) only.
     "loggers": {"weasyprint": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
+
+# Staff data entry: the pattern of automatic customer codes (a customer saved without a code
+# gets the next free number); "{number}" takes Python format options, e.g. "C{number:05d}".
+CUSTOMER_CODE_PATTERN = env("KOKUCHI_CUSTOMER_CODE_PATTERN", "C{number:05d}")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,8 @@ from kokuchi.acknowledgements.forms import (
     SearchForm,
 )
 from kokuchi.acknowledgements.models import AckMethod, Acknowledgement, CustomerLink
+from kokuchi.acknowledgements.sending import remember_customer_link, remembered_links, send_links
+from kokuchi.core.models import Reseller
 from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.deals.models import Deal
 from kokuchi.disclosures.models import DisclosureVersion
@@ -66,6 +69,8 @@ def deal_panel(request, deal_pk: int):
             "status": status,
             "link_form": LinkForm(customer=deal.customer),
             "revoke_form": RevokeForm(),
+            "send_links": send_links(status, remembered_links(request)),
+            "breadcrumbs": [(_("Deals"), reverse("deals:deal_list")), (deal.number, deal.get_absolute_url())],
         },
     )
 
@@ -97,8 +102,9 @@ def create_link(request, version_pk: int):
             _("The e-mail to %(email)s could not be sent (%(error)s); send the link another way.")
             % {"email": new.link.recipient_email, "error": new.email_error},
         )
-    # The token is shown once, for sending by other means; only its hash is stored.
-    messages.info(request, _("Customer link (shown once): %(url)s") % {"url": new.url})
+    # Only the token's hash is stored; the link itself stays in this staff user's session so
+    # that the send panel (copy button, QR code) still shows it after navigating away.
+    remember_customer_link(request, link_pk=new.link.pk, url=new.url)
     return _deal_redirect(version)
 
 
@@ -217,6 +223,11 @@ def search(request):
 # ---------------------------------------------------------------------------- customer
 
 
+def _render_customer(request, template: str, context: dict | None = None, status: int = 200):
+    """Render a page of the customer's link under the reseller's name and contact (its header)."""
+    return render(request, template, {"reseller": Reseller.get(), **(context or {})}, status=status)
+
+
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
@@ -241,14 +252,20 @@ def _count_failure(request) -> None:
 def _customer_link_or_response(request, token: str):
     """Return (link, None) or (None, refusal response) for the customer pages."""
     if _rate_limited(request):
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"}, status=429)
+        return None, _render_customer(
+            request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"}, status=429
+        )
     try:
         link = services.resolve_customer_link(token)
     except services.LinkRefused as refused:
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": refused.reason}, status=410)
+        return None, _render_customer(
+            request, "acknowledgements/customer_refused.html", {"reason": refused.reason}, status=410
+        )
     if link is None:
         _count_failure(request)
-        return None, render(request, "acknowledgements/customer_refused.html", {"reason": "unknown"}, status=404)
+        return None, _render_customer(
+            request, "acknowledgements/customer_refused.html", {"reason": "unknown"}, status=404
+        )
     return link, None
 
 
@@ -261,7 +278,7 @@ def customer(request, token: str):
         version = link.version
         acknowledgement = Acknowledgement.objects.filter(version=version).first()
         if acknowledgement is not None:
-            return render(
+            return _render_customer(
                 request,
                 "acknowledgements/customer_done.html",
                 {
@@ -303,7 +320,7 @@ def customer(request, token: str):
 
 def _customer_form(request, link, version, form, token):
     deal = version.disclosure.deal
-    return render(
+    return _render_customer(
         request,
         "acknowledgements/customer.html",
         {

@@ -10,7 +10,7 @@ from kokuchi.catalog.forms import ManufacturerConfirmForm, ManufacturerForm, Pro
 from kokuchi.catalog.models import Manufacturer, Product, ServicePlan
 from kokuchi.catalog.services import confirm_manufacturer
 from kokuchi.core.roles import AdminRequiredMixin, EditorRequiredMixin, StaffRequiredMixin
-from kokuchi.core.ui import FilteredListView, FormPageMixin
+from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin
 
 # --- Products -------------------------------------------------------------------------------
 
@@ -19,6 +19,16 @@ class ProductListView(FilteredListView):
     filterset_class = ProductFilter
     page_title = _("Products")
     template_name = "catalog/product_list.html"
+    sort_fields = {"model": "model_number", "maker": "manufacturer__name_ja", "devices": "device_count"}
+    export_filename = "products"
+    export_columns = (
+        ExportColumn(_("Manufacturer"), "manufacturer.name_ja"),
+        ExportColumn(_("Model number"), "model_number"),
+        ExportColumn(_("Product name"), "name"),
+        ExportColumn(_("Category"), "get_category_display"),
+        ExportColumn(_("Latest firmware"), "latest_firmware"),
+        ExportColumn(_("Devices"), "device_count"),
+    )
     queryset = Product.objects.select_related("manufacturer").annotate(device_count=models.Count("devices"))
 
 
@@ -41,6 +51,7 @@ class ProductDetailView(StaffRequiredMixin, DetailView):
 
 
 class ProductCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Product
     form_class = ProductForm
     page_title = _("New product")
@@ -69,6 +80,15 @@ class ManufacturerListView(FilteredListView):
     filterset_class = ManufacturerFilter
     page_title = _("Manufacturers")
     template_name = "catalog/manufacturer_list.html"
+    sort_fields = {"name": "name_ja", "products": "product_count"}
+    export_filename = "manufacturers"
+    export_columns = (
+        ExportColumn(_("Name"), "name_ja"),
+        ExportColumn(_("Name (English)"), "name_en"),
+        ExportColumn(_("Vulnerability information URL"), "vulnerability_info_url"),
+        ExportColumn(_("Confirmed"), lambda row: _("Yes") if row.verified else _("No")),
+        ExportColumn(_("Products"), "product_count"),
+    )
     queryset = Manufacturer.objects.annotate(product_count=models.Count("products"))
 
 
@@ -157,6 +177,14 @@ class ServicePlanListView(FilteredListView):
     filterset_class = ServicePlanFilter
     page_title = _("Service plans")
     template_name = "catalog/plan_list.html"
+    sort_fields = {"name": "name", "kind": "kind", "price": "price"}
+    export_filename = "service-plans"
+    export_columns = (
+        ExportColumn(_("Name"), "name"),
+        ExportColumn(_("Kind"), "get_kind_display"),
+        ExportColumn(_("Price (yen)"), "price"),
+        ExportColumn(_("Price unit"), "price_unit"),
+    )
     queryset = ServicePlan.objects.all()
 
 

@@ -8,6 +8,7 @@ themselves live in `kokuchi.core.roles`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import django_filters
@@ -17,10 +18,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from django.views.generic.edit import FormMixin
 
+from kokuchi.core.exports import csv_response
 from kokuchi.core.roles import StaffRequiredMixin
 
 if TYPE_CHECKING:
@@ -124,21 +127,78 @@ class CountlessPaginator(Paginator):
         raise Http404(_("A list paged without counting has no last page."))
 
 
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of a list's CSV export: its header and how to read the cell from a row (a
+    dotted attribute path, or a function of the row)."""
+
+    header: str | StrPromise
+    value: str | Callable[[Any], object]
+
+    def cell(self, row: Any) -> object:
+        if callable(self.value):
+            return self.value(row)
+        value: Any = row
+        for name in self.value.split("."):
+            value = getattr(value, name, None) if value is not None else None
+        if callable(value):
+            value = value()
+        return "" if value is None else value
+
+
+def sort_order(value: str, sort_fields: dict[str, str]) -> tuple[str, str] | None:
+    """The (key, direction) a `?sort=` value asks for, or None when it names no sortable column
+    (an unknown value is ignored, never an error)."""
+    descending = value.startswith("-")
+    key = value.removeprefix("-")
+    if key not in sort_fields:
+        return None
+    return key, "desc" if descending else "asc"
+
+
 class FilteredListView(StaffRequiredMixin, ListView):
     """A list page for any staff role: a django-filter FilterSet drives search and filters, and
-    the result is paginated. The FilterSet is always bound so that an empty query lists all."""
+    the result is paginated. The FilterSet is always bound so that an empty query lists all.
+
+    `sort_fields` maps the `?sort=` keys of the sortable columns to model fields (a leading "-"
+    reverses); `export_columns` makes `?export=csv` answer the whole filtered list as a
+    formula-safe CSV file."""
 
     filterset_class: type[django_filters.FilterSet]
     paginate_by = LIST_PAGE_SIZE
     page_title: str | StrPromise = ""
+    sort_fields: dict[str, str] = {}
+    export_columns: tuple[ExportColumn, ...] = ()
+    export_filename = "export"
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if not queryset.query.order_by:
+        self.sort = sort_order(self.request.GET.get("sort", ""), self.sort_fields)
+        if self.sort is not None:
+            key, direction = self.sort
+            field = self.sort_fields[key]
+            queryset = queryset.order_by(f"-{field}" if direction == "desc" else field, "pk")
+        elif not queryset.query.order_by:
             # Aggregating annotations drop Meta.ordering; pagination needs a stable order.
             queryset = queryset.order_by(*queryset.model._meta.ordering, "pk")
         self.filterset = self.filterset_class(self.get_filter_data(), queryset=queryset, request=self.request)
         return self.filterset.qs
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv" and self.export_columns:
+            return self.export_csv()
+        return super().get(request, *args, **kwargs)
+
+    def export_csv(self) -> HttpResponse:
+        rows = self.get_queryset()
+        if not self.filterset.is_valid():
+            rows = rows.none()
+        columns = self.export_columns
+        return csv_response(
+            filename=f"{self.export_filename}-{timezone.localdate():%Y%m%d}.csv",
+            header=[str(column.header) for column in columns],
+            rows=([column.cell(row) for column in columns] for row in rows.iterator(chunk_size=500)),
+        )
 
     def get_filter_data(self):
         """The query parameters the FilterSet is bound to (a subclass may add defaults)."""
@@ -147,7 +207,14 @@ class FilteredListView(StaffRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         active = {key for key, value in self.request.GET.items() if key != "page" and value}
-        context.update(filter=self.filterset, page_title=self.page_title, filters_active=bool(active))
+        active -= {"sort"}
+        context.update(
+            filter=self.filterset,
+            page_title=self.page_title,
+            filters_active=bool(active),
+            current_sort=self.sort,
+            can_export=bool(self.export_columns),
+        )
         return context
 
 
@@ -157,6 +224,9 @@ class FormPageMixin(_FormViewBase):
     template_name: str | None = "includes/form_page.html"
     page_title: str | StrPromise = ""
     success_message: str | StrPromise = _("Saved.")
+    # Create pages offer "Save and add another": the same empty form comes back after saving.
+    allow_add_another = False
+    ADD_ANOTHER = "_addanother"
 
     def get_page_title(self) -> str:
         return str(self.page_title)
@@ -172,13 +242,21 @@ class FormPageMixin(_FormViewBase):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            page_title=self.get_page_title(), breadcrumbs=self.get_breadcrumbs(), cancel_url=self.get_cancel_url()
+            page_title=self.get_page_title(),
+            breadcrumbs=self.get_breadcrumbs(),
+            cancel_url=self.get_cancel_url(),
+            allow_add_another=self.allow_add_another,
         )
         return context
+
+    def adding_another(self) -> bool:
+        return self.allow_add_another and self.ADD_ANOTHER in self.request.POST
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, self.success_message)
+        if self.adding_another():
+            return HttpResponseRedirect(self.request.get_full_path())
         return response
 
     def save_with(self, form: forms.BaseForm, service: Callable[..., Any], **kwargs: Any) -> HttpResponse:
@@ -190,4 +268,6 @@ class FormPageMixin(_FormViewBase):
             add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
+        if self.adding_another():
+            return HttpResponseRedirect(self.request.get_full_path())
         return HttpResponseRedirect(self.get_success_url())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -29,3 +30,20 @@ def record_assessment(*, assessment: SkillAssessment, customer: Customer, assess
     assessment.full_clean(exclude=["level"])
     assessment.save()
     return assessment
+
+
+def next_customer_code(*, pattern: str | None = None) -> str:
+    """The next free customer code of `pattern` (settings.CUSTOMER_CODE_PATTERN by default): one
+    more than the highest number among the codes the pattern produced so far, never a code in use."""
+    pattern = str(pattern or settings.CUSTOMER_CODE_PATTERN)
+    prefix, _, rest = pattern.partition("{number")
+    suffix = rest.partition("}")[2]
+    highest = 0
+    for code in Customer.objects.filter(customer_code__startswith=prefix).values_list("customer_code", flat=True):
+        middle = code[len(prefix) : len(code) - len(suffix) if suffix else None]
+        if (not suffix or code.endswith(suffix)) and middle.isdigit():
+            highest = max(highest, int(middle))
+    number = highest + 1
+    while Customer.objects.filter(customer_code=pattern.format(number=number)).exists():
+        number += 1
+    return pattern.format(number=number)

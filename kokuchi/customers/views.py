@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, UpdateView
 
 from kokuchi.core.roles import EditorRequiredMixin, StaffRequiredMixin
-from kokuchi.core.ui import FilteredListView, FormPageMixin
+from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin
 from kokuchi.customers.filters import CustomerFilter, with_latest_level
 from kokuchi.customers.forms import ContactForm, CustomerForm, SkillAssessmentForm
 from kokuchi.customers.models import Contact, Customer, SkillAssessment
@@ -17,6 +17,16 @@ class CustomerListView(FilteredListView):
     filterset_class = CustomerFilter
     page_title = _("Customers")
     template_name = "customers/customer_list.html"
+    sort_fields = {"code": "customer_code", "name": "name_kana", "deals": "deal_count", "devices": "device_count"}
+    export_filename = "customers"
+    export_columns = (
+        ExportColumn(_("Customer code"), "customer_code"),
+        ExportColumn(_("Company name"), "name"),
+        ExportColumn(_("Company name (kana)"), "name_kana"),
+        ExportColumn(_("Self-maintenance level"), lambda row: row.latest_level or ""),
+        ExportColumn(_("Deals"), "deal_count"),
+        ExportColumn(_("Devices"), "device_count"),
+    )
 
     def get_queryset(self):
         self.queryset = with_latest_level(
@@ -49,6 +59,7 @@ class CustomerDetailView(StaffRequiredMixin, DetailView):
 
 
 class CustomerCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Customer
     form_class = CustomerForm
     page_title = _("New customer")
@@ -91,6 +102,7 @@ class CustomerChildMixin:
 
 
 class ContactCreateView(EditorRequiredMixin, CustomerChildMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Contact
     form_class = ContactForm
     success_message = _("The contact was saved.")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
-from kokuchi.catalog.models import Product
+from kokuchi.catalog.models import Manufacturer, Product
+from kokuchi.core.ui import search_filter
 from kokuchi.customers.models import Customer
-from kokuchi.deals.models import Deal, DealStatus
+from kokuchi.deals.models import Deal
 from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
-from kokuchi.devices.selectors import LifecycleItem, lifecycle_work_items
-from kokuchi.exposures.models import LeadStatus, SalesLead, WorkItem, WorkStatus
+from kokuchi.devices.selectors import CONTRACT_ENDING_SOON_DAYS, LifecycleItem, is_ending_soon, lifecycle_work_items
+from kokuchi.disclosures.models import DisclosureVersion
+from kokuchi.exposures.models import Exposure, LeadStatus, Priority, SalesLead, WorkItem, WorkStatus
+from kokuchi.vulnerabilities.models import Vulnerability
 
-# Contracts whose current term ends within this many days are listed as "ending soon".
-CONTRACT_ENDING_SOON_DAYS = 60
 DASHBOARD_LIST_LIMIT = 10
 
 
@@ -45,12 +48,7 @@ def undisclosed_deals() -> models.QuerySet[Deal]:
     """Deals past the draft stage with no issued sale-time disclosure (告知書) yet: the guideline
     asks for it before or at the sale (G5.2-0). Nothing imports the dashboard, so it may read
     the disclosures app."""
-    return (
-        Deal.objects.filter(status__in=[DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED])
-        .exclude(disclosure__versions__isnull=False)
-        .select_related("customer")
-        .order_by("opened_on", "pk")
-    )
+    return Deal.objects.undisclosed().select_related("customer").order_by("opened_on", "pk")
 
 
 @dataclass(frozen=True)
@@ -67,17 +65,16 @@ def contracts_ending_soon(*, on: datetime.date, within_days: int = CONTRACT_ENDI
     """Contracts in force on `on` that are in their notice period or whose current term ends
     within `within_days`, soonest first. The term end of an auto-renewing contract is computed
     per row (it rolls over), so the filtering happens in Python over the contracts in force."""
-    horizon = on + datetime.timedelta(days=within_days)
-    rows = []
-    for contract in MaintenanceContract.objects.covering(on).select_related("customer", "plan"):
-        term_end = contract.term_end_on(on)
-        status = contract.status_on(on)
-        if status == ContractStatus.NOTICE_PERIOD or term_end <= horizon:
-            rows.append(
-                EndingContract(
-                    contract=contract, status=status, term_end=term_end, notice_deadline=contract.notice_deadline_on(on)
-                )
-            )
+    rows = [
+        EndingContract(
+            contract=contract,
+            status=contract.status_on(on),
+            term_end=contract.term_end_on(on),
+            notice_deadline=contract.notice_deadline_on(on),
+        )
+        for contract in MaintenanceContract.objects.covering(on).select_related("customer", "plan")
+        if is_ending_soon(contract, on=on, within_days=within_days)
+    ]
     rows.sort(key=lambda row: (row.term_end, row.contract.pk))
     return rows
 
@@ -132,4 +129,141 @@ def dashboard_summary(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -
         open_work_items=work_items.count(),
         open_work_items_list=list(work_items[:limit]),
         open_sales_leads=SalesLead.objects.filter(status=LeadStatus.OPEN).count(),
+    )
+
+
+# Rows per kind on the search page: enough to pick from, and the lists' own searches go further.
+SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """What one search box finds, per kind: customers, deals, devices, vulnerabilities, makers and
+    products."""
+
+    query: str
+    customers: list[Customer]
+    deals: list[Deal]
+    devices: list[Device]
+    vulnerabilities: list[Vulnerability]
+    manufacturers: list[Manufacturer]
+    products: list[Product]
+
+    @property
+    def total(self) -> int:
+        return sum(
+            len(rows)
+            for rows in (
+                self.customers,
+                self.deals,
+                self.devices,
+                self.vulnerabilities,
+                self.manufacturers,
+                self.products,
+            )
+        )
+
+
+def search_everything(*, query: str, limit: int = SEARCH_LIMIT) -> SearchResults:
+    """Find `query` in the fields staff quote: customer name/kana/code, deal number/title, device
+    serial, CVE or JVNDB ID (aliases too), maker name (Japanese or English) and model number.
+    Every word must appear (in one of the kind's fields)."""
+    # Control characters (NUL above all: PostgreSQL refuses it in a string) are never searched for.
+    query = " ".join("".join(char for char in query if char.isprintable()).split())[:200]
+    if not query:
+        return SearchResults(
+            query="", customers=[], deals=[], devices=[], vulnerabilities=[], manufacturers=[], products=[]
+        )
+    customers = search_filter(Customer.objects.all(), query, ["name", "name_kana", "customer_code"])
+    deals = search_filter(Deal.objects.select_related("customer"), query, ["number", "title", "customer__name"])
+    devices = search_filter(
+        Device.objects.select_related("customer", "product__manufacturer"),
+        query,
+        ["serial_number", "product__model_number"],
+    )
+    vulnerabilities = search_filter(
+        Vulnerability.objects.all(), query, ["vuln_id", "aliases__alias_id", "title_ja", "title_en"]
+    ).distinct()
+    manufacturers = search_filter(Manufacturer.objects.all(), query, ["name_ja", "name_en"])
+    products = search_filter(
+        Product.objects.select_related("manufacturer"),
+        query,
+        ["model_number", "name", "manufacturer__name_ja", "manufacturer__name_en"],
+    )
+    return SearchResults(
+        query=query,
+        customers=list(customers.order_by("customer_code", "pk")[:limit]),
+        deals=list(deals.order_by("-opened_on", "-pk")[:limit]),
+        devices=list(devices.order_by("serial_number", "pk")[:limit]),
+        vulnerabilities=list(vulnerabilities.order_by("-published", "vuln_id")[:limit]),
+        manufacturers=list(manufacturers.order_by("name_ja", "pk")[:limit]),
+        products=list(products.order_by("model_number", "pk")[:limit]),
+    )
+
+
+@dataclass(frozen=True)
+class UrgentExposure:
+    """An open exposure to act on now, with who acts: under a maintenance contract the reseller
+    (a work item), without one the customer, whom the reseller notifies (G5.2-3, G5.3)."""
+
+    exposure: Exposure
+    under_contract: bool
+
+
+def urgent_exposures(*, on: datetime.date, priorities: tuple[int, ...]) -> models.QuerySet[Any]:
+    """Open exposures of delivered devices at the given priorities, whoever must act, most urgent
+    and oldest first; `under_contract` is annotated for day `on`."""
+    covering = MaintenanceContract.objects.covering(on).filter(devices=models.OuterRef("device_id"))
+    return (
+        Exposure.objects.open()
+        .filter(priority__in=priorities, device__delivered_on__isnull=False)
+        .for_list()
+        .annotate(under_contract=models.Exists(covering))
+        .order_by("priority", "first_matched_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AwaitingAcknowledgement:
+    version: DisclosureVersion
+    days_waiting: int
+
+
+def awaiting_acknowledgement(*, on: datetime.date) -> list[AwaitingAcknowledgement]:
+    """Current issued disclosures the customer has not acknowledged yet, longest waiting first."""
+    versions = (
+        DisclosureVersion.objects.filter(superseded_by__isnull=True, acknowledgement__isnull=True)
+        .select_related("disclosure__deal__customer")
+        .order_by("issued_at", "pk")
+    )
+    return [
+        AwaitingAcknowledgement(version=version, days_waiting=(on - timezone.localdate(version.issued_at)).days)
+        for version in versions
+    ]
+
+
+@dataclass(frozen=True)
+class UrgentWork:
+    """The dashboard's top: what must be done first, by urgency."""
+
+    known_exploited: int
+    known_exploited_list: list[UrgentExposure]
+    high: int
+    high_list: list[UrgentExposure]
+    awaiting: list[AwaitingAcknowledgement]
+
+
+def urgent_work(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -> UrgentWork:
+    exploited = urgent_exposures(on=on, priorities=(Priority.URGENT,))
+    high = urgent_exposures(on=on, priorities=(Priority.HIGH,))
+
+    def rows(queryset: models.QuerySet[Any]) -> list[UrgentExposure]:
+        return [UrgentExposure(exposure=row, under_contract=row.under_contract) for row in queryset[:limit]]
+
+    return UrgentWork(
+        known_exploited=exploited.count(),
+        known_exploited_list=rows(exploited),
+        high=high.count(),
+        high_list=rows(high),
+        awaiting=awaiting_acknowledgement(on=on),
     )

@@ -40,6 +40,14 @@ class DealQuerySet(models.QuerySet):
     def delivered(self):
         return self.filter(status__in=[DealStatus.DELIVERED, DealStatus.CLOSED])
 
+    def undisclosed(self):
+        """Past the draft stage with no issued sale-time disclosure (告知書) yet: the guideline
+        asks for it before or at the sale (G5.2-0). The disclosures app (above) issues versions
+        under the reverse relation `disclosure__versions`."""
+        return self.filter(status__in=[DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED]).exclude(
+            disclosure__versions__isnull=False
+        )
+
 
 class Deal(TimeStampedModel):
     """A deal (見積・契約) with one customer: its lines, its status and the service plans

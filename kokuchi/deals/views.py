@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
 from kokuchi.core.roles import EditorRequiredMixin, StaffRequiredMixin, editor_required
-from kokuchi.core.ui import FilteredListView, FormPageMixin
+from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin
 from kokuchi.customers.models import Customer
 from kokuchi.deals.filters import DealFilter
 from kokuchi.deals.forms import DealForm, DealLineForm, PlanAnswerForm, ProposePlanForm
@@ -36,6 +36,24 @@ class DealListView(FilteredListView):
     filterset_class = DealFilter
     page_title = _("Deals")
     template_name = "deals/deal_list.html"
+    sort_fields = {
+        "number": "number",
+        "customer": "customer__name_kana",
+        "status": "status",
+        "opened": "opened_on",
+        "subtotal": "subtotal_amount",
+    }
+    export_filename = "deals"
+    export_columns = (
+        ExportColumn(_("Deal number"), "number"),
+        ExportColumn(_("Title"), "title"),
+        ExportColumn(_("Customer code"), "customer.customer_code"),
+        ExportColumn(_("Customer"), "customer.name"),
+        ExportColumn(_("Status"), "get_status_display"),
+        ExportColumn(_("Opened on"), "opened_on"),
+        ExportColumn(_("Subtotal (excl. tax)"), lambda row: row.subtotal_amount or 0),
+        ExportColumn(_("Sales rep"), lambda row: row.sales_rep.get_username() if row.sales_rep else ""),
+    )
     queryset = Deal.objects.select_related("customer", "sales_rep").annotate(
         subtotal_amount=models.Sum(models.F("lines__quantity") * models.F("lines__unit_price")),
         line_count=models.Count("lines"),
@@ -144,6 +162,7 @@ class LineEditableMixin:
 
 
 class DealLineCreateView(EditorRequiredMixin, DealChildMixin, LineEditableMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = DealLine
     form_class = DealLineForm
     success_message = _("The line was added.")

@@ -6,6 +6,7 @@ from kokuchi.catalog.models import ProductCategory, ServicePlan
 from kokuchi.core.ui import search_filter
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device, MaintenanceContract
+from kokuchi.devices.selectors import contracts_ending_soon_ids
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 CONTRACT_CHOICES = [("under", _("Under contract")), ("without", _("Without contract"))]
@@ -58,10 +59,13 @@ class ContractFilter(django_filters.FilterSet):
     customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=Customer.objects.all())
     plan = django_filters.ModelChoiceFilter(label=_("Service plan"), queryset=ServicePlan.objects.all())
     in_force = django_filters.ChoiceFilter(label=_("In force today"), choices=YES_NO, method="filter_in_force")
+    ending_soon = django_filters.ChoiceFilter(
+        label=_("Ending within 60 days"), choices=YES_NO, method="filter_ending_soon"
+    )
 
     class Meta:
         model = MaintenanceContract
-        fields = ["q", "customer", "plan", "in_force"]
+        fields = ["q", "customer", "plan", "in_force", "ending_soon"]
 
     def search(self, queryset, name, value):
         return search_filter(
@@ -71,3 +75,7 @@ class ContractFilter(django_filters.FilterSet):
     def filter_in_force(self, queryset, name, value):
         covering = MaintenanceContract.objects.covering(timezone.localdate()).values("pk")
         return queryset.filter(pk__in=covering) if value == "true" else queryset.exclude(pk__in=covering)
+
+    def filter_ending_soon(self, queryset, name, value):
+        ending = contracts_ending_soon_ids(on=timezone.localdate())
+        return queryset.filter(pk__in=ending) if value == "true" else queryset.exclude(pk__in=ending)

@@ -6,6 +6,7 @@ from kokuchi.catalog.models import Product
 from kokuchi.core.ui import DateInput, StaffModelForm
 from kokuchi.deals.models import Deal
 from kokuchi.devices.models import Device, MaintenanceContract
+from kokuchi.devices.services import UnitEntry, parse_unit_csv, parse_unit_rows
 
 
 class DeviceForm(StaffModelForm):
@@ -36,6 +37,18 @@ class DeviceForm(StaffModelForm):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.select_related("manufacturer")
         self.fields["deal"].queryset = Deal.objects.select_related("customer")
+        # Once the customer (or the deal) is known, offer only its deals (and the deal's products).
+        customer_id = self._chosen("customer") or self.instance.customer_id
+        deal_id = self._chosen("deal") or self.instance.deal_id
+        if customer_id:
+            self.fields["deal"].queryset = self.fields["deal"].queryset.filter(customer_id=customer_id)
+        if deal_id:
+            deal_products = Product.objects.filter(deal_lines__deal_id=deal_id).values("pk")
+            limited = self.fields["product"].queryset.filter(pk__in=deal_products)
+            if self.instance.product_id:
+                limited = limited | self.fields["product"].queryset.filter(pk=self.instance.product_id)
+            if limited.exists():
+                self.fields["product"].queryset = limited
         # The stored row decides, not the submitted data: a delivery date typed in this same
         # form does not freeze the version yet.
         self.was_delivered = bool(
@@ -48,6 +61,12 @@ class DeviceForm(StaffModelForm):
                 "Frozen since delivery (G5.1-3). Record a firmware update to change the current version."
             )
             self.fields["delivered_on"].required = True
+
+    def _chosen(self, name: str) -> int | None:
+        """The primary key chosen for `name`, from the submitted data or the initial values."""
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        value = getattr(value, "pk", value)
+        return int(value) if str(value or "").isdigit() else None
 
     def clean(self):
         cleaned = super().clean()
@@ -129,3 +148,56 @@ class ContractForm(StaffModelForm):
                     "devices", _("Not devices of this customer: %(devices)s") % {"devices": ", ".join(foreign)}
                 )
         return cleaned
+
+
+class DeviceBulkForm(forms.Form):
+    """The delivered units of a deal in one go: per deal line one box of "serial, firmware" rows
+    (typed, or pasted from a spreadsheet), or a CSV file for all lines."""
+
+    delivered_on = forms.DateField(label=_("delivered on"), required=False, widget=DateInput())
+    installation_site = forms.CharField(label=_("installation site"), max_length=200, required=False)
+    csv_file = forms.FileField(
+        label=_("or a CSV file"),
+        required=False,
+        help_text=_("Columns model_number, serial_number, firmware (header row first); UTF-8 or Shift_JIS."),
+    )
+
+    # A CSV of a few thousand units is far below this; anything larger is not a deal's delivery.
+    MAX_CSV_BYTES = 1_000_000
+
+    def __init__(self, *args, deal: Deal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deal = deal
+        self.lines = list(deal.lines.select_related("product__manufacturer").order_by("position", "pk"))
+        for line in self.lines:
+            product = line.product
+            self.fields[f"line_{line.pk}"] = forms.CharField(
+                label=_("%(maker)s %(model)s: %(quantity)d units")
+                % {"maker": product.manufacturer.name_ja, "model": product.model_number, "quantity": line.quantity},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": min(max(line.quantity, 2), 8), "class": "units"}),
+                help_text=_("One unit per row: serial number, firmware (blank = latest %(latest)s).")
+                % {"latest": product.latest_firmware or "—"},
+            )
+        # The boxes of the lines first; the CSV file is the alternative to them.
+        self.order_fields(
+            [f"line_{line.pk}" for line in self.lines] + ["delivered_on", "installation_site", "csv_file"]
+        )
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data.get("csv_file")
+        if upload and upload.size > self.MAX_CSV_BYTES:
+            raise forms.ValidationError(_("The CSV file is larger than 1 MB."))
+        return upload
+
+    def entries(self) -> list[UnitEntry]:
+        """The units entered, read from the boxes and the CSV file (ValidationError names the row)."""
+        entries: list[UnitEntry] = []
+        for line in self.lines:
+            entries += parse_unit_rows(
+                line=line, text=self.cleaned_data.get(f"line_{line.pk}", ""), source_label=line.product.model_number
+            )
+        upload = self.cleaned_data.get("csv_file")
+        if upload:
+            entries += parse_unit_csv(deal=self.deal, content=upload.read())
+        return entries

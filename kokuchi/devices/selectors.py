@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kokuchi.catalog.models import Product
@@ -108,3 +109,54 @@ def lifecycle_work_items(today: datetime.date | None = None) -> list[LifecycleIt
                 )
             )
     return sorted(items, key=lambda i: (i.due_on or today, i.kind, i.title))
+
+
+# The exposures app (a layer above) records each device's exposures under the reverse relation
+# `exposures`; these are the values of its ExposureStatus.OPEN and Priority.URGENT/HIGH, which a
+# test keeps equal. Device, deal and customer pages flag open exposures without importing it.
+OPEN_EXPOSURE_STATUS = "open"
+KNOWN_EXPLOITED_PRIORITY = 1
+HIGH_PRIORITY = 2
+
+
+def _open_exposures(device_field: str, priority: int | None = None) -> Coalesce:
+    # One filter() call: its conditions and the Count share the join to exposures.
+    conditions: dict[str, object] = {device_field: OuterRef("pk"), "exposures__status": OPEN_EXPOSURE_STATUS}
+    if priority is not None:
+        conditions["exposures__priority"] = priority
+    devices = Device.objects.filter(**conditions)
+    counts = devices.order_by().values(device_field).annotate(count=Count("exposures")).values("count")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def with_open_exposure_counts(queryset, *, device_field: str = "pk"):
+    """Annotate `open_exposure_count` (open exposures), `known_exploited_count` (open ones known
+    to be exploited) and `high_exposure_count` (open, high priority) on a queryset of devices
+    (device_field "pk"), deals ("deal") or customers ("customer"). Subqueries, so that other
+    aggregates of the queryset (deal amounts) are not multiplied by the join."""
+    return queryset.annotate(
+        open_exposure_count=_open_exposures(device_field),
+        known_exploited_count=_open_exposures(device_field, KNOWN_EXPLOITED_PRIORITY),
+        high_exposure_count=_open_exposures(device_field, HIGH_PRIORITY),
+    )
+
+
+# Contracts whose current term ends within this many days are "ending soon".
+CONTRACT_ENDING_SOON_DAYS = 60
+
+
+def is_ending_soon(contract: MaintenanceContract, *, on: datetime.date, within_days: int) -> bool:
+    """In its notice period on `on`, or its current term (rolled over if it auto-renews) ends
+    within `within_days`."""
+    horizon = on + datetime.timedelta(days=within_days)
+    return contract.status_on(on) == ContractStatus.NOTICE_PERIOD or contract.term_end_on(on) <= horizon
+
+
+def contracts_ending_soon_ids(*, on: datetime.date, within_days: int = CONTRACT_ENDING_SOON_DAYS) -> list[int]:
+    """Primary keys of the contracts in force on `on` that end soon (computed per row: the term
+    end of an auto-renewing contract rolls over)."""
+    return [
+        contract.pk
+        for contract in MaintenanceContract.objects.covering(on)
+        if is_ending_soon(contract, on=on, within_days=within_days)
+    ]

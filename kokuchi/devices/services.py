@@ -1,14 +1,20 @@
-"""Device workflows: firmware updates after delivery (G5.1-3 history, S-LIFE)."""
+"""Device workflows: the delivered units of a deal in bulk, firmware updates after delivery
+(G5.1-3 history, S-LIFE)."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import re
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kokuchi.deals.models import Deal, DealLine
 from kokuchi.devices.models import Device, FirmwareChange
 from kokuchi.devices.signals import firmware_changed
 
@@ -48,3 +54,155 @@ def record_firmware_update(
     device.save(update_fields=["current_firmware", "updated_at"])
     transaction.on_commit(lambda: firmware_changed.send(sender=Device, device=device, change=change))
     return change
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    """One delivered unit as staff typed, pasted or uploaded it: the deal line it belongs to,
+    its serial number and its firmware at sale ("" = the product's latest firmware)."""
+
+    line: DealLine
+    serial_number: str
+    firmware_at_sale: str
+    source: str  # where the entry was read ("FG-60F 2行目", "CSV 3行目"), named in error messages
+
+
+def parse_unit_rows(*, line: DealLine, text: str, source_label: str) -> list[UnitEntry]:
+    """Rows of "serial[,|tab] firmware" (typed, or pasted from a spreadsheet) for one deal line;
+    blank rows are skipped."""
+    entries = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        cells = [cell.strip() for cell in re.split(r"[\t,]", raw)]
+        entries.append(
+            UnitEntry(
+                line=line,
+                serial_number=cells[0],
+                firmware_at_sale=cells[1] if len(cells) > 1 else "",
+                source=_("%(label)s row %(row)d") % {"label": source_label, "row": number},
+            )
+        )
+    return entries
+
+
+def parse_unit_csv(*, deal: Deal, content: bytes) -> list[UnitEntry]:
+    """A CSV with the columns model_number, serial_number, firmware (header row first, UTF-8
+    with or without BOM, or Shift_JIS as Excel saves it); each row goes to the deal's line of
+    that model."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp932")
+        except UnicodeDecodeError as error:
+            raise ValidationError(_("The CSV file is neither UTF-8 nor Shift_JIS text.")) from error
+    lines_by_model = {line.product.model_number.casefold(): line for line in deal.lines.select_related("product")}
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ValidationError(_("The CSV file is empty."))
+    header = [cell.strip().casefold() for cell in rows[0]]
+    expected = ["model_number", "serial_number", "firmware"]
+    if header[:3] != expected:
+        raise ValidationError(
+            _("The CSV header must be %(expected)s (found: %(found)s).")
+            % {"expected": ",".join(expected), "found": ",".join(rows[0][:3])}
+        )
+    entries, errors = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = [cell.strip() for cell in row] + ["", "", ""]
+        line = lines_by_model.get(cells[0].casefold())
+        if line is None:
+            errors.append(
+                _("CSV row %(row)d: the deal has no line for model %(model)s.") % {"row": number, "model": cells[0]}
+            )
+            continue
+        entries.append(
+            UnitEntry(
+                line=line,
+                serial_number=cells[1],
+                firmware_at_sale=cells[2],
+                source=_("CSV row %(row)d") % {"row": number},
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return entries
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    devices: list[Device]
+    without_firmware: list[Device]  # neither typed nor known as the product's latest: check them
+
+
+@transaction.atomic
+def create_devices_from_deal(
+    *,
+    deal: Deal,
+    entries: list[UnitEntry],
+    delivered_on: datetime.date | None,
+    installation_site: str = "",
+) -> BulkResult:
+    """Create the deal's delivered units in one transaction: all or none. Refused, naming the
+    row: a blank serial, a serial twice, a serial already recorded for the product, more units
+    than the line's quantity. A blank firmware takes the product's latest (G5.1-3)."""
+    errors = []
+    seen: set[tuple[int, str]] = set()
+    per_line: dict[int, int] = {}
+    for entry in entries:
+        if entry.line.deal_id != deal.pk:
+            errors.append(_("%(source)s: the line belongs to another deal.") % {"source": entry.source})
+            continue
+        if not entry.serial_number:
+            errors.append(_("%(source)s: the serial number is missing.") % {"source": entry.source})
+            continue
+        if len(entry.serial_number) > 100 or len(entry.firmware_at_sale) > 80:
+            errors.append(_("%(source)s: the serial number or firmware is too long.") % {"source": entry.source})
+            continue
+        key = (entry.line.product_id, entry.serial_number)
+        if key in seen:
+            errors.append(
+                _("%(source)s: serial number %(serial)s is entered twice.")
+                % {"source": entry.source, "serial": entry.serial_number}
+            )
+        seen.add(key)
+        per_line[entry.line.pk] = per_line.get(entry.line.pk, 0) + 1
+    existing = Device.objects.filter(
+        product_id__in={product for product, _serial in seen}, serial_number__in={serial for _product, serial in seen}
+    ).values_list("product_id", "serial_number")
+    for product_id, serial in existing:
+        if (product_id, serial) in seen:
+            errors.append(_("Serial number %(serial)s is already recorded for this product.") % {"serial": serial})
+    lines = {line.pk: line for line in deal.lines.select_related("product")}
+    for line_pk, count in per_line.items():
+        line = lines.get(line_pk)
+        already = Device.objects.filter(deal=deal, product_id=line.product_id).count() if line else 0
+        if line is not None and count + already > line.quantity:
+            errors.append(
+                _("%(model)s: %(count)d units entered, but the deal sold %(quantity)d (%(already)d already recorded).")
+                % {"model": line.product.model_number, "count": count, "quantity": line.quantity, "already": already}
+            )
+    if not entries:
+        errors.append(_("Enter at least one unit."))
+    if errors:
+        raise ValidationError(errors)
+    devices, without_firmware = [], []
+    for entry in entries:
+        firmware = entry.firmware_at_sale or entry.line.product.latest_firmware
+        device = Device.objects.create(
+            customer_id=deal.customer_id,
+            product=entry.line.product,
+            deal=deal,
+            serial_number=entry.serial_number,
+            installation_site=installation_site,
+            delivered_on=delivered_on,
+            firmware_at_sale=firmware,
+            current_firmware=firmware,
+        )
+        devices.append(device)
+        if not firmware:
+            without_firmware.append(device)
+    return BulkResult(devices=devices, without_firmware=without_firmware)

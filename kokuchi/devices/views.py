@@ -1,4 +1,7 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -6,11 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
 from kokuchi.core.roles import EditorRequiredMixin, StaffRequiredMixin
-from kokuchi.core.ui import FilteredListView, FormPageMixin
+from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin, add_service_errors
+from kokuchi.deals.models import Deal
 from kokuchi.devices.filters import ContractFilter, DeviceFilter
-from kokuchi.devices.forms import ContractForm, DeviceForm, FirmwareUpdateForm
+from kokuchi.devices.forms import ContractForm, DeviceBulkForm, DeviceForm, FirmwareUpdateForm
 from kokuchi.devices.models import Device, MaintenanceContract
-from kokuchi.devices.services import record_firmware_update
+from kokuchi.devices.selectors import with_open_exposure_counts
+from kokuchi.devices.services import create_devices_from_deal, record_firmware_update
 
 # --- Devices --------------------------------------------------------------------------------
 
@@ -19,11 +24,35 @@ class DeviceListView(FilteredListView):
     filterset_class = DeviceFilter
     page_title = _("Devices")
     template_name = "devices/device_list.html"
+    sort_fields = {
+        "customer": "customer__name_kana",
+        "product": "product__model_number",
+        "serial": "serial_number",
+        "delivered": "delivered_on",
+        "exposures": "known_exploited_count",
+    }
+    export_filename = "devices"
+    export_columns = (
+        ExportColumn(_("Customer code"), "customer.customer_code"),
+        ExportColumn(_("Customer"), "customer.name"),
+        ExportColumn(_("Manufacturer"), "product.manufacturer.name_ja"),
+        ExportColumn(_("Model number"), "product.model_number"),
+        ExportColumn(_("Serial number"), "serial_number"),
+        ExportColumn(_("Delivered on"), "delivered_on"),
+        ExportColumn(_("Firmware at sale"), "firmware_at_sale"),
+        ExportColumn(_("Current firmware"), "current_firmware"),
+        ExportColumn(_("Open exposures"), "open_exposure_count"),
+        ExportColumn(
+            _("Maintenance contract"), lambda row: _("Under contract") if row.has_contract else _("Without contract")
+        ),
+    )
 
     def get_queryset(self):
         covering = MaintenanceContract.objects.covering(timezone.localdate()).filter(devices=models.OuterRef("pk"))
-        self.queryset = Device.objects.select_related("product__manufacturer", "customer").annotate(
-            has_contract=models.Exists(covering)
+        self.queryset = with_open_exposure_counts(
+            Device.objects.select_related("product__manufacturer", "customer").annotate(
+                has_contract=models.Exists(covering)
+            )
         )
         return super().get_queryset()
 
@@ -48,6 +77,7 @@ class DeviceDetailView(StaffRequiredMixin, DetailView):
 
 
 class DeviceCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
+    allow_add_another = True
     model = Device
     form_class = DeviceForm
     page_title = _("New device")
@@ -63,6 +93,16 @@ class DeviceCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
 
     def get_breadcrumbs(self):
         return [(_("Devices"), reverse("devices:device_list"))]
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not self.object.firmware_at_sale:
+            messages.warning(
+                self.request,
+                _("No firmware version is known for %(serials)s: record the version at sale before issuing.")
+                % {"serials": self.object.serial_number},
+            )
+        return response
 
 
 class DeviceUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
@@ -127,6 +167,21 @@ class ContractListView(FilteredListView):
     filterset_class = ContractFilter
     page_title = _("Maintenance contracts")
     template_name = "devices/contract_list.html"
+    sort_fields = {
+        "number": "contract_number",
+        "customer": "customer__name_kana",
+        "start": "start_date",
+        "end": "end_date",
+    }
+    export_filename = "contracts"
+    export_columns = (
+        ExportColumn(_("Contract number"), "contract_number"),
+        ExportColumn(_("Customer"), "customer.name"),
+        ExportColumn(_("Service plan"), "plan.name"),
+        ExportColumn(_("Start date"), "start_date"),
+        ExportColumn(_("End date"), "end_date"),
+        ExportColumn(_("Devices"), "device_count"),
+    )
     queryset = MaintenanceContract.objects.select_related("customer", "plan").annotate(
         device_count=models.Count("devices")
     )
@@ -191,3 +246,56 @@ class ContractUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
             (_("Maintenance contracts"), reverse("devices:contract_list")),
             (str(self.object), self.object.get_absolute_url()),
         ]
+
+
+class DeviceBulkCreateView(EditorRequiredMixin, FormPageMixin, FormView):
+    """The delivered units of a deal from its lines, in one page: serials and firmware per unit,
+    typed, pasted or from a CSV. Then on to the disclosure's check and preview."""
+
+    form_class = DeviceBulkForm
+    template_name = "devices/device_bulk.html"
+    success_message = _("The devices were recorded.")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.deal = get_object_or_404(Deal.objects.select_related("customer"), pk=kwargs["deal_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "deal": self.deal}
+
+    def get_initial(self):
+        return {"delivered_on": self.deal.delivered_on}
+
+    def get_page_title(self):
+        return _("Devices of %(number)s") % {"number": self.deal.number}
+
+    def get_breadcrumbs(self):
+        return [(_("Deals"), reverse("deals:deal_list")), (self.deal.number, self.deal.get_absolute_url())]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            deal=self.deal,
+            recorded=Device.objects.filter(deal=self.deal).select_related("product").order_by("product", "pk"),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            result = create_devices_from_deal(
+                deal=self.deal,
+                entries=form.entries(),
+                delivered_on=form.cleaned_data["delivered_on"],
+                installation_site=form.cleaned_data["installation_site"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(count)d devices were recorded.") % {"count": len(result.devices)})
+        if result.without_firmware:
+            messages.warning(
+                self.request,
+                _("No firmware version is known for %(serials)s: record the version at sale before issuing.")
+                % {"serials": ", ".join(device.serial_number for device in result.without_firmware)},
+            )
+        return HttpResponseRedirect(reverse("disclosures:deal_disclosure", args=[self.deal.pk]))

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from kokuchi.core.roles import admin_required, can_edit, editor_required, staff_required
@@ -36,16 +38,20 @@ def deal_disclosure(request, deal_pk: int):
 
 
 def _disclosure_page(request, deal: Deal, *, reasons: dict[str, str] | None = None, status: int = 200):
-    versions = selectors.issued_versions(deal=deal)
+    versions = list(selectors.issued_versions(deal=deal))
     clause = select_clause(deal=deal)
     check = run_pre_issue_check(deal=deal)
     given = reasons or {}
+    current = next((version for version in versions if not version.superseded_by_id), None)
     return render(
         request,
         "disclosures/deal_disclosure.html",
         {
             "deal": deal,
             "versions": versions,
+            "current_version": current,
+            "device_count": deal.devices.count(),
+            "breadcrumbs": [(_("Deals"), reverse("deals:deal_list")), (deal.number, deal.get_absolute_url())],
             "clause": clause,
             "check": check,
             "warning_rows": [(item, given.get(item.key, "")) for item in check.warnings],
@@ -56,6 +62,7 @@ def _disclosure_page(request, deal: Deal, *, reasons: dict[str, str] | None = No
 
 
 @staff_required
+@xframe_options_sameorigin
 def preview(request, deal_pk: int):
     deal = get_object_or_404(Deal, pk=deal_pk)
     return HttpResponse(services.render_disclosure_preview(deal=deal))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kokuchi.catalog.models import Product
 from kokuchi.core.roles import can_edit, editor_required, staff_required
-from kokuchi.core.ui import CountlessPaginator, FilteredListView
+from kokuchi.core.ui import CountlessPaginator, ExportColumn, FilteredListView
 from kokuchi.customers.models import Customer
 from kokuchi.devices.models import Device
 from kokuchi.exposures.filters import CustomerExposureFilter, ExposureFilter
@@ -47,6 +47,17 @@ class ExposureListView(FilteredListView):
     paginate_by = PAGE_SIZE
     page_title = gettext_lazy("Exposures")
     template_name = "exposures/exposure_list.html"
+    export_filename = "exposures"
+    export_columns = (
+        ExportColumn(gettext_lazy("Priority"), "get_priority_display"),
+        ExportColumn(gettext_lazy("Customer"), "customer.name"),
+        ExportColumn(gettext_lazy("Model number"), "device.product.model_number"),
+        ExportColumn(gettext_lazy("Serial number"), "device.serial_number"),
+        ExportColumn(gettext_lazy("Current firmware"), "device.current_firmware"),
+        ExportColumn(gettext_lazy("Vulnerability"), "vulnerability.vuln_id"),
+        ExportColumn(gettext_lazy("Status"), "get_status_display"),
+        ExportColumn(gettext_lazy("Explanation"), "explanation"),
+    )
 
     def get_queryset(self):
         self.queryset = Exposure.objects.for_list().order_by("priority", "-pk")

@@ -102,6 +102,7 @@ ROLE_TABLE: tuple[Page, ...] = (
     Page("devices:contract_list"),
     Page("devices:contract_detail", pk_of("contract")),
     Page("devices:device_create", changed_by=SALES_AND_ADMIN),
+    Page("devices:device_bulk_create", pk_of("deal"), changed_by=SALES_AND_ADMIN),
     Page("devices:device_edit", pk_of("device"), changed_by=SALES_AND_ADMIN),
     Page("devices:device_firmware", pk_of("device"), changed_by=SALES_AND_ADMIN),
     Page("devices:contract_create", changed_by=SALES_AND_ADMIN),

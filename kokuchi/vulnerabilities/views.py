@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from kokuchi.core.roles import staff_required
-from kokuchi.vulnerabilities.models import Vulnerability
-from kokuchi.vulnerabilities.selectors import epss_entries, feed_overview, known_exploited_entries
+from kokuchi.core.roles import editor_required, staff_required
+from kokuchi.vulnerabilities.models import FeedName, Vulnerability
+from kokuchi.vulnerabilities.selectors import epss_entries, feed_coverage, feed_overview, known_exploited_entries
+from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
 PAGE_SIZE = 50
 
 
 @staff_required
 def feed_status(request):
-    return render(request, "vulnerabilities/feed_status.html", {"feeds": feed_overview()})
+    """Per feed: how fresh its data is (a daily sync is expected), the runs, and a sync button."""
+    # The same age limit as the pre-issue check: a feed stale here also blocks issuing.
+    max_age = datetime.timedelta(hours=settings.DISCLOSURE_FEED_MAX_AGE_HOURS)
+    coverage = {row.source: row for row in feed_coverage(sources=FeedName.values, now=timezone.now(), max_age=max_age)}
+    feeds = feed_overview()
+    return render(
+        request,
+        "vulnerabilities/feed_status.html",
+        {
+            "feeds": feeds,
+            "rows": [(feed, coverage.get(feed.source)) for feed in feeds],
+            "fresh_days": max_age.days,
+            "all_fresh": all(row.fresh for row in coverage.values()),
+        },
+    )
+
+
+@require_POST
+@editor_required
+def feed_sync(request):
+    """Queue a sync of every feed for the task worker; the page tells when it has run."""
+    sync_feeds_task.enqueue()
+    messages.success(
+        request,
+        _("The sync was queued. The task worker downloads the feeds; reload this page in a few minutes."),
+    )
+    return redirect("vulnerabilities:feed_status")
 
 
 @staff_required

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -29,3 +31,52 @@ def yen(value) -> str:
 def yesno_mark(value) -> str:
     """A translated Yes/No for booleans (templates' yesno filter is not translated by default)."""
     return _("Yes") if value else _("No")
+
+
+@register.simple_tag(takes_context=True)
+def sortable_th(context, key: str, label: str, css_class: str = "") -> str:
+    """A table header that sorts the list by `key` (a key of the view's sort_fields): the first
+    click sorts ascending, the next descending. The current order is marked for screen readers
+    (aria-sort) and by an arrow."""
+    request = context["request"]
+    current = context.get("current_sort")
+    params = request.GET.copy()
+    params.pop("page", None)
+    descending_next = current == (key, "asc")
+    params["sort"] = f"-{key}" if descending_next else key
+    aria = ""
+    arrow = ""
+    if current and current[0] == key:
+        aria = "ascending" if current[1] == "asc" else "descending"
+        arrow = "▲" if current[1] == "asc" else "▼"
+    return format_html(
+        '<th{}{}><a class="sort" href="?{}">{}<span class="arrow" aria-hidden="true">{}</span></a></th>',
+        format_html(' class="{}"', css_class) if css_class else "",
+        format_html(' aria-sort="{}"', aria) if aria else "",
+        params.urlencode(),
+        label,
+        arrow,
+    )
+
+
+FLOW_STEPS = (
+    ("deal", gettext_lazy("Deal")),
+    ("devices", gettext_lazy("Devices")),
+    ("check", gettext_lazy("Check and preview")),
+    ("send", gettext_lazy("Send")),
+    ("acknowledged", gettext_lazy("Acknowledged")),
+)
+
+
+@register.inclusion_tag("includes/flow_steps.html")
+def flow_steps(current: str) -> dict:
+    """The steps of a sale from the deal to the customer's acknowledgement, `current` marked and
+    the steps before it shown as done."""
+    keys = [key for key, _label in FLOW_STEPS]
+    position = keys.index(current) if current in keys else -1
+    return {
+        "steps": [
+            {"key": key, "label": label, "done": index < position, "current": index == position}
+            for index, (key, label) in enumerate(FLOW_STEPS)
+        ]
+    }

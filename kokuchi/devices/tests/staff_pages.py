@@ -8,6 +8,7 @@ from django.utils import timezone
 from kokuchi.catalog.models import ProductCategory
 from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.customers.tests.factories import make_customer
+from kokuchi.deals.tests.factories import make_deal, make_deal_line
 from kokuchi.devices.models import Device, FirmwareChange, MaintenanceContract
 from kokuchi.devices.tests.factories import make_contract, make_device
 
@@ -33,7 +34,17 @@ def make_objects() -> dict:
         start_date=today - datetime.timedelta(days=100),
         end_date=today + datetime.timedelta(days=265),
     )
-    return {"customer": customer, "product": product, "device": device, "plan": plan, "contract": contract}
+    deal = make_deal(customer=customer, title="支店 UTM 導入")
+    line = make_deal_line(deal=deal, product=product, quantity=2, unit_price=98000)
+    return {
+        "customer": customer,
+        "product": product,
+        "device": device,
+        "plan": plan,
+        "contract": contract,
+        "deal": deal,
+        "line": line,
+    }
 
 
 def post_data(name, o):
@@ -53,6 +64,11 @@ def post_data(name, o):
             "installation_site": "本社 3F",
             "delivered_on": "2026-05-01",
             "firmware_at_sale": "9.9.9",
+        },
+        "device_bulk_create": {
+            f"line_{o['line'].pk}": "FGT60F0000000101, 7.0.14\nFGT60F0000000102\t",
+            "delivered_on": "2026-06-10",
+            "installation_site": "大阪支店",
         },
         "device_firmware": {"version": "7.0.15", "changed_on": "2026-06-01", "note": "定期メンテナンス"},
         "contract_create": {
@@ -83,6 +99,16 @@ def check_saved(name, o, user):
         created = Device.objects.get(serial_number="FGT60F0000000002")
         # An empty version at sale takes the product's latest firmware (G5.1-3).
         assert (created.firmware_at_sale, created.current_firmware, created.delivered_on) == ("7.0.15", "7.0.15", None)
+    elif name == "device_bulk_create":
+        # A blank firmware takes the product's latest (G5.1-3).
+        assert list(
+            Device.objects.filter(deal=o["deal"])
+            .order_by("serial_number")
+            .values_list("serial_number", "firmware_at_sale", "delivered_on", "installation_site", "customer_id")
+        ) == [
+            ("FGT60F0000000101", "7.0.14", datetime.date(2026, 6, 10), "大阪支店", o["customer"].pk),
+            ("FGT60F0000000102", "7.0.15", datetime.date(2026, 6, 10), "大阪支店", o["customer"].pk),
+        ]
     elif name == "device_edit":
         assert (device.installation_site, device.firmware_at_sale) == ("本社 3F", "7.0.12")
     elif name == "device_firmware":

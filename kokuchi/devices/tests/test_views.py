@@ -11,7 +11,7 @@ from kokuchi.catalog.tests.factories import make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_customer
-from kokuchi.deals.tests.factories import make_deal
+from kokuchi.deals.tests.factories import make_deal, make_deal_line
 from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
 from kokuchi.devices.services import record_firmware_update
 from kokuchi.devices.tests.factories import make_contract, make_device
@@ -78,8 +78,32 @@ def test_device_of_another_customers_deal_refused(client, objs):
     foreign_deal = make_deal()
     data = post_data("device_create", objs) | {"deal": foreign_deal.pk}
     response = client.post(reverse("devices:device_create"), data)
-    assert response.context["form"].errors["deal"] == ["この案件は別の顧客のものです。"]
+    # The form offers only the chosen customer's deals: another customer's deal is no choice.
+    assert response.context["form"].errors["deal"] == ["正しく選択してください。選択したものは候補にありません。"]
     assert Device.objects.count() == 1
+
+
+def test_device_form_offers_only_the_customers_deals_and_the_deals_products(client, objs):
+    client.force_login(make_user(Role.SALES))
+    deal = make_deal(customer=objs["customer"])
+    make_deal_line(deal=deal, product=objs["product"])
+    make_deal()
+    make_product(model_number="OTHER-1")
+    form = client.get(reverse("devices:device_create"), {"customer": objs["customer"].pk, "deal": deal.pk}).context[
+        "form"
+    ]
+    assert list(form.fields["deal"].queryset) == list(objs["customer"].deals.all())
+    assert list(form.fields["product"].queryset) == [objs["product"]]
+
+
+def test_device_saved_without_any_firmware_is_warned_about(client, objs):
+    client.force_login(make_user(Role.SALES))
+    product = make_product(model_number="NO-FW", latest_firmware="")
+    data = post_data("device_create", objs) | {"product": product.pk, "serial_number": "NOFW-1"}
+    response = client.post(reverse("devices:device_create"), data, follow=True)
+    assert [str(message) for message in response.context["messages"]][-1] == (
+        "NOFW-1 のファームウェアが不明です。発行前に販売時のバージョンを登録してください。"
+    )
 
 
 def test_contract_with_another_customers_device_refused(client, objs):

@@ -200,7 +200,7 @@ def test_s_vuln_staff_page_and_export_say_why_and_take_the_review(client):
     refused = client.post(f"/exposures/{exposure.pk}/candidate/", {"decision": "confirm", "reason": ""})
 
     assert (
-        '<p data-match-basis>根拠: 脆弱性の説明文 · <strong class="badge warning" data-requirement="S-VULN">'
+        '<p data-match-basis>根拠: 脆弱性の説明文 · <strong class="badge warn" data-requirement="S-VULN">'
         "要確認</strong></p>" in page
     )
     assert (row["method"], row["source"], row["confidence"], row["needs_review"]) == (

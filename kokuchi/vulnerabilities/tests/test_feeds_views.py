@@ -1,9 +1,13 @@
 """Staff pages: feed status, vulnerability list and detail, behind the role guards."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.urls import reverse
 
+from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
+from kokuchi.vulnerabilities import views
 from kokuchi.vulnerabilities.feeds.importer import import_feed_files
 from kokuchi.vulnerabilities.models import FeedRun
 from kokuchi.vulnerabilities.tests.feedsamples import sample
@@ -87,3 +91,18 @@ def test_vulnerability_detail_shows_affected_versions_kev_and_epss(client, loade
     assert "&le; 1.02" in nvd
     assert "Apply updates per vendor instructions." in nvd
     assert client.get(reverse("vulnerabilities:detail", args=["CVE-1999-0000"])).status_code == 404
+
+
+def test_feed_page_shows_freshness_and_queues_a_sync_for_editors_only(client, monkeypatch):
+    queued = []
+    # The task itself would download the feeds: record the enqueue instead (no network in tests).
+    monkeypatch.setattr(views, "sync_feeds_task", SimpleNamespace(enqueue=lambda *args: queued.append(args)))
+    client.force_login(make_user(Role.VIEWER))
+    page = client.get(reverse("vulnerabilities:feed_status")).content.decode()
+    assert '<td data-fresh="false"><span class="badge bad">未取得</span></td>' in page
+    assert "kokuchi feeds sync" in page
+    assert client.post(reverse("vulnerabilities:feed_sync")).status_code == 403
+    client.force_login(make_user(Role.SALES))
+    response = client.post(reverse("vulnerabilities:feed_sync"))
+    assert (response.status_code, response["Location"], queued) == (302, reverse("vulnerabilities:feed_status"), [()])
+    assert client.get(reverse("vulnerabilities:feed_sync")).status_code == 405
