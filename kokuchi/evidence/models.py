@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
     SCAN_UPLOADED = "scan_uploaded", _("Signed scan uploaded")
     BUNDLE_EXPORTED = "bundle_exported", _("Evidence bundle exported")
+    RECEIPT_ISSUED = "receipt_issued", _("Receipt issued")
 
 
 class Channel(models.TextChoices):
@@ -67,6 +68,10 @@ class EvidenceEvent(models.Model):
     files = models.JSONField(_("files"), default=list, blank=True, editable=False)
     previous_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
     hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
+
+    # Set by services.append_event on the row it appends (not stored): the Merkle audit path (hex) of
+    # the new leaf in the tree of size `sequence`.
+    inclusion_path: list[str]
 
     class Meta:
         ordering = ["sequence"]
@@ -119,6 +124,12 @@ class EvidenceChainHead(models.Model):
 
     last_sequence = models.PositiveBigIntegerField(_("last sequence"), default=0)
     last_hash = models.CharField(_("last hash"), max_length=64, default=GENESIS_HASH)
+    # Roots of the perfect subtrees of the Merkle tree over the log (hex, largest first): with them an
+    # append computes the new root in O(log n) (see merkle.py).
+    merkle_frontier = models.JSONField(_("Merkle frontier"), default=list, blank=True)
+    # The signed tree head of the current state (checkpoints.SignedTreeHead as JSON), re-signed at every
+    # append: a row appended without the signing key leaves this signature stale.
+    signed_head = models.JSONField(_("signed tree head"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("evidence chain head")
@@ -126,3 +137,48 @@ class EvidenceChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.last_sequence} {self.last_hash[:12]}"
+
+
+class CheckpointReason(models.TextChoices):
+    ISSUED = "issued", _("Disclosure issued")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DAILY = "daily", _("Daily")
+    UPGRADE = "upgrade", _("First checkpoint after upgrade")
+    EXPORT = "export", _("Bundle export")
+    MANUAL = "manual", _("Manual")
+
+
+class EvidenceCheckpoint(models.Model):
+    """A signed checkpoint (署名付きチェックポイント) of the log: its size, Merkle root and chain head hash,
+    signed with a key kept outside the database and, when a TSA is configured, time-stamped (RFC 3161).
+
+    Receipts and bundles carry checkpoints out of the database; a later rewrite of the log contradicts
+    them. Rows are append-only like the events (triggers.py).
+    """
+
+    tree_size = models.PositiveBigIntegerField(_("tree size"), editable=False)
+    root_hash = models.CharField(_("root hash"), max_length=64, editable=False)
+    head_hash = models.CharField(_("head hash"), max_length=64, editable=False)
+    signed_at = models.DateTimeField(_("signed at"), editable=False)
+    reason = models.CharField(_("reason"), max_length=20, choices=CheckpointReason.choices, editable=False)
+    algorithm = models.CharField(_("algorithm"), max_length=40, editable=False)
+    key_id = models.CharField(_("key id"), max_length=64, db_index=True, editable=False)
+    public_key = models.TextField(_("public key"), editable=False)
+    signature = models.TextField(_("signature"), editable=False)
+    timestamp_token = models.TextField(_("RFC 3161 timestamp token"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence checkpoint")
+        verbose_name_plural = _("evidence checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.pk} size {self.tree_size} {self.root_hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Evidence checkpoints are append-only; an existing row cannot be saved again.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Evidence checkpoints are append-only; a row cannot be deleted.")
