@@ -214,8 +214,10 @@ def test_s_evid_export_bundle_holds_disclosure_receipt_and_scan(tmp_path):
         [
             "README.txt",
             "SHA256SUMS",
+            "checkpoint.json",
             "events.json",
             "signing-certificate.pem",
+            "verify_bundle.py",
             disclosure_name,
             "files/" + ack.receipt_path.removeprefix("evidence/"),
             "files/" + ack.scan_path.removeprefix("evidence/"),
