@@ -37,6 +37,30 @@ class Channel(models.TextChoices):
     CLI = "cli", _("Command line")
 
 
+# The fields an event's hash covers, in the order of canonical_event_content.
+HASHED_FIELDS = (
+    "sequence",
+    "event_type",
+    "occurred_at",
+    "actor_user_id",
+    "actor_name",
+    "channel",
+    "ip_address",
+    "user_agent",
+    "deal_number",
+    "disclosure_version_id",
+    "document_sha256",
+    "parameters",
+    "files",
+)
+
+
+def canonical_event_content(values: dict) -> dict:
+    """The hashed content of an event from its field values (a row read with values_list is enough:
+    verification of a large log need not build a model instance per row)."""
+    return dict(values) | {"occurred_at": values["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")}
+
+
 class AppendOnlyError(Exception):
     """Raised when code tries to change or remove an evidence row."""
 
@@ -91,21 +115,7 @@ class EvidenceEvent(models.Model):
 
     def canonical_content(self) -> dict:
         """Every hashed field as JSON-ready values; the hash itself and the database id excluded."""
-        return {
-            "sequence": self.sequence,
-            "event_type": self.event_type,
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor_user_id": self.actor_user_id,
-            "actor_name": self.actor_name,
-            "channel": self.channel,
-            "ip_address": self.ip_address,
-            "user_agent": self.user_agent,
-            "deal_number": self.deal_number,
-            "disclosure_version_id": self.disclosure_version_id,
-            "document_sha256": self.document_sha256,
-            "parameters": self.parameters,
-            "files": self.files,
-        }
+        return canonical_event_content({name: getattr(self, name) for name in HASHED_FIELDS})
 
     def compute_hash(self) -> str:
         return chain_hash(self.previous_hash, self.canonical_content())

@@ -8,11 +8,18 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
-from kokuchi.core.hashing import sha256_hex
+from kokuchi.core.hashing import chain_hash, sha256_hex
 from kokuchi.core.pdf import read_attachment
 from kokuchi.evidence import merkle
 from kokuchi.evidence.checkpoints import SignedTreeHead, signature_problem, trusted_keys
-from kokuchi.evidence.models import GENESIS_HASH, EvidenceChainHead, EvidenceCheckpoint, EvidenceEvent
+from kokuchi.evidence.models import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    EvidenceChainHead,
+    EvidenceCheckpoint,
+    EvidenceEvent,
+    canonical_event_content,
+)
 from kokuchi.evidence.services import ANCHOR_FORMAT, checkpoint_tree_head
 from kokuchi.evidence.signals import verify_event, verify_records
 
@@ -46,11 +53,52 @@ class VerificationReport:
         )
 
 
-def _row(event: EvidenceEvent) -> str:
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """What the walk keeps of a row: read with values_list, no model instance per row."""
+
+    pk: int
+    sequence: int
+    previous_hash: str
+    hash: str
+    files: list
+    values: dict
+
+    def as_event(self) -> EvidenceEvent:
+        return EvidenceEvent(pk=self.pk, previous_hash=self.previous_hash, hash=self.hash, **self.values)
+
+
+class _SequenceByHash:
+    """hash → sequence of every row, read from the database only when a broken link needs it."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, int] | None = None
+
+    def get(self, key: str) -> int | None:
+        if self._loaded is None:
+            self._loaded = dict(EvidenceEvent.objects.values_list("hash", "sequence"))
+        return self._loaded.get(key)
+
+
+def _rows():
+    columns = ("pk", "previous_hash", "hash", *HASHED_FIELDS)
+    for values in EvidenceEvent.objects.order_by("sequence").values_list(*columns).iterator(chunk_size=10000):
+        hashed = dict(zip(HASHED_FIELDS, values[3:], strict=True))
+        yield EventRow(
+            pk=values[0],
+            sequence=hashed["sequence"],
+            previous_hash=values[1],
+            hash=values[2],
+            files=hashed["files"],
+            values=hashed,
+        )
+
+
+def _row(event: EvidenceEvent | EventRow) -> str:
     return f"row sequence {event.sequence} (id {event.pk})"
 
 
-def _link_problem(event: EvidenceEvent, previous: EvidenceEvent | None, sequence_by_hash: dict[str, int]) -> str | None:
+def _link_problem(event: EventRow, previous: EventRow | None, sequence_by_hash: _SequenceByHash) -> str | None:
     """Why this row does not follow the previous one, or None when it does."""
     previous_sequence = previous.sequence if previous else 0
     previous_hash = previous.hash if previous else GENESIS_HASH
@@ -81,7 +129,7 @@ def _link_problem(event: EvidenceEvent, previous: EvidenceEvent | None, sequence
     )
 
 
-def _file_problem(path: str, expected: str, event: EvidenceEvent) -> str | None:
+def _file_problem(path: str, expected: str, event: EventRow) -> str | None:
     if not default_storage.exists(path):
         return f"file {path} ({_row(event)}): missing from storage"
     with default_storage.open(path, "rb") as handle:
@@ -96,14 +144,15 @@ def verify_evidence(*, check_files: bool = True) -> VerificationReport:
     then the signed tree head and every stored checkpoint against the Merkle tree of the rows, and
     the records other apps keep (acknowledgements, customer links) against the events."""
     report = VerificationReport()
-    sequence_by_hash = dict(EvidenceEvent.objects.values_list("hash", "sequence"))
+    sequence_by_hash = _SequenceByHash()
     checked_files: set[str] = set()
-    previous: EvidenceEvent | None = None
+    previous: EventRow | None = None
+    ask_receivers = check_files and verify_event.has_listeners(EvidenceEvent)
     checkpoints = list(EvidenceCheckpoint.objects.order_by("tree_size", "id"))
     wanted_sizes = {checkpoint.tree_size for checkpoint in checkpoints}
     roots: dict[int, tuple[str, str]] = {0: (merkle.EMPTY_ROOT.hex(), GENESIS_HASH)}
     frontier: list[bytes] = []
-    for event in EvidenceEvent.objects.order_by("sequence").iterator(chunk_size=5000):
+    for event in _rows():
         frontier = merkle.append_to_frontier(frontier, merkle.leaf_hash(event.hash), size=report.events)
         report.events += 1
         if report.events in wanted_sizes:
@@ -113,7 +162,7 @@ def verify_evidence(*, check_files: bool = True) -> VerificationReport:
         link_problem = _link_problem(event, previous, sequence_by_hash)
         if link_problem:
             report.problems.append(link_problem)
-        if event.compute_hash() != event.hash:
+        if chain_hash(event.previous_hash, canonical_event_content(event.values)) != event.hash:
             report.problems.append(f"{_row(event)}: content does not match its hash (field altered)")
         if check_files:
             for stored in event.files:
@@ -123,7 +172,8 @@ def verify_evidence(*, check_files: bool = True) -> VerificationReport:
                 file_problem = _file_problem(stored["path"], stored["sha256"], event)
                 if file_problem:
                     report.problems.append(file_problem)
-            for _receiver, problem in verify_event.send(sender=EvidenceEvent, event=event):
+        if ask_receivers:
+            for _receiver, problem in verify_event.send(sender=EvidenceEvent, event=event.as_event()):
                 if problem:
                     report.problems.append(f"{_row(event)}: {problem}")
         previous = event
@@ -287,7 +337,7 @@ def verify_receipt(path: Path) -> list[str]:
     return _against_log(head, log_leaves(), name)
 
 
-def _head_problems(last: EvidenceEvent | None) -> list[str]:
+def _head_problems(last: EventRow | None) -> list[str]:
     """Compare the last row with the recorded chain head: catches rows cut from, or added to, the end."""
     head = EvidenceChainHead.objects.filter(pk=1).first()
     if head is None:
