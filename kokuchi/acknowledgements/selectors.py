@@ -230,12 +230,14 @@ def receipt_anchor(acknowledgement: Acknowledgement) -> dict | None:
 
 def _document_problems() -> list[str]:
     """Each disclosure version an event names still holds the PDF with the recorded sha256 (read once)."""
-    pairs = set(
-        EvidenceEvent.objects.exclude(disclosure_version_id=None)
+    pairs: set[tuple[int, str]] = {
+        (version_id, sha256)
+        for version_id, sha256 in EvidenceEvent.objects.exclude(disclosure_version_id=None)
         .exclude(document_sha256="")
         .values_list("disclosure_version_id", "document_sha256")
         .distinct()
-    )
+        if version_id is not None
+    }
     versions = {
         v.pk: v for v in DisclosureVersion.objects.filter(pk__in={pk for pk, _sha in pairs}).only("sha256", "pdf")
     }

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -64,7 +65,7 @@ class SignedTreeHead:
         """Build from exported JSON; ValueError names the first missing or malformed field."""
         if not isinstance(data, dict):
             raise ValueError("a checkpoint must be a JSON object")
-        values = {}
+        values: dict[str, Any] = {}
         for name, kind in (
             ("tree_size", int),
             ("root", str),

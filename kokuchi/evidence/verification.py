@@ -94,8 +94,8 @@ def _rows():
         )
 
 
-def _row(event: EvidenceEvent | EventRow) -> str:
-    return f"row sequence {event.sequence} (id {event.pk})"
+def _row(event: EvidenceEvent | EventRow | None) -> str:
+    return "no row" if event is None else f"row sequence {event.sequence} (id {event.pk})"
 
 
 def _link_problem(event: EventRow, previous: EventRow | None, sequence_by_hash: _SequenceByHash) -> str | None:
