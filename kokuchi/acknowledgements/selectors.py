@@ -267,6 +267,13 @@ def _events_by(event_type: str, key: str) -> dict[int, EvidenceEvent]:
     return found
 
 
+def _signer_text(signer: object) -> str:
+    # A fixed order: PostgreSQL's jsonb does not keep the keys in the order they were written.
+    if not isinstance(signer, dict):
+        return repr(signer)
+    return " / ".join(repr(signer.get(key, "")) for key in ("name", "title", "company"))
+
+
 def _acknowledgement_problems() -> list[str]:
     """Signer, ticked items, staff, receipt and files of every acknowledgement against its events."""
     events = _events_by(EventType.ACKNOWLEDGED, "acknowledgement_id")
@@ -285,7 +292,9 @@ def _acknowledgement_problems() -> list[str]:
             problems.append(f"{name}: ticked items {ack.items} differ from {recorded.get('items')} in {where}")
         signer = {"name": ack.signer_name, "title": ack.signer_title, "company": ack.signer_company}
         if recorded.get("signer") != signer:
-            problems.append(f"{name}: signer {signer} differs from {recorded.get('signer')} in {where}")
+            problems.append(
+                f"{name}: signer {_signer_text(signer)} differs from {_signer_text(recorded.get('signer'))} in {where}"
+            )
         staff = ack.staff.get_username() if ack.staff else ""
         if recorded.get("staff", "") != staff:
             problems.append(f"{name}: staff {staff!r} differs from {recorded.get('staff')!r} in {where}")

@@ -117,8 +117,7 @@ def test_s_evid_attack_changed_signer_is_detected():
 
     assert verify_evidence().problems == [
         f"acknowledgement #{ack.pk} (disclosure version {ack.version_id}): signer "
-        "{'name': '別人 次郎', 'title': '総務部長', 'company': '株式会社顧客'} differs from "
-        "{'company': '株式会社顧客', 'name': '山田 太郎', 'title': '総務部長'} "
+        "'別人 次郎' / '総務部長' / '株式会社顧客' differs from '山田 太郎' / '総務部長' / '株式会社顧客' "
         f"in the event at sequence {event.sequence}"
     ]
 
