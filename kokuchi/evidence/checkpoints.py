@@ -208,3 +208,25 @@ def signature_problem(head: SignedTreeHead, *, trusted: dict[str, str]) -> str |
     except (InvalidSignature, ValueError):
         return "signature does not verify (statement altered or forged)"
     return None
+
+
+def timestamp_problem(head: SignedTreeHead) -> str | None:
+    """Why the RFC 3161 token (if any) is not a timestamp of this checkpoint's statement, or None.
+
+    Checks the token's message imprint; the TSA's own signature and certificate chain are checked
+    with the TSA's trust anchors (e.g. `openssl ts -verify`), which Kokuchi does not hold."""
+    if not head.timestamp_token:
+        return None
+    from asn1crypto import cms  # noqa: PLC0415 - pyHanko's ASN.1 library, only when a token exists
+
+    try:
+        content = cms.ContentInfo.load(base64.b64decode(head.timestamp_token, validate=True))
+        info = content["content"]["encap_content_info"]["content"].parsed
+        imprint = info["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        hashed = imprint["hashed_message"].native
+    except (ValueError, KeyError, TypeError) as error:
+        return f"RFC 3161 timestamp token unreadable ({error})"
+    if algorithm != "sha256" or hashed != hashlib.sha256(head.statement()).digest():
+        return "RFC 3161 timestamp token is not over this checkpoint (token swapped or statement altered)"
+    return None

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from kokuchi.core.hashing import chain_hash, sha256_hex
 from kokuchi.core.pdf import read_attachment
 from kokuchi.evidence import merkle
-from kokuchi.evidence.checkpoints import SignedTreeHead, signature_problem, trusted_keys
+from kokuchi.evidence.checkpoints import SignedTreeHead, signature_problem, timestamp_problem, trusted_keys
 from kokuchi.evidence.models import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -207,7 +207,9 @@ def _checkpoint_problems(
     last_matching = 0
     for checkpoint in checkpoints:
         name = _checkpoint_name(checkpoint)
-        signed = signature_problem(checkpoint_tree_head(checkpoint), trusted=keys)
+        signed = signature_problem(checkpoint_tree_head(checkpoint), trusted=keys) or timestamp_problem(
+            checkpoint_tree_head(checkpoint)
+        )
         if signed:
             problems.append(f"{name}: {signed}")
             continue
@@ -292,7 +294,7 @@ def verify_exported_checkpoint(path: Path) -> list[str]:
     problems: list[str] = []
     for index, head in enumerate(heads, start=1):
         label = f"{name}, entry {index} (size {head.tree_size})"
-        problem = signature_problem(head, trusted=keys)
+        problem = signature_problem(head, trusted=keys) or timestamp_problem(head)
         if problem:
             problems.append(f"{label}: {problem}")
             continue
@@ -319,7 +321,7 @@ def verify_receipt(path: Path) -> list[str]:
         leaf = merkle.leaf_hash(event_hash)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         return [f"{name}: anchor unreadable ({error})"]
-    problem = signature_problem(head, trusted=trusted_keys())
+    problem = signature_problem(head, trusted=trusted_keys()) or timestamp_problem(head)
     if problem:
         return [f"{name}: its checkpoint {problem}"]
     if not merkle.verify_inclusion(

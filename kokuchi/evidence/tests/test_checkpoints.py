@@ -1,17 +1,31 @@
 """Signed checkpoints: the upgrade step, the daily task, key rotation, and the standalone verifier's signature code."""
 
 import base64
+import datetime
 import importlib.util
 import logging
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.core.management import call_command
+from django.db import connection
+from pyhanko.sign.timestamps import DummyTimeStamper
 
-from kokuchi.evidence.checkpoints import RSA_PKCS1, SignedTreeHead, signature_problem, statement_bytes, trusted_keys
+from kokuchi.evidence.checkpoints import (
+    RSA_PKCS1,
+    SignedTreeHead,
+    signature_problem,
+    statement_bytes,
+    timestamp_problem,
+    trusted_keys,
+)
 from kokuchi.evidence.models import EvidenceCheckpoint
 from kokuchi.evidence.receivers import checkpoint_after_migrate
 from kokuchi.evidence.services import checkpoint_tree_head, record_checkpoint
@@ -19,6 +33,7 @@ from kokuchi.evidence.signing import create_signing_certificate
 from kokuchi.evidence.standalone import verify_bundle
 from kokuchi.evidence.tasks import daily_checkpoint_task
 from kokuchi.evidence.tests.factories import make_event
+from kokuchi.evidence.triggers import drop_triggers
 from kokuchi.evidence.verification import verify_evidence
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +144,63 @@ def test_standalone_verifier_is_importable_without_django():
         "zlib",
         "pathlib",
     }
+
+
+def dummy_tsa():
+    """pyHanko's local test TSA (RSA), with a throw-away certificate: no network."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test TSA")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+    )
+
+
+def test_s_evid_checkpoint_carries_an_rfc_3161_timestamp_when_a_tsa_is_configured(monkeypatch):
+    monkeypatch.setattr("kokuchi.evidence.checkpoints.configured_timestamper", dummy_tsa)
+    make_event()
+    first = record_checkpoint(reason="daily")
+    make_event()
+    second = record_checkpoint(reason="daily")
+
+    assert first.timestamp_token and second.timestamp_token
+    assert timestamp_problem(checkpoint_tree_head(first)) is None
+    assert verify_evidence().problems == []
+    drop_triggers(connection)
+    EvidenceCheckpoint.objects.filter(pk=second.pk).update(timestamp_token=first.timestamp_token)
+    assert verify_evidence().problems == [
+        f"checkpoint #{second.pk} (size 2, signed {second.signed_at.isoformat()}): RFC 3161 timestamp token is not "
+        "over this checkpoint (token swapped or statement altered)"
+    ]
+
+
+def test_s_evid_unreachable_tsa_leaves_the_checkpoint_signed_without_a_timestamp(monkeypatch, caplog):
+    class UnreachableTSA:
+        async def async_timestamp(self, message_digest, md_algorithm):
+            raise OSError("connection refused")
+
+    monkeypatch.setattr("kokuchi.evidence.checkpoints.configured_timestamper", UnreachableTSA)
+    make_event()
+
+    with caplog.at_level(logging.WARNING, logger="kokuchi.evidence.checkpoints"):
+        checkpoint = record_checkpoint(reason="daily")
+
+    assert checkpoint.timestamp_token == ""
+    assert "No RFC 3161 timestamp for the evidence checkpoint: connection refused" in caplog.text
+    assert verify_evidence().problems == []
