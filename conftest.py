@@ -51,4 +51,5 @@ def _evidence_flush_permit(request):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM evidence_evidenceevent")
         cursor.execute("DELETE FROM evidence_evidencechainhead")
+        cursor.execute("DELETE FROM evidence_evidencecheckpoint")
     install_triggers(connection)

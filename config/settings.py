@@ -184,6 +184,11 @@ SIGNING_KEY_PASSPHRASE = env("KOKUCHI_SIGNING_KEY_PASSPHRASE", "") or ""
 TSA_URL = env("KOKUCHI_TSA_URL", "") or ""
 TSA_TIMEOUT = int(env("KOKUCHI_TSA_TIMEOUT", "10") or "10")
 
+# Evidence checkpoints (kokuchi/evidence/checkpoints.py) are signed with the signing key above. After
+# a key rotation, list the previous certificates here (comma-separated PEM paths) so that checkpoints
+# and receipts signed with the old keys still verify.
+SIGNING_PREVIOUS_CERTS = [p.strip() for p in (env("KOKUCHI_SIGNING_PREVIOUS_CERTS", "") or "").split(",") if p.strip()]
+
 # PDF rendering: the parts of a long document (kokuchi/core/pdf.py) are laid out in this many
 # processes at once; 0 or 1 renders everything in the requesting process.
 PDF_WORKERS = int(env("KOKUCHI_PDF_WORKERS", str(min(2, os.cpu_count() or 1))) or "0")

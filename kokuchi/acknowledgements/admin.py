@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kokuchi.acknowledgements.models import Acknowledgement, CustomerLink
+from kokuchi.acknowledgements.models import Acknowledgement, CustomerLink, CustomerLinkView
 
 
 class KeptRecordAdmin(admin.ModelAdmin):
@@ -27,3 +27,8 @@ class AcknowledgementAdmin(KeptRecordAdmin):
 class CustomerLinkAdmin(KeptRecordAdmin):
     list_display = ["version", "recipient_email", "created_at", "expires_at", "revoked_at"]
     exclude = ["token_sha256"]
+
+
+@admin.register(CustomerLinkView)
+class CustomerLinkViewAdmin(KeptRecordAdmin):
+    list_display = ["link", "day", "first_viewed_at", "views"]

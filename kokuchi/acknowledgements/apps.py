@@ -9,8 +9,8 @@ class AcknowledgementsConfig(AppConfig):
 
     def ready(self) -> None:
         from kokuchi.acknowledgements import receivers
-        from kokuchi.evidence.signals import verify_event
+        from kokuchi.evidence.signals import verify_records
 
-        verify_event.connect(
-            receivers.check_disclosure_document_of_event, dispatch_uid="acknowledgements.check_disclosure_document"
+        verify_records.connect(
+            receivers.check_records_against_evidence, dispatch_uid="acknowledgements.check_records_against_evidence"
         )

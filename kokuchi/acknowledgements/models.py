@@ -178,3 +178,28 @@ class Acknowledgement(models.Model):
 
     def item_labels(self) -> list[tuple[str, str]]:
         return [(item, AckItem(item).label) for item in self.items]
+
+
+class CustomerLinkView(models.Model):
+    """Views of a customer page per link and day (JST): the first view of the day is an evidence
+    event; the later ones only raise this counter, kept outside the append-only log."""
+
+    link = models.ForeignKey(CustomerLink, on_delete=models.CASCADE, related_name="views", verbose_name=_("link"))
+    day = models.DateField(_("day"))
+    first_viewed_at = models.DateTimeField(_("first viewed at"))
+    views = models.PositiveIntegerField(_("views"), default=1)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "day"],
+                name="ack_link_view_once_per_day",
+                violation_error_message=_("A link has one view counter per day."),
+            )
+        ]
+        verbose_name = _("customer page views")
+        verbose_name_plural = _("customer page views")
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.day}: {self.views}"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kokuchi.acknowledgements.selectors import check_disclosure_document
-from kokuchi.evidence.models import EvidenceEvent
+from kokuchi.acknowledgements.selectors import evidence_record_problems
 
 
-def check_disclosure_document_of_event(sender: type, *, event: EvidenceEvent, **kwargs: Any) -> str | None:
-    """Evidence verification: the disclosure version the event names still holds its recorded PDF."""
-    return check_disclosure_document(event)
+def check_records_against_evidence(sender: type, **kwargs: Any) -> list[str]:
+    """Evidence verification: disclosure versions, acknowledgements and customer links match their events."""
+    return evidence_record_problems()

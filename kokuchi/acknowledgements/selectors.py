@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -18,7 +19,7 @@ from kokuchi.deals.models import Deal, DealLine, ProposalResponse
 from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.disclosures.services import DATA_REQ_RE
-from kokuchi.evidence.models import EvidenceEvent
+from kokuchi.evidence.models import EventType, EvidenceEvent
 
 
 def maintenance_declined(deal: Deal) -> bool:
@@ -210,3 +211,147 @@ def check_disclosure_document(event: EvidenceEvent) -> str | None:
     if actual != version.sha256:
         return f"disclosure version {event.disclosure_version_id}: stored PDF has sha256 {actual} (PDF changed)"
     return None
+
+
+def receipt_anchor(acknowledgement: Acknowledgement) -> dict | None:
+    """The evidence anchor the acknowledgement's receipt carries (None for receipts from before anchors)."""
+    event = (
+        EvidenceEvent.objects.filter(
+            event_type=EventType.RECEIPT_ISSUED, disclosure_version_id=acknowledgement.version_id
+        )
+        .order_by("sequence")
+        .first()
+    )
+    if event is None:
+        return None
+    anchor = event.parameters.get("anchor")
+    return anchor if isinstance(anchor, dict) else None
+
+
+def _document_problems() -> list[str]:
+    """Each disclosure version an event names still holds the PDF with the recorded sha256 (read once)."""
+    pairs: set[tuple[int, str]] = {
+        (version_id, sha256)
+        for version_id, sha256 in EvidenceEvent.objects.exclude(disclosure_version_id=None)
+        .exclude(document_sha256="")
+        .values_list("disclosure_version_id", "document_sha256")
+        .distinct()
+        if version_id is not None
+    }
+    versions = {
+        v.pk: v for v in DisclosureVersion.objects.filter(pk__in={pk for pk, _sha in pairs}).only("sha256", "pdf")
+    }
+    problems = []
+    for version_id, recorded in sorted(pairs):
+        version = versions.get(version_id)
+        if version is None:
+            problems.append(f"disclosure version {version_id}: no longer exists (row deleted)")
+        elif version.sha256 != recorded:
+            problems.append(
+                f"disclosure version {version_id}: has sha256 {version.sha256}, an event recorded {recorded} "
+                f"(document replaced)"
+            )
+    for version in versions.values():
+        actual = sha256_hex(bytes(version.pdf))
+        if actual != version.sha256:
+            problems.append(f"disclosure version {version.pk}: stored PDF has sha256 {actual} (PDF changed)")
+    return problems
+
+
+def _events_by(event_type: str, key: str) -> dict[int, EvidenceEvent]:
+    found: dict[int, EvidenceEvent] = {}
+    for event in EvidenceEvent.objects.filter(event_type=event_type).order_by("sequence"):
+        value = event.parameters.get(key)
+        if isinstance(value, int):
+            found.setdefault(value, event)
+    return found
+
+
+def _signer_text(signer: object) -> str:
+    # A fixed order: PostgreSQL's jsonb does not keep the keys in the order they were written.
+    if not isinstance(signer, dict):
+        return repr(signer)
+    return " / ".join(repr(signer.get(key, "")) for key in ("name", "title", "company"))
+
+
+def _acknowledgement_problems() -> list[str]:
+    """Signer, ticked items, staff, receipt and files of every acknowledgement against its events."""
+    events = _events_by(EventType.ACKNOWLEDGED, "acknowledgement_id")
+    receipts = _events_by(EventType.RECEIPT_ISSUED, "acknowledgement_id")
+    problems = []
+    rows = Acknowledgement.objects.select_related("staff").order_by("pk")
+    for ack in rows:
+        name = f"acknowledgement #{ack.pk} (disclosure version {ack.version_id})"
+        event = events.pop(ack.pk, None)
+        if event is None:
+            problems.append(f"{name}: no acknowledged event records it (row inserted)")
+            continue
+        where = f"the event at sequence {event.sequence}"
+        recorded = event.parameters
+        if recorded.get("items") != ack.items:
+            problems.append(f"{name}: ticked items {ack.items} differ from {recorded.get('items')} in {where}")
+        signer = {"name": ack.signer_name, "title": ack.signer_title, "company": ack.signer_company}
+        if recorded.get("signer") != signer:
+            problems.append(
+                f"{name}: signer {_signer_text(signer)} differs from {_signer_text(recorded.get('signer'))} in {where}"
+            )
+        staff = ack.staff.get_username() if ack.staff else ""
+        if recorded.get("staff", "") != staff:
+            problems.append(f"{name}: staff {staff!r} differs from {recorded.get('staff')!r} in {where}")
+        if event.disclosure_version_id != ack.version_id:
+            problems.append(f"{name}: {where} names disclosure version {event.disclosure_version_id}")
+        receipt_event = receipts.get(ack.pk)
+        receipt_files = (receipt_event.files if receipt_event else []) + event.files  # older receipts: on the event
+        if ack.receipt_sha256 and {"path": ack.receipt_path, "sha256": ack.receipt_sha256} not in receipt_files:
+            problems.append(f"{name}: receipt {ack.receipt_path} ({ack.receipt_sha256}) is not the recorded one")
+        if ack.signature_sha256 and {"path": ack.signature_path, "sha256": ack.signature_sha256} not in event.files:
+            problems.append(f"{name}: drawn signature {ack.signature_path} is not the recorded one")
+    for ack_id, event in sorted(events.items()):
+        problems.append(
+            f"acknowledgement #{ack_id}: recorded at sequence {event.sequence} but no longer in the database "
+            f"(row deleted)"
+        )
+    return problems
+
+
+def _link_problems() -> list[str]:
+    """Version, recipient, expiry and revocation of every customer link against its events."""
+    created = _events_by(EventType.LINK_CREATED, "link_id")
+    revoked = {
+        object_id: event
+        for object_id, event in _events_by(EventType.REVOKED, "object_id").items()
+        if event.parameters.get("what") == "customer_link"
+    }
+    problems = []
+    for link in CustomerLink.objects.order_by("pk"):
+        name = f"customer link #{link.pk}"
+        event = created.pop(link.pk, None)
+        if event is None:
+            problems.append(f"{name}: no link_created event records it (row inserted)")
+            continue
+        where = f"the event at sequence {event.sequence}"
+        if event.disclosure_version_id != link.version_id:
+            problems.append(f"{name}: disclosure version {link.version_id} differs from {where}")
+        if event.parameters.get("recipient") != link.recipient_email:
+            problems.append(f"{name}: recipient {link.recipient_email!r} differs from {where}")
+        if event.parameters.get("expires_at") != link.expires_at.astimezone(UTC).isoformat():
+            problems.append(f"{name}: expiry {link.expires_at.isoformat()} differs from {where}")
+        revocation = revoked.get(link.pk)
+        if link.revoked_at is None and revocation is not None:
+            problems.append(
+                f"{name}: revoked at sequence {revocation.sequence} but not revoked in the database "
+                f"(revocation removed)"
+            )
+        if link.revoked_at is not None and revocation is None:
+            problems.append(f"{name}: revoked in the database, but no revoked event records it")
+    for link_id, event in sorted(created.items()):
+        problems.append(
+            f"customer link #{link_id}: created at sequence {event.sequence} but no longer in the database "
+            f"(row deleted)"
+        )
+    return problems
+
+
+def evidence_record_problems() -> list[str]:
+    """What `kokuchi evidence verify` reports about the rows this app keeps as evidence."""
+    return _document_problems() + _acknowledgement_problems() + _link_problems()

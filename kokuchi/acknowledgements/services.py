@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -14,31 +15,43 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kokuchi.acknowledgements.models import DEFAULT_LINK_DAYS, AckItem, AckMethod, Acknowledgement, CustomerLink
+from kokuchi.acknowledgements.models import (
+    DEFAULT_LINK_DAYS,
+    AckItem,
+    AckMethod,
+    Acknowledgement,
+    CustomerLink,
+    CustomerLinkView,
+)
 from kokuchi.acknowledgements.selectors import required_items
 from kokuchi.core.hashing import token_sha256
 from kokuchi.core.models import Reseller
-from kokuchi.core.pdf import render_pdf
+from kokuchi.core.pdf import attach_file, render_pdf
 from kokuchi.customers.models import Contact
 from kokuchi.disclosures.models import Disclosure, DisclosureVersion
-from kokuchi.evidence.models import Channel
+from kokuchi.evidence.models import Channel, CheckpointReason
 from kokuchi.evidence.services import (
     Actor,
     Origin,
     Subject,
+    anchor_event,
+    anchor_fingerprint,
     record_acknowledged_event,
     record_link_created_event,
     record_link_opened_event,
+    record_receipt_issued_event,
     record_revoked_event,
     record_scan_uploaded_event,
     store_file,
 )
 from kokuchi.evidence.signing import sign_pdf
+from kokuchi.evidence.verification import RECEIPT_ANCHOR_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -187,11 +200,25 @@ def resolve_customer_link(token: str) -> CustomerLink | None:
     return link
 
 
-def record_link_opened(*, link: CustomerLink, origin: Origin) -> None:
-    # Who holds the link is not known until the signer gives a name: the actor names the link.
-    record_link_opened_event(
-        actor=Actor.signer(f"customer link #{link.pk}"), origin=origin, subject=_subject(link.version), link_id=link.pk
-    )
+def record_link_opened(*, link: CustomerLink, origin: Origin) -> bool:
+    """Count a view of the customer page; only the first view of a link per day (JST) becomes an
+    evidence event, so reloading the page cannot flood the append-only log. True when it did."""
+    day = timezone.localdate()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CustomerLinkView.objects.create(link=link, day=day, first_viewed_at=timezone.now(), views=1)
+        except IntegrityError:
+            CustomerLinkView.objects.filter(link=link, day=day).update(views=F("views") + 1)
+            return False
+        # Who holds the link is not known until the signer gives a name: the actor names the link.
+        record_link_opened_event(
+            actor=Actor.signer(f"customer link #{link.pk}"),
+            origin=origin,
+            subject=_subject(link.version),
+            link_id=link.pk,
+        )
+    return True
 
 
 def revoke_customer_link(*, link: CustomerLink, revoked_by, origin: Origin, reason: str = "") -> CustomerLink:
@@ -366,12 +393,6 @@ def _create_acknowledgement(
         acknowledgement.scan_content_type = content_type
     acknowledgement.full_clean()
     acknowledgement.save()
-    receipt = store_file(
-        content=render_receipt_pdf(acknowledgement, signature_png=signature_png),
-        name=f"receipts/{version.document_number}-{suffix}.pdf",
-    )
-    acknowledgement.receipt_path, acknowledgement.receipt_sha256 = receipt.path, receipt.sha256
-    acknowledgement.save(update_fields=["receipt_path", "receipt_sha256"])
     channel_origin = Origin(channel=METHOD_CHANNEL[method], ip_address=origin.ip_address, user_agent=origin.user_agent)
     if scan_file is not None:
         record_scan_uploaded_event(
@@ -383,20 +404,40 @@ def _create_acknowledgement(
             size=len(scan[0]),
         )
     actor = Actor.from_user(staff) if method != AckMethod.CUSTOMER_LINK else Actor.signer(signer.name)
-    record_acknowledged_event(
+    acknowledged = record_acknowledged_event(
         actor=actor,
         origin=channel_origin,
-        subject=_subject(version, [receipt, *files]),
+        subject=_subject(version, files),
         acknowledgement_id=acknowledgement.pk,
         items=items,
         signer=signer.as_json(),
         staff=staff.get_username() if staff else "",
     )
+    # The receipt the customer keeps carries the signed checkpoint that includes this event, so a
+    # later rewrite of the log contradicts it; the receipt itself is recorded by the next event.
+    anchor = anchor_event(event=acknowledged, reason=CheckpointReason.ACKNOWLEDGED)
+    receipt = store_file(
+        content=render_receipt_pdf(acknowledgement, signature_png=signature_png, anchor=anchor),
+        name=f"receipts/{version.document_number}-{suffix}.pdf",
+    )
+    acknowledgement.receipt_path, acknowledgement.receipt_sha256 = receipt.path, receipt.sha256
+    acknowledgement.save(update_fields=["receipt_path", "receipt_sha256"])
+    record_receipt_issued_event(
+        actor=actor,
+        origin=channel_origin,
+        subject=_subject(version, [receipt]),
+        acknowledgement_id=acknowledgement.pk,
+        anchor=anchor,
+    )
     return acknowledgement
 
 
-def render_receipt_pdf(acknowledgement: Acknowledgement, *, signature_png: bytes | None = None) -> bytes:
-    """The acknowledgement receipt (受領確認書): who, when, which items, the document's sha256; PAdES-signed."""
+def render_receipt_pdf(
+    acknowledgement: Acknowledgement, *, signature_png: bytes | None = None, anchor: dict | None = None
+) -> bytes:
+    """The acknowledgement receipt (受領確認書): who, when, which items, the document's sha256; with the
+    evidence anchor (event hash, signed checkpoint, inclusion proof) embedded as kokuchi-anchor.json
+    and its fingerprint printed; PAdES-signed."""
     version = acknowledgement.version
     reseller = Reseller.get()
     signature_data_url = (
@@ -414,6 +455,17 @@ def render_receipt_pdf(acknowledgement: Acknowledgement, *, signature_png: bytes
                 "items": acknowledgement.item_labels(),
                 "signature_data_url": signature_data_url,
                 "acknowledged_at": timezone.localtime(acknowledgement.acknowledged_at),
+                "anchor": anchor,
+                "anchor_fingerprint": anchor_fingerprint(anchor) if anchor else "",
             },
         )
-    return sign_pdf(render_pdf(html), reason=f"受領確認書 {version.document_number}", location=reseller.address)
+    pdf = render_pdf(html)
+    if anchor is not None:
+        pdf = attach_file(
+            pdf,
+            name=RECEIPT_ANCHOR_NAME,
+            content=json.dumps(anchor, ensure_ascii=False, indent=1).encode("utf-8"),
+            mime_type="application/json",
+            description="Kokuchi evidence anchor: event hash, signed checkpoint, inclusion proof (RFC 9162)",
+        )
+    return sign_pdf(pdf, reason=f"受領確認書 {version.document_number}", location=reseller.address)

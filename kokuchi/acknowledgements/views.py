@@ -29,7 +29,7 @@ from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.deals.models import Deal
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.evidence.models import Channel
-from kokuchi.evidence.services import Origin
+from kokuchi.evidence.services import Origin, anchor_fingerprint
 from kokuchi.exposures.selectors import customer_notices
 
 # Wrong tokens per IP before the customer page answers 429 for the rest of the window.
@@ -278,6 +278,7 @@ def customer(request, token: str):
         version = link.version
         acknowledgement = Acknowledgement.objects.filter(version=version).first()
         if acknowledgement is not None:
+            anchor = selectors.receipt_anchor(acknowledgement)
             return _render_customer(
                 request,
                 "acknowledgements/customer_done.html",
@@ -287,6 +288,9 @@ def customer(request, token: str):
                     "ack": acknowledgement,
                     "token": token,
                     "notices": customer_notices(version.disclosure.deal.customer),
+                    "anchor_fingerprint": anchor_fingerprint(anchor) if anchor else "",
+                    "anchor_sequence": anchor["event"]["sequence"] if anchor else None,
+                    "anchor_event_hash": anchor["event"]["hash"] if anchor else "",
                 },
             )
         items = selectors.required_items(version)

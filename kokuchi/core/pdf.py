@@ -456,3 +456,30 @@ def _stamp_page_numbers(pdf, style: PageNumbers) -> None:
         # wrap it in q … Q so that the number is placed in default PDF coordinates.
         page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
         page.contents_add(pikepdf.Stream(pdf, b"\nQ " + content.encode("ascii")), prepend=False)
+
+
+def attach_file(pdf: bytes, *, name: str, content: bytes, mime_type: str, description: str = "") -> bytes:
+    """Return the PDF with `content` embedded as the attached file `name` (PDF 1.7 EmbeddedFiles),
+    machine-readable by any PDF reader's attachment panel or library."""
+    import pikepdf  # noqa: PLC0415 - see join_pdfs
+
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as document:
+        document.attachments[name] = pikepdf.AttachedFileSpec(
+            document, content, description=description, mime_type=mime_type
+        )
+        out = io.BytesIO()
+        document.save(out)
+    return out.getvalue()
+
+
+def read_attachment(pdf: bytes, name: str) -> bytes | None:
+    """The bytes of the attached file `name`, None when the PDF has none; ValueError for a non-PDF."""
+    import pikepdf  # noqa: PLC0415 - see join_pdfs
+
+    try:
+        document = pikepdf.Pdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError as error:
+        raise ValueError(f"not a readable PDF: {error}") from error
+    with document:
+        spec = document.attachments.get(name)
+        return None if spec is None else spec.get_file().read_bytes()

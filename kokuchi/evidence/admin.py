@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from kokuchi.core.admin import ReadOnlyAdmin
-from kokuchi.evidence.models import EvidenceChainHead, EvidenceEvent
+from kokuchi.evidence.models import EvidenceChainHead, EvidenceCheckpoint, EvidenceEvent
 
 # Evidence is append-only (S-EVID): the admin may look, never add, change or delete.
 
@@ -24,3 +24,10 @@ class EvidenceEventAdmin(ReadOnlyAdmin):
 @admin.register(EvidenceChainHead)
 class EvidenceChainHeadAdmin(ReadOnlyAdmin):
     list_display = ["last_sequence", "last_hash"]
+
+
+@admin.register(EvidenceCheckpoint)
+class EvidenceCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["id", "tree_size", "root_hash", "signed_at", "reason", "key_id"]
+    list_filter = ["reason"]
+    search_fields = ["root_hash", "head_hash", "key_id"]

@@ -12,12 +12,24 @@ from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.core.files.storage import default_storage
 
 from kokuchi.core.hashing import sha256_hex
-from kokuchi.evidence.models import EvidenceChainHead, EvidenceEvent
-from kokuchi.evidence.services import Actor, Origin, Subject, record_bundle_exported_event
+from kokuchi.evidence import merkle
+from kokuchi.evidence.models import CheckpointReason, EventType, EvidenceChainHead, EvidenceEvent
+from kokuchi.evidence.services import (
+    Actor,
+    Origin,
+    Subject,
+    checkpoint_tree_head,
+    record_bundle_exported_event,
+    record_checkpoint,
+)
 from kokuchi.evidence.signing import configured_certificate_paths
+from kokuchi.evidence.verification import log_leaves
+
+VERIFIER_SCRIPT = Path(__file__).resolve().parent / "standalone" / "verify_bundle.py"
 
 README_TEMPLATE = """\
 告知・受領確認 証跡パッケージ（案件 {deal_number}）
@@ -65,6 +77,46 @@ Kokuchi やそのデータベースを使わずに、次の手順で誰でも検
    チェーン全体（他の案件のイベントを含む）の末尾ハッシュは chain_head に記録しています。
    販売店の Kokuchi では `kokuchi evidence verify` でチェーン全体を検証できます。
 
+4. 署名付きチェックポイントと含有証明の確認（検証スクリプト）
+   checkpoint.json は、エクスポート時点の証跡ログ全体（{tree_size} 件）の状態
+   （件数・Merkle ツリーのルートハッシュ・末尾ハッシュ）に販売店の署名鍵で署名したものです。
+   Merkle ツリーは Certificate Transparency（RFC 9162）と同じ方式で、各イベントが署名済みの
+   ログに含まれていること（含有証明）と、過去に顧客へ渡した受領確認書の時点のログが
+   書き換えられずに延長されていること（一貫性証明）を、ログ全体なしで確認できます。
+
+   同梱の verify_bundle.py（Python 3.10 以上、標準ライブラリのみ。追加のインストールは不要）を
+   このフォルダ（または zip ファイル）に対して実行してください。
+
+       python3 verify_bundle.py .
+       python3 verify_bundle.py {deal_number}.zip
+
+   次の項目をすべて確認し、問題があれば「NG」の行に対象（ファイル名・イベント番号・
+   チェックポイント）を示して終了コード 1 で終了します。すべて正常なら「検証成功」と表示されます。
+     - SHA256SUMS のとおりに全ファイルが揃っていること
+     - 各イベントのハッシュと、連続するイベント同士のつながり
+     - 各イベントが記録したファイル（告知書・受領確認書・スキャン等）の SHA-256
+     - checkpoint.json の署名（ECDSA P-256 または RSA。鍵が同梱の証明書のものであること）
+     - 各イベントが署名済みチェックポイントに含まれていること（含有証明）
+     - files/receipts/ の受領確認書に添付された証跡アンカー（下記 5.）
+
+   署名の鍵は、同梱の signing-certificate.pem（鍵を更新した場合は previous-certificates/ の
+   旧証明書も）に含まれる公開鍵です。スクリプトは使われた証明書の SHA-256 フィンガープリントを
+   表示しますので、販売店から別途受け取ったフィンガープリントと一致することを確認してください。
+   RFC 3161 タイムスタンプが付いている場合（checkpoint.json の timestamp_token、DER を Base64 化）は、
+   `openssl ts -verify` などで時刻を確認できます。
+
+5. お手元の受領確認書（PDF）の確認
+   Kokuchi の受領確認書には、確認の記録（証跡イベント）のハッシュ、その時点の署名付き
+   チェックポイント、含有証明が kokuchi-anchor.json として PDF に添付され、証跡フィンガープリントが
+   印字されています（PDF 閲覧ソフトの「添付ファイル」から取り出せます）。
+   お手元の受領確認書を次のように確認できます。
+
+       python3 verify_bundle.py . --receipt 受領確認書.pdf
+
+   受領確認書の署名・含有証明に加え、このパッケージのログが受領確認書の時点のログを
+   書き換えずに延長したものであること（一貫性証明）を確認します。受領確認書の後に
+   証跡ログが書き換えられていれば「NG」と表示されます。
+
 時刻はすべて UTC（協定世界時）で記録しています。日本時間は UTC に 9 時間を加えた時刻です。
 """
 
@@ -102,6 +154,7 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
     if not events:
         raise NothingToExport(f"No evidence events for deal {deal_number}.")
     head = EvidenceChainHead.objects.filter(pk=1).first()
+    checkpoint_json = _checkpoint_json(events)
     archive_names: dict[str, str] = {}
     used: set[str] = set()
     for event in events:
@@ -132,8 +185,16 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
             archive.writestr(archive_name, content)
             sums.append((sha256_hex(content), archive_name))
         certificate = _signing_certificate_pem()
-        archive.writestr("signing-certificate.pem", certificate)
-        sums.append((sha256_hex(certificate), "signing-certificate.pem"))
+        extra_files = {
+            "signing-certificate.pem": certificate,
+            "checkpoint.json": checkpoint_json,
+            "verify_bundle.py": VERIFIER_SCRIPT.read_bytes(),
+        }
+        for index, previous in enumerate(settings.SIGNING_PREVIOUS_CERTS, start=1):
+            extra_files[f"previous-certificates/{index}.pem"] = Path(previous).read_bytes()
+        for name, content in extra_files.items():
+            archive.writestr(name, content)
+            sums.append((sha256_hex(content), name))
         archive.writestr("SHA256SUMS", "".join(f"{digest}  {name}\n" for digest, name in sums))
         readme = README_TEMPLATE.format(
             deal_number=deal_number,
@@ -141,6 +202,7 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
             exported_at=exported_at.astimezone(_jst()).strftime("%Y-%m-%d %H:%M:%S"),
             event_count=len(events),
             file_count=len(archive_names),
+            tree_size=json.loads(checkpoint_json)["checkpoint"]["tree_size"],
         )
         archive.writestr("README.txt", readme)
     bundle_sha256 = sha256_hex(output.read_bytes())
@@ -153,6 +215,34 @@ def export_bundle(*, deal_number: str, output: Path, actor: Actor, origin: Origi
         event_count=len(events),
     )
     return BundleResult(path=output, sha256=bundle_sha256, event_count=len(events), file_count=len(archive_names))
+
+
+def _checkpoint_json(events: list[EvidenceEvent]) -> bytes:
+    """A fresh signed checkpoint of the whole log, the inclusion proof of each of the deal's events in
+    it, and consistency proofs from the checkpoints the deal's receipts carry (RFC 9162)."""
+    checkpoint = record_checkpoint(reason=CheckpointReason.EXPORT)
+    leaves = log_leaves()[: checkpoint.tree_size]
+    receipt_sizes = {
+        event.parameters["anchor"]["checkpoint"]["tree_size"]
+        for event in events
+        if event.event_type == EventType.RECEIPT_ISSUED and isinstance(event.parameters.get("anchor"), dict)
+    }
+    return json.dumps(
+        {
+            "checkpoint": checkpoint_tree_head(checkpoint).as_json(),
+            "inclusion_proofs": {
+                str(event.sequence): [node.hex() for node in merkle.inclusion_proof(event.sequence - 1, leaves)]
+                for event in events
+                if event.sequence <= checkpoint.tree_size
+            },
+            "consistency_proofs": {
+                str(size): [node.hex() for node in merkle.consistency_proof(size, leaves)]
+                for size in sorted(receipt_sizes)
+                if 0 < size <= checkpoint.tree_size
+            },
+        },
+        indent=1,
+    ).encode("utf-8")
 
 
 def _signing_certificate_pem() -> bytes:

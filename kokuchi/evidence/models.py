@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
     SCAN_UPLOADED = "scan_uploaded", _("Signed scan uploaded")
     BUNDLE_EXPORTED = "bundle_exported", _("Evidence bundle exported")
+    RECEIPT_ISSUED = "receipt_issued", _("Receipt issued")
 
 
 class Channel(models.TextChoices):
@@ -34,6 +35,30 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PAPER = "paper", _("Paper")
     CLI = "cli", _("Command line")
+
+
+# The fields an event's hash covers, in the order of canonical_event_content.
+HASHED_FIELDS = (
+    "sequence",
+    "event_type",
+    "occurred_at",
+    "actor_user_id",
+    "actor_name",
+    "channel",
+    "ip_address",
+    "user_agent",
+    "deal_number",
+    "disclosure_version_id",
+    "document_sha256",
+    "parameters",
+    "files",
+)
+
+
+def canonical_event_content(values: dict) -> dict:
+    """The hashed content of an event from its field values (a row read with values_list is enough:
+    verification of a large log need not build a model instance per row)."""
+    return dict(values) | {"occurred_at": values["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")}
 
 
 class AppendOnlyError(Exception):
@@ -68,6 +93,10 @@ class EvidenceEvent(models.Model):
     previous_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
     hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
 
+    # Set by services.append_event on the row it appends (not stored): the Merkle audit path (hex) of
+    # the new leaf in the tree of size `sequence`.
+    inclusion_path: list[str]
+
     class Meta:
         ordering = ["sequence"]
         verbose_name = _("evidence event")
@@ -86,21 +115,7 @@ class EvidenceEvent(models.Model):
 
     def canonical_content(self) -> dict:
         """Every hashed field as JSON-ready values; the hash itself and the database id excluded."""
-        return {
-            "sequence": self.sequence,
-            "event_type": self.event_type,
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor_user_id": self.actor_user_id,
-            "actor_name": self.actor_name,
-            "channel": self.channel,
-            "ip_address": self.ip_address,
-            "user_agent": self.user_agent,
-            "deal_number": self.deal_number,
-            "disclosure_version_id": self.disclosure_version_id,
-            "document_sha256": self.document_sha256,
-            "parameters": self.parameters,
-            "files": self.files,
-        }
+        return canonical_event_content({name: getattr(self, name) for name in HASHED_FIELDS})
 
     def compute_hash(self) -> str:
         return chain_hash(self.previous_hash, self.canonical_content())
@@ -119,6 +134,12 @@ class EvidenceChainHead(models.Model):
 
     last_sequence = models.PositiveBigIntegerField(_("last sequence"), default=0)
     last_hash = models.CharField(_("last hash"), max_length=64, default=GENESIS_HASH)
+    # Roots of the perfect subtrees of the Merkle tree over the log (hex, largest first): with them an
+    # append computes the new root in O(log n) (see merkle.py).
+    merkle_frontier = models.JSONField(_("Merkle frontier"), default=list, blank=True)
+    # The signed tree head of the current state (checkpoints.SignedTreeHead as JSON), re-signed at every
+    # append: a row appended without the signing key leaves this signature stale.
+    signed_head = models.JSONField(_("signed tree head"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("evidence chain head")
@@ -126,3 +147,48 @@ class EvidenceChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.last_sequence} {self.last_hash[:12]}"
+
+
+class CheckpointReason(models.TextChoices):
+    ISSUED = "issued", _("Disclosure issued")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    DAILY = "daily", _("Daily")
+    UPGRADE = "upgrade", _("First checkpoint after upgrade")
+    EXPORT = "export", _("Bundle export")
+    MANUAL = "manual", _("Manual")
+
+
+class EvidenceCheckpoint(models.Model):
+    """A signed checkpoint (署名付きチェックポイント) of the log: its size, Merkle root and chain head hash,
+    signed with a key kept outside the database and, when a TSA is configured, time-stamped (RFC 3161).
+
+    Receipts and bundles carry checkpoints out of the database; a later rewrite of the log contradicts
+    them. Rows are append-only like the events (triggers.py).
+    """
+
+    tree_size = models.PositiveBigIntegerField(_("tree size"), editable=False)
+    root_hash = models.CharField(_("root hash"), max_length=64, editable=False)
+    head_hash = models.CharField(_("head hash"), max_length=64, editable=False)
+    signed_at = models.DateTimeField(_("signed at"), editable=False)
+    reason = models.CharField(_("reason"), max_length=20, choices=CheckpointReason.choices, editable=False)
+    algorithm = models.CharField(_("algorithm"), max_length=40, editable=False)
+    key_id = models.CharField(_("key id"), max_length=64, db_index=True, editable=False)
+    public_key = models.TextField(_("public key"), editable=False)
+    signature = models.TextField(_("signature"), editable=False)
+    timestamp_token = models.TextField(_("RFC 3161 timestamp token"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence checkpoint")
+        verbose_name_plural = _("evidence checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.pk} size {self.tree_size} {self.root_hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Evidence checkpoints are append-only; an existing row cannot be saved again.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Evidence checkpoints are append-only; a row cannot be deleted.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -13,7 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from kokuchi.core.hashing import canonical_json, sha256_hex
-from kokuchi.evidence.models import GENESIS_HASH, Channel, EventType, EvidenceChainHead, EvidenceEvent
+from kokuchi.evidence import merkle
+from kokuchi.evidence.checkpoints import SignedTreeHead, sign_tree_head
+from kokuchi.evidence.models import (
+    GENESIS_HASH,
+    Channel,
+    CheckpointReason,
+    EventType,
+    EvidenceChainHead,
+    EvidenceCheckpoint,
+    EvidenceEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,15 @@ def _json_roundtrip(value):
     return json.loads(canonical_json(value))
 
 
+def frontier_of_log() -> list[str]:
+    """The Merkle frontier (hex) of every event in the table, computed from the rows: O(n)."""
+    frontier: list[bytes] = []
+    hashes = EvidenceEvent.objects.order_by("sequence").values_list("hash", flat=True)
+    for size, event_hash in enumerate(hashes.iterator(chunk_size=10000)):
+        frontier = merkle.append_to_frontier(frontier, merkle.leaf_hash(event_hash), size=size)
+    return [node.hex() for node in frontier]
+
+
 def _lock_head() -> EvidenceChainHead:
     """Return the chain head locked for this transaction, creating it from the last row if absent."""
     if not EvidenceChainHead.objects.filter(pk=1).exists():
@@ -102,7 +121,10 @@ def _lock_head() -> EvidenceChainHead:
         EvidenceChainHead.objects.bulk_create(
             [
                 EvidenceChainHead(
-                    pk=1, last_sequence=last.sequence if last else 0, last_hash=last.hash if last else GENESIS_HASH
+                    pk=1,
+                    last_sequence=last.sequence if last else 0,
+                    last_hash=last.hash if last else GENESIS_HASH,
+                    merkle_frontier=frontier_of_log(),
                 )
             ],
             ignore_conflicts=True,
@@ -139,8 +161,99 @@ def append_event(
         )
         event.hash = event.compute_hash()
         event.save(force_insert=True)
-        EvidenceChainHead.objects.filter(pk=1).update(last_sequence=event.sequence, last_hash=event.hash)
+        old_frontier = [bytes.fromhex(node) for node in head.merkle_frontier]
+        frontier = merkle.append_to_frontier(old_frontier, merkle.leaf_hash(event.hash), size=head.last_sequence)
+        signed = sign_tree_head(
+            tree_size=event.sequence,
+            root=merkle.root_from_frontier(frontier).hex(),
+            head=event.hash,
+            at=event.occurred_at,
+        )
+        EvidenceChainHead.objects.filter(pk=1).update(
+            last_sequence=event.sequence,
+            last_hash=event.hash,
+            merkle_frontier=[node.hex() for node in frontier],
+            signed_head=signed.as_json(),
+        )
+    # The audit path of the new leaf in the tree it completes: the subtree roots to its left.
+    event.inclusion_path = [node.hex() for node in reversed(old_frontier)]
     return event
+
+
+def record_checkpoint(*, reason: str) -> EvidenceCheckpoint:
+    """Sign the log's current state (with an RFC 3161 timestamp when a TSA is configured) and keep it."""
+    if reason not in CheckpointReason.values:
+        raise ValueError(f"Unknown checkpoint reason {reason!r}.")
+    with transaction.atomic():
+        head = _lock_head()
+        frontier = [bytes.fromhex(node) for node in head.merkle_frontier]
+        signed = sign_tree_head(
+            tree_size=head.last_sequence,
+            root=merkle.root_from_frontier(frontier).hex(),
+            head=head.last_hash,
+            at=timezone.now(),
+            timestamp=True,
+        )
+        checkpoint = EvidenceCheckpoint(
+            tree_size=signed.tree_size,
+            root_hash=signed.root,
+            head_hash=signed.head,
+            signed_at=datetime.fromisoformat(signed.time),
+            reason=reason,
+            algorithm=signed.algorithm,
+            key_id=signed.key_id,
+            public_key=signed.public_key,
+            signature=signed.signature,
+            timestamp_token=signed.timestamp_token,
+        )
+        checkpoint.save(force_insert=True)
+    return checkpoint
+
+
+def checkpoint_tree_head(checkpoint: EvidenceCheckpoint) -> SignedTreeHead:
+    """The checkpoint as the signed statement and its signature (what receipts and exports carry)."""
+    return SignedTreeHead(
+        tree_size=checkpoint.tree_size,
+        root=checkpoint.root_hash,
+        head=checkpoint.head_hash,
+        time=checkpoint.signed_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        algorithm=checkpoint.algorithm,
+        key_id=checkpoint.key_id,
+        public_key=checkpoint.public_key,
+        signature=checkpoint.signature,
+        timestamp_token=checkpoint.timestamp_token,
+    )
+
+
+ANCHOR_FORMAT = "kokuchi-receipt-anchor/1"
+
+
+def anchor_event(*, event: EvidenceEvent, reason: str) -> dict:
+    """Checkpoint the log right after `event` and return the anchor a receipt carries: the event's hash,
+    the signed checkpoint and the event's inclusion proof in it. Call inside the transaction that
+    appended the event, so that no other event comes between."""
+    checkpoint = record_checkpoint(reason=reason)
+    if checkpoint.tree_size == event.sequence and hasattr(event, "inclusion_path"):
+        path = event.inclusion_path
+    else:
+        leaves = [
+            merkle.leaf_hash(h) for h in EvidenceEvent.objects.order_by("sequence").values_list("hash", flat=True)
+        ]
+        path = [node.hex() for node in merkle.inclusion_proof(event.sequence - 1, leaves[: checkpoint.tree_size])]
+    return {
+        "format": ANCHOR_FORMAT,
+        "event": {"sequence": event.sequence, "hash": event.hash, "leaf_index": event.sequence - 1},
+        "checkpoint_id": checkpoint.pk,
+        "checkpoint": checkpoint_tree_head(checkpoint).as_json(),
+        "inclusion_proof": path,
+    }
+
+
+def anchor_fingerprint(anchor: dict) -> str:
+    """A short printed fingerprint of an anchor: 16 hex digits of SHA-256(event hash || checkpoint root),
+    in groups of four, for reading out over the phone or comparing by eye."""
+    digest = sha256_hex((anchor["event"]["hash"] + anchor["checkpoint"]["root"]).encode("ascii"))[:16].upper()
+    return "-".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def record_issued_event(
@@ -229,6 +342,20 @@ def record_scan_uploaded_event(
     )
 
 
+def record_receipt_issued_event(
+    *, actor: Actor, origin: Origin, subject: Subject, acknowledgement_id: int, anchor: dict
+) -> EvidenceEvent:
+    """The signed receipt carrying `anchor` (the acknowledged event, its checkpoint and inclusion proof)
+    was stored; `subject.files` holds the receipt PDF."""
+    return append_event(
+        event_type=EventType.RECEIPT_ISSUED,
+        actor=actor,
+        origin=origin,
+        subject=subject,
+        parameters={"acknowledgement_id": acknowledgement_id, "anchor": anchor},
+    )
+
+
 def record_bundle_exported_event(
     *, actor: Actor, origin: Origin, subject: Subject, bundle_sha256: str, file_count: int, event_count: int
 ) -> EvidenceEvent:
@@ -278,4 +405,5 @@ def record_disclosure_issued(
             ),
             superseded_by_version_id=version_id,
         )
+    record_checkpoint(reason=CheckpointReason.ISSUED)
     return issued

@@ -11,3 +11,13 @@ returns a problem sentence, or None when the event is consistent with its data; 
 are reported next to the event's row. The acknowledgements app checks here that the disclosure
 version an event names still holds the PDF with the recorded sha256.
 """
+
+verify_records = Signal()
+"""Check the records another app keeps as evidence against the events that recorded them.
+
+Sent once by ``evidence.verification.verify_evidence`` after the chain walk (when stored files are
+checked), with ``sender=EvidenceEvent``. Each receiver returns a list of problem sentences, each
+naming the row (e.g. "acknowledgement #3: ...") — an empty list when everything matches. The
+acknowledgements app checks acknowledgements (signer, ticked items, receipt), customer links
+(creation, expiry, revocation) and the disclosure versions the events name.
+"""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 EVENT_TABLE = "evidence_evidenceevent"
 HEAD_TABLE = "evidence_evidencechainhead"
+CHECKPOINT_TABLE = "evidence_evidencecheckpoint"
 MESSAGE = "evidence events are append-only"
 HEAD_MESSAGE = "the evidence chain head only moves forward one sequence at a time"
 
@@ -22,10 +23,20 @@ _SQLITE_CREATE = [
         WHEN NEW.last_sequence != OLD.last_sequence + 1
         BEGIN SELECT RAISE(ABORT, '{HEAD_MESSAGE}'); END""",
 ]
+_SQLITE_CHECKPOINT_CREATE = [
+    f"""CREATE TRIGGER IF NOT EXISTS evidence_checkpoint_no_update BEFORE UPDATE ON {CHECKPOINT_TABLE}
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS evidence_checkpoint_no_delete BEFORE DELETE ON {CHECKPOINT_TABLE}
+        BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END""",
+]
 _SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS evidence_event_no_update",
     "DROP TRIGGER IF EXISTS evidence_event_no_delete",
     "DROP TRIGGER IF EXISTS evidence_head_forward_only",
+]
+_SQLITE_CHECKPOINT_DROP = [
+    "DROP TRIGGER IF EXISTS evidence_checkpoint_no_update",
+    "DROP TRIGGER IF EXISTS evidence_checkpoint_no_delete",
 ]
 
 # Row-level triggers: TRUNCATE (used by Django's test flush on PostgreSQL) is a separate privilege.
@@ -48,24 +59,35 @@ _POSTGRES_DROP = [
     f"DROP TRIGGER IF EXISTS evidence_event_append_only ON {EVENT_TABLE}",
     f"DROP TRIGGER IF EXISTS evidence_head_forward_only ON {HEAD_TABLE}",
 ]
+_POSTGRES_CHECKPOINT_CREATE = [
+    f"DROP TRIGGER IF EXISTS evidence_checkpoint_append_only ON {CHECKPOINT_TABLE}",
+    f"""CREATE TRIGGER evidence_checkpoint_append_only BEFORE UPDATE OR DELETE ON {CHECKPOINT_TABLE}
+        FOR EACH ROW EXECUTE FUNCTION evidence_refuse_change()""",
+]
+_POSTGRES_CHECKPOINT_DROP = [f"DROP TRIGGER IF EXISTS evidence_checkpoint_append_only ON {CHECKPOINT_TABLE}"]
 
 
-def _statements(vendor: str, *, create: bool) -> list[str]:
+def _statements(vendor: str, *, create: bool, checkpoints: bool) -> list[str]:
     if vendor == "sqlite":
-        return _SQLITE_CREATE if create else _SQLITE_DROP
+        if create:
+            return _SQLITE_CREATE + (_SQLITE_CHECKPOINT_CREATE if checkpoints else [])
+        return _SQLITE_DROP + (_SQLITE_CHECKPOINT_DROP if checkpoints else [])
     if vendor == "postgresql":
-        return _POSTGRES_CREATE if create else _POSTGRES_DROP
+        if create:
+            return _POSTGRES_CREATE + (_POSTGRES_CHECKPOINT_CREATE if checkpoints else [])
+        return _POSTGRES_DROP + (_POSTGRES_CHECKPOINT_DROP if checkpoints else [])
     raise NotImplementedError(f"No append-only triggers for database vendor {vendor!r}.")
 
 
-def install_triggers(connection) -> None:
+def install_triggers(connection, *, checkpoints: bool = True) -> None:
+    """Install the triggers; `checkpoints=False` only for migrations from before the checkpoint table."""
     with connection.cursor() as cursor:
-        for statement in _statements(connection.vendor, create=True):
+        for statement in _statements(connection.vendor, create=True, checkpoints=checkpoints):
             cursor.execute(statement)
 
 
-def drop_triggers(connection) -> None:
+def drop_triggers(connection, *, checkpoints: bool = True) -> None:
     """Remove the triggers: used by the reverse migration and by tests that simulate tampering."""
     with connection.cursor() as cursor:
-        for statement in _statements(connection.vendor, create=False):
+        for statement in _statements(connection.vendor, create=False, checkpoints=checkpoints):
             cursor.execute(statement)

@@ -13,6 +13,8 @@ from kokuchi.core.tests.factories import make_user
 READ_ONLY = {
     "evidence.EvidenceEvent",
     "evidence.EvidenceChainHead",
+    "evidence.EvidenceCheckpoint",
+    "acknowledgements.CustomerLinkView",
     "disclosures.Disclosure",
     "disclosures.DisclosureVersion",
     "acknowledgements.Acknowledgement",

@@ -88,6 +88,7 @@ def test_s_evid_customer_acknowledges_in_a_real_browser(live_server, monkeypatch
         "link_created",
         "link_opened",
         "acknowledged",
+        "receipt_issued",
     ]
     assert verify_evidence().ok
 

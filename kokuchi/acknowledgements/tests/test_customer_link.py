@@ -105,7 +105,14 @@ def test_s_evid_customer_acknowledges_through_the_link():
     assert (event.actor_name, event.actor_user_id, event.channel) == ("山田 太郎", None, "customer_link")
     assert (event.ip_address, event.user_agent) == ("198.51.100.7", "phone-browser")
     assert event.document_sha256 == version.sha256
-    assert event.files == [{"path": ack.receipt_path, "sha256": ack.receipt_sha256}]
+    assert event.files == []
+    receipt_event = EvidenceEvent.objects.get(event_type="receipt_issued")
+    assert receipt_event.files == [{"path": ack.receipt_path, "sha256": ack.receipt_sha256}]
+    assert receipt_event.parameters["anchor"]["event"] == {
+        "sequence": event.sequence,
+        "hash": event.hash,
+        "leaf_index": event.sequence - 1,
+    }
     assert "ご確認ありがとうございました" in client.get(url(new.token)).content.decode()
     receipt = client.get(url(new.token, "receipt.pdf"))
     assert receipt.status_code == 200

@@ -102,10 +102,9 @@ def test_s_evid_in_person_with_drawn_signature_records_staff_and_signer():
     assert (event.actor_user_id, event.actor_name, event.channel) == (user.pk, user.username, "in_person")
     assert event.parameters["signer"] == {"name": "佐藤 花子", "title": "情報システム課長", "company": "株式会社顧客"}
     assert event.parameters["staff"] == user.username
-    assert event.files == [
-        {"path": ack.receipt_path, "sha256": ack.receipt_sha256},
-        {"path": ack.signature_path, "sha256": ack.signature_sha256},
-    ]
+    assert event.files == [{"path": ack.signature_path, "sha256": ack.signature_sha256}]
+    receipt_event = EvidenceEvent.objects.get(event_type="receipt_issued")
+    assert receipt_event.files == [{"path": ack.receipt_path, "sha256": ack.receipt_sha256}]
     with default_storage.open(ack.receipt_path, "rb") as handle:
         receipt = handle.read()
     status = signature_status(receipt)

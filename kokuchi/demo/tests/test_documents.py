@@ -1,4 +1,10 @@
+import subprocess
+import sys
+import zipfile
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from kokuchi.acknowledgements.models import Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.selectors import deal_ack_status
@@ -47,3 +53,25 @@ def test_s_evid_demo_covers_every_channel_and_state_and_is_idempotent():
 
 def test_s_evid_demo_without_delivered_deals_does_nothing():
     assert load_demo_acknowledgements().scenarios == {}
+
+
+def test_s_evid_demo_bundles_verify_with_the_standalone_script(tmp_path):
+    deals = [make_sale() for _ in range(5)]
+    load_demo_acknowledgements()
+
+    results = {}
+    for deal in deals:
+        bundle = tmp_path / f"{deal.number}.zip"
+        call_command("evidence", "export", deal.number, "--output", str(bundle), stdout=StringIO())
+        with zipfile.ZipFile(bundle) as archive:
+            archive.extractall(tmp_path / deal.number)
+        script = tmp_path / deal.number / "verify_bundle.py"
+        # -I -S: the standard library only, as a third party without Kokuchi runs it.
+        run = subprocess.run([sys.executable, "-I", "-S", str(script), str(bundle)], capture_output=True, text=True)
+        results[deal.number] = (run.returncode, run.stdout.splitlines()[-1])
+
+    assert results == {
+        deal.number: (0, "検証成功 / OK: the bundle is intact and consistent with its signed checkpoint")
+        for deal in deals
+    }
+    assert verify_evidence().problems == []

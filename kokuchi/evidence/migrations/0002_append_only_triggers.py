@@ -4,13 +4,13 @@ from django.db import migrations
 def install(apps, schema_editor):
     from kokuchi.evidence.triggers import install_triggers
 
-    install_triggers(schema_editor.connection)
+    install_triggers(schema_editor.connection, checkpoints=False)
 
 
 def drop(apps, schema_editor):
     from kokuchi.evidence.triggers import drop_triggers
 
-    drop_triggers(schema_editor.connection)
+    drop_triggers(schema_editor.connection, checkpoints=False)
 
 
 class Migration(migrations.Migration):

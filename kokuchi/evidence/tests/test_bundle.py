@@ -34,10 +34,12 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
         assert sorted(archive.namelist()) == [
             "README.txt",
             "SHA256SUMS",
+            "checkpoint.json",
             "events.json",
             "files/disclosures/KK-1.pdf",
             "files/receipts/KK-1.pdf",
             "signing-certificate.pem",
+            "verify_bundle.py",
         ]
         certificate = archive.read("signing-certificate.pem")
         events = json.loads(archive.read("events.json"))
@@ -46,6 +48,8 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
         assert archive.read("files/disclosures/KK-1.pdf") == b"%PDF disclosure"
         assert archive.read("files/receipts/KK-1.pdf") == b"%PDF receipt"
         events_digest = sha256_hex(archive.read("events.json"))
+        checkpoint_digest = sha256_hex(archive.read("checkpoint.json"))
+        verifier_digest = sha256_hex(archive.read("verify_bundle.py"))
     assert [e["sequence"] for e in events["events"]] == [issued.sequence, acknowledged.sequence]
     assert events["events"][1]["files_in_bundle"] == ["files/receipts/KK-1.pdf"]
     for exported in events["events"]:
@@ -55,6 +59,7 @@ def test_s_evid_export_writes_files_events_sums_and_readme(tmp_path):
         f"{events_digest}  events.json\n{sha256_hex(b'%PDF disclosure')}  files/disclosures/KK-1.pdf\n"
         f"{sha256_hex(b'%PDF receipt')}  files/receipts/KK-1.pdf\n"
         f"{sha256_hex(certificate)}  signing-certificate.pem\n"
+        f"{checkpoint_digest}  checkpoint.json\n{verifier_digest}  verify_bundle.py\n"
     )
     assert certificate == configured_certificate_paths()[0].read_bytes()
     der = x509.load_pem_x509_certificate(certificate).public_bytes(serialization.Encoding.DER)
@@ -84,7 +89,10 @@ def test_s_evid_bundle_checks_with_plain_sha256sum(tmp_path):
     )
 
     assert result.returncode == 0
-    assert result.stdout == "events.json: OK\nfiles/disclosures/KK-1.pdf: OK\nsigning-certificate.pem: OK\n"
+    assert result.stdout == (
+        "events.json: OK\nfiles/disclosures/KK-1.pdf: OK\nsigning-certificate.pem: OK\n"
+        "checkpoint.json: OK\nverify_bundle.py: OK\n"
+    )
 
 
 def test_s_evid_export_unknown_deal_is_an_error(tmp_path):

@@ -3,7 +3,7 @@
 import pytest
 
 from kokuchi.evidence.models import EvidenceEvent
-from kokuchi.evidence.signals import verify_event
+from kokuchi.evidence.signals import verify_event, verify_records
 from kokuchi.evidence.tests.factories import make_event
 from kokuchi.evidence.verification import verify_evidence
 
@@ -42,5 +42,6 @@ def test_s_evid_verify_without_files_does_not_ask_receivers(received):
     assert (received, report.problems) == ([], [])
 
 
-def test_acknowledgements_checks_disclosure_documents_through_verify_event():
-    assert verify_event.has_listeners(EvidenceEvent)
+def test_acknowledgements_checks_its_records_through_verify_records():
+    # Once per verification, not once per event: a million events do not mean a million queries.
+    assert verify_records.has_listeners(EvidenceEvent)

@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from kokuchi.core.hashing import chain_hash
+from kokuchi.evidence import merkle
 from kokuchi.evidence.models import EvidenceEvent
 from kokuchi.evidence.services import store_file
 from kokuchi.evidence.tests.factories import make_event
@@ -43,9 +44,11 @@ def sql(statement: str, params=()) -> None:
 def test_s_evid_verify_intact_chain_exits_zero_with_summary(chain):
     code, out, _ = run_verify()
 
+    root = merkle.tree_root([merkle.leaf_hash(chain[sequence].hash) for sequence in range(1, 6)]).hex()
     assert code == 0
     assert out == (
-        f"Evidence chain intact: 5 events (sequence 1–5), 1 stored files checked; head hash {chain[5].hash}.\n"
+        "Evidence chain intact: 5 events (sequence 1–5), 1 stored files checked, 0 signed checkpoints consistent; "
+        f"head hash {chain[5].hash}, Merkle root {root}.\n"
     )
 
 
@@ -88,7 +91,7 @@ def test_s_evid_verify_detects_row_deleted(chain):
 
     assert code == 1
     assert message == (
-        f"Evidence chain broken (1 problem(s)); first: row sequence 4 (id {chain[4].pk}): "
+        f"Evidence chain broken (3 problem(s)); first: row sequence 4 (id {chain[4].pk}): "
         "sequence 3 missing before it (row deleted)"
     )
 
@@ -98,7 +101,10 @@ def test_s_evid_verify_detects_last_row_deleted(chain):
 
     report = verify_evidence()
 
-    assert report.problems == ["sequence 5 missing at the end of the chain (recorded head: sequence 5) (row deleted)"]
+    assert report.problems[:2] == [
+        "sequence 5 missing at the end of the chain (recorded head: sequence 5) (row deleted)",
+        "chain head: its Merkle frontier does not match the rows (head rewritten)",
+    ]
 
 
 def test_s_evid_verify_detects_rows_reordered(chain):
@@ -138,7 +144,7 @@ def test_s_evid_verify_detects_row_inserted_in_the_middle(chain):
 
     assert code == 1
     assert message.startswith(
-        "Evidence chain broken (5 problem(s)); first: "
+        "Evidence chain broken (7 problem(s)); first: "
         f"row sequence 4 (id {chain[3].pk}): row inserted before it — it was chained after sequence 2, "
         f"so row sequence 3 (id {inserted.pk}) is not part of the original chain"
     )
@@ -159,8 +165,9 @@ def test_s_evid_verify_detects_row_inserted_at_the_end(chain):
 
     report = verify_evidence()
 
-    assert report.problems == [
-        f"row sequence 6 (id {inserted.pk}): after the recorded chain head (sequence 5) (row inserted)"
+    assert report.problems[:2] == [
+        f"row sequence 6 (id {inserted.pk}): after the recorded chain head (sequence 5) (row inserted)",
+        "chain head: its Merkle frontier does not match the rows (head rewritten)",
     ]
 
 
