@@ -14,3 +14,6 @@ class CoreConfig(AppConfig):
         # The settings only name the data directory (SQLite file, media, signing key); every
         # entry point (the kokuchi command, WSGI/ASGI, the tests) sets Django up, so it is made here.
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+        from kokuchi.core.logs import install_token_masking
+
+        install_token_masking()

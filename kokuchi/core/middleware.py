@@ -1,8 +1,13 @@
-"""Language selection: Japanese first, English only when chosen."""
+"""Language selection (Japanese first), the Permissions-Policy header and the two-factor login step."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.http import urlencode
+
+from kokuchi.core import two_factor
 
 
 class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
@@ -19,3 +24,60 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PermissionsPolicyMiddleware:
+    """Send settings.PERMISSIONS_POLICY (browser features switched off) with every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
+
+
+class TwoFactorMiddleware:
+    """Staff who enrolled an authenticator enter its code after the password; with
+    REQUIRE_2FA_FOR_ADMINS on, administrators without one are sent to enrol first.
+
+    Until then only the two-factor pages, logging out, the language switch and static files answer.
+    """
+
+    EXEMPT_URL_NAMES = frozenset({"two_factor_verify", "two_factor_enrol", "logout", "set_language", "login"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        redirect_to = self._redirect(request)
+        if redirect_to is not None:
+            return redirect_to
+        return self.get_response(request)
+
+    def _redirect(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = _resolve(request.path_info)
+        if match is not None and match.url_name in self.EXEMPT_URL_NAMES:
+            return None
+        if two_factor.has_device(user):
+            return redirect_to_login_step(request, "two_factor_verify")
+        if two_factor.enrolment_required(user):
+            return redirect_to_login_step(request, "two_factor_enrol")
+        return None
+
+
+def _resolve(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
+
+
+def redirect_to_login_step(request, url_name: str):
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
