@@ -51,5 +51,6 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/kokuchi makemigrations --check --dry-run
 
+# Every app's catalogue and kokuchi/locale (LOCALE_PATHS); the test settings need no secret key.
 messages: $(STAMP)
-	cd kokuchi && for app in */; do [ -d "$$app/locale" ] && (cd $$app && ../../$(BIN)/kokuchi compilemessages -l ja) ; done; true
+	cd kokuchi && for app in */; do [ -d "$$app/locale" ] && (cd $$app && DJANGO_SETTINGS_MODULE=config.settings_test ../../$(BIN)/kokuchi compilemessages -l ja) ; done; true
