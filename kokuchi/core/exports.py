@@ -14,6 +14,8 @@ import io
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,3 +51,14 @@ def csv_response(*, filename: str, header: Sequence[str], rows: Iterable[Iterabl
     response = HttpResponse(csv_text(header=header, rows=rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def xlsx_cell(sheet: Worksheet, *, row: int, column: int, value: object) -> Cell:
+    """Write one XLSX cell: numbers and dates as themselves, text made safe and stored as text
+    (data type "s"), so that no text a user typed can become a formula."""
+    cell = sheet.cell(row=row, column=column)
+    safe = safe_cell(value)
+    cell.value = safe
+    if isinstance(safe, str):
+        cell.data_type = "s"
+    return cell

@@ -9,6 +9,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kokuchi.core.exports import safe_row
 from kokuchi.customers.models import Customer
 from kokuchi.exposures.selectors import EXPOSURE_COLUMNS, exposure_rows
 
@@ -27,15 +28,15 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=EXPOSURE_COLUMNS, lineterminator="\n")
-        writer.writeheader()
+        # Every cell through safe_row: a vulnerability title or a serial number starting with "=" or
+        # "@" must not become a formula in the spreadsheet that opens this file.
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(safe_row(EXPOSURE_COLUMNS))
         for row in rows:
-            writer.writerow(
-                row
-                | {
-                    "aliases": " ".join(row["aliases"]),
-                    "kev": "yes" if row["kev"] else "no",
-                    "epss": "" if row["epss"] is None else row["epss"],
-                    "cvss": "" if row["cvss"] is None else row["cvss"],
-                }
-            )
+            values = row | {
+                "aliases": " ".join(row["aliases"]),
+                "kev": "yes" if row["kev"] else "no",
+                "epss": "" if row["epss"] is None else row["epss"],
+                "cvss": "" if row["cvss"] is None else row["cvss"],
+            }
+            writer.writerow(safe_row(values[column] for column in EXPOSURE_COLUMNS))
