@@ -12,10 +12,9 @@ import datetime
 import decimal
 import io
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.http import HttpResponse
-from openpyxl.cell.cell import Cell
-from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,9 +52,10 @@ def csv_response(*, filename: str, header: Sequence[str], rows: Iterable[Iterabl
     return response
 
 
-def xlsx_cell(sheet: Worksheet, *, row: int, column: int, value: object) -> Cell:
+def xlsx_cell(sheet: Any, *, row: int, column: int, value: object) -> Any:
     """Write one XLSX cell: numbers and dates as themselves, text made safe and stored as text
-    (data type "s"), so that no text a user typed can become a formula."""
+    (data type "s"), so that no text a user typed can become a formula. `sheet` is an openpyxl
+    Worksheet (openpyxl ships no type information)."""
     cell = sheet.cell(row=row, column=column)
     safe = safe_cell(value)
     cell.value = safe
