@@ -60,16 +60,17 @@ class TwoFactorMiddleware:
 
     def _redirect(self, request):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or user.is_verified():
+        if user is None or not user.is_authenticated:
+            return None
+        step = request.session.get(two_factor.SESSION_STEP)
+        if step is None:  # a session from before two-factor login existed: decide once
+            step = two_factor.remember_login_step(request)
+        if not step or user.is_verified():
             return None
         match = _resolve(request.path_info)
         if match is not None and match.url_name in self.EXEMPT_URL_NAMES:
             return None
-        if two_factor.has_device(user):
-            return redirect_to_login_step(request, "two_factor_verify")
-        if two_factor.enrolment_required(user):
-            return redirect_to_login_step(request, "two_factor_enrol")
-        return None
+        return redirect_to_login_step(request, "two_factor_verify" if step == "verify" else "two_factor_enrol")
 
 
 def _resolve(path: str):

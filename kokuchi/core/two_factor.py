@@ -17,6 +17,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kokuchi.core.roles import Role, user_role
 
 DEVICE_NAME = "authenticator"
+# What this session must do after the password: "verify", "enrol" or "" (nothing). Decided at login,
+# so that ordinary requests cost no query.
+SESSION_STEP = "kokuchi_two_factor_step"
 
 
 def has_device(user) -> bool:
@@ -25,6 +28,25 @@ def has_device(user) -> bool:
 
 def enrolment_required(user) -> bool:
     return bool(settings.REQUIRE_2FA_FOR_ADMINS) and user_role(user) == Role.ADMIN and not has_device(user)
+
+
+def login_step(user) -> str:
+    if has_device(user):
+        return "verify"
+    if enrolment_required(user):
+        return "enrol"
+    return ""
+
+
+def remember_login_step(request: HttpRequest, user=None) -> str:
+    step = login_step(user or request.user)
+    request.session[SESSION_STEP] = step
+    return step
+
+
+def on_user_logged_in(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        remember_login_step(request, user)
 
 
 def pending_device(user) -> TOTPDevice:
@@ -52,6 +74,7 @@ def confirm_enrolment(*, request: HttpRequest, device: TOTPDevice, token: str) -
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
     django_otp.login(request, device)
+    request.session[SESSION_STEP] = "verify"
     return True
 
 

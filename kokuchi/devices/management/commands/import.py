@@ -1,6 +1,8 @@
 """`kokuchi import products|customers|devices FILE.csv|FILE.xlsx`: load the installed base.
 
 All or nothing: on any error nothing is saved and every error is listed with its row and column.
+The whole file is checked before the first write, then written in short transactions, so staff
+can keep working during a large import (kokuchi/devices/importers.py).
 """
 
 from pathlib import Path
@@ -11,7 +13,7 @@ from kokuchi.devices.importers import KINDS, ImportFailed, import_file
 
 
 class Command(BaseCommand):
-    help = "Import products, customers or devices from a CSV (UTF-8 or Shift_JIS) or XLSX file."
+    help = "Import products, customers or devices from a CSV (UTF-8, Shift_JIS, EUC-JP or UTF-16) or XLSX file."
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=KINDS)
@@ -27,4 +29,6 @@ class Command(BaseCommand):
             for error in failure.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(failure.errors)} error(s); nothing was imported.") from None
+        if options["verbosity"] > 1:
+            self.stdout.write(f"encoding: {result.encoding}")
         self.stdout.write(self.style.SUCCESS(f"{result.kind}: created={result.created} updated={result.updated}"))
