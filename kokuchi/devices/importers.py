@@ -214,11 +214,16 @@ def decode_text(raw: bytes) -> tuple[str, str]:
         return _strict(raw, "utf-8-sig"), "UTF-8 (BOM)"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(raw, "utf-16"), "UTF-16"
-    sample = raw[:4096]
-    if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):
-        # Every other byte NUL: UTF-16 without a byte order mark.
-        encoding = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-        return _strict(raw, encoding), "UTF-16"
+    if b"\x00" in raw and len(raw) % 2 == 0:
+        # A zero byte never occurs in UTF-8, CP932 or EUC-JP text (only as the NUL character):
+        # UTF-16 without a byte order mark, when one byte order gives lines of text.
+        for codec in ("utf-16-le", "utf-16-be"):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if "\n" in text and not CONTROL_CHARACTERS.search(text):
+                return text, "UTF-16"
     try:
         return raw.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError as error:
