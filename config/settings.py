@@ -39,15 +39,15 @@ SECRET_KEY = env("KOKUCHI_SECRET_KEY") or env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off "
-            '(e.g. python -c "import secrets; print(secrets.token_urlsafe(64))").'
+            "KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off. "
+            'Make one with: python -c "import secrets; print(secrets.token_urlsafe(64))"'
         )
     # Development and tests only (DEBUG on): known to everyone, so never used in production.
     SECRET_KEY = "kokuchi-development-only-not-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz"
 elif len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
-        f"KOKUCHI_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters with at least 5 different ones "
-        '(e.g. python -c "import secrets; print(secrets.token_urlsafe(64))").'
+        f"KOKUCHI_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters with at least 5 different ones. "
+        'Make one with: python -c "import secrets; print(secrets.token_urlsafe(64))"'
     )
 
 ALLOWED_HOSTS = [h for h in (env("KOKUCHI_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h]
