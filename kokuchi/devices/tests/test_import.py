@@ -325,3 +325,12 @@ def test_import_undoes_updates_of_earlier_batches(tmp_path):
     with pytest.raises(ImportFailed):
         import_file(kind="customers", path=path, batch_size=1, after_batch=fail_after_first_batch)
     assert list(Customer.objects.values_list("customer_code", "name")) == [("C-001", "株式会社元")]
+
+
+def test_import_reports_a_too_long_serial_number_by_row_and_column(tmp_path, installed_base):
+    text = DEVICES_HEADER + "C-001,NEC,WG2600HS," + "S" * 101 + ",1.7.1,,\n"
+    with translation.override("en"), pytest.raises(ImportFailed) as failure:
+        import_file(kind="devices", path=_write(tmp_path, "d.csv", text))
+    assert failure.value.errors == [
+        RowError(2, "serial_number", "Ensure this value has at most 100 characters (it has 101).")
+    ]
