@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from kokuchi.catalog.models import Manufacturer, Product, ProductCategory, normalize_maker_name
 from kokuchi.customers.models import Customer
@@ -467,39 +468,61 @@ class _Plan:
 
     def write(self, *, batch_size: int, after_batch: Callable[[int], None] | None) -> None:
         done: list[_Update] = []
-        created_devices: list[int] = []
+        inserted: list[tuple] = []
         try:
             if self.kind == "devices":
-                self._write_devices(batch_size, after_batch, created_devices)
+                self._write_devices(batch_size, after_batch, inserted)
             else:
                 self._write_updates(batch_size, after_batch, done)
         except (IntegrityError, ValidationError) as error:
-            self._undo(done, created_devices)
+            self._undo(done, inserted)
             raise ImportFailed(
                 [RowError(0, "", f"the data changed while the file was written ({error}); nothing was imported")]
             ) from None
-        self.created = len(created_devices) if self.kind == "devices" else sum(u.created for u in done)
+        self.created = len(inserted) if self.kind == "devices" else sum(u.created for u in done)
         self.updated = 0 if self.kind == "devices" else sum(not u.created for u in done)
 
-    def _write_devices(self, batch_size, after_batch, created: list[int]) -> None:
+    def _write_devices(self, batch_size, after_batch, inserted: list[tuple]) -> None:
+        """Insert the validated device rows with one prepared statement per batch.
+
+        The rows were validated as Device.full_clean() would (fields, uniqueness), and Device.save()
+        adds nothing for a new device whose current firmware is its firmware at sale, so the ORM's
+        per-object work (a model instance and a compiled value per field and row) is skipped: it
+        took most of the time of a 100,000-row import.
+        """
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        given = (
+            "product_id",
+            "customer_id",
+            "serial_number",
+            "firmware_at_sale",
+            "current_firmware",
+            "installation_site",
+            "delivered_on",
+            "created_at",
+            "updated_at",
+        )
+        # Any other column gets its field's default (computed once), so a field added to Device later
+        # with a default needs no change here.
+        others = [f for f in Device._meta.concrete_fields if not f.primary_key and f.attname not in given]
+        defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+        columns = [Device._meta.get_field(name).column for name in given] + [f.column for f in others]
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            ops.quote_name(Device._meta.db_table),
+            ", ".join(ops.quote_name(column) for column in columns),
+            ", ".join(["%s"] * len(columns)),
+        )
         for start in range(0, len(self.devices), batch_size):
-            batch = [
-                Device(
-                    product_id=product_id,
-                    customer_id=customer_id,
-                    serial_number=serial,
-                    firmware_at_sale=firmware,
-                    current_firmware=firmware,
-                    installation_site=site,
-                    delivered_on=delivered_on,
-                )
-                for product_id, customer_id, serial, firmware, site, delivered_on in self.devices[
-                    start : start + batch_size
-                ]
+            batch = self.devices[start : start + batch_size]
+            params = [
+                (product_id, customer_id, serial, firmware, firmware, site, ops.adapt_datefield_value(day), now, now)
+                + defaults
+                for product_id, customer_id, serial, firmware, site, day in batch
             ]
-            with transaction.atomic():
-                saved = Device.objects.bulk_create(batch)
-            created += [device.pk for device in saved]
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(sql, params)
+            inserted += batch
             if after_batch:
                 after_batch(start + len(batch))
 
@@ -514,11 +537,19 @@ class _Plan:
             if after_batch:
                 after_batch(start + len(batch))
 
-    def _undo(self, done: list[_Update], created_devices: list[int]) -> None:
-        """Compensate the batches already committed: delete what was created, restore what was updated."""
+    def _undo(self, done: list[_Update], inserted: list[tuple]) -> None:
+        """Compensate the batches already committed: delete what was created, restore what was updated.
+
+        A device row is identified by its product and serial number (unique together)."""
+        by_product: dict[int, list[str]] = {}
+        for product_id, _customer_id, serial, *_rest in inserted:
+            by_product.setdefault(product_id, []).append(serial)
         with transaction.atomic():
-            for start in range(0, len(created_devices), 5000):
-                Device.objects.filter(pk__in=created_devices[start : start + 5000]).delete()
+            for product_id, serials in by_product.items():
+                for start in range(0, len(serials), 500):
+                    Device.objects.filter(
+                        product_id=product_id, serial_number__in=serials[start : start + 500]
+                    ).delete()
             for update in reversed(done):
                 if update.created:
                     type(update.instance).objects.filter(pk=update.instance.pk).delete()
