@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "kokuchi.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kokuchi.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kokuchi.core.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -288,7 +289,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(env("KOKUCHI_LOGIN_FAILURE_LIMIT", "5") or "5")
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("KOKUCHI_LOGIN_COOLOFF_MINUTES", "15") or "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "kokuchi.core.clients.client_ip"
+AXES_CLIENT_IP_CALLABLE = "kokuchi.core.clients.client_ip_or_none"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 

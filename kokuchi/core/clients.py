@@ -51,3 +51,10 @@ def client_ip(request: HttpRequest) -> str:
         if not _trusted(address):
             return address
     return peer
+
+
+def client_ip_or_none(request: HttpRequest) -> str | None:
+    """The client address for django-axes, which stores it in an IP address column: None when unknown
+    (e.g. the request Django's test client builds for login())."""
+    address = client_ip(request)
+    return None if address == UNKNOWN else address

@@ -1,6 +1,7 @@
 """Language selection (Japanese first), the Permissions-Policy header and the two-factor login step."""
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -82,3 +83,25 @@ def _resolve(path: str):
 
 def redirect_to_login_step(request, url_name: str):
     return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a URL or query string carrying a NUL character.
+
+    No list, search or token lookup means NUL, and PostgreSQL refuses it in any text parameter (a
+    500 otherwise); forms already refuse it in posted fields.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
+            raise BadRequest("NUL character in the URL")
+        return self.get_response(request)
+
+
+def _query_items(request):
+    for key, values in request.GET.lists():
+        for value in values:
+            yield key, value
