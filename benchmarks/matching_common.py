@@ -35,7 +35,7 @@ def open_database(db: str, *, web: bool = False) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     if web:
         os.environ["KOKUCHI_DEBUG"] = "0"
-        os.environ.setdefault("KOKUCHI_SECRET_KEY", "benchmark-only")
+        os.environ.setdefault("KOKUCHI_SECRET_KEY", "benchmark-only-" + "abcdefghijklmnopqrstuvwxyz0123456789")
         os.environ["KOKUCHI_ALLOWED_HOSTS"] = "testserver"
         os.environ["KOKUCHI_SECURE_COOKIES"] = "0"
     else:

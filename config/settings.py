@@ -1,17 +1,19 @@
 """Kokuchi settings: one module, driven by KOKUCHI_* environment variables.
 
-DEBUG is off unless KOKUCHI_DEBUG is set (`make run` sets it); with DEBUG off a secret key is
-required. The other defaults suit a single machine (SQLite in ./var). Importing this module creates
-nothing: the data directory is made when Django starts (kokuchi.core.apps).
+DEBUG is off unless KOKUCHI_DEBUG is set (`make run` and the tests set it); with DEBUG off a secret
+key of at least 50 characters is required. The other defaults suit a single machine (SQLite in
+./var). Importing this module creates nothing: the data directory is made when Django starts (kokuchi.core.apps).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,11 +33,22 @@ def env_bool(name: str, default: bool) -> bool:
 DEBUG = env_bool("KOKUCHI_DEBUG", False)
 DATA_DIR = Path(env("KOKUCHI_DATA_DIR", str(BASE_DIR / "var")))
 
+# ---- Secret key: required outside development, and long enough to resist guessing.
+SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY = env("KOKUCHI_SECRET_KEY") or env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off.")
-    SECRET_KEY = "kokuchi-development-only-not-secret"
+        raise ImproperlyConfigured(
+            "KOKUCHI_SECRET_KEY must be set when KOKUCHI_DEBUG is off. "
+            'Make one with: python -c "import secrets; print(secrets.token_urlsafe(64))"'
+        )
+    # Development and tests only (DEBUG on): known to everyone, so never used in production.
+    SECRET_KEY = "kokuchi-development-only-not-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz"
+elif len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        f"KOKUCHI_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters with at least 5 different ones. "
+        'Make one with: python -c "import secrets; print(secrets.token_urlsafe(64))"'
+    )
 
 ALLOWED_HOSTS = [h for h in (env("KOKUCHI_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in (env("KOKUCHI_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
@@ -53,6 +66,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kokuchi.core",
     "kokuchi.evidence",
     "kokuchi.catalog",
@@ -70,14 +86,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "kokuchi.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kokuchi.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kokuchi.core.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kokuchi.core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,6 +114,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -100,25 +124,39 @@ TEMPLATES = [
     },
 ]
 
+# ---- Database: SQLite gets the same tuning whether it is the default file or named by DATABASE_URL.
+SQLITE_OPTIONS = {
+    # WAL lets the task worker and the web server share the file; IMMEDIATE takes the write lock at
+    # the start of a transaction, so two writers queue (for `timeout` seconds) instead of failing with
+    # "database is locked" when a read transaction upgrades to a write.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+
+
+def tuned_database(config: dict) -> dict:
+    """The database settings with the SQLite tuning added when the engine is SQLite."""
+    if config.get("ENGINE") == "django.db.backends.sqlite3":
+        config = {**config, "OPTIONS": {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}}
+    return config
+
+
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": tuned_database(dj_database_url.parse(DATABASE_URL, conn_max_age=60))}
 else:
     DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "kokuchi.sqlite3",
-            "OPTIONS": {
-                # WAL lets the task worker and the web server share the file; IMMEDIATE avoids
-                # "database is locked" on write upgrades.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
+        "default": tuned_database({"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "kokuchi.sqlite3"})
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username/address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -219,14 +257,12 @@ READY_FEED_MAX_AGE = int(env("KOKUCHI_READY_FEED_MAX_AGE", str(2 * 24 * 3600)) o
 # Directory of pg_dump/pg_restore; default: the newest /usr/lib/postgresql/*/bin, then the PATH.
 PG_BIN_DIR = env("KOKUCHI_PG_BIN", "") or ""
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", True)
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Customer-link tokens are masked in every log line (access logs included): kokuchi.core.logs.
+    "filters": {"mask_tokens": {"()": "kokuchi.core.logs.MaskCustomerTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]}},
     "root": {"handlers": ["console"], "level": env("KOKUCHI_LOG_LEVEL", "INFO")},
     # WeasyPrint logs every rendering step at INFO, pikepdf its start-up: keep their warnings
     # (missing fonts, bad CSS, damaged PDF) only.
@@ -236,3 +272,67 @@ LOGGING = {
 # Staff data entry: the pattern of automatic customer codes (a customer saved without a code
 # gets the next free number); "{number}" takes Python format options, e.g. "C{number:05d}".
 CUSTOMER_CODE_PATTERN = env("KOKUCHI_CUSTOMER_CODE_PATTERN", "C{number:05d}")
+
+# ---- Security: HTTPS, CSP, Permissions-Policy, client addresses, throttles, two-factor login.
+# HTTPS settings come from the environment so that `check --deploy` is clean behind TLS while
+# `make run` keeps working over plain HTTP on loopback.
+SECURE_SSL_REDIRECT = env_bool("KOKUCHI_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(env("KOKUCHI_HSTS_SECONDS", "0") or "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KOKUCHI_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("KOKUCHI_HSTS_PRELOAD", False)
+# "HTTP_X_FORWARDED_PROTO,https" when a TLS-terminating proxy sets that header (and strips it from clients).
+_proxy_ssl_header = (env("KOKUCHI_SECURE_PROXY_SSL_HEADER", "") or "").split(",")
+SECURE_PROXY_SSL_HEADER = (
+    (_proxy_ssl_header[0].strip(), _proxy_ssl_header[1].strip()) if len(_proxy_ssl_header) == 2 else None
+)
+SESSION_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("KOKUCHI_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (Django's built-in support): scripts and styles from the site's static
+# files, or inline with the per-request nonce ({{ csp_nonce }}); nothing else.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# Browser features Kokuchi never uses are switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
+
+# Addresses of the reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or
+# networks, e.g. "127.0.0.1,10.0.0.0/8"); from anyone else the header is ignored.
+TRUSTED_PROXIES = [p.strip() for p in (env("KOKUCHI_TRUSTED_PROXIES", "") or "").split(",") if p.strip()]
+
+# Wrong customer-link tokens per client address within the window; counted in the database, so
+# every web process and machine shares the count.
+CUSTOMER_LINK_FAILURE_LIMIT = int(env("KOKUCHI_CUSTOMER_LINK_FAILURE_LIMIT", "10") or "10")
+CUSTOMER_LINK_FAILURE_WINDOW = int(env("KOKUCHI_CUSTOMER_LINK_FAILURE_WINDOW", "900") or "900")
+
+# Staff login throttle (django-axes, counted in the database): after this many wrong passwords for
+# one username from one address, that pair is refused until the cool-off has passed.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(env("KOKUCHI_LOGIN_FAILURE_LIMIT", "5") or "5")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("KOKUCHI_LOGIN_COOLOFF_MINUTES", "15") or "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "kokuchi.core.clients.client_ip_or_none"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Two-factor login (django-otp TOTP). Staff who enrolled an authenticator always enter a code;
+# with KOKUCHI_REQUIRE_2FA_FOR_ADMINS on, administrators must enrol before using Kokuchi.
+REQUIRE_2FA_FOR_ADMINS = env_bool("KOKUCHI_REQUIRE_2FA_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = env("KOKUCHI_OTP_ISSUER", "Kokuchi") or "Kokuchi"

@@ -17,7 +17,7 @@ DATA_DIR = Path(tempfile.mkdtemp(prefix="kokuchi-test-"))
 MEDIA_ROOT = DATA_DIR / "media"
 STATIC_ROOT = DATA_DIR / "static"
 if not os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "test.sqlite3"}}
+    DATABASES = {"default": tuned_database({"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "test.sqlite3"})}
 LANGUAGE_CODE = "ja"
 # Documents render in the test process; the worker pool has its own tests (kokuchi/core/tests).
 PDF_WORKERS = int(os.environ.get("KOKUCHI_PDF_WORKERS", "0"))

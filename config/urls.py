@@ -1,13 +1,15 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from kokuchi.core import views as core_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", core_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", core_views.two_factor_enrol, name="two_factor_enrol"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalog/", include("kokuchi.catalog.urls")),
     path("customers/", include("kokuchi.customers.urls")),
@@ -22,5 +24,5 @@ urlpatterns = [
     path("", include("kokuchi.core.urls")),
     path("", include("kokuchi.dashboard.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded and generated files (MEDIA_ROOT) are never served as such, with or without DEBUG: each
+# is answered by a view that checks the staff role or the customer's token.

@@ -180,7 +180,8 @@ def search_disclosures(
     tz = timezone.get_current_timezone()
     if date_from:
         versions = versions.filter(issued_at__gte=datetime.datetime.combine(date_from, datetime.time(), tzinfo=tz))
-    if date_to:
+    # The last day the calendar has (9999-12-31) has no next day: no upper bound then.
+    if date_to and date_to < datetime.date.max:
         end = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
         versions = versions.filter(issued_at__lt=end)
     if customer:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
@@ -11,6 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from kokuchi.acknowledgements import selectors, services
@@ -24,6 +27,8 @@ from kokuchi.acknowledgements.forms import (
 )
 from kokuchi.acknowledgements.models import AckMethod, Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.sending import remember_customer_link, remembered_links, send_links
+from kokuchi.core import throttles
+from kokuchi.core.clients import client_ip
 from kokuchi.core.models import Reseller
 from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.deals.models import Deal
@@ -32,9 +37,15 @@ from kokuchi.evidence.models import Channel
 from kokuchi.evidence.services import Origin, anchor_fingerprint
 from kokuchi.exposures.selectors import customer_notices
 
-# Wrong tokens per IP before the customer page answers 429 for the rest of the window.
-TOKEN_FAILURE_LIMIT = 10
-TOKEN_FAILURE_WINDOW = 15 * 60
+# The issued document's own HTML, shown in a sandboxed frame of a Kokuchi page: its stylesheet is
+# inline (the same HTML makes the PDF), so this one response allows inline styles and nothing else.
+DOCUMENT_FRAME_CSP = {
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["data:"],
+    "font-src": ["data:"],
+    "frame-ancestors": ["'self'"],
+}
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -187,6 +198,18 @@ def paper(request, version_pk: int):
     )
 
 
+def _document_frame(version: DisclosureVersion) -> HttpResponse:
+    return HttpResponse(version.html, content_type="text/html; charset=utf-8")
+
+
+@staff_required
+@never_cache
+@xframe_options_sameorigin
+@csp_override(DOCUMENT_FRAME_CSP)
+def document_frame(request, version_pk: int):
+    return _document_frame(get_object_or_404(DisclosureVersion, pk=version_pk))
+
+
 @staff_required
 def receipt(request, ack_pk: int):
     acknowledgement = get_object_or_404(Acknowledgement.objects.select_related("version"), pk=ack_pk)
@@ -228,47 +251,45 @@ def _render_customer(request, template: str, context: dict | None = None, status
     return render(request, template, {"reseller": Reseller.get(), **(context or {})}, status=status)
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+def _client_failures_key(request) -> str:
+    return throttles.throttle_key("customer-link-client", client_ip(request))
 
 
-def _failure_key(request) -> str:
-    return f"ack-token-failures:{_client_ip(request)}"
-
-
-def _rate_limited(request) -> bool:
-    return (cache.get(_failure_key(request)) or 0) >= TOKEN_FAILURE_LIMIT
-
-
-def _count_failure(request) -> None:
-    key = _failure_key(request)
-    cache.add(key, 0, TOKEN_FAILURE_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, TOKEN_FAILURE_WINDOW)
+def _token_failures_key(request, token: str) -> str:
+    return throttles.throttle_key("customer-link-token", token, client_ip(request))
 
 
 def _customer_link_or_response(request, token: str):
-    """Return (link, None) or (None, refusal response) for the customer pages."""
-    if _rate_limited(request):
-        return None, _render_customer(
-            request, "acknowledgements/customer_refused.html", {"reason": "rate_limited"}, status=429
-        )
+    """Return (link, None) or (None, refusal response) for the customer pages.
+
+    Wrong tokens are counted per client address (behind a trusted proxy: the forwarded address);
+    refused links (expired, revoked) per token and address. Past the limit, unknown tokens from that
+    address get 429 for the rest of the window, but a valid token still opens its page: a customer
+    who mistyped a link, or shares an office address with someone who did, is not locked out.
+    """
+    window, limit = settings.CUSTOMER_LINK_FAILURE_WINDOW, settings.CUSTOMER_LINK_FAILURE_LIMIT
     try:
         link = services.resolve_customer_link(token)
     except services.LinkRefused as refused:
-        return None, _render_customer(
-            request, "acknowledgements/customer_refused.html", {"reason": refused.reason}, status=410
-        )
+        key = _token_failures_key(request, token)
+        if throttles.failures(key=key, window=window) >= limit:
+            return None, _refusal(request, "rate_limited", status=429)
+        throttles.count_failure(key=key, window=window)
+        return None, _refusal(request, refused.reason, status=410)
     if link is None:
-        _count_failure(request)
-        return None, _render_customer(
-            request, "acknowledgements/customer_refused.html", {"reason": "unknown"}, status=404
-        )
+        key = _client_failures_key(request)
+        if throttles.failures(key=key, window=window) >= limit:
+            return None, _refusal(request, "rate_limited", status=429)
+        throttles.count_failure(key=key, window=window)
+        return None, _refusal(request, "unknown", status=404)
     return link, None
 
 
+def _refusal(request, reason: str, *, status: int) -> HttpResponse:
+    return _render_customer(request, "acknowledgements/customer_refused.html", {"reason": reason}, status=status)
+
+
+@never_cache
 def customer(request, token: str):
     """The page the customer opens from the e-mail: the document, one checkbox per item, the signer."""
     with translation.override("ja"):
@@ -340,6 +361,18 @@ def _customer_form(request, link, version, form, token):
     )
 
 
+@never_cache
+@xframe_options_sameorigin
+@csp_override(DOCUMENT_FRAME_CSP)
+def customer_document_frame(request, token: str):
+    with translation.override("ja"):
+        link, refusal = _customer_link_or_response(request, token)
+        if refusal is not None:
+            return refusal
+        return _document_frame(link.version)
+
+
+@never_cache
 def customer_document(request, token: str):
     with translation.override("ja"):
         link, refusal = _customer_link_or_response(request, token)
@@ -348,6 +381,7 @@ def customer_document(request, token: str):
         return _pdf_response(link.version.pdf, link.version.filename)
 
 
+@never_cache
 def customer_receipt(request, token: str):
     with translation.override("ja"):
         link, refusal = _customer_link_or_response(request, token)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kokuchi.core.models import Reseller
+from kokuchi.core.models import Reseller, ThrottleCounter
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,3 +27,14 @@ class ResellerAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ThrottleCounter)
+class ThrottleCounterAdmin(ReadOnlyAdmin):
+    """Shared failure counts (customer-link guesses); keys are hashes, so nothing here names a client.
+    Deleting a counter lifts its limit at once."""
+
+    list_display = ["key", "count", "window_started"]
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)

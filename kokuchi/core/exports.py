@@ -12,6 +12,7 @@ import datetime
 import decimal
 import io
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.http import HttpResponse
 
@@ -49,3 +50,15 @@ def csv_response(*, filename: str, header: Sequence[str], rows: Iterable[Iterabl
     response = HttpResponse(csv_text(header=header, rows=rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def xlsx_cell(sheet: Any, *, row: int, column: int, value: object) -> Any:
+    """Write one XLSX cell: numbers and dates as themselves, text made safe and stored as text
+    (data type "s"), so that no text a user typed can become a formula. `sheet` is an openpyxl
+    Worksheet (openpyxl ships no type information)."""
+    cell = sheet.cell(row=row, column=column)
+    safe = safe_cell(value)
+    cell.value = safe
+    if isinstance(safe, str):
+        cell.data_type = "s"
+    return cell

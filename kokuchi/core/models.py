@@ -123,3 +123,18 @@ class Reseller(TimeStampedModel):
             }
             for req_id, stem, label in PAID_SERVICES
         ]
+
+
+class ThrottleCounter(models.Model):
+    """A failure count within a time window, shared by every process (kokuchi/core/throttles.py)."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    window_started = models.DateTimeField(_("window started"))
+
+    class Meta:
+        verbose_name = _("throttle counter")
+        verbose_name_plural = _("throttle counters")
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.count}"

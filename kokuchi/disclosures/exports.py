@@ -18,6 +18,8 @@ from docx.shared import Mm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from kokuchi.core.exports import xlsx_cell
+
 DOCX_EAST_ASIAN_FONT = "游ゴシック"  # present on every current Windows/Office installation
 _BREAK = "\u2028"  # stands for <br> while HTML whitespace is collapsed
 _SPACES = re.compile(r"[ \t\r\n]+")
@@ -176,14 +178,14 @@ def quote_to_xlsx(context: dict) -> bytes:
     ]
     row = 3
     for label, value in header:
-        sheet.cell(row=row, column=1, value=label).font = Font(bold=True)
-        cell = sheet.cell(row=row, column=2, value=value)
+        xlsx_cell(sheet, row=row, column=1, value=label).font = Font(bold=True)
+        cell = xlsx_cell(sheet, row=row, column=2, value=value)
         if isinstance(value, datetime.date):
             cell.number_format = "yyyy年m月d日"
         row += 1
     row += 1
     for column, label in enumerate(("No.", "品名・型番", "数量", "単価（税抜）", "金額（税抜）"), start=1):
-        cell = sheet.cell(row=row, column=column, value=label)
+        cell = xlsx_cell(sheet, row=row, column=column, value=label)
         cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BORDER
     for number, line in enumerate(context["lines"], start=1):
         row += 1
@@ -195,7 +197,7 @@ def quote_to_xlsx(context: dict) -> bytes:
             line.amount,
         )
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = xlsx_cell(sheet, row=row, column=column, value=value)
             cell.border = _BORDER
             if column >= 4:
                 cell.number_format = YEN_FORMAT
@@ -205,15 +207,15 @@ def quote_to_xlsx(context: dict) -> bytes:
         (f"消費税（{context['tax_rate_percent']}%）", context["tax"]),
         ("合計", context["total"]),
     ):
-        sheet.cell(row=row, column=4, value=label).font = Font(bold=True)
-        cell = sheet.cell(row=row, column=5, value=value)
+        xlsx_cell(sheet, row=row, column=4, value=label).font = Font(bold=True)
+        cell = xlsx_cell(sheet, row=row, column=5, value=value)
         cell.number_format, cell.border = YEN_FORMAT, _BORDER
         row += 1
     row += 1
-    sheet.cell(row=row, column=1, value="備考・取引条件").font = Font(bold=True)
+    xlsx_cell(sheet, row=row, column=1, value="備考・取引条件").font = Font(bold=True)
     for paragraph in context["clause"].paragraphs:
         row += 1
-        sheet.cell(row=row, column=1, value=paragraph).alignment = Alignment(wrap_text=True, vertical="top")
+        xlsx_cell(sheet, row=row, column=1, value=paragraph).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
         sheet.row_dimensions[row].height = 15 * (1 + len(paragraph) // 45)
     # The issue date, not the clock, so that the same quote gives the same file.

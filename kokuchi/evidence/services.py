@@ -12,6 +12,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from kokuchi.core.clients import UNKNOWN as UNKNOWN_CLIENT
+from kokuchi.core.clients import client_ip
 from kokuchi.core.hashing import canonical_json, sha256_hex
 from kokuchi.evidence import merkle
 from kokuchi.evidence.checkpoints import SignedTreeHead, sign_tree_head
@@ -54,7 +56,7 @@ class Origin:
     def from_request(cls, request, *, channel: str) -> Origin:
         return cls(
             channel=channel,
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            ip_address=None if (address := client_ip(request)) == UNKNOWN_CLIENT else address,
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
 

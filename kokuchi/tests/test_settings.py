@@ -15,6 +15,9 @@ PRINT_SETTINGS = (
 )
 
 
+LONG_KEY = "s3cret-for-test-" + "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
 def clean_environment(tmp_path, **env: str) -> dict[str, str]:
     """This process's environment without any Kokuchi setting, the data directory in `tmp_path`."""
     clean = {
@@ -42,7 +45,7 @@ def import_settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_debug_is_off_unless_kokuchi_debug_is_set(tmp_path):
-    result = import_settings(tmp_path, KOKUCHI_SECRET_KEY="s3cret-for-test")
+    result = import_settings(tmp_path, KOKUCHI_SECRET_KEY=LONG_KEY)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False
 
@@ -79,17 +82,20 @@ def test_debug_off_without_secret_key_refuses_to_start(tmp_path):
 
 
 def test_debug_off_with_secret_key_starts(tmp_path):
-    result = import_settings(tmp_path, KOKUCHI_DEBUG="0", KOKUCHI_SECRET_KEY="s3cret-for-test")
+    result = import_settings(tmp_path, KOKUCHI_DEBUG="0", KOKUCHI_SECRET_KEY=LONG_KEY)
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
-    assert (values["debug"], values["secret"]) == (False, "s3cret-for-test")
+    assert (values["debug"], values["secret"]) == (False, LONG_KEY)
 
 
 def test_default_database_is_sqlite_in_the_data_directory(tmp_path):
     result = import_settings(tmp_path, KOKUCHI_DEBUG="1")
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
-    assert (values["debug"], values["secret"]) == (True, "kokuchi-development-only-not-secret")
+    assert (values["debug"], values["secret"]) == (
+        True,
+        "kokuchi-development-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    )
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"] == str(tmp_path / "data" / "kokuchi.sqlite3")
 

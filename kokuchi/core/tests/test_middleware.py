@@ -19,3 +19,13 @@ def test_english_when_chosen_with_the_language_switch(client):
 def test_an_unsupported_cookie_falls_back_to_japanese(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     assert "<h1>ログイン</h1>" in client.get(reverse("login")).content.decode()
+
+
+def test_a_nul_character_in_the_query_string_is_a_japanese_bad_request(client):
+    response = client.get("/vulnerabilities/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert "リクエストが正しくありません" in response.content.decode()
+
+
+def test_a_nul_character_in_a_customer_link_is_a_bad_request(client):
+    assert client.get("/ack/c/abc%00def/").status_code == 400

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 from django.utils import translation
 from openpyxl import Workbook
 
@@ -174,4 +175,162 @@ def test_import_refuses_a_maker_whose_alias_was_dropped_from_the_data(tmp_path, 
         import_file(kind="products", path=_write(tmp_path, "p.csv", text))
     assert failure.value.errors == [
         RowError(2, "manufacturer", "unknown manufacturer '日立' (register it in the catalogue first)")
+    ]
+
+
+# ---------------------------------------------------------------- hostile and unusual files
+
+DEVICES_HEADER = "顧客コード,メーカー,型番,シリアル番号,ファームウェア,納入日,設置場所\n"
+
+
+@pytest.fixture
+def installed_base(tmp_path, makers):
+    import_file(kind="products", path=_write(tmp_path, "p.csv", PRODUCTS_JA))
+    make_customer(customer_code="C-001")
+
+
+@pytest.mark.parametrize(
+    ("codec", "name"),
+    [
+        ("utf-8", "UTF-8"),
+        ("utf-8-sig", "UTF-8 (BOM)"),
+        ("cp932", "Shift_JIS/CP932"),
+        ("euc_jp", "EUC-JP"),
+        ("utf-16", "UTF-16"),
+        ("utf-16-le", "UTF-16"),
+    ],
+)
+def test_import_detects_each_japanese_encoding(tmp_path, installed_base, codec, name):
+    text = DEVICES_HEADER + "C-001,日本電気,WG2600HS,S-1,1.7.1,2025年4月1日,本社３階サーバー室\n"
+    result = import_file(kind="devices", path=_write(tmp_path, "d.csv", text, codec))
+    assert (result.created, result.encoding) == (1, name)
+    assert Device.objects.get().installation_site == "本社3階サーバー室"
+
+
+def test_import_refuses_bytes_no_supported_encoding_reads(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes("顧客コード,会社名\nC-1,".encode() + b"\xff\xfe\xfd\x80\x80\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="customers", path=path)
+    assert failure.value.errors == [
+        RowError(
+            0,
+            "",
+            "the file is not in a supported encoding (UTF-8 (with or without BOM), Shift_JIS/CP932, EUC-JP, UTF-16); "
+            "line 2 has a byte none of them can read",
+        )
+    ]
+
+
+def test_import_refuses_control_characters_naming_row_and_column(tmp_path, installed_base):
+    text = DEVICES_HEADER + "C-001,NEC,WG2600HS,S-1,1.7.1,,\nC-001,NEC,WG2600HS,S-\x002,1.7.1,,\n"
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="devices", path=_write(tmp_path, "d.csv", text))
+    assert failure.value.errors == [
+        RowError(3, "serial_number", "contains the control character U+0000; remove it"),
+    ]
+    assert Device.objects.count() == 0
+
+
+def test_import_refuses_the_same_device_twice_in_one_file(tmp_path, installed_base):
+    text = DEVICES_HEADER + "C-001,NEC,WG2600HS,S-1,,,\nC-001,NEC,WG2600HS,S-1,,,\n"
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="devices", path=_write(tmp_path, "d.csv", text))
+    assert failure.value.errors == [RowError(3, "serial_number", "device WG2600HS S-1 is also on row 2")]
+
+
+def test_import_refuses_a_damaged_xlsx(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="customers", path=path)
+    assert failure.value.errors[0].message.startswith("the XLSX file is damaged or not an Excel workbook")
+
+
+def test_import_refuses_an_xlsx_that_is_a_zip_without_a_workbook(tmp_path):
+    import zipfile
+
+    path = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="customers", path=path)
+    assert failure.value.errors == [
+        RowError(0, "", "the XLSX file is damaged or not an Excel workbook (no xl/workbook.xml)")
+    ]
+
+
+def test_import_refuses_an_xlsx_zip_bomb_within_bounded_memory(tmp_path):
+    import tracemalloc
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            chunk = b" " * (1024 * 1024)
+            for _ in range(64):
+                sheet.write(chunk)
+    assert path.stat().st_size < 1024 * 1024
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFailed) as failure:
+            import_file(kind="customers", path=path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert failure.value.errors[0].message.startswith("the XLSX part xl/worksheets/sheet1.xml is compressed")
+    assert failure.value.errors[0].message.endswith("as a ZIP bomb is; refused")
+    assert peak < 5 * 1024 * 1024
+
+
+def test_import_refuses_old_xls_files(tmp_path):
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="customers", path=path)
+    assert failure.value.errors == [
+        RowError(0, "", "XLS (Excel 97-2003) files are not read; save the sheet as XLSX or CSV")
+    ]
+
+
+def test_import_writes_in_batches_and_undoes_them_when_a_later_batch_fails(tmp_path, installed_base):
+    rows = "".join(f"C-001,NEC,WG2600HS,S-{n},,,\n" for n in range(10))
+    path = _write(tmp_path, "d.csv", DEVICES_HEADER + rows)
+    product = Product.objects.get(model_number="WG2600HS")
+    customer = Customer.objects.get(customer_code="C-001")
+    written = []
+
+    def someone_registers_s7_meanwhile(count):
+        written.append(count)
+        if count == 4:
+            Device.objects.create(product=product, customer=customer, serial_number="S-7")
+
+    with pytest.raises(ImportFailed) as failure:
+        import_file(kind="devices", path=path, batch_size=4, after_batch=someone_registers_s7_meanwhile)
+
+    assert written == [4]
+    assert failure.value.errors[0].message.startswith("the data changed while the file was written")
+    assert list(Device.objects.values_list("serial_number", flat=True)) == ["S-7"]
+
+
+def test_import_undoes_updates_of_earlier_batches(tmp_path):
+    make_customer(customer_code="C-001", name="株式会社元")
+    path = _write(tmp_path, "c.csv", "顧客コード,会社名\nC-001,株式会社新\nC-002,株式会社二\n")
+
+    def fail_after_first_batch(count):
+        raise IntegrityError("simulated concurrent change")
+
+    with pytest.raises(ImportFailed):
+        import_file(kind="customers", path=path, batch_size=1, after_batch=fail_after_first_batch)
+    assert list(Customer.objects.values_list("customer_code", "name")) == [("C-001", "株式会社元")]
+
+
+def test_import_reports_a_too_long_serial_number_by_row_and_column(tmp_path, installed_base):
+    text = DEVICES_HEADER + "C-001,NEC,WG2600HS," + "S" * 101 + ",1.7.1,,\n"
+    with translation.override("en"), pytest.raises(ImportFailed) as failure:
+        import_file(kind="devices", path=_write(tmp_path, "d.csv", text))
+    assert failure.value.errors == [
+        RowError(2, "serial_number", "Ensure this value has at most 100 characters (it has 101).")
     ]

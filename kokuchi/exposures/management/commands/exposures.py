@@ -28,10 +28,10 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2))
             return
-        # Every cell through safe_row: a vendor's product name or version text starting with "="
-        # must not become a spreadsheet formula.
+        # Every cell through safe_row: a vulnerability title, a vendor's product name or a serial
+        # number starting with "=" or "@" must not become a formula in the spreadsheet.
         writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(EXPOSURE_COLUMNS)
+        writer.writerow(safe_row(EXPOSURE_COLUMNS))
         for row in rows:
             values = row | {
                 "aliases": " ".join(row["aliases"]),
