@@ -131,7 +131,7 @@ def test_s_evid_backup_then_restore_into_a_new_installation_keeps_the_evidence_v
     assert f"the data directory {restored} is not empty" in again.stderr
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_restore_refuses_a_damaged_archive_and_writes_nothing(data_dir, tmp_path, settings):
     (data_dir / "media").mkdir()
     (data_dir / "media" / "scan.pdf").write_bytes(b"%PDF-1.7 original")
