@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kokuchi.acknowledgements.models import DEFAULT_LINK_DAYS, AckItem, AckMethod, Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.selectors import required_items
+from kokuchi.acknowledgements.signals import disclosure_acknowledged
 from kokuchi.core.hashing import token_sha256
 from kokuchi.core.models import Reseller
 from kokuchi.core.pdf import render_pdf
@@ -388,6 +389,7 @@ def _create_acknowledgement(
         signer=signer.as_json(),
         staff=staff.get_username() if staff else "",
     )
+    transaction.on_commit(lambda: disclosure_acknowledged.send(sender=Acknowledgement, acknowledgement=acknowledgement))
     return acknowledgement
 
 

@@ -39,6 +39,7 @@ from kokuchi.disclosures.models import (
     DocumentKind,
     DocumentTemplate,
 )
+from kokuchi.disclosures.signals import disclosure_issued
 from kokuchi.evidence.services import record_disclosure_issued
 from kokuchi.evidence.signing import sign_pdf
 
@@ -278,4 +279,5 @@ def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | No
         previous_version_id=previous.pk if previous else None,
         previous_sha256=previous.sha256 if previous else "",
     )
+    transaction.on_commit(lambda: disclosure_issued.send(sender=DisclosureVersion, version=version))
     return version

@@ -34,6 +34,7 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PAPER = "paper", _("Paper")
     CLI = "cli", _("Command line")
+    API = "api", _("API")
 
 
 class AppendOnlyError(Exception):
