@@ -185,6 +185,15 @@ TSA_TIMEOUT = int(env("KOKUCHI_TSA_TIMEOUT", "10") or "10")
 # processes at once; 0 or 1 renders everything in the requesting process.
 PDF_WORKERS = int(env("KOKUCHI_PDF_WORKERS", str(min(2, os.cpu_count() or 1))) or "0")
 
+# Disclosure truthfulness (pre-issue check, "what Kokuchi knows at issue"): a feed whose last
+# successful sync or import is older than this many hours is stale; issuing is then refused for
+# deals with devices Kokuchi can match, and no "none known" statement is printed.
+DISCLOSURE_FEED_MAX_AGE_HOURS = int(env("KOKUCHI_DISCLOSURE_FEED_MAX_AGE_HOURS", "48") or "48")
+# The feeds whose freshness the disclosure states (FeedName values, comma-separated).
+DISCLOSURE_FEED_SOURCES = tuple(
+    name.strip() for name in (env("KOKUCHI_DISCLOSURE_FEED_SOURCES", "nvd,jvn,kev") or "").split(",") if name.strip()
+)
+
 # Vulnerability feeds: NVD API key is optional (higher rate limit when set).
 NVD_API_KEY = env("KOKUCHI_NVD_API_KEY") or env("NVD_API_KEY")
 

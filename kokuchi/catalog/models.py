@@ -6,6 +6,7 @@ import datetime
 import re
 import unicodedata
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -17,6 +18,8 @@ from kokuchi.core.models import TimeStampedModel
 # Legal-form words that staff and feeds add to or leave off a maker's name (after NFKC, so ㈱ and
 # （株） arrive as "(株)"); Japanese ones stand before or after the name, English ones after it.
 _JAPANESE_LEGAL_FORMS = ("株式会社", "(株)")
+# A trailing catalogue label in full- or half-width brackets: 「ヤマハ株式会社（ネットワーク製品 / RTXルーター）」.
+INTERNAL_LABEL_RE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 _ENGLISH_LEGAL_FORM = re.compile(r"[\s,]*\b(co\.?,?\s*ltd\.?|corporation|corp\.|inc\.?|ltd\.?|limited)$")
 
 
@@ -104,6 +107,17 @@ class Manufacturer(TimeStampedModel):
         help_text=_("Off means the vulnerability-information URL still needs checking (要確認)."),
     )
     source = models.TextField(_("where the URLs were seen"), blank=True)
+    # The name printed for customers; empty: name_ja without its internal parenthetical label.
+    customer_name_ja = models.CharField(_("name shown to customers"), max_length=200, blank=True)
+    url_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("URL confirmed by"),
+    )
+    url_confirmed_at = models.DateTimeField(_("URL confirmed at"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # Vendor names as they appear in NVD/JVN CPEs (["buffalo"], ["paloaltonetworks"]); used for CPE suggestions.
     cpe_vendors = models.JSONField(_("CPE vendor names"), default=list, blank=True, validators=[validate_cpe_vendors])
@@ -122,6 +136,14 @@ class Manufacturer(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:manufacturer_detail", args=[self.pk])
+
+    @property
+    def customer_name(self) -> str:
+        """The maker's name as customers read it: the customer-facing name when set, otherwise
+        the Japanese name without the catalogue's parenthetical label (「（ネットワーク製品 / …）」)."""
+        if self.customer_name_ja:
+            return self.customer_name_ja
+        return INTERNAL_LABEL_RE.sub("", self.name_ja).strip() or self.name_ja
 
     @property
     def needs_confirmation(self) -> bool:

@@ -20,8 +20,10 @@ from kokuchi.acknowledgements.services import Signer, create_customer_link, reco
 from kokuchi.core.pdf import render_pdf
 from kokuchi.core.roles import Role
 from kokuchi.deals.models import Deal
+from kokuchi.devices.models import Device
+from kokuchi.disclosures.checks import run_pre_issue_check
 from kokuchi.disclosures.models import DisclosureVersion
-from kokuchi.disclosures.services import issue_disclosure
+from kokuchi.disclosures.services import issue_disclosure, mark_firmware_unknown
 from kokuchi.evidence.models import Channel
 from kokuchi.evidence.services import Origin
 
@@ -110,6 +112,24 @@ def _acknowledge(version: DisclosureVersion, *, method: str, staff) -> None:
         )
 
 
+UNKNOWN_FIRMWARE_REASON = "納入時にファームウェアの版数を記録していなかったため（デモデータ）"
+DEMO_ACKNOWLEDGEMENT = "お客様に口頭で説明し、納入後1週間以内の更新作業を予定（デモデータ）"
+
+
+def _issue(deal: Deal, staff) -> DisclosureVersion:
+    """Issue as staff would: firmware the demo never recorded is marked unknown with a reason,
+    and every warning of the pre-issue check (e.g. a known-exploited vulnerability on the shipped
+    firmware) is acknowledged with a reason, recorded on the version and in the evidence log."""
+    for device in Device.objects.filter(deal=deal, firmware_at_sale=""):
+        mark_firmware_unknown(device=device, reason=UNKNOWN_FIRMWARE_REASON, user=staff)
+    check = run_pre_issue_check(deal=deal)
+    return issue_disclosure(
+        deal=deal,
+        issued_by=staff,
+        acknowledged_warnings=dict.fromkeys((w.key for w in check.warnings), DEMO_ACKNOWLEDGEMENT),
+    )
+
+
 def load_demo_acknowledgements() -> DemoResult:
     """Issue disclosures for delivered demo deals and record acknowledgements through every channel."""
     result = DemoResult()
@@ -126,13 +146,13 @@ def load_demo_acknowledgements() -> DemoResult:
     staff = _demo_staff()
     for deal, scenario in pending:
         with transaction.atomic():
-            version = issue_disclosure(deal=deal, issued_by=staff)
+            version = _issue(deal, staff)
             if scenario in ("customer_link", "in_person", "paper"):
                 _acknowledge(version, method=scenario, staff=staff)
             elif scenario == "awaiting":
                 create_customer_link(version=version, created_by=staff, origin=OFFICE)
             else:  # superseded: acknowledged, then re-issued, so the deal needs acknowledging again
                 _acknowledge(version, method=AckMethod.IN_PERSON, staff=staff)
-                issue_disclosure(deal=deal, issued_by=staff)
+                _issue(deal, staff)
         result.scenarios[deal.number] = scenario
     return result

@@ -63,6 +63,8 @@ class RiskFact:
     source_title: str
     source_url: str
     source_date: str | None
+    primary: bool = False
+    retrieved: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +80,8 @@ def load_risk_facts() -> tuple[RiskFact, ...]:
             source_title=item["source_title"],
             source_url=item["source_url"],
             source_date=str(item["source_date"]) if item.get("source_date") else None,
+            primary=bool(item.get("primary")),
+            retrieved=str(item.get("retrieved") or ""),
         )
         for item in data["facts"]
     )
@@ -108,6 +112,13 @@ def current_risk_facts(facts: tuple[RiskFact, ...] | None = None) -> tuple[RiskF
         if series is not None:
             newest[series[0]] = max(newest.get(series[0], series[1]), series[1])
     return tuple(fact for fact in facts if (series := edition_series(fact)) is None or newest[series[0]] == series[1])
+
+
+def cited_risk_facts(facts: tuple[RiskFact, ...] | None = None) -> tuple[RiskFact, ...]:
+    """The facts the appendix prints (G5.2-0): the current editions whose source is the
+    publisher's own page and whose retrieval date is known; a fact without one is left out."""
+    facts = load_risk_facts() if facts is None else facts
+    return current_risk_facts(tuple(fact for fact in facts if fact.primary and fact.retrieved))
 
 
 # G5.3 (3) 「その他機器ごとに対処すべき事項」: what a customer without maintenance must see to itself,
@@ -196,6 +207,15 @@ TASKS: tuple[tuple[str, str], ...] = (
     ("monitoring", "監視（SOC）"),
     ("incident_response", "インシデント対応"),
 )
+# The matrix's column headers, split where a line may break (never inside a word).
+TASK_HEADERS: dict[str, tuple[str, ...]] = {
+    "vuln_info": ("脆弱性情報の", "収集"),
+    "firmware_update": ("ファームウェア", "の更新"),
+    "network_settings": ("ネットワーク", "設定の確認"),
+    "device_specific": ("機器固有の", "対処事項"),
+    "monitoring": ("監視", "（SOC）"),
+    "incident_response": ("インシデント", "対応"),
+}
 PARTIES: tuple[tuple[str, str], ...] = (
     ("customer", "お客様"),
     ("reseller", "販売店（当社）"),
@@ -224,3 +244,19 @@ PLAN_TASKS: dict[str, frozenset[str]] = {
 MANUFACTURER_TASKS = frozenset({"vuln_info", "firmware_update"})
 RESPONSIBLE = "○"
 PROVIDER = "△"
+
+# Severity as printed (CVSS qualitative ratings in the wording of JVN iPedia).
+SEVERITY_ORDER: tuple[str, ...] = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
+SEVERITY_LABELS_JA: dict[str, str] = {"CRITICAL": "緊急", "HIGH": "重要", "MEDIUM": "警告", "LOW": "注意"}
+# What the customer-tasks section (G5.3) and the paid-services list call each task.
+CUSTOMER_TASK_LABELS_JA: dict[str, str] = {
+    "vuln_info": "脆弱性情報の収集",
+    "firmware_update": "ファームウェアのアップデート",
+    "network_settings": "ネットワーク設定の確認",
+    "device_specific": "機器ごとに対処すべき事項",
+    "monitoring": "通信の監視",
+    "incident_response": "インシデント発生時の対応",
+}
+# The paid service (G5.2-1a–e letter) that a task's contract covers: a covered task's service is
+# marked as included in the contract instead of priced.
+PAID_SERVICE_TASKS: dict[str, str] = {"a": "firmware_update", "e": "incident_response"}

@@ -5,21 +5,19 @@ document numbers. Reads only; rendering and issuing are in services."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
 
-from kokuchi.catalog.models import JcStarLevel, Product, ProductCategory, ServicePlanKind
+from kokuchi.catalog.models import Product, ProductCategory, ServicePlanKind
 from kokuchi.core.models import Reseller
 from kokuchi.customers.models import SelfMaintenanceLevel
 from kokuchi.deals.models import CONSUMPTION_TAX_RATE, Deal, ProposalResponse
-from kokuchi.devices.models import Device
 from kokuchi.disclosures import content
 from kokuchi.disclosures.clauses import ClauseChoice, choose_clause_variant, clause_text
-from kokuchi.disclosures.models import (
-    ClauseOverride,
-)
+from kokuchi.disclosures.facts import FactSheet, MakerSource, build_fact_sheet, describe_changes, snapshot
+from kokuchi.disclosures.models import ClauseOverride, DisclosureVersion
 from kokuchi.vulnerabilities.selectors import VulnerabilityHistory, product_vulnerability_history
 
 DEFAULT_QUOTE_VALIDITY_DAYS = 30
@@ -53,50 +51,6 @@ def select_clause(*, deal: Deal, reseller: Reseller | None = None) -> ClauseChoi
 
 
 @dataclass
-class ProductRow:
-    """One in-scope product of the deal as the disclosure shows it (G5.1-3, G5.1-5, G5.2-3, S-RISK)."""
-
-    product: Product
-    quantity: int
-    firmware_versions: list[str]
-    firmware_from_devices: bool
-    vulnerability_info_url: str
-    needs_confirmation: bool
-    history: VulnerabilityHistory | None
-    jc_star_valid: bool
-    jc_star_level_label: str
-
-    @property
-    def manufacturer_name(self) -> str:
-        return self.product.manufacturer.name_ja
-
-    @property
-    def severity_rows(self) -> list[tuple[str, int]]:
-        if self.history is None:
-            return []
-        labels = {"CRITICAL": "緊急", "HIGH": "重要", "MEDIUM": "警告", "LOW": "注意", "UNKNOWN": "深刻度不明"}
-        return [(f"{labels[key]}（{key}）", count) for key, count in self.history.by_severity.items()]
-
-
-@dataclass
-class MatrixRow:
-    """One device (or, before delivery, one product line) of the responsibility matrix."""
-
-    label: str
-    cells: list[list[str]]  # per task (content.TASKS order): mark per party (content.PARTIES order)
-    basis: list[str] = field(default_factory=list)
-
-    @property
-    def responsible(self) -> list[str]:
-        """Per task, the party (or parties) doing it, by short label (the printed table)."""
-        labels = [label for _party, label in content.PARTIES_SHORT]
-        return [
-            "・".join(label for label, mark in zip(labels, row, strict=True) if mark == content.RESPONSIBLE)
-            for row in self.cells
-        ]
-
-
-@dataclass
 class PlanRow:
     """One proposed plan as the disclosure lists it (G5.1-4, G5.1-6, G5.3, G5.4)."""
 
@@ -115,12 +69,43 @@ class PlanRow:
     decline_reason: str
 
 
-def _firmware_rows(product: Product, devices: list[Device]) -> tuple[list[str], bool]:
-    versions = sorted({device.firmware_at_sale for device in devices if device.firmware_at_sale})
-    if versions:
-        return versions, True
-    # Before delivery no device exists yet: the product's latest firmware is the version at sale.
-    return ([product.latest_firmware] if product.latest_firmware else []), False
+@dataclass
+class ProductFacts:
+    """One in-scope product of the deal: its maker's source, JC-STAR label and published
+    history (G5.1-5, G5.2-3, S-RISK); per-device facts are in the fact rows."""
+
+    product: Product
+    maker: MakerSource
+    quantity: int
+    history: VulnerabilityHistory | None
+    jc_star_valid: bool
+    jc_star_level_label: str
+
+    @property
+    def manufacturer_name(self) -> str:
+        return self.maker.maker_name
+
+    @property
+    def severity_rows(self) -> list[tuple[str, int]]:
+        if self.history is None:
+            return []
+        return [
+            (f"{content.SEVERITY_LABELS_JA.get(key, '深刻度不明')}（{key}）", count)
+            for key, count in self.history.by_severity.items()
+        ]
+
+
+@dataclass
+class PaidServiceRow:
+    """One of G5.2-1a–e: priced, or marked as included where every device's contract covers it."""
+
+    letter: str
+    req_id: str
+    label: str
+    price: int | None
+    note: str
+    included: bool
+    partly_included: bool
 
 
 def _plan_rows(deal: Deal, reseller: Reseller) -> list[PlanRow]:
@@ -147,71 +132,31 @@ def _plan_rows(deal: Deal, reseller: Reseller) -> list[PlanRow]:
     return rows
 
 
-def _matrix_row(label: str, plans, reseller: Reseller) -> MatrixRow:
-    """Derive one row: a task is the plan provider's when an accepted plan or an active contract
-    covers it, the customer's otherwise; the manufacturer provides information and firmware."""
-    responsible: dict[str, set[str]] = {task: set() for task, _label in content.TASKS}
-    basis = []
-    for plan, source in plans:
-        party = "third_party" if plan.is_third_party else "reseller"
-        for task in content.PLAN_TASKS.get(plan.kind, frozenset()):
-            responsible[task].add(party)
-        provider = plan.provider_name if plan.is_third_party else reseller.company_name
-        basis.append(f"{source}：{plan.name}（{provider}）")
-    cells = []
-    for task, _label in content.TASKS:
-        parties = responsible[task] or {"customer"}
-        row = []
-        for party, _party_label in content.PARTIES:
-            if party in parties:
-                row.append(content.RESPONSIBLE)
-            elif party == "manufacturer" and task in content.MANUFACTURER_TASKS:
-                row.append(content.PROVIDER)
-            else:
-                row.append("")
-        cells.append(row)
-    return MatrixRow(label=label, cells=cells, basis=basis)
-
-
-def _responsibility_matrix(
-    *, deal: Deal, lines, devices: list[Device], reseller: Reseller, day: datetime.date
-) -> list[MatrixRow]:
-    accepted = [
-        (proposal.plan, "ご契約のプラン")
-        for proposal in deal.proposed_plans.select_related("plan")
-        if proposal.response == ProposalResponse.ACCEPTED
-    ]
-    in_scope_devices = [device for device in devices if device.product.in_scope]
-    if in_scope_devices:
-        # Devices of one product with the same split are printed as one row naming every serial
-        # number: the table stays readable (and quick to render) for deals of many units.
-        groups: dict[tuple, tuple[list[str], MatrixRow]] = {}
-        for device in in_scope_devices:
-            contracts = [
-                (contract.plan, f"保守契約 {contract.contract_number or contract.pk}")
-                for contract in device.contracts.all()
-                if contract.covers_on(day)
-            ]
-            row = _matrix_row("", accepted + contracts, reseller)
-            key = (device.product_id, tuple(map(tuple, row.cells)), tuple(row.basis))
-            groups.setdefault(key, ([], row))[0].append(device.serial_number)
-        rows = []
-        for (product_id, _cells, _basis), (serials, row) in groups.items():
-            product = next(device.product for device in in_scope_devices if device.product_id == product_id)
-            row.label = f"{product.manufacturer.name_ja} {product.model_number}（S/N {'、'.join(serials)}）"
-            rows.append(row)
-        return rows
-    return [
-        _matrix_row(
-            f"{line.product.manufacturer.name_ja} {line.product.model_number} × {line.quantity}", accepted, reseller
+def _paid_services(sheet: FactSheet, reseller: Reseller) -> list[PaidServiceRow]:
+    included, partly = sheet.included_tasks(), sheet.partly_included_tasks()
+    rows = []
+    for service in reseller.paid_services():
+        letter = service["req_id"][-1]
+        task = content.PAID_SERVICE_TASKS.get(letter)
+        rows.append(
+            PaidServiceRow(
+                letter=letter,
+                req_id=service["req_id"],
+                label=service["label"],
+                price=service["price"],
+                note=service["note"],
+                included=task in included,
+                partly_included=task in partly,
+            )
         )
-        for line in lines
-        if line.product.in_scope
-    ]
+    return rows
 
 
-def _jc_star_label(product: Product) -> str:
-    return JcStarLevel(product.jc_star_level).label if product.jc_star_level else ""
+def _previous_version(deal: Deal, version_number: int | None):
+    qs = DisclosureVersion.objects.filter(disclosure__deal=deal)
+    if version_number is not None:
+        qs = qs.filter(number__lt=version_number)
+    return qs.order_by("-number").first()
 
 
 def build_disclosure_context(
@@ -221,76 +166,74 @@ def build_disclosure_context(
     document_number: str,
     version_number: int | None = None,
     preview: bool = False,
+    sheet: FactSheet | None = None,
 ) -> dict:
     """Return everything the disclosure template shows for the deal, as of `issued_at`.
 
     Deterministic: the same deal data and arguments give the same context (no clock is read).
     """
     reseller = Reseller.get()
+    sheet = sheet or build_fact_sheet(deal=deal, at=issued_at)
     issue_date = timezone.localdate(issued_at)
     customer = deal.customer
     lines = list(deal.lines.select_related("product__manufacturer").order_by("position", "pk"))
-    devices = list(
-        Device.objects.filter(deal=deal)
-        .select_related("product__manufacturer")
-        .prefetch_related("contracts__plan")
-        .order_by("product__model_number", "serial_number")
-    )
-
-    products: dict[int, ProductRow] = {}
-    out_of_scope = []
-    for line in lines:
-        product = line.product
-        if not product.in_scope:
-            out_of_scope.append(line)
-            continue
-        if product.pk in products:
-            products[product.pk].quantity += line.quantity
-            continue
-        versions, from_devices = _firmware_rows(product, [d for d in devices if d.product_id == product.pk])
-        manufacturer = product.manufacturer
-        products[product.pk] = ProductRow(
-            product=product,
-            quantity=line.quantity,
-            firmware_versions=versions,
-            firmware_from_devices=from_devices,
-            vulnerability_info_url="" if manufacturer.needs_confirmation else manufacturer.vulnerability_info_url,
-            needs_confirmation=manufacturer.needs_confirmation,
-            history=product_vulnerability_history(product, today=issue_date),
-            jc_star_valid=product.jc_star_valid_on(issue_date),
-            jc_star_level_label=_jc_star_label(product),
-        )
+    products: dict[int, ProductFacts] = {}
+    for facts in sheet.devices:
+        row = products.get(facts.product.pk)
+        if row is None:
+            products[facts.product.pk] = ProductFacts(
+                product=facts.product,
+                maker=facts.maker,
+                quantity=facts.quantity,
+                history=product_vulnerability_history(facts.product, today=issue_date),
+                jc_star_valid=facts.jc_star_valid,
+                jc_star_level_label=facts.jc_star_level_label,
+            )
+        else:
+            row.quantity += facts.quantity
     product_rows = list(products.values())
+    out_of_scope = [line for line in lines if not line.product.in_scope]
     plan_rows = _plan_rows(deal, reseller)
     maintenance_kinds = {ServicePlanKind.CONTINUOUS_MAINTENANCE, ServicePlanKind.SPOT_MAINTENANCE}
     support_kinds = {ServicePlanKind.OPERATIONS_SUPPORT, ServicePlanKind.SOC, ServicePlanKind.INCIDENT_RESPONSE}
-    matrix = _responsibility_matrix(deal=deal, lines=lines, devices=devices, reseller=reseller, day=issue_date)
     categories = sorted(
         {row.product.category for row in product_rows}, key=lambda category: ProductCategory.values.index(category)
     )
     level = customer.self_maintenance_level
     assessment = customer.latest_assessment
-    # Maintenance covers the customer's gap only when it takes over the vulnerability-information task.
-    # Without any in-scope device nothing is covered either: the statement still applies.
-    uncovered = not matrix or any(row.cells[0][0] == content.RESPONSIBLE for row in matrix)
+    customer_tasks = sheet.customer_tasks
+    fact_rows = sheet.rows
+    previous = _previous_version(deal, version_number)
+    clause = select_clause(deal=deal, reseller=reseller)
+    changes = (
+        describe_changes(previous.facts, snapshot(sheet, clause=f"{clause.family}-{clause.option}"))
+        if previous is not None
+        else []
+    )
     return {
         "deal": deal,
         "customer": customer,
         "contact": customer.primary_contact,
         "reseller": reseller,
-        # Keyed by the letter of G5.2-1a–e so that the template can name each service.
-        "paid": {service["req_id"][-1]: service for service in reseller.paid_services()},
+        "paid_services": _paid_services(sheet, reseller),
         "document_number": document_number,
         "version_number": version_number,
+        "previous_version": previous,
+        "changes": changes,
         "preview": preview,
         "issued_at": issued_at,
         "issue_date": issue_date,
+        "sheet": sheet,
+        "coverage": sheet.coverage,
+        "fact_rows": fact_rows,
+        "vulnerable_rows": [row for row in fact_rows if row.facts.vulnerabilities],
+        "delivered": sheet.delivered,
         "products": product_rows,
+        "makers": [row.maker for row in product_rows],
         "iot_products": [row for row in product_rows if row.product.is_iot],
         "out_of_scope_lines": out_of_scope,
-        "devices": devices,
-        "matrix": matrix,
         "tasks": [label for _task, label in content.TASKS],
+        "task_headers": [content.TASK_HEADERS[task] for task, _label in content.TASKS],
         "parties": [label for _party, label in content.PARTIES],
         "maintenance_plans": [row for row in plan_rows if row.kind in maintenance_kinds],
         "support_plans": [row for row in plan_rows if row.kind in support_kinds],
@@ -298,7 +241,10 @@ def build_disclosure_context(
         "declined_plans": [row for row in plan_rows if row.response == ProposalResponse.DECLINED],
         "registered_plans": [row for row in plan_rows if row.registered],
         "has_registered_plan": any(row.registered for row in plan_rows),
-        "uncovered": uncovered,
+        # Nothing in-scope: the customer's own tasks still apply (the statement is printed).
+        "uncovered": not sheet.devices or bool(customer_tasks),
+        "customer_tasks": [content.CUSTOMER_TASK_LABELS_JA[task] for task in customer_tasks],
+        "customer_does_device_specific": "device_specific" in customer_tasks or not sheet.devices,
         "device_tasks": [
             (content.CATEGORY_LABELS_JA[category], content.DEVICE_SPECIFIC_TASKS[category]) for category in categories
         ],
@@ -306,8 +252,9 @@ def build_disclosure_context(
         "skill_level": level,
         "skill_level_label": content.SKILL_LEVEL_LABELS_JA[level] if level else "",
         "strong_wording": level in (SelfMaintenanceLevel.NEEDS_SUPPORT, SelfMaintenanceLevel.DIFFICULT),
-        "risk_facts": content.current_risk_facts(),
-        "clause": select_clause(deal=deal, reseller=reseller),
+        "offers_menu": reseller.offers_maintenance_menu,
+        "risk_facts": content.cited_risk_facts(),
+        "clause": clause,
         "jvn_ipedia_url": content.JVN_IPEDIA_URL,
         "jvn_url": content.JVN_URL,
         "ipa_alert_url": content.IPA_SECURITY_ALERT_URL,

@@ -133,6 +133,13 @@ class DisclosureVersion(models.Model):
         verbose_name=_("superseded by"),
     )
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    # The pre-issue check's warnings staff acknowledged, each with its reason (key, code,
+    # device_id, requirement_id, message, reason); also in the "issued" evidence event.
+    acknowledged_warnings = models.JSONField(_("acknowledged warnings"), default=list, blank=True)
+    # What the document stated per device and plan, compared with the next version's to say
+    # what changed (devices added or removed, firmware, plans).
+    facts = models.JSONField(_("facts stated"), default=dict, blank=True)
+    changes = models.JSONField(_("changes from the previous version"), default=list, blank=True)
 
     objects = DisclosureVersionQuerySet.as_manager()
 
@@ -190,3 +197,31 @@ class ClauseOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal.number}: {self.get_family_display()} {self.option}"
+
+
+class FirmwareUnknown(models.Model):
+    """Staff's statement that a delivered device's firmware at sale cannot be known, with the
+    reason (G5.1-3): the pre-issue check then lets the disclosure say so instead of blocking."""
+
+    device = models.OneToOneField(
+        "devices.Device", on_delete=models.CASCADE, related_name="firmware_unknown", verbose_name=_("device")
+    )
+    reason = models.TextField(_("reason"))
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("marked by")
+    )
+    marked_at = models.DateTimeField(_("marked at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("firmware at sale unknown")
+        verbose_name_plural = _("firmware at sale unknown")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""),
+                name="firmware_unknown_reason_required",
+                violation_error_message=_("Give the reason why the firmware at sale is unknown."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.reason}"

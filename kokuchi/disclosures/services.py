@@ -23,13 +23,14 @@ from kokuchi.core.models import Reseller
 from kokuchi.core.pdf import PageNumbers, render_pdf
 from kokuchi.deals.models import Deal
 from kokuchi.disclosures import content
+from kokuchi.disclosures.checks import PreIssueBlocked, WarningsNotAcknowledged, check_sheet, contradictions
 from kokuchi.disclosures.context import (
     build_disclosure_context,
     build_quote_context,
     disclosure_number,
-    select_clause,
 )
 from kokuchi.disclosures.exports import html_to_docx, quote_to_xlsx
+from kokuchi.disclosures.facts import build_fact_sheet, snapshot
 from kokuchi.disclosures.models import (
     ClauseFamily,
     ClauseOption,
@@ -38,6 +39,7 @@ from kokuchi.disclosures.models import (
     DisclosureVersion,
     DocumentKind,
     DocumentTemplate,
+    FirmwareUnknown,
 )
 from kokuchi.disclosures.signals import disclosure_issued
 from kokuchi.evidence.services import record_disclosure_issued
@@ -230,29 +232,64 @@ def export_quote(*, deal: Deal, fmt: str, issued_on: datetime.date | None = None
     return ExportedFile(content=data, content_type=CONTENT_TYPES[fmt], filename=f"quote-{deal.number}.{fmt}")
 
 
+def mark_firmware_unknown(*, device, reason: str, user) -> FirmwareUnknown:
+    """Record that the device's firmware at sale cannot be known, with the reason (G5.1-3);
+    the pre-issue check then lets the disclosure state it as unknown."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason why the firmware at sale is unknown.")})
+    if device.firmware_at_sale:
+        raise ValidationError({"reason": _("The device has a firmware version at sale already.")})
+    mark, _created = FirmwareUnknown.objects.update_or_create(
+        device=device, defaults={"reason": reason.strip(), "marked_by": user}
+    )
+    return mark
+
+
 @transaction.atomic
-def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | None = None) -> DisclosureVersion:
+def issue_disclosure(
+    *,
+    deal: Deal,
+    issued_by,
+    issued_at: datetime.datetime | None = None,
+    acknowledged_warnings: dict[str, str] | None = None,
+) -> DisclosureVersion:
     """Freeze the deal's disclosure as a new version (PDF bytes, sha256, template version, time,
-    issuer) and mark the previous current version superseded by it."""
+    issuer) and mark the previous current version superseded by it.
+
+    The pre-issue check runs first: blocking items raise PreIssueBlocked; warnings not given a
+    reason in `acknowledged_warnings` ("<code>:<device_id or ->" → reason) raise
+    WarningsNotAcknowledged. The acknowledgements are kept on the version and in the evidence log.
+    """
     disclosure, _created = Disclosure.objects.get_or_create(deal=deal)
     # Lock the container so that two simultaneous issues cannot take the same version number.
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     reseller = Reseller.get()
+    issued_at = issued_at or timezone.now()
+    sheet = build_fact_sheet(deal=deal, at=issued_at)
+    check = check_sheet(sheet, contradictions=contradictions(sheet=sheet, reseller=reseller))
+    if check.blocking:
+        raise PreIssueBlocked(check.blocking)
+    missing = check.unacknowledged(acknowledged_warnings)
+    if missing:
+        raise WarningsNotAcknowledged(missing)
+    given = acknowledged_warnings or {}
+    acknowledged = [item.as_dict() | {"reason": given[item.key].strip()} for item in check.warnings]
     previous = disclosure.versions.current().order_by("-number").first()
     last_number = disclosure.versions.order_by("-number").values_list("number", flat=True).first() or 0
     number = last_number + 1
-    issued_at = issued_at or timezone.now()
     document_number = disclosure_number(deal=deal, version_number=number, reseller=reseller)
-    html, label = render_disclosure_html(
-        deal=deal, issued_at=issued_at, document_number=document_number, version_number=number
+    template, label = active_template(kind=DocumentKind.DISCLOSURE)
+    context = build_disclosure_context(
+        deal=deal, issued_at=issued_at, document_number=document_number, version_number=number, sheet=sheet
     )
+    html = template.render(context)
     # The frozen PDF is PAdES-signed with the reseller's certificate (S-EVID).
     pdf = sign_pdf(
         render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS),
         reason=f"告知書 {document_number}",
         location=reseller.address,
     )
-    clause = select_clause(deal=deal, reseller=reseller)
+    clause = context["clause"]
     version = DisclosureVersion.objects.create(
         disclosure=disclosure,
         number=number,
@@ -265,6 +302,9 @@ def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | No
         sha256=sha256_hex(pdf),
         issued_at=issued_at,
         issued_by=issued_by,
+        acknowledged_warnings=acknowledged,
+        facts=snapshot(sheet, clause=f"{clause.family}-{clause.option}"),
+        changes=context["changes"],
     )
     if previous is not None:
         DisclosureVersion.objects.filter(pk=previous.pk, superseded_by__isnull=True).update(
@@ -278,6 +318,7 @@ def issue_disclosure(*, deal: Deal, issued_by, issued_at: datetime.datetime | No
         issued_by=issued_by,
         previous_version_id=previous.pk if previous else None,
         previous_sha256=previous.sha256 if previous else "",
+        acknowledged_warnings=acknowledged,
     )
     transaction.on_commit(lambda: disclosure_issued.send(sender=DisclosureVersion, version=version))
     return version

@@ -252,9 +252,11 @@ def record_disclosure_issued(
     previous_version_id: int | None = None,
     previous_sha256: str = "",
     origin: Origin | None = None,
+    acknowledged_warnings: list[dict] | None = None,
 ) -> EvidenceEvent:
     """Keep a copy of the issued (signed) PDF in storage and record `issued`, plus `superseded` for the
-    version it replaces. Called by the disclosure issue service inside its transaction."""
+    version it replaces. Called by the disclosure issue service inside its transaction.
+    `acknowledged_warnings`: the pre-issue check's warnings staff acknowledged, with their reasons."""
     origin = origin or Origin(channel=Channel.STAFF_UI)
     actor = Actor.from_user(issued_by)
     stored = store_file(content=pdf, name=f"disclosures/{document_number}.pdf")
@@ -264,7 +266,8 @@ def record_disclosure_issued(
         subject=Subject(
             deal_number=deal_number, disclosure_version_id=version_id, document_sha256=stored.sha256, files=(stored,)
         ),
-        parameters={"document_number": document_number},
+        parameters={"document_number": document_number}
+        | ({"acknowledged_warnings": acknowledged_warnings} if acknowledged_warnings else {}),
     )
     if previous_version_id is not None:
         record_superseded_event(

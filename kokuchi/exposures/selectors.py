@@ -4,6 +4,7 @@ suggestions for products from the feeds' vocabulary."""
 from __future__ import annotations
 
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -12,8 +13,12 @@ from django.db.models import Count, Q, QuerySet
 from rapidfuzz import fuzz, process
 
 from kokuchi.catalog.models import Manufacturer, Product, normalize_maker_name
+from kokuchi.core.cpe import parse_cpe23
 from kokuchi.customers.models import Customer
+from kokuchi.exposures.matching import JvnAffected, version_in_range
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
+from kokuchi.exposures.rules import candidate_vulnerability_pks, evaluate, load_products, load_rules
+from kokuchi.exposures.versions import parse_version
 from kokuchi.vulnerabilities.models import VulnerabilityAlias, VulnerabilityCpe
 from kokuchi.vulnerabilities.selectors import epss, known_exploited
 
@@ -187,3 +192,82 @@ def product_cpe_suggestions(product: Product, *, limit: int = 10) -> ProductCpeS
     return ProductCpeSuggestions(
         hardware=[s for s in counted if s.part == "h"][:limit], firmware=[s for s in counted if s.part == "o"][:limit]
     )
+
+
+@dataclass(frozen=True)
+class FirmwareVulnerability:
+    """One vulnerability matching a (product, firmware) pair, as a document states it: the first
+    fixed version when the published range names one (its upper bound, exclusive)."""
+
+    vulnerability_pk: int
+    vuln_id: str
+    explanation: str
+    fixed_version: str
+
+
+def _nvd_fixed_version(configurations: list, version_text: str, keys: set[tuple[str, str]]) -> str:
+
+    version = parse_version(version_text)
+    if version is None:
+        return ""
+    for config in configurations or []:
+        for node in config.get("nodes", []):
+            for entry in node.get("cpeMatch", []):
+                end = entry.get("versionEndExcluding")
+                if not end or not entry.get("vulnerable", True):
+                    continue
+                try:
+                    cpe = parse_cpe23(entry["criteria"])
+                except (KeyError, ValueError):
+                    continue
+                if (cpe.vendor, cpe.product) not in keys:
+                    continue
+                start_in, start_ex = entry.get("versionStartIncluding"), entry.get("versionStartExcluding")
+                if version_in_range(version, start=start_in or start_ex, start_inclusive=bool(start_in), end=end):
+                    return end
+    return ""
+
+
+def _jvn_fixed_version(items: list[JvnAffected], version_text: str) -> str:
+
+    version = parse_version(version_text)
+    if version is None:
+        return ""
+    for item in items:
+        for rng in item.ranges:
+            if rng.end and not rng.end_inclusive and not rng.exact and rng.contains(version):
+                return rng.end
+    return ""
+
+
+def firmware_vulnerabilities(
+    pairs: set[tuple[int, str]],
+) -> dict[tuple[int, str], list[FirmwareVulnerability]]:
+    """The vulnerabilities matching each (product pk, firmware version) pair, evaluated now from
+    the stored feeds (nothing is written): what the installed base would show for that firmware,
+    e.g. the firmware a device was delivered with (G5.1-3, S-RISK)."""
+    if not pairs:
+        return {}
+    products = load_products({ppk for ppk, _fw in pairs})
+    keys = set().union(*(p.keys for p in products.values())) if products else set()
+    if not keys:
+        return {}
+    rules = load_rules(candidate_vulnerability_pks(keys))
+    firmwares: dict[int, set[str]] = defaultdict(set)
+    for ppk, fw in pairs:
+        firmwares[ppk].add(fw)
+    found = evaluate(rules=rules, products=products, firmwares=firmwares)
+    result: dict[tuple[int, str], list[FirmwareVulnerability]] = {}
+    for (ppk, fw), matches in found.items():
+        product_keys = products[ppk].keys
+        rows = []
+        for vpk, match in matches:
+            rule = rules[vpk]
+            fixed = (
+                _nvd_fixed_version(rule.configurations, fw, product_keys)
+                if rule.configurations
+                else _jvn_fixed_version(rule.jvn, fw)
+            )
+            rows.append(FirmwareVulnerability(vpk, match.vuln_id, match.explanation, fixed))
+        result[(ppk, fw)] = sorted(rows, key=lambda row: row.vuln_id)
+    return result

@@ -225,3 +225,56 @@ def feed_overview(*, recent: int = 5) -> list[FeedOverview]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class FeedCoverage:
+    """One feed as a document states its coverage: records held, last successful sync or
+    import, and whether that is recent enough (S-RISK)."""
+
+    source: str
+    label: str
+    records: int
+    last_success_at: datetime.datetime | None
+    fresh: bool
+
+
+def feed_coverage(
+    *, sources: Iterable[str], now: datetime.datetime, max_age: datetime.timedelta
+) -> tuple[FeedCoverage, ...]:
+    """Per feed of `sources`: stored records and the end of the last successful sync or offline
+    import; `fresh` when that is within `max_age` of `now` (never loaded: not fresh)."""
+    wanted = [name for name in sources if name in FeedName.values]
+    synced = dict(
+        FeedState.objects.filter(source__in=wanted, last_success_at__isnull=False).values_list(
+            "source", "last_success_at"
+        )
+    )
+    imported: dict[str, datetime.datetime] = {}
+    for source, finished in (
+        FeedRun.objects.filter(source__in=wanted, status__in=("success", "not_modified"), finished_at__isnull=False)
+        .order_by()
+        .values_list("source", "finished_at")
+    ):
+        if source not in imported or finished > imported[source]:
+            imported[source] = finished
+    counts = {
+        FeedName.NVD: lambda: Vulnerability.objects.filter(source="nvd").count(),
+        FeedName.JVN: lambda: Vulnerability.objects.filter(source="jvn").count(),
+        FeedName.KEV: lambda: KnownExploited.objects.count(),
+        FeedName.EPSS: lambda: EpssScore.objects.count(),
+    }
+    rows = []
+    for name in wanted:
+        times = [t for t in (synced.get(name), imported.get(name)) if t is not None]
+        last = max(times) if times else None
+        rows.append(
+            FeedCoverage(
+                source=name,
+                label=FeedName(name).label,
+                records=counts[FeedName(name)](),
+                last_success_at=last,
+                fresh=last is not None and now - last <= max_age,
+            )
+        )
+    return tuple(rows)

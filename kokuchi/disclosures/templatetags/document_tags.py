@@ -25,3 +25,12 @@ def jdate(value) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.filter
+def jdatetime(value) -> str:
+    """Format an aware datetime as ``2026年5月1日 10:00``（日本時間）; empty for None."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

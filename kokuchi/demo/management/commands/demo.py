@@ -7,6 +7,7 @@ Idempotent: running it again refreshes the same rows. Prints the demo logins (de
 from django.core.management.base import BaseCommand, CommandError
 
 from kokuchi.demo.documents import load_demo_acknowledgements
+from kokuchi.demo.feeds import load_demo_feeds
 from kokuchi.demo.services import DemoRefused, load_demo
 
 
@@ -21,16 +22,26 @@ class Command(BaseCommand):
             help="Create the demo users even when KOKUCHI_DEBUG is off (their passwords are public).",
         )
         parser.add_argument(
+            "--no-feeds", action="store_true", help="Do not import the packaged vulnerability feed samples."
+        )
+        parser.add_argument(
             "--no-documents",
             action="store_true",
             help="Skip issuing the demo disclosures and recording their acknowledgements.",
         )
 
-    def handle(self, *args, no_users=False, force=False, no_documents=False, verbosity=1, **options):
+    def handle(self, *args, no_users=False, force=False, no_feeds=False, no_documents=False, verbosity=1, **options):
         try:
             summary = load_demo(with_users=not no_users, force=force)
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
+        if not no_feeds:
+            # The packaged NVD, JVN iPedia and CISA KEV samples: the demo devices get exposures and
+            # the disclosures state the vulnerabilities of the firmware each device shipped with.
+            feeds = load_demo_feeds()
+            if verbosity >= 1:
+                for source, files in feeds.files.items():
+                    self.stdout.write(f"  feed {source}: {files} file(s), {feeds.changed[source]} record(s) changed")
         if not no_documents:
             # Issued disclosures and acknowledgements through every channel (link, in person,
             # paper), one awaiting acknowledgement and one superseded (S-EVID).
