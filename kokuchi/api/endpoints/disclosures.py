@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,8 +13,10 @@ from rest_framework.response import Response
 from kokuchi.acknowledgements.models import Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.services import create_customer_link
 from kokuchi.api.endpoints.base import READ_ERRORS, ApiViewMixin, write_schema
+from kokuchi.api.errors import problem
 from kokuchi.customers.models import Contact
 from kokuchi.deals.models import Deal
+from kokuchi.disclosures.checks import PreIssueBlocked, WarningsNotAcknowledged, run_pre_issue_check
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.disclosures.services import issue_disclosure
 from kokuchi.evidence.models import Channel
@@ -65,6 +68,39 @@ class DisclosureSerializer(serializers.ModelSerializer):
 
 class IssueSerializer(serializers.Serializer):
     deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all())
+    acknowledged_warnings = serializers.DictField(
+        child=serializers.CharField(max_length=2000),
+        required=False,
+        default=dict,
+        help_text='Warnings of the pre-issue check accepted by staff: "<code>:<device_id or ->" → the reason.',
+    )
+
+
+class CheckItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    device_id = serializers.IntegerField(allow_null=True)
+    requirement_id = serializers.CharField()
+
+
+class PreIssueCheckSerializer(serializers.Serializer):
+    deal = serializers.IntegerField()
+    ok = serializers.BooleanField(help_text="Nothing blocks issuing (warnings still need a reason each).")
+    blocking = CheckItemSerializer(many=True)
+    warnings = CheckItemSerializer(many=True)
+
+
+class CheckQuerySerializer(serializers.Serializer):
+    deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all())
+
+
+class RefusedIssueSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    items = CheckItemSerializer(many=True)
 
 
 @extend_schema_view(
@@ -80,12 +116,53 @@ class DisclosureViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     filterset_fields = {"disclosure__deal": ["exact"]}
     ordering_fields = ["id", "issued_at"]
 
-    @write_schema(request=IssueSerializer, responses={201: DisclosureSerializer})
+    @extend_schema(parameters=[CheckQuerySerializer], responses={200: PreIssueCheckSerializer, **READ_ERRORS})
+    @action(detail=False, methods=["get"], url_path="pre-issue-check", filter_backends=[], pagination_class=None)
+    def pre_issue_check(self, request):
+        """Run the pre-issue check of a deal: what blocks issuing, and the warnings staff must
+        accept with a reason."""
+        query = CheckQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        deal = query.validated_data["deal"]
+        check = run_pre_issue_check(deal=deal)
+        return Response(
+            {
+                "deal": deal.pk,
+                "ok": check.ok,
+                "blocking": [item.as_dict() for item in check.blocking],
+                "warnings": [item.as_dict() for item in check.warnings],
+            }
+        )
+
+    @write_schema(
+        request=IssueSerializer,
+        responses={201: DisclosureSerializer, 422: OpenApiResponse(RefusedIssueSerializer)},
+    )
     def create(self, request):
-        """Issue the deal's disclosure: render, sign and freeze a new version."""
+        """Issue the deal's disclosure: the pre-issue check runs, then a new version is rendered,
+        signed and frozen. Blocking items, or warnings without a reason, refuse it (422)."""
         serializer = IssueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = issue_disclosure(deal=serializer.validated_data["deal"], issued_by=request.user)
+        try:
+            version = issue_disclosure(
+                deal=serializer.validated_data["deal"],
+                issued_by=request.user,
+                acknowledged_warnings=serializer.validated_data["acknowledged_warnings"],
+            )
+        except PreIssueBlocked as refused:
+            return problem(
+                status_code=422,
+                title=_("The pre-issue check found blocking items."),
+                kind="pre_issue_blocked",
+                items=[item.as_dict() for item in refused.items],
+            )
+        except WarningsNotAcknowledged as refused:
+            return problem(
+                status_code=422,
+                title=_("Warnings of the pre-issue check need a reason each."),
+                kind="warnings_not_acknowledged",
+                items=[item.as_dict() for item in refused.items],
+            )
         return Response(DisclosureSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, **READ_ERRORS})
