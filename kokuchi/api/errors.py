@@ -3,12 +3,14 @@ each field (``#/items/3/serial_number``)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -80,3 +82,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs) -> HttpResponse:
+    """404 for a path under /api/v1/ that names no resource, as a problem."""
+    body = json.dumps({"type": "about:blank", "title": _("Not found."), "status": 404, "code": "not_found"})
+    return HttpResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

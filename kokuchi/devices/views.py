@@ -21,10 +21,7 @@ class DeviceListView(FilteredListView):
     template_name = "devices/device_list.html"
 
     def get_queryset(self):
-        covering = MaintenanceContract.objects.covering(timezone.localdate()).filter(devices=models.OuterRef("pk"))
-        self.queryset = Device.objects.select_related("product__manufacturer", "customer").annotate(
-            has_contract=models.Exists(covering)
-        )
+        self.queryset = Device.objects.select_related("product__manufacturer", "customer").with_contract_flag()
         return super().get_queryset()
 
 

@@ -35,12 +35,17 @@ class ProblemSerializer(serializers.Serializer):
     errors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()), required=False)
 
 
-def problem_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ProblemSerializer, description="application/problem+json") for code in codes}
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_responses(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
+    return {
+        (code, PROBLEM_JSON): OpenApiResponse(ProblemSerializer, description="A problem (RFC 9457).") for code in codes
+    }
 
 
 READ_ERRORS = problem_responses(400, 401, 403, 404)
-WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409)
+WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 415)
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     str,
@@ -131,8 +136,6 @@ class ApiViewMixin:
 def write_schema(**kwargs):
     """extend_schema for a POST action: problem responses and the Idempotency-Key header."""
     responses = kwargs.pop("responses", {})
-    if not isinstance(responses, dict):
-        responses = {200: responses}
     return extend_schema(
         parameters=[IDEMPOTENCY_PARAMETER, *kwargs.pop("parameters", [])],
         responses={**responses, **WRITE_ERRORS},

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from kokuchi.api.endpoints.base import READ_ERRORS, WRITE_ERRORS, ApiViewMixin, write_schema
 from kokuchi.api.endpoints.common import CleanModelSerializer
-from kokuchi.customers.filters import CustomerFilter
+from kokuchi.customers.filters import CustomerFilter, with_latest_level
 from kokuchi.customers.models import Contact, Customer, SkillAssessment
 from kokuchi.customers.services import record_assessment, save_contact
 
@@ -78,7 +78,7 @@ class CustomerViewSet(
     """Customers (顧客) with their contacts and assessments."""
 
     api_resource = "customers"
-    queryset = Customer.objects.prefetch_related("contacts", "assessments")
+    queryset = with_latest_level(Customer.objects.prefetch_related("contacts", "assessments"))
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     ordering_fields = ["id", "customer_code", "name"]

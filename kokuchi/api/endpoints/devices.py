@@ -7,16 +7,20 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kokuchi.api.endpoints.base import READ_ERRORS, ApiViewMixin, ProblemSerializer, write_schema
+from kokuchi.api.endpoints.base import PROBLEM_JSON, READ_ERRORS, ApiViewMixin, ProblemSerializer, write_schema
 from kokuchi.api.errors import problem
 from kokuchi.devices.filters import ContractFilter, DeviceFilter
 from kokuchi.devices.models import Device, MaintenanceContract
 from kokuchi.devices.services import BulkUpsertRejected, DeviceRow, upsert_devices
 
 MAX_BULK_ITEMS = 10_000
+# The largest id a 64-bit primary key can hold.
+MAX_ID = 2**63 - 1
 
 
 class DeviceSerializer(serializers.ModelSerializer):
+    has_contract = serializers.BooleanField(read_only=True, help_text="A maintenance contract covers it today.")
+
     class Meta:
         model = Device
         fields = [
@@ -30,6 +34,7 @@ class DeviceSerializer(serializers.ModelSerializer):
             "firmware_at_sale",
             "current_firmware",
             "notes",
+            "has_contract",
             "created_at",
             "updated_at",
         ]
@@ -39,10 +44,10 @@ class DeviceSerializer(serializers.ModelSerializer):
 class DeviceItemSerializer(serializers.Serializer):
     """One device of a bulk upsert; (product, serial_number) finds an existing device."""
 
-    product = serializers.IntegerField(min_value=1)
-    customer = serializers.IntegerField(min_value=1)
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    customer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     serial_number = serializers.CharField(max_length=100)
-    deal = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    deal = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None)
     installation_site = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     delivered_on = serializers.DateField(required=False, allow_null=True, default=None)
     firmware_at_sale = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
@@ -67,14 +72,14 @@ class DeviceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     """Delivered devices (納入機器); written in bulk by serial number."""
 
     api_resource = "devices"
-    queryset = Device.objects.all()
+    queryset = Device.objects.with_contract_flag()
     serializer_class = DeviceSerializer
     filterset_class = DeviceFilter
     ordering_fields = ["id", "serial_number", "delivered_on"]
 
     @write_schema(
         request=BulkUpsertSerializer,
-        responses={200: BulkUpsertResultSerializer, 422: OpenApiResponse(ProblemSerializer)},
+        responses={200: BulkUpsertResultSerializer, (422, PROBLEM_JSON): OpenApiResponse(ProblemSerializer)},
     )
     @action(detail=False, methods=["post"], url_path="bulk-upsert", serializer_class=BulkUpsertSerializer)
     def bulk_upsert(self, request):

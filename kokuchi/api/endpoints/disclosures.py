@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from kokuchi.acknowledgements.models import Acknowledgement, CustomerLink
 from kokuchi.acknowledgements.services import create_customer_link
-from kokuchi.api.endpoints.base import READ_ERRORS, ApiViewMixin, write_schema
+from kokuchi.api.endpoints.base import PROBLEM_JSON, READ_ERRORS, ApiViewMixin, write_schema
 from kokuchi.api.errors import problem
 from kokuchi.customers.models import Contact
 from kokuchi.deals.models import Deal
@@ -136,7 +136,7 @@ class DisclosureViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     @write_schema(
         request=IssueSerializer,
-        responses={201: DisclosureSerializer, 422: OpenApiResponse(RefusedIssueSerializer)},
+        responses={201: DisclosureSerializer, (422, PROBLEM_JSON): OpenApiResponse(RefusedIssueSerializer)},
     )
     def create(self, request):
         """Issue the deal's disclosure: the pre-issue check runs, then a new version is rendered,
