@@ -6,7 +6,7 @@ import datetime
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, Group, User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -56,7 +56,7 @@ def validate_scopes(scopes: dict[str, str]) -> None:
 
 
 @transaction.atomic
-def create_integration(*, name: str, role: str, created_by: AbstractBaseUser | None) -> Integration:
+def create_integration(*, name: str, role: str, created_by: User | None) -> Integration:
     """Create an integration and the user it acts as, in the group of `role`."""
     name = name.strip()
     if not name:
@@ -73,7 +73,7 @@ def create_integration(*, name: str, role: str, created_by: AbstractBaseUser | N
     user.save()
     group, _created = Group.objects.get_or_create(name=role)
     user.groups.add(group)
-    integration = Integration(name=name, user=user, created_by=created_by if created_by else None)
+    integration = Integration(name=name, user=user, created_by=created_by)
     integration.full_clean()
     integration.save()
     return integration
@@ -85,7 +85,7 @@ def create_token(
     integration: Integration,
     scopes: dict[str, str],
     days: int,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
     label: str = "",
 ) -> NewToken:
     """Create a token for `integration` valid for `days` days; return it with its secret."""
