@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,13 +161,31 @@ def upsert_devices(*, rows: list[DeviceRow]) -> BulkUpsertResult:
         now = timezone.now()
         for device in to_update:
             device.updated_at = now
-        Device.objects.bulk_update(to_update, [*UPSERT_FIELDS, "current_firmware", "updated_at"], batch_size=_CHUNK)
+        _update_rows(to_update, [*UPSERT_FIELDS, "current_firmware", "updated_at"])
         created = Device.objects.bulk_create(to_create, batch_size=_CHUNK)
     return BulkUpsertResult(
         created=[d.pk for d in created if d.pk is not None] or _pks_of(to_create),
         updated=[d.pk for d in to_update],
         unchanged=unchanged,
     )
+
+
+def _update_rows(devices: list[Device], attnames: list[str]) -> None:
+    """Write `attnames` of `devices` with one parametrised UPDATE per row, sent as a batch.
+    (QuerySet.bulk_update builds a CASE per field over every row: minutes for 10,000 devices.)"""
+    if not devices:
+        return
+    meta = Device._meta
+    fields = [next(f for f in meta.concrete_fields if f.attname == name) for name in attnames]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = [
+        [*(field.get_db_prep_save(getattr(device, field.attname), connection) for field in fields), device.pk]
+        for device in devices
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _existing_devices(keys: list[tuple[int, str]]) -> dict[tuple[int, str], Device]:
