@@ -69,6 +69,7 @@ class ManufacturerForm(StaffModelForm):
         fields = [
             "slug",
             "name_ja",
+            "customer_name_ja",
             "name_en",
             "aliases",
             "cpe_vendors",

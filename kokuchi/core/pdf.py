@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -102,7 +103,8 @@ class PageNumbers:
     """Print "n / N" on every page of the joined PDF, centred, `bottom_mm` above the bottom edge.
 
     Parts are laid out separately, so CSS page counters would restart in each part; the page
-    numbers of a document with parts are therefore stamped after joining (Helvetica: digits only).
+    numbers of a document with parts are therefore stamped after joining, in an embedded subset
+    of the packaged font (digits, space and slash).
     """
 
     bottom_mm: float = 10.0
@@ -353,26 +355,97 @@ def _copy_outline_items(items, offset: int, pikepdf) -> list:
     return copied
 
 
-# Advance widths of Helvetica (per 1000 units of the font size) for the characters of "n / N".
-_HELVETICA_WIDTHS = {" ": 278, "/": 278, **{digit: 556 for digit in "0123456789"}}
 _POINTS_PER_MM = 72 / 25.4
+# The page numbers are drawn in the packaged font, subset to these characters and embedded, so
+# that every font of a document is embedded (PDF/A-style; a viewer never substitutes one).
+PAGE_NUMBER_CHARACTERS = "0123456789 /"
+
+
+@dataclass(frozen=True)
+class PageNumberFont:
+    """A TrueType subset of the packaged font for "n / N": its bytes, metrics and advance widths
+    (per 1000 units of the font size, for WinAnsi codes 32–57)."""
+
+    data: bytes
+    widths: dict[str, int]
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+    cap_height: int
+
+
+@lru_cache(maxsize=1)
+def page_number_font() -> PageNumberFont:
+    from fontTools import subset  # noqa: PLC0415 - needed only when page numbers are stamped
+    from fontTools.ttLib import TTFont  # noqa: PLC0415
+
+    # The subsetter reports every step at INFO level; the stamp needs none of it.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    font = TTFont(str(FONT_FILE))
+    options = subset.Options()
+    options.hinting = False
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options=options)
+    subsetter.populate(text=PAGE_NUMBER_CHARACTERS)
+    subsetter.subset(font)
+    scale = 1000 / font["head"].unitsPerEm
+    cmap = font.getBestCmap()
+    widths = {char: round(font["hmtx"][cmap[ord(char)]][0] * scale) for char in PAGE_NUMBER_CHARACTERS}
+    head, os2 = font["head"], font["OS/2"]
+    out = io.BytesIO()
+    font.save(out)
+    return PageNumberFont(
+        data=out.getvalue(),
+        widths=widths,
+        bbox=(round(head.xMin * scale), round(head.yMin * scale), round(head.xMax * scale), round(head.yMax * scale)),
+        ascent=round(os2.sTypoAscender * scale),
+        descent=round(os2.sTypoDescender * scale),
+        cap_height=round(getattr(os2, "sCapHeight", os2.sTypoAscender) * scale),
+    )
+
+
+def _embedded_page_number_font(pdf, pikepdf):
+    metrics = page_number_font()
+    font_file = pikepdf.Stream(pdf, metrics.data)
+    font_file.Length1 = len(metrics.data)
+    name = pikepdf.Name("/KKPGNO+" + FONT_FAMILY)
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor,
+        FontName=name,
+        Flags=32,
+        FontBBox=pikepdf.Array(list(metrics.bbox)),
+        ItalicAngle=0,
+        Ascent=metrics.ascent,
+        Descent=metrics.descent,
+        CapHeight=metrics.cap_height,
+        StemV=80,
+        FontFile2=pdf.make_indirect(font_file),
+    )
+    widths = [metrics.widths.get(chr(code), 0) for code in range(32, 58)]
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.TrueType,
+            BaseFont=name,
+            FirstChar=32,
+            LastChar=57,
+            Widths=pikepdf.Array(widths),
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+            FontDescriptor=pdf.make_indirect(descriptor),
+        )
+    )
 
 
 def _stamp_page_numbers(pdf, style: PageNumbers) -> None:
     import pikepdf  # noqa: PLC0415 - 60 ms to import, needed only when parts are joined
 
-    font = pdf.make_indirect(
-        pikepdf.Dictionary(
-            Type=pikepdf.Name.Font,
-            Subtype=pikepdf.Name.Type1,
-            BaseFont=pikepdf.Name.Helvetica,
-            Encoding=pikepdf.Name.WinAnsiEncoding,
-        )
-    )
+    font = _embedded_page_number_font(pdf, pikepdf)
+    widths = page_number_font().widths
     total = len(pdf.pages)
     for number, page in enumerate(pdf.pages, start=1):
         text = f"{number} / {total}"
-        width = sum(_HELVETICA_WIDTHS[char] for char in text) * style.size_pt / 1000
+        width = sum(widths[char] for char in text) * style.size_pt / 1000
         left, bottom, right, _top = (float(value) for value in page.mediabox)
         name = page.add_resource(font, pikepdf.Name.Font, prefix="KkPageNo")
         x = left + (right - left - width) / 2

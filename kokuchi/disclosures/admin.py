@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from kokuchi.core.admin import ReadOnlyAdmin
-from kokuchi.disclosures.models import ClauseOverride, Disclosure, DisclosureVersion, DocumentTemplate
+from kokuchi.disclosures.models import ClauseOverride, Disclosure, DisclosureVersion, DocumentTemplate, FirmwareUnknown
 
 
 @admin.register(Disclosure)
@@ -25,6 +25,9 @@ class DisclosureVersionAdmin(ReadOnlyAdmin):
         "issued_by",
         "superseded_by",
         "superseded_at",
+        "acknowledged_warnings",
+        "facts",
+        "changes",
     ]
 
 
@@ -36,3 +39,8 @@ class DocumentTemplateAdmin(ReadOnlyAdmin):
 @admin.register(ClauseOverride)
 class ClauseOverrideAdmin(ReadOnlyAdmin):
     list_display = ["deal", "family", "option", "reason", "set_by", "set_at"]
+
+
+@admin.register(FirmwareUnknown)
+class FirmwareUnknownAdmin(ReadOnlyAdmin):
+    list_display = ["device", "reason", "marked_by", "marked_at"]

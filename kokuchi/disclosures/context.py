@@ -226,7 +226,7 @@ def build_disclosure_context(
         "sheet": sheet,
         "coverage": sheet.coverage,
         "fact_rows": fact_rows,
-        "vulnerable_rows": [row for row in fact_rows if row.facts.vulnerabilities],
+        "firmware_rows": sheet.firmware_rows,
         "delivered": sheet.delivered,
         "products": product_rows,
         "makers": [row.maker for row in product_rows],

@@ -32,6 +32,7 @@ from kokuchi.exposures.versions import compare_versions
 from kokuchi.vulnerabilities.models import Severity, Vulnerability
 from kokuchi.vulnerabilities.selectors import FeedCoverage, feed_coverage, known_exploited, vulnerability_names
 
+MAX_SERIALS_PER_ROW = 12
 _LEGAL_FORMS = re.compile(r"株式会社|有限会社|合同会社|\(株\)|（株）")
 
 
@@ -198,9 +199,29 @@ class FactSheet:
 
     @property
     def rows(self) -> list[FactRow]:
+        """Devices with identical facts share a row, at most MAX_SERIALS_PER_ROW to a row: a row
+        never breaks across pages, so table headers repeat on every page."""
+        groups: dict[tuple, list[FactRow]] = {}
+        for facts in self.devices:
+            chunks = groups.setdefault(facts.share_key(), [])
+            if not chunks or len(chunks[-1].serial_numbers) >= MAX_SERIALS_PER_ROW:
+                chunks.append(FactRow(facts=facts))
+            row = chunks[-1]
+            if facts.serial_number:
+                row.serial_numbers.append(facts.serial_number)
+            if facts.device_pk is not None:
+                row.device_pks.append(facts.device_pk)
+            row.quantity += facts.quantity
+        return [row for chunks in groups.values() for row in chunks]
+
+    @property
+    def firmware_rows(self) -> list[FactRow]:
+        """Devices grouped by product and firmware at sale only: what the vulnerabilities depend
+        on (S-RISK), whatever their contracts."""
         groups: dict[tuple, FactRow] = {}
         for facts in self.devices:
-            row = groups.setdefault(facts.share_key(), FactRow(facts=facts))
+            key = (facts.product.pk, facts.firmware_at_sale, facts.firmware_unknown_reason, facts.firmware_planned)
+            row = groups.setdefault(key, FactRow(facts=facts))
             if facts.serial_number:
                 row.serial_numbers.append(facts.serial_number)
             if facts.device_pk is not None:
@@ -347,59 +368,67 @@ def build_fact_sheet(*, deal: Deal, at: datetime.datetime | None = None) -> Fact
         return sources[product.manufacturer_id]
 
     facts: list[DeviceFacts] = []
-    if devices:
-        for device in devices:
-            contracts = [
-                (contract.plan, f"保守契約 {contract.contract_number or contract.pk}")
-                for contract in device.contracts.all()
-                if contract.covers_on(day)
-            ]
-            responsible, basis = _responsibility(accepted + contracts, reseller)
-            product = device.product
-            facts.append(
-                DeviceFacts(
-                    device_pk=device.pk,
-                    serial_number=device.serial_number,
-                    quantity=1,
-                    product=product,
-                    maker=maker(product),
-                    firmware_at_sale=device.firmware_at_sale,
-                    firmware_unknown_reason="" if device.firmware_at_sale else unknown.get(device.pk, ""),
-                    firmware_planned=False,
-                    latest_firmware=product.latest_firmware,
-                    latest_firmware_date=product.latest_firmware_date,
-                    responsible=responsible,
-                    basis=basis,
-                    jc_star_valid=product.jc_star_valid_on(day),
-                    jc_star_level_label=_jc_star_label(product),
-                    matchable=bool(product.firmware_cpe or product.hardware_cpe),
-                )
+    for device in devices:
+        contracts = [
+            (contract.plan, f"保守契約 {contract.contract_number or contract.pk}")
+            for contract in device.contracts.all()
+            if contract.covers_on(day)
+        ]
+        responsible, basis = _responsibility(accepted + contracts, reseller)
+        product = device.product
+        facts.append(
+            DeviceFacts(
+                device_pk=device.pk,
+                serial_number=device.serial_number,
+                quantity=1,
+                product=product,
+                maker=maker(product),
+                firmware_at_sale=device.firmware_at_sale,
+                firmware_unknown_reason="" if device.firmware_at_sale else unknown.get(device.pk, ""),
+                firmware_planned=False,
+                latest_firmware=product.latest_firmware,
+                latest_firmware_date=product.latest_firmware_date,
+                responsible=responsible,
+                basis=basis,
+                jc_star_valid=product.jc_star_valid_on(day),
+                jc_star_level_label=_jc_star_label(product),
+                matchable=bool(product.firmware_cpe or product.hardware_cpe),
             )
-    else:
-        responsible, basis = _responsibility(accepted, reseller)
-        for line in deal.lines.select_related("product__manufacturer").order_by("position", "pk"):
-            product = line.product
-            if not product.in_scope:
-                continue
-            facts.append(
-                DeviceFacts(
-                    device_pk=None,
-                    serial_number="",
-                    quantity=line.quantity,
-                    product=product,
-                    maker=maker(product),
-                    firmware_at_sale=product.latest_firmware,
-                    firmware_unknown_reason="",
-                    firmware_planned=True,
-                    latest_firmware=product.latest_firmware,
-                    latest_firmware_date=product.latest_firmware_date,
-                    responsible=responsible,
-                    basis=basis,
-                    jc_star_valid=product.jc_star_valid_on(day),
-                    jc_star_level_label=_jc_star_label(product),
-                    matchable=bool(product.firmware_cpe or product.hardware_cpe),
-                )
+        )
+    # Units of a line not (yet) delivered as devices: one row per product, with the product's
+    # latest firmware as the planned version and the accepted plans as the split.
+    delivered: dict[int, int] = defaultdict(int)
+    for device in devices:
+        delivered[device.product_id] += 1
+    ordered: dict[int, tuple[Product, int]] = {}
+    for line in deal.lines.select_related("product__manufacturer").order_by("position", "pk"):
+        if line.product.in_scope:
+            product, quantity = ordered.get(line.product_id, (line.product, 0))
+            ordered[line.product_id] = (product, quantity + line.quantity)
+    responsible, basis = _responsibility(accepted, reseller)
+    for product_pk, (product, quantity) in ordered.items():
+        pending = quantity - delivered[product_pk]
+        if pending <= 0:
+            continue
+        facts.append(
+            DeviceFacts(
+                device_pk=None,
+                serial_number="",
+                quantity=pending,
+                product=product,
+                maker=maker(product),
+                firmware_at_sale=product.latest_firmware,
+                firmware_unknown_reason="",
+                firmware_planned=True,
+                latest_firmware=product.latest_firmware,
+                latest_firmware_date=product.latest_firmware_date,
+                responsible=responsible,
+                basis=basis,
+                jc_star_valid=product.jc_star_valid_on(day),
+                jc_star_level_label=_jc_star_label(product),
+                matchable=bool(product.firmware_cpe or product.hardware_cpe),
             )
+        )
     pairs = {(f.product.pk, f.firmware_at_sale) for f in facts if f.matchable and f.firmware_at_sale}
     known = _known_vulnerabilities(pairs)
     for f in facts:

@@ -12,9 +12,12 @@ from django.views.decorators.http import require_POST
 from kokuchi.core.roles import admin_required, can_edit, editor_required, staff_required
 from kokuchi.deals.models import Deal
 from kokuchi.disclosures import selectors, services
+from kokuchi.disclosures.checks import PreIssueBlocked, WarningsNotAcknowledged, run_pre_issue_check
 from kokuchi.disclosures.context import select_clause
 from kokuchi.disclosures.forms import ClauseOverrideForm, TemplateVersionForm
 from kokuchi.disclosures.models import DisclosureVersion, DocumentKind, DocumentTemplate
+
+REASON_PREFIX = "reason:"
 
 
 def _file_response(exported: services.ExportedFile, *, inline: bool = False) -> HttpResponse:
@@ -28,8 +31,14 @@ def _file_response(exported: services.ExportedFile, *, inline: bool = False) -> 
 def deal_disclosure(request, deal_pk: int):
     """The deal's disclosure page: versions issued so far, preview, downloads, issue, clause."""
     deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
+    return _disclosure_page(request, deal)
+
+
+def _disclosure_page(request, deal: Deal, *, reasons: dict[str, str] | None = None, status: int = 200):
     versions = selectors.issued_versions(deal=deal)
     clause = select_clause(deal=deal)
+    check = run_pre_issue_check(deal=deal)
+    given = reasons or {}
     return render(
         request,
         "disclosures/deal_disclosure.html",
@@ -37,8 +46,11 @@ def deal_disclosure(request, deal_pk: int):
             "deal": deal,
             "versions": versions,
             "clause": clause,
+            "check": check,
+            "warning_rows": [(item, given.get(item.key, "")) for item in check.warnings],
             "override_form": ClauseOverrideForm(initial={"family": clause.family, "option": clause.option}),
         },
+        status=status,
     )
 
 
@@ -59,8 +71,26 @@ def download(request, deal_pk: int, fmt: str):
 @require_POST
 @editor_required
 def issue(request, deal_pk: int):
-    deal = get_object_or_404(Deal, pk=deal_pk)
-    version = services.issue_disclosure(deal=deal, issued_by=request.user)
+    deal = get_object_or_404(Deal.objects.select_related("customer"), pk=deal_pk)
+    # Reasons arrive as reason:<code>:<device id or -> fields, one per warning of the check.
+    reasons = {
+        key.removeprefix(REASON_PREFIX): value.strip()
+        for key, value in request.POST.items()
+        if key.startswith(REASON_PREFIX) and len(key) <= 200
+    }
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Confirm that the disclosure is to be issued."))
+        return _disclosure_page(request, deal, reasons=reasons, status=400)
+    try:
+        version = services.issue_disclosure(deal=deal, issued_by=request.user, acknowledged_warnings=reasons)
+    except PreIssueBlocked as blocked:
+        for item in blocked.items:
+            messages.error(request, item.message)
+        return _disclosure_page(request, deal, reasons=reasons, status=400)
+    except WarningsNotAcknowledged as missing:
+        for item in missing.items:
+            messages.error(request, _("Give a reason for this warning: %(message)s") % {"message": item.message})
+        return _disclosure_page(request, deal, reasons=reasons, status=400)
     messages.success(request, _("Issued %(number)s.") % {"number": version.document_number})
     return redirect("disclosures:deal_disclosure", deal_pk=deal.pk)
 

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.conf import settings
 
 from kokuchi.catalog.tests.factories import make_manufacturer, make_product
 from kokuchi.core.roles import Role
@@ -53,11 +52,13 @@ def test_s_vuln_feed_import_matches_the_installed_base_and_a_firmware_update_res
     assert device.firmware_at_sale == "7.0.12"  # G5.1-3: the version at sale stays
 
 
-def test_s_vuln_notices_are_visible_on_the_customers_link_page(client):
+def test_s_vuln_notices_are_visible_on_the_customers_link_page(client, settings):
     from kokuchi.acknowledgements.services import create_customer_link
     from kokuchi.disclosures.services import issue_disclosure
     from kokuchi.exposures.models import Notice
 
+    # A site that synchronises NVD only: the disclosure states NVD as its one source (S-RISK).
+    settings.DISCLOSURE_FEED_SOURCES = ("nvd",)
     device = _fortigate_device()
     import_feed_files(source="nvd", paths=[SAMPLE])
     notice = Notice.objects.get(customer=device.customer)

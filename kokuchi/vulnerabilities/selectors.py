@@ -256,7 +256,7 @@ def feed_coverage(
         .order_by()
         .values_list("source", "finished_at")
     ):
-        if source not in imported or finished > imported[source]:
+        if finished is not None and (source not in imported or finished > imported[source]):
             imported[source] = finished
     counts = {
         FeedName.NVD: lambda: Vulnerability.objects.filter(source="nvd").count(),

@@ -159,7 +159,8 @@ def test_page_numbers_are_stamped_centred_at_the_given_height_from_the_bottom():
     page.extract_text(visitor_text=visit)
 
     width = float(page.mediabox.width)
-    text_width = (556 * 2 + 278 * 3) * 8 / 1000  # "3 / 3" in Helvetica at 8 pt
+    widths = pdf_module.page_number_font().widths
+    text_width = sum(widths[char] for char in "3 / 3") * 8 / 1000  # in the embedded subset at 8 pt
     assert len(positions) == 1
     x, y = positions[0]
     assert abs(x - (width - text_width) / 2) < 0.01
@@ -266,3 +267,19 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed():
     while time.monotonic() < deadline and Path(f"/proc/{worker_pids[0]}").exists():
         time.sleep(0.1)
     assert not Path(f"/proc/{worker_pids[0]}").exists()
+
+
+def test_page_numbers_use_an_embedded_subset_of_the_packaged_font():
+    """Every font of a stamped document is embedded, the page numbers' included (G1: the
+    document looks the same in every viewer)."""
+    pdf = render_pdf(_PARTED, page_numbers=PageNumbers(), workers=0)
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = {}
+    for page in reader.pages:
+        for name, ref in page["/Resources"]["/Font"].items():
+            fonts[name] = ref.get_object()
+
+    stamped = [font for name, font in fonts.items() if name.startswith("/KkPageNo")]
+    assert len(stamped) == len(reader.pages)
+    assert {(font["/Subtype"], font["/BaseFont"]) for font in stamped} == {("/TrueType", "/KKPGNO+IPAexGothic")}
+    assert all("/FontFile2" in font["/FontDescriptor"] for font in stamped)

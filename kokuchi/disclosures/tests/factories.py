@@ -12,10 +12,33 @@ from kokuchi.customers.models import UpdatePractice
 from kokuchi.customers.tests.factories import make_assessment, make_contact, make_customer
 from kokuchi.deals.models import Deal, ProposalResponse
 from kokuchi.deals.tests.factories import make_deal, make_deal_line, make_proposed_plan
-from kokuchi.devices.tests.factories import make_device
-from kokuchi.vulnerabilities.models import KnownExploited, Vulnerability, VulnerabilityCpe
+from kokuchi.devices.models import Device
+from kokuchi.devices.tests.factories import make_contract, make_device
+from kokuchi.vulnerabilities.models import FeedRun, FeedRunStatus, KnownExploited, Vulnerability, VulnerabilityCpe
 
 ISSUED_AT = datetime.datetime(2026, 5, 1, 1, 0, tzinfo=datetime.UTC)  # 10:00 JST
+FEEDS_SYNCED_AT = ISSUED_AT - datetime.timedelta(hours=1)
+
+
+def make_feed_runs(*, finished_at: datetime.datetime = FEEDS_SYNCED_AT, sources=("nvd", "jvn", "kev")) -> None:
+    """A successful import of each feed finished at `finished_at` (the feeds' freshness)."""
+    for source in sources:
+        FeedRun.objects.create(
+            source=source,
+            kind="import",
+            started_at=finished_at - datetime.timedelta(minutes=5),
+            finished_at=finished_at,
+            status=FeedRunStatus.SUCCESS,
+        )
+
+
+def acknowledge_all(
+    deal: Deal, *, at: datetime.datetime = ISSUED_AT, reason: str = "お客様に説明済み"
+) -> dict[str, str]:
+    """Staff's acknowledgement of every warning of the deal's pre-issue check, with one reason."""
+    from kokuchi.disclosures.checks import run_pre_issue_check
+
+    return {item.key: reason for item in run_pre_issue_check(deal=deal, at=at).warnings}
 
 
 @dataclass
@@ -39,7 +62,12 @@ def _vulnerability(vuln_id: str, severity: str, published: datetime.date) -> Vul
     return vuln
 
 
-def make_document_deal(*, devices: int = 2, assessment_level_difficult: bool = True) -> DocumentDeal:
+def make_document_deal(
+    *,
+    devices: int = 2,
+    assessment_level_difficult: bool = True,
+    feeds_synced_at: datetime.datetime | None = FEEDS_SYNCED_AT,
+) -> DocumentDeal:
     """Build a deal with a firewall (with vulnerability data, two delivered units), a router
     whose manufacturer URL needs confirmation and that carries a JC-STAR label, an out-of-scope
     UPS, a declined maintenance plan and an accepted registered third-party SOC plan."""
@@ -152,4 +180,77 @@ def make_document_deal(*, devices: int = 2, assessment_level_difficult: bool = T
     _vulnerability("CVE-2025-0001", "HIGH", datetime.date(2025, 3, 1))
     _vulnerability("CVE-2022-0001", "MEDIUM", datetime.date(2022, 1, 1))  # older than three years
     KnownExploited.objects.create(cve_id="CVE-2024-21762", date_added=datetime.date(2024, 2, 9))
+    if feeds_synced_at is not None:
+        make_feed_runs(finished_at=feeds_synced_at)
     return DocumentDeal(deal=deal, fortigate=fortigate, rtx=rtx, ups=ups, maintenance=maintenance, soc=soc)
+
+
+LONG_PRODUCT_NAME = (
+    "業務用統合脅威管理アプライアンス（次世代ファイアウォール・VPN・IPS・アンチウイルス・"
+    "Webフィルタリング機能搭載、ラックマウント型）"
+)
+LONG_MAKER_NAME = "ロングネーム・ネットワークス・インターナショナル・ジャパン株式会社"
+
+
+def make_large_deal(*, devices: int, firmwares: tuple[str, ...] = ("7.4.3", "7.4.4", "7.2.5")) -> Deal:
+    """A deal of `devices` delivered units over three products with long names and long model and
+    serial numbers; firmware cycles through `firmwares`, and every fifth device has a maintenance
+    contract, so rows differ as they do in real deals (layout tests and the benchmark)."""
+    built = make_document_deal(devices=0)
+    deal = built.deal
+    deal.customer.name = "株式会社ロングカスタマー・ホールディングス・アンド・パートナーズ情報システム本部"
+    deal.customer.save()
+    maker = make_manufacturer(
+        slug="longname",
+        name_ja=LONG_MAKER_NAME + "（ネットワーク製品 / UTM・ルーター・スイッチ）",
+        vulnerability_info_url="",
+        support_url="https://www.example.jp/support/firmware/download/index.html",
+        verified=False,
+    )
+    products = [
+        built.fortigate,
+        make_product(
+            manufacturer=maker,
+            model_number="ULTRA-LONG-MODEL-NUMBER-X9000-PRO",
+            name=LONG_PRODUCT_NAME,
+            category=ProductCategory.FIREWALL,
+            latest_firmware="7.4.4",
+            firmware_cpe="cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*",
+        ),
+        make_product(
+            manufacturer=maker,
+            model_number="LN-SW48-POE-PLUS-STACKABLE",
+            name="48ポート PoE+ レイヤー3 スタッカブル スイッチ（10G SFP+ アップリンク 4ポート）",
+            category=ProductCategory.SWITCH,
+            latest_firmware="3.2.10",
+        ),
+    ]
+    for position, product in enumerate(products[1:], start=4):
+        make_deal_line(deal=deal, product=product, quantity=devices, unit_price=123456789, position=position)
+    units = []
+    for n in range(devices):
+        product = products[n % len(products)]
+        units.append(
+            Device(
+                product=product,
+                customer=deal.customer,
+                deal=deal,
+                serial_number=f"SN{product.pk:02d}-2026-{n + 1:06d}-LONG",
+                firmware_at_sale=firmwares[n % len(firmwares)] if product.firmware_cpe else "3.2.9",
+                current_firmware=firmwares[n % len(firmwares)] if product.firmware_cpe else "3.2.9",
+                installation_site="本社 2F サーバールーム",
+                delivered_on=datetime.date(2026, 4, 25),
+            )
+        )
+    created = Device.objects.bulk_create(units)
+    contract_devices = created[::5]
+    if contract_devices:
+        make_contract(
+            devices=contract_devices,
+            customer=deal.customer,
+            plan=make_plan(name="年間保守プラン（オンサイト・翌営業日対応・ファームウェア更新年4回まで含む）"),
+            contract_number="MC-LONG-CONTRACT-NUMBER-0001",
+            start_date=datetime.date(2026, 4, 1),
+            end_date=datetime.date(2027, 3, 31),
+        )
+    return deal

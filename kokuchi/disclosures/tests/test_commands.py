@@ -52,15 +52,15 @@ def test_disclosure_render_html_and_docx(tmp_path):
     matrix = next(table for table in document.tables if table.rows[0].cells[0].text == "機器")
     assert [cell.text for cell in matrix.rows[0].cells] == [
         "機器",
-        "脆弱性情報の収集",
-        "ファームウェアの更新",
-        "ネットワーク設定の確認",
-        "機器固有の対処事項",
-        "監視（SOC）",
-        "インシデント対応",
+        "脆弱性情報の\n収集",
+        "ファームウェア\nの更新",
+        "ネットワーク\n設定の確認",
+        "機器固有の\n対処事項",
+        "監視\n（SOC）",
+        "インシデント\n対応",
     ]
     assert [cell.text for cell in matrix.rows[1].cells] == [
-        "フォーティネット FG-60F（S/N FGT60F000001）\nご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
+        "フォーティネット FG-60F\nS/N FGT60F000001\nご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
         "お客様",
         "お客様",
         "お客様",
@@ -84,3 +84,17 @@ def test_unknown_deal_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="No deal with number 'D2026-9999'."):
         call_command("disclosure", "render", "D2026-9999", "--output", str(tmp_path / "x.pdf"))
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_s_risk_disclosure_check_prints_blocking_items_and_warnings_and_fails_when_blocked():
+    built = make_document_deal(devices=1, feeds_synced_at=None)  # no feed ever loaded: stale
+    stdout, stderr = io.StringIO(), io.StringIO()
+
+    with pytest.raises(CommandError, match="1 item\\(s\\) block issuing the disclosure of D2026-0001"):
+        call_command("disclosure", "check", "D2026-0001", stdout=stdout, stderr=stderr)
+
+    lines = stderr.getvalue().splitlines()
+    device = built.deal.devices.get()
+    assert lines[0].startswith("BLOCKING feeds_stale:- [S-RISK] 脆弱性情報が古いため発行できません")
+    assert lines[1].startswith(f"WARNING  firmware_outdated:{device.pk} [G5.1-3] FG-60F")
+    assert lines[2].startswith("WARNING  maker_source_unconfirmed:- [G5.2-3] ヤマハの脆弱性情報ページは未確認です")

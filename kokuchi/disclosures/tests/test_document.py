@@ -108,17 +108,22 @@ def test_s_risk_counts_last_three_years_by_severity_and_known_exploited():
     text = section_text(html, "S-RISK")
 
     assert (
-        "2023年5月1日から2026年5月1日までに公表された脆弱性は3件で、"
+        "2023年5月1日から2026年5月1日までに公表され、当社データに登録されている脆弱性は3件で、"
         "うち実際に悪用が確認されたもの（CISAKEV掲載）は1件です。"
     ) in text
     assert "緊急（CRITICAL）重要（HIGH）警告（MEDIUM）注意（LOW）深刻度不明（UNKNOWN）2件1件0件0件0件" in text
-    assert "悪用が確認された脆弱性：CVE-2024-21762" in text
+    # S-RISK: every count states its coverage (sources, records, last synchronisation).
+    assert (
+        "当社が保有する脆弱性データ（NVD4件・最終同期2026年5月1日09:00、JVNiPedia0件・最終同期2026年5月1日09:00、"
+        "CISAKEV1件・最終同期2026年5月1日09:00）"
+    ) in text
+    assert "公表されたすべての脆弱性を網羅するものではありません" in text
 
 
 def test_s_risk_without_data_prints_a_neutral_sentence_and_no_figure():
     html = _html(make_document_deal().deal)
     element = sections(html)["S-RISK"]
-    rtx_heading = [h for h in element.xpath(".//h3") if "RTX1300" in h.text_content()][0]
+    rtx_heading = [h for h in element.xpath(".//h4") if "RTX1300" in h.text_content()][-1]
     sentence = normalise(rtx_heading.getnext().text_content())
 
     assert sentence == normalise(
@@ -136,19 +141,21 @@ def test_g5_2_0_cites_the_newest_edition_of_each_verified_risk_fact_with_source_
     html = _html(make_document_deal().deal)
     text = section_text(html, "G5.2-0")
     facts = {fact.id: fact for fact in load_risk_facts()}
-    older_editions = {"npa-2021-ransomware", "ipa-10threats-2024", "ipa-10threats-2025"}
+    # G5.2-0: only the publishers' own pages are cited (news reports and copies are left out).
+    cited_ids = {"npa-2024-ransomware", "fortigate-credentials-2021", "guidance-police-vpn-firmware"}
 
     assert len(facts) == 15
     pdf = normalise(pdf_text_of_html(html))
     appendix = pdf.index(normalise("別紙　脆弱性を放置した場合のリスク（統計と事例）"))
     assert appendix > pdf.index(normalise("18. 見積・契約条件に関する記載"))  # the appendix comes last
     for fact_id, fact in facts.items():
-        assert (pdf.find(normalise(fact.text_ja), appendix) > 0) is (fact_id not in older_editions), fact_id
-        cited = fact_id not in older_editions
+        cited = fact_id in cited_ids
+        assert (pdf.find(normalise(fact.text_ja), appendix) > 0) is cited, fact_id
         assert (normalise(fact.text_ja) in text) is cited, fact_id
         assert (fact.source_url in text) is cited, fact_id
         if cited:
             assert normalise(fact.source_title) in text
+            assert normalise(f"{fact.source_url}（2026-11取得）") in text
 
 
 def test_g5_2_0_a_newer_edition_replaces_the_older_one_of_its_series_only():
@@ -179,16 +186,18 @@ def test_g5_1_3_firmware_at_sale_from_devices_and_latest_before_delivery():
     html = _html(make_document_deal().deal)
     text = section_text(html, "G5.1-3")
 
-    assert "フォーティネットFG-60F27.4.3" in text
-    assert "ヤマハRTX13001Rev.23.00.05（販売時点の最新版）" in text
+    assert "フォーティネットFG-60FFGT60F000001、FGT60F0000027.4.37.4.4" in text
+    assert "ヤマハRTX13001台（納入前）Rev.23.00.05（納入予定の版）Rev.23.00.05" in text
 
 
 def test_g5_2_3_manufacturer_url_or_needs_confirmation_public_sources_and_responsibility():
     html = _html(make_document_deal().deal)
     text = section_text(html, "G5.2-3")
 
-    assert "フォーティネットFG-60Fhttps://www.fortiguard.com/psirt" in text
-    assert "ヤマハRTX1300要確認" in text
+    assert "フォーティネットFG-60Fメーカーの脆弱性情報ページ：https://www.fortiguard.com/psirt" in text
+    # G5.2-3: an unconfirmed maker gets JVN iPedia (and its support page when known), never 要確認.
+    assert "ヤマハRTX1300JVNiPedia（https://jvndb.jvn.jp/）で「ヤマハ」を検索" in text
+    assert "要確認" not in text
     assert "JVNiPedia（脆弱性対策情報データベース、IPA）：https://jvndb.jvn.jp/" in text
     assert "IPA重要なセキュリティ情報：https://www.ipa.go.jp/security/security-alert/index.html" in text
     assert "脆弱性情報の提供責任はメーカー側にあり、当社には脆弱性情報を提供する義務はありません" in text
@@ -269,35 +278,18 @@ def test_responsibility_matrix_from_accepted_plan_and_active_contract():
     )
 
     context = build_disclosure_context(deal=built.deal, issued_at=ISSUED_AT, document_number="X")
-    first, second = context["matrix"]
+    first, second, rtx = context["fact_rows"]
 
-    # Parties: customer, reseller, manufacturer, third party. Tasks in content.TASKS order.
-    assert first.label == "フォーティネット FG-60F（S/N FGT60F000001）"
-    assert first.cells == [
-        ["", "○", "△", ""],
-        ["", "○", "△", ""],
-        ["", "○", "", ""],
-        ["", "○", "", ""],
-        ["", "", "", "○"],
-        ["○", "", "", ""],
-    ]
-    assert first.basis == [
+    # Tasks in content.TASKS order.
+    assert first.serial_numbers == ["FGT60F000001"]
+    assert first.facts.basis == (
         "ご契約のプラン：SOC監視サービス（株式会社セキュア監視）",
         "保守契約 MC-1：オンサイト保守（株式会社テスト販売）",
-    ]
-    assert first.responsible == ["当社", "当社", "当社", "当社", "第三者事業者", "お客様"]
-    assert second.cells == [
-        ["○", "", "△", ""],
-        ["○", "", "△", ""],
-        ["○", "", "", ""],
-        ["○", "", "", ""],
-        ["", "", "", "○"],
-        ["○", "", "", ""],
-    ]
-    assert [row.label for row in context["matrix"]] == [
-        "フォーティネット FG-60F（S/N FGT60F000001）",
-        "フォーティネット FG-60F（S/N FGT60F000002）",
-    ]
+    )
+    assert first.responsible_labels == ["当社", "当社", "当社", "当社", "第三者事業者", "お客様"]
+    assert second.serial_numbers == ["FGT60F000002"]
+    assert second.responsible_labels == ["お客様", "お客様", "お客様", "お客様", "第三者事業者", "お客様"]
+    assert (rtx.product, rtx.serial_numbers, rtx.quantity) == (built.rtx, [], 1)
 
 
 def test_matrix_prints_devices_with_the_same_split_as_one_row_naming_each_serial():
@@ -305,9 +297,10 @@ def test_matrix_prints_devices_with_the_same_split_as_one_row_naming_each_serial
         deal=make_document_deal(devices=3).deal, issued_at=ISSUED_AT, document_number="X"
     )
 
-    assert len(context["matrix"]) == 1
-    assert context["matrix"][0].label == "フォーティネット FG-60F（S/N FGT60F000001、FGT60F000002、FGT60F000003）"
-    assert context["matrix"][0].responsible == ["お客様", "お客様", "お客様", "お客様", "第三者事業者", "お客様"]
+    fortigate = context["fact_rows"][0]
+    assert len(context["fact_rows"]) == 2  # the three FortiGates, and the RTX not yet delivered
+    assert fortigate.serial_numbers == ["FGT60F000001", "FGT60F000002", "FGT60F000003"]
+    assert fortigate.responsible_labels == ["お客様", "お客様", "お客様", "お客様", "第三者事業者", "お客様"]
 
 
 def test_matrix_before_delivery_uses_deal_lines_and_accepted_plans():
@@ -320,11 +313,11 @@ def test_matrix_before_delivery_uses_deal_lines_and_accepted_plans():
 
     context = build_disclosure_context(deal=built.deal, issued_at=ISSUED_AT, document_number="X")
 
-    assert [row.label for row in context["matrix"]] == ["フォーティネット FG-60F × 1", "ヤマハ RTX1300 × 1"]
-    assert context["matrix"][0].cells[1] == ["", "○", "△", ""]  # firmware update: spot plan by the reseller
-    assert context["matrix"][0].cells[0] == ["○", "", "△", ""]  # information gathering stays with the customer
-    assert context["products"][0].firmware_versions == ["7.4.4"]
-    assert context["products"][0].firmware_from_devices is False
+    rows = context["fact_rows"]
+    assert [(row.product.model_number, row.quantity) for row in rows] == [("FG-60F", 1), ("RTX1300", 1)]
+    assert rows[0].responsible_labels[1] == "当社"  # firmware update: spot plan by the reseller
+    assert rows[0].responsible_labels[0] == "お客様"  # information gathering stays with the customer
+    assert (rows[0].facts.firmware_at_sale, rows[0].facts.firmware_planned) == ("7.4.4", True)
 
 
 def test_g6_clause_in_the_disclosure_uses_reseller_name():
@@ -346,7 +339,7 @@ def test_g5_3_statement_when_nothing_is_declined_and_nothing_covered():
     text = section_text(_html(deal), "G5.3")
 
     assert "当社は何らの責任も負いません" in text
-    assert "本案件のすべての対象機器は保守・メンテナンスの対象です。" not in text
+    assert "本案件のすべての対象機器について、ご契約の保守・サービスが各作業を対象としています" not in text
 
 
 def test_g5_3_all_devices_under_maintenance_contract_drops_the_statement():
@@ -356,8 +349,9 @@ def test_g5_3_all_devices_under_maintenance_contract_drops_the_statement():
 
     text = section_text(_html(built.deal), "G5.3")
 
-    assert "本案件のすべての対象機器は保守・メンテナンスの対象です。" in text
-    assert "当社は何らの責任も負いません" not in text
+    # SOC and incident response stay with the customer: the statement names only those tasks.
+    assert text.endswith("お客様ご自身の責任において対処してください。インシデント発生時の対応")
+    assert "ファームウェアのアップデート" not in text
 
 
 def test_g3_every_product_sold_in_the_deal_appears_in_the_disclosure():

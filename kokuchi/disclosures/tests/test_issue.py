@@ -8,7 +8,7 @@ from kokuchi.deals.tests.factories import make_deal_line
 from kokuchi.disclosures.models import DisclosureVersion, ImmutableRecordError
 from kokuchi.disclosures.services import issue_disclosure
 from kokuchi.disclosures.tests.conftest import normalise, pdf_text
-from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
+from kokuchi.disclosures.tests.factories import ISSUED_AT, acknowledge_all, make_document_deal, make_feed_runs
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,12 @@ def test_s_evid_issue_freezes_pdf_hash_template_version_time_and_issuer():
     deal = make_document_deal().deal
     user = make_user()
 
-    version = issue_disclosure(deal=deal, issued_by=user, issued_at=ISSUED_AT)
+    version = issue_disclosure(
+        deal=deal,
+        issued_by=user,
+        issued_at=ISSUED_AT,
+        acknowledged_warnings=acknowledge_all(deal, at=ISSUED_AT),
+    )
     version.refresh_from_db()
 
     assert version.number == 1
@@ -38,12 +43,23 @@ def test_s_evid_issue_freezes_pdf_hash_template_version_time_and_issuer():
 def test_s_evid_issuing_again_after_a_change_supersedes_the_previous_version():
     built = make_document_deal()
     user = make_user()
-    first = issue_disclosure(deal=built.deal, issued_by=user, issued_at=ISSUED_AT)
+    first = issue_disclosure(
+        deal=built.deal,
+        issued_by=user,
+        issued_at=ISSUED_AT,
+        acknowledged_warnings=acknowledge_all(built.deal, at=ISSUED_AT),
+    )
     first_pdf, first_hash = bytes(first.pdf), first.sha256
     make_deal_line(deal=built.deal, product=built.rtx, quantity=3, unit_price=98000, position=4)
     later = ISSUED_AT + datetime.timedelta(days=2)
+    make_feed_runs(finished_at=later - datetime.timedelta(hours=1))
 
-    second = issue_disclosure(deal=built.deal, issued_by=user, issued_at=later)
+    second = issue_disclosure(
+        deal=built.deal,
+        issued_by=user,
+        issued_at=later,
+        acknowledged_warnings=acknowledge_all(built.deal, at=later),
+    )
     first.refresh_from_db()
 
     assert second.number == 2
@@ -57,7 +73,10 @@ def test_s_evid_issuing_again_after_a_change_supersedes_the_previous_version():
 
 
 def test_s_evid_issued_version_refuses_save_delete_and_updates():
-    version = issue_disclosure(deal=make_document_deal().deal, issued_by=make_user(), issued_at=ISSUED_AT)
+    deal = make_document_deal().deal
+    version = issue_disclosure(
+        deal=deal, issued_by=make_user(), issued_at=ISSUED_AT, acknowledged_warnings=acknowledge_all(deal)
+    )
     stored_hash = version.sha256
 
     version.sha256 = "0" * 64
@@ -80,7 +99,15 @@ def test_issued_versions_are_listed_newest_first():
     deal = make_document_deal(devices=1).deal
     user = make_user()
     assert list(issued_versions(deal=deal)) == []
-    first = issue_disclosure(deal=deal, issued_by=user, issued_at=ISSUED_AT)
-    second = issue_disclosure(deal=deal, issued_by=user, issued_at=ISSUED_AT + datetime.timedelta(hours=1))
+    first = issue_disclosure(
+        deal=deal,
+        issued_by=user,
+        issued_at=ISSUED_AT,
+        acknowledged_warnings=acknowledge_all(deal, at=ISSUED_AT),
+    )
+    later = ISSUED_AT + datetime.timedelta(hours=1)
+    second = issue_disclosure(
+        deal=deal, issued_by=user, issued_at=later, acknowledged_warnings=acknowledge_all(deal, at=later)
+    )
 
     assert list(issued_versions(deal=deal)) == [second, first]

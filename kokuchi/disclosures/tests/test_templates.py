@@ -9,7 +9,7 @@ from kokuchi.disclosures.services import (
     render_disclosure_preview,
     save_template_version,
 )
-from kokuchi.disclosures.tests.factories import ISSUED_AT, make_document_deal
+from kokuchi.disclosures.tests.factories import ISSUED_AT, acknowledge_all, make_document_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,12 @@ def test_edited_template_versions_are_numbered_used_and_recorded_on_issue():
 
     first = save_template_version(kind="disclosure", body=edited, note="挨拶文を変更", user=admin)
     second = save_template_version(kind="disclosure", body=edited.replace("平素より", "日頃より"), note="", user=admin)
-    version = issue_disclosure(deal=deal, issued_by=admin, issued_at=ISSUED_AT)
+    version = issue_disclosure(
+        deal=deal,
+        issued_by=admin,
+        issued_at=ISSUED_AT,
+        acknowledged_warnings=acknowledge_all(deal, at=ISSUED_AT),
+    )
 
     assert (first.version, second.version) == (1, 2)
     assert active_template_source(kind="disclosure") == second.body

@@ -1,17 +1,20 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kokuchi.core.tests.factories import make_user
 from kokuchi.disclosures.models import ClauseOverride, DisclosureVersion, DocumentTemplate
 from kokuchi.disclosures.services import active_template_source
-from kokuchi.disclosures.tests.factories import make_document_deal
+from kokuchi.disclosures.tests.factories import acknowledge_all, make_document_deal
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def deal():
-    return make_document_deal(devices=1).deal
+    return make_document_deal(devices=1, feeds_synced_at=timezone.now() - datetime.timedelta(hours=1)).deal
 
 
 def test_anonymous_is_sent_to_login(client, deal):
@@ -40,7 +43,8 @@ def test_sales_issues_a_version_and_downloads_the_frozen_pdf(client, deal):
     user = make_user("sales")
     client.force_login(user)
 
-    response = client.post(reverse("disclosures:issue", args=[deal.pk]))
+    reasons = {f"reason:{key}": reason for key, reason in acknowledge_all(deal, at=timezone.now()).items()}
+    response = client.post(reverse("disclosures:issue", args=[deal.pk]), {"confirm": "1"} | reasons)
     version = DisclosureVersion.objects.get()
     pdf = client.get(reverse("disclosures:version_pdf", args=[version.pk]))
 
@@ -176,7 +180,9 @@ def test_sales_page_lists_issued_versions_with_hash(client, deal):
     from kokuchi.disclosures.services import issue_disclosure
 
     user = make_user("sales")
-    version = issue_disclosure(deal=deal, issued_by=user)
+    version = issue_disclosure(
+        deal=deal, issued_by=user, acknowledged_warnings=acknowledge_all(deal, at=timezone.now())
+    )
     client.force_login(user)
 
     page = client.get(reverse("disclosures:deal_disclosure", args=[deal.pk]))
