@@ -178,8 +178,8 @@ def _update_rows(devices: list[Device], attnames: list[str]) -> None:
     meta = Device._meta
     fields = [next(f for f in meta.concrete_fields if f.attname == name) for name in attnames]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"
     rows = [
         [*(field.get_db_prep_save(getattr(device, field.attname), connection) for field in fields), device.pk]
         for device in devices
