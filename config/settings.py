@@ -246,6 +246,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "kokuchi.api.models.WebhookEvent",
     },
 }
+# A bulk upsert of 10,000 devices is a few megabytes of JSON (Django's default limit is 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 # Webhook deliveries: attempts before a delivery is marked failed, and the first retry delay in
 # seconds (doubled on every attempt).
 WEBHOOK_MAX_ATTEMPTS = int(env("KOKUCHI_WEBHOOK_MAX_ATTEMPTS", "8") or "8")
