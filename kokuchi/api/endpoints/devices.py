@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -120,6 +122,8 @@ class DeviceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
 
 
 class ContractSerializer(serializers.ModelSerializer):
+    device_count = serializers.IntegerField(read_only=True, help_text="How many devices it covers.")
+
     class Meta:
         model = MaintenanceContract
         fields = [
@@ -128,7 +132,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "plan",
             "deal",
             "contract_number",
-            "devices",
+            "device_count",
             "start_date",
             "end_date",
             "auto_renewal",
@@ -147,7 +151,19 @@ class ContractViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     """Maintenance contracts (保守契約) and the devices they cover."""
 
     api_resource = "contracts"
-    queryset = MaintenanceContract.objects.prefetch_related("devices")
+    # A contract can cover thousands of devices: count them rather than list their ids.
+    queryset = MaintenanceContract.objects.annotate(
+        device_count=Coalesce(
+            Subquery(
+                MaintenanceContract.devices.through.objects.filter(maintenancecontract=OuterRef("pk"))
+                .order_by()
+                .values("maintenancecontract")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+    )
     serializer_class = ContractSerializer
     filterset_class = ContractFilter
     ordering_fields = ["id", "start_date", "end_date"]
