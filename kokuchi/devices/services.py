@@ -15,10 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kokuchi.deals.models import Deal, DealLine
 from kokuchi.catalog.models import Product
 from kokuchi.customers.models import Customer
-from kokuchi.deals.models import Deal
+from kokuchi.deals.models import Deal, DealLine
 from kokuchi.devices.models import Device, FirmwareChange
 from kokuchi.devices.signals import firmware_changed
 
