@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "kokuchi.acknowledgements",
     "kokuchi.demo",
     "kokuchi.operations",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "kokuchi.api",
 ]
 
 MIDDLEWARE = [
@@ -336,3 +340,45 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # with KOKUCHI_REQUIRE_2FA_FOR_ADMINS on, administrators must enrol before using Kokuchi.
 REQUIRE_2FA_FOR_ADMINS = env_bool("KOKUCHI_REQUIRE_2FA_FOR_ADMINS", False)
 OTP_TOTP_ISSUER = env("KOKUCHI_OTP_ISSUER", "Kokuchi") or "Kokuchi"
+# REST API (/api/v1/, kokuchi/api): integration tokens, problem+json errors, cursor pagination,
+# OpenAPI 3.1 from drf-spectacular with Swagger UI and Redoc served from the sidecar package.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kokuchi.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["kokuchi.api.permissions.TokenScopePermission"],
+    "DEFAULT_PAGINATION_CLASS": "kokuchi.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kokuchi.api.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kokuchi API",
+    "DESCRIPTION": "Customers, catalogue, deals, devices, disclosures, acknowledgements, exposures and notices.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "kokuchi.deals.models.DealStatus",
+        "ExposureStatusEnum": "kokuchi.exposures.models.ExposureStatus",
+        "DeliveryStatusEnum": "kokuchi.api.models.DeliveryStatus",
+        "WebhookEventEnum": "kokuchi.api.models.WebhookEvent",
+    },
+}
+# A bulk upsert of 10,000 devices is a few megabytes of JSON (Django's default limit is 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+# Webhook deliveries: attempts before a delivery is marked failed, and the first retry delay in
+# seconds (doubled on every attempt).
+WEBHOOK_MAX_ATTEMPTS = int(env("KOKUCHI_WEBHOOK_MAX_ATTEMPTS", "8") or "8")
+WEBHOOK_RETRY_BASE_SECONDS = int(env("KOKUCHI_WEBHOOK_RETRY_BASE_SECONDS", "30") or "30")
+WEBHOOK_TIMEOUT_SECONDS = float(env("KOKUCHI_WEBHOOK_TIMEOUT_SECONDS", "10") or "10")

@@ -21,6 +21,8 @@ urlpatterns = [
     path("disclosures/", include("kokuchi.disclosures.urls")),
     path("ack/", include("kokuchi.acknowledgements.urls")),
     path("", include("kokuchi.operations.urls")),
+    path("api/v1/", include("kokuchi.api.urls")),
+    path("integrations/", include("kokuchi.api.staff_urls")),
     path("", include("kokuchi.core.urls")),
     path("", include("kokuchi.dashboard.urls")),
 ]

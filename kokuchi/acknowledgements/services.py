@@ -30,6 +30,7 @@ from kokuchi.acknowledgements.models import (
     CustomerLinkView,
 )
 from kokuchi.acknowledgements.selectors import required_items
+from kokuchi.acknowledgements.signals import disclosure_acknowledged
 from kokuchi.core.hashing import token_sha256
 from kokuchi.core.models import Reseller
 from kokuchi.core.pdf import attach_file, render_pdf
@@ -429,6 +430,7 @@ def _create_acknowledgement(
         acknowledgement_id=acknowledgement.pk,
         anchor=anchor,
     )
+    transaction.on_commit(lambda: disclosure_acknowledged.send(sender=Acknowledgement, acknowledgement=acknowledgement))
     return acknowledgement
 
 

@@ -43,7 +43,7 @@ class DeviceFilter(django_filters.FilterSet):
         )
 
     def filter_contract(self, queryset, name, value):
-        # `has_contract` is annotated by the list view for today.
+        # `has_contract` is annotated by DeviceQuerySet.with_contract_flag (today).
         return queryset.filter(has_contract=value == "under")
 
     def filter_in_scope(self, queryset, name, value):

@@ -42,6 +42,13 @@ class DeviceQuerySet(models.QuerySet):
         day = on or timezone.localdate()
         return self.exclude(pk__in=_covered_device_ids(day))
 
+    def with_contract_flag(self, on: datetime.date | None = None):
+        """Annotate `has_contract`: a maintenance contract active on `on` (today) covers the device."""
+        covering = MaintenanceContract.objects.covering(on or timezone.localdate()).filter(
+            devices=models.OuterRef("pk")
+        )
+        return self.annotate(has_contract=models.Exists(covering))
+
 
 def _covered_device_ids(day: datetime.date):
     # Contracts without devices yield NULL, and NOT IN (…, NULL) matches nothing: drop them.

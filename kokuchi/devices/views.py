@@ -48,11 +48,8 @@ class DeviceListView(FilteredListView):
     )
 
     def get_queryset(self):
-        covering = MaintenanceContract.objects.covering(timezone.localdate()).filter(devices=models.OuterRef("pk"))
         self.queryset = with_open_exposure_counts(
-            Device.objects.select_related("product__manufacturer", "customer").annotate(
-                has_contract=models.Exists(covering)
-            )
+            Device.objects.select_related("product__manufacturer", "customer").with_contract_flag()
         )
         return super().get_queryset()
 

@@ -41,6 +41,7 @@ from kokuchi.disclosures.models import (
     DocumentTemplate,
     FirmwareUnknown,
 )
+from kokuchi.disclosures.signals import disclosure_issued
 from kokuchi.evidence.services import record_disclosure_issued
 from kokuchi.evidence.signing import sign_pdf
 
@@ -319,4 +320,5 @@ def issue_disclosure(
         previous_sha256=previous.sha256 if previous else "",
         acknowledged_warnings=acknowledged,
     )
+    transaction.on_commit(lambda: disclosure_issued.send(sender=DisclosureVersion, version=version))
     return version

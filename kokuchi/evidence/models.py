@@ -35,6 +35,7 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PAPER = "paper", _("Paper")
     CLI = "cli", _("Command line")
+    API = "api", _("API")
 
 
 # The fields an event's hash covers, in the order of canonical_event_content.

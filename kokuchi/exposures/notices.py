@@ -27,6 +27,7 @@ from kokuchi.exposures.models import (
     NoticeDelivery,
     NoticeKind,
 )
+from kokuchi.exposures.signals import notice_read
 from kokuchi.vulnerabilities.models import (
     Vulnerability,
 )
@@ -229,8 +230,11 @@ def record_notice_read(*, token: str) -> NoticeDelivery | None:
             return None
 
         fields: dict[str, Any] = {"read_count": F("read_count") + 1}
-        if delivery.first_read_at is None:
+        first_read = delivery.first_read_at is None
+        if first_read:
             fields["first_read_at"] = timezone.now()
         NoticeDelivery.objects.filter(pk=delivery.pk).update(**fields)
         delivery.refresh_from_db(fields=["read_count", "first_read_at"])
+        if first_read:
+            transaction.on_commit(lambda: notice_read.send(sender=NoticeDelivery, delivery=delivery))
     return delivery

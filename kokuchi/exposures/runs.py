@@ -56,6 +56,7 @@ from kokuchi.exposures.rules import (
     priorities_for,
     unanalysed_vulnerability_pks,
 )
+from kokuchi.exposures.signals import exposures_opened, exposures_resolved
 from kokuchi.vulnerabilities.models import (
     Vulnerability,
     VulnerabilityCpe,
@@ -88,6 +89,15 @@ def _fail_run(run: MatchRun, error: BaseException) -> None:
     MatchRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), error=repr(error)[:2000])
 
 
+def _announce_on_commit(diff: MatchDiff) -> None:
+    opened = list(diff.newly_open)
+    resolved = [*diff.resolved_by_update, *diff.no_longer_matches]
+    if opened:
+        transaction.on_commit(lambda: exposures_opened.send(sender=Exposure, exposure_pks=opened))
+    if resolved:
+        transaction.on_commit(lambda: exposures_resolved.send(sender=Exposure, exposure_pks=resolved))
+
+
 def _run(kind: str, body: Callable[[], MatchDiff], *, notify: bool, today: datetime.date | None) -> MatchDiff:
     """Run `body` (which returns a MatchDiff) in one transaction, recorded as a MatchRun."""
     run = _start_run(kind)
@@ -97,6 +107,7 @@ def _run(kind: str, body: Callable[[], MatchDiff], *, notify: bool, today: datet
             if notify:
                 act_on_new_exposures(exposure_pks=diff.newly_open, today=today)
             _finish_run(run, diff)
+            _announce_on_commit(diff)
     except Exception as error:
         _fail_run(run, error)
         raise

@@ -17,6 +17,7 @@ from kokuchi.exposures.models import (
     ExposureStatus,
     ExposureStatusChange,
 )
+from kokuchi.exposures.signals import exposures_opened, exposures_resolved
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def change_exposure_status(*, exposure: Exposure, status: str, reason: str, chan
             changed_by=changed_by,
             automatic=False,
         )
+        signal = exposures_opened if status == ExposureStatus.OPEN else exposures_resolved
+        transaction.on_commit(lambda: signal.send(sender=Exposure, exposure_pks=[exposure.pk]))
     return exposure
 
 

@@ -1,4 +1,4 @@
-"""The role matrix of the staff pages of the catalogue, customers, deals and devices, in one table.
+"""The role matrix of the staff pages of the catalogue, customers, deals, devices and integrations, in one table.
 
 Every page gets the same checks: an anonymous visitor is sent to the login page, a user without a
 role gets 403, every role reads the read pages, a role that may not change a page is refused (GET
@@ -15,6 +15,7 @@ from types import ModuleType
 import pytest
 from django.urls import reverse
 
+from kokuchi.api.tests import staff_pages as integration_pages
 from kokuchi.catalog.tests import staff_pages as catalog_pages
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
@@ -36,6 +37,7 @@ STAFF_PAGES: dict[str, ModuleType] = {
     "customers": customer_pages,
     "deals": deal_pages,
     "devices": device_pages,
+    "integrations": integration_pages,
 }
 
 
@@ -107,6 +109,12 @@ ROLE_TABLE: tuple[Page, ...] = (
     Page("devices:device_firmware", pk_of("device"), changed_by=SALES_AND_ADMIN),
     Page("devices:contract_create", changed_by=SALES_AND_ADMIN),
     Page("devices:contract_edit", pk_of("contract"), changed_by=SALES_AND_ADMIN),
+    Page("integrations:integration_list"),
+    Page("integrations:integration_detail", pk_of("integration")),
+    Page("integrations:delivery_list"),
+    Page("integrations:integration_create", changed_by=ADMIN_ONLY),
+    Page("integrations:token_create", pk_of("integration"), changed_by=ADMIN_ONLY),
+    Page("integrations:token_revoke", pk_of("token"), changed_by=ADMIN_ONLY, post_only=True),
 )
 READ_PAGES = [page for page in ROLE_TABLE if not page.changed_by]
 CHANGE_PAGES = [page for page in ROLE_TABLE if page.changed_by]

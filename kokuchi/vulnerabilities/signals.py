@@ -11,3 +11,11 @@ vulnerability IDs created or changed, and of CVE IDs whose KEV entry was added, 
 removed; never empty). Return values are not used. The exposures app matches these
 vulnerabilities against the installed base here.
 """
+
+feed_sync_failed = Signal()
+"""A feed sync failed.
+
+Sent by ``feeds.sync.sync_feeds`` after recording the failed FeedRun, with ``sender=FeedRun``,
+``source`` (the feed name, e.g. "nvd"), ``run_id`` (the FeedRun's id) and ``error`` (the message).
+Return values are not used. The api app announces it to webhook subscribers.
+"""

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from django.apps import apps
 
 # The apps whose rows a denied request must leave untouched.
-UI_APP_LABELS = ("core", "catalog", "customers", "deals", "devices")
+UI_APP_LABELS = ("core", "catalog", "customers", "deals", "devices", "api")
 
 
 def db_snapshot() -> dict[str, list[dict]]:

@@ -27,7 +27,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kokuchi.vulnerabilities.models import FeedRunStatus, FeedState
+from kokuchi.vulnerabilities.models import FeedRun, FeedRunStatus, FeedState
+from kokuchi.vulnerabilities.signals import feed_sync_failed
 
 from .csaf_sync import sync_csaf
 from .epss import iter_epss
@@ -328,6 +329,7 @@ def sync_feeds(
             except (FeedError, FeedHttpError) as exc:
                 finish_run(run, result=result, status=FeedRunStatus.FAILED, error=str(exc))
                 failures.append(f"{source}: {exc}")
+                feed_sync_failed.send(sender=FeedRun, source=source, run_id=run.pk, error=str(exc))
                 logger.error("feed sync %s failed: %s", source, exc)
                 continue
             finish_run(run, result=result, status=status)
