@@ -97,6 +97,8 @@ class Exposure(models.Model):
         # The staff list reads "open, most urgent first, newest first": one index walk, no sort.
         indexes = [
             models.Index(fields=["status", "priority", "-id"], name="exposure_status_priority"),
+            # The API lists exposures of one status in id order (cursor pagination).
+            models.Index(fields=["status", "id"], name="exposure_status_id"),
             models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status"),
             models.Index(fields=["customer", "status", "priority", "-id"], name="exposure_customer_list"),
         ]
