@@ -211,6 +211,7 @@ def create_devices_from_deal(
     return BulkResult(devices=devices, without_firmware=without_firmware)
 
 
+@dataclass(frozen=True)
 class DeviceRow:
     """One device of a bulk upsert, keyed by (product, serial number); ids already resolved."""
 

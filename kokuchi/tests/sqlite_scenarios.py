@@ -137,6 +137,13 @@ if __name__ == "__main__":
     django.setup()
     from django.test.utils import override_settings
 
-    # Customer links are e-mailed when created: kept in memory here.
-    with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
+    # Customer links are e-mailed when created: kept in memory here. Static files are not collected
+    # for this throw-away installation, so pages name them without the manifest.
+    with override_settings(
+        MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ):
         print(json.dumps(SCENARIOS[sys.argv[1]]()))

@@ -129,10 +129,10 @@ def test_the_customer_page_has_csp_nonce_no_store_and_permissions_policy():
     version, new = _new_link()
     response = Client().get(f"/ack/c/{new.token}/")
     csp = response["Content-Security-Policy"]
-    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
     html = response.content.decode()
-    assert f'<style nonce="{nonce}">' in html
-    assert "script-src 'self' 'nonce-" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+    # The customer page's styles and scripts are static files: nothing inline, no nonce needed.
+    assert "<style" not in html
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
     assert "no-store" in response["Cache-Control"]
     assert "camera=()" in response["Permissions-Policy"]
     _assert_csp_clean(html)
