@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -65,7 +66,10 @@ def main() -> None:
         started = time.perf_counter()
         match_all(notify=False)
         figures["matching_seconds_before"] = round(time.perf_counter() - started, 1)
+    else:
+        figures["matching_seconds_before"] = None  # matched by an earlier run (matching_bench.py)
     figures["data"]["exposures"] = Exposure.objects.count()
+    load_at_start = tuple(round(value, 2) for value in os.getloadavg())
 
     integration = Integration.objects.filter(name="bench").first() or create_integration(
         name="bench", role=Role.ADMIN, created_by=None
@@ -143,7 +147,7 @@ def main() -> None:
     figures["bulk_upsert"] = bulk
     figures["notes"] = [
         "Django test client in-process (no HTTP server), SQLite (WAL), production settings (DEBUG off).",
-        "The machine was shared with other benchmark and test runs: figures may be pessimistic.",
+        f"Load average (1, 5, 15 min) when the lists were timed: {load_at_start}.",
     ]
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     for key, value in figures.items():

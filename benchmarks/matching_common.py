@@ -44,7 +44,15 @@ def open_database(db: str, *, web: bool = False) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
+
+    # Pages render without `collectstatic`: the hashed-manifest storage would refuse every
+    # {% static %} of an uncollected tree.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -99,6 +99,9 @@ class Exposure(models.Model):
             models.Index(fields=["status", "priority", "-id"], name="exposure_status_priority"),
             # The API lists exposures of one status in id order (cursor pagination).
             models.Index(fields=["status", "id"], name="exposure_status_id"),
+            # …and of one customer in id order: without it SQLite walks exposure_status_id past
+            # every other customer's exposures.
+            models.Index(fields=["customer", "status", "id"], name="exposure_customer_status_id"),
             models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status"),
             models.Index(fields=["customer", "status", "priority", "-id"], name="exposure_customer_list"),
         ]
