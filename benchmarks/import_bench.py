@@ -118,7 +118,7 @@ def main() -> None:
             "python": platform.python_version(),
             "database": connection.vendor,
             "load_average_at_end": os.getloadavg(),
-            "note": "shared 2-core machine: other work ran at the same time, figures may be pessimistic",
+            "note": "the load average says whether other work shared the machine",
         },
         "rows": args.rows,
         "encoding": result.encoding,
