@@ -142,7 +142,11 @@ def create_backup(*, output: Path) -> BackupSummary:
     partial = output.with_name(output.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="kokuchi-backup-") as scratch:
         dump = _dump_database(Path(scratch))
-        with tarfile.open(partial, "w:gz") as archive:
+        # The archive holds the whole database and the signing keys: readable by the owner only,
+        # whatever the umask of the process that writes it.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             members = [(dump, f"database/{dump.name}")]
             members += [
                 (path, "data/" + path.relative_to(data_dir).as_posix())

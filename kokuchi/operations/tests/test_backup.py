@@ -81,6 +81,21 @@ def _members(archive: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_backup_archive_is_readable_by_its_owner_only_whatever_the_umask(data_dir, tmp_path):
+    archive = tmp_path / "backup.tar.gz"
+    archive.write_bytes(b"an older file with loose permissions")
+    archive.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        call_command("backup", "--output", str(archive), stdout=StringIO())
+    finally:
+        os.umask(previous)
+
+    assert archive.stat().st_mode & 0o777 == 0o600
+    assert "manifest.json" in _members(archive)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_s_evid_backup_then_restore_into_a_new_installation_keeps_the_evidence_verifiable(
     data_dir, tmp_path, empty_database
 ):

@@ -55,6 +55,8 @@ def _import_one(
     announce: bool = True,
 ) -> ImportResult:
     file = str(path)
+    if path.is_dir():
+        raise FeedError("a directory, not a feed file: name the files in it", file=file)
     if not path.is_file():
         raise FeedError("no such file", file=file)
     with transaction.atomic():

@@ -684,3 +684,20 @@ def test_a_record_the_database_refuses_fails_its_file_naming_the_records_and_the
     assert "the database refused a record" in caught.value.message
     assert "title_en" in caught.value.message
     assert not Vulnerability.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [("directory", "a directory, not a feed file: name the files in it"), ("missing", "no such file")],
+)
+def test_import_of_a_directory_or_a_missing_path_says_which_and_changes_nothing(tmp_path, kind, reason):
+    path = tmp_path / "nvd"
+    if kind == "directory":
+        path.mkdir()
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("feeds", "import", "--source", "nvd", path, "--no-progress")
+
+    assert str(excinfo.value).startswith(f"import rejected, database unchanged for this file: {path}: {reason}")
+    assert Vulnerability.objects.count() == 0
