@@ -214,11 +214,12 @@ def restore_backup(*, archive_path: Path) -> BackupSummary:
     data_dir = Path(settings.DATA_DIR)
     if not _directory_is_empty(data_dir):
         raise BackupError(f"the data directory {data_dir} is not empty: restore only into an empty one")
+    # The scratch directory lives inside the data directory: the service user may write there and
+    # nowhere else (systemd: ReadWritePaths), and the files end up in place by a rename.
+    data_dir.mkdir(parents=True, exist_ok=True)
     with (
         tarfile.open(archive_path, "r:gz") as archive,
-        tempfile.TemporaryDirectory(
-            prefix="kokuchi-restore-", dir=data_dir.parent if data_dir.parent.exists() else None
-        ) as scratch_name,
+        tempfile.TemporaryDirectory(prefix=".kokuchi-restore-", dir=data_dir) as scratch_name,
     ):
         manifest = read_manifest(archive)
         vendor = manifest["database"]["vendor"]

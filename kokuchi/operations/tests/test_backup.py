@@ -181,3 +181,30 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path, settings):
 
     with pytest.raises(CommandError, match="not a Kokuchi backup: manifest.json missing"):
         call_command("restore", str(not_a_backup), stdout=StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_stages_files_inside_the_data_directory_where_the_service_user_may_write(
+    data_dir, tmp_path, settings, monkeypatch
+):
+    from kokuchi.operations import backup
+
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", "--output", str(archive), stdout=StringIO())
+    settings.DATA_DIR = tmp_path / "parent" / "restored"
+    staged_in = []
+    original = backup.tempfile.TemporaryDirectory
+
+    def recording(*args, **kwargs):
+        staged_in.append(Path(kwargs["dir"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(backup.tempfile, "TemporaryDirectory", recording)
+
+    # The database is not empty (the test database), so the restore stops after staging.
+    with pytest.raises(CommandError, match="the database is not empty"):
+        call_command("restore", str(archive), stdout=StringIO())
+
+    assert staged_in == [tmp_path / "parent" / "restored"]
+    assert [path.name for path in (tmp_path / "parent").iterdir()] == ["restored"]
+    assert list((tmp_path / "parent" / "restored").iterdir()) == []
