@@ -8,8 +8,10 @@ from the MyJVN product sample, standing in for the CPE of each entry's product.
 """
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from kokuchi.catalog.tests.factories import make_manufacturer, make_plan, make_product
 from kokuchi.core.tests.factories import make_user
@@ -124,3 +126,36 @@ def test_s_vuln_edition_only_item_is_shown_to_staff_and_notified_only_after_conf
     confirm_candidate(exposure=exposure, reason="エディションを確認済み", changed_by=make_user())
 
     assert list(Notice.objects.values_list("customer__customer_code", "kind")) == [("C-MAINT", "contracted")]
+
+
+@pytest.mark.django_db
+def test_s_vuln_reparse_turns_a_stored_edition_only_text_into_a_qualified_range():
+    """Rows imported before the parser knew editions were stored as not understood; the reparse
+    gives them the qualified range, so the next match names the edition."""
+    jvn = Vulnerability.objects.create(vuln_id="JVNDB-2024-003700", source="jvn")
+    row = AffectedProduct.objects.create(
+        vulnerability=jvn,
+        cpe23=EXCHANGE,
+        version_text="for x64-based Systems",
+        ranges=[],
+        ranges_parsed=False,
+    )
+
+    call_command("feeds", "unparsed-versions", "--reparse", stdout=StringIO())
+
+    row.refresh_from_db()
+    assert (row.ranges_parsed, row.ranges) == (
+        True,
+        [
+            {
+                "start": None,
+                "start_inclusive": False,
+                "end": None,
+                "end_inclusive": False,
+                "exact": None,
+                "cve_ids": [],
+                "qualifier": "for x64-based Systems",
+                "qualifier_kind": "edition",
+            }
+        ],
+    )
