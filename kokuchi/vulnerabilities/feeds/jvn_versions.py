@@ -32,7 +32,8 @@ with its sources):
 Kokuchi records neither a device's edition nor the fixes applied to it, so a match through a
 qualified range is a candidate for staff review (要確認, exposures/matching.py), never an automatic
 notice. A qualifier next to a version (「Version 1607 for 32-bit Systems」, 「2016 (32-bit
-edition)」) is not kept: JVN lists every edition of that version as its own item.
+edition)」) is not kept: in the corpus, JVN lists the other editions of that version as items of
+their own, so a device on that version matches whichever edition it runs.
 
 Text that does not fit one of the forms gives [] (and ``ranges_parsed`` false), so that matching
 treats the affected product as "version range unknown": a candidate for staff review with the
