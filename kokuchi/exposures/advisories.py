@@ -26,6 +26,7 @@ from kokuchi.exposures.matching import (
     JvnRange,
     Match,
     Method,
+    review_explanation,
 )
 
 # Statement sources in the order they are consulted.
@@ -126,8 +127,10 @@ def match_statements(*, vuln_id: str, statements: list[StatementMatcher], device
                 vuln_id,
                 Method.STATEMENT_VERSION_UNKNOWN,
                 BASE_CONFIDENCE[Method.STATEMENT_VERSION_UNKNOWN],
-                f"要確認: {device.label} は {vuln_id} の対象製品（出典: {unknown.origin()}）ですが、{reason}ため"
-                "該当の可能性があります",
+                review_explanation(
+                    f"{device.label} は {vuln_id} の対象製品（出典: {unknown.origin()}）ですが、{reason}ため"
+                    "該当の可能性があります"
+                ),
             )
         return None
     return None
@@ -244,17 +247,21 @@ def match_text_candidate(*, vuln_id: str, candidate: TextCandidate, device: Devi
             vuln_id,
             Method.TEXT_CANDIDATE,
             BASE_CONFIDENCE[Method.TEXT_CANDIDATE],
-            f"要確認: {vuln_id} には製品データがなく、説明文が機種 {mention.model} とバージョン "
-            f"{mention.bound} {relation}を挙げています（「{_shorten(mention.excerpt)}」）。"
-            f"{_label(device)} が該当するか確認してください",
+            review_explanation(
+                f"{vuln_id} には製品データがなく、説明文が機種 {mention.model} とバージョン "
+                f"{mention.bound} {relation}を挙げています（「{_shorten(mention.excerpt)}」）。"
+                f"{_label(device)} が該当するか確認してください"
+            ),
         )
     why = "バージョンの記載がありません" if mention.bound is None else "機器のファームウェアのバージョンが未登録です"
     return Match(
         vuln_id,
         Method.TEXT_CANDIDATE,
         BASE_CONFIDENCE[Method.TEXT_CANDIDATE] - 10,
-        f"要確認: {vuln_id} には製品データがなく、説明文が機種 {mention.model} を挙げています"
-        f"（「{_shorten(mention.excerpt)}」、{why}）。{_label(device)} が該当するか確認してください",
+        review_explanation(
+            f"{vuln_id} には製品データがなく、説明文が機種 {mention.model} を挙げています"
+            f"（「{_shorten(mention.excerpt)}」、{why}）。{_label(device)} が該当するか確認してください"
+        ),
     )
 
 

@@ -27,7 +27,11 @@ value but lowers the confidence, because the device was not proven to have it.
 
 JVN affected products (``JvnAffected``) match by CPE part/vendor/product and the ranges parsed
 from JVN's Japanese version text; when the text could not be parsed, by vendor/product alone with
-a low confidence (this is vuls' JvnVendorProductMatch, confidence 10).
+a low confidence (this is vuls' JvnVendorProductMatch, confidence 10). A range qualified by an
+edition, platform or architecture (「for x64-based Systems」) or by a fix not applied
+(``JvnRange.qualifier``) names something Kokuchi does not record for a device: a device inside it
+is the same review candidate (``jvn_vendor_product``, confidence 10), its explanation naming the
+qualifier and why it cannot be checked.
 
 Confidence (0–100) by method:
 
@@ -37,7 +41,8 @@ nvd_range            90  device version inside a start/end range
 nvd_all_versions     60  criteria version ``*`` with no range (every version)
 nvd_version_unknown  30  the device's firmware version is not recorded
 jvn_range            80  version inside a range parsed from JVN's text
-jvn_vendor_product   10  JVN text not parseable: "version range unknown" (要確認)
+jvn_vendor_product   10  JVN text not parseable: "version range unknown", or a range
+                         qualified by an edition or unapplied fix (要確認)
 csaf_range           85  vendor advisory (CSAF) lists the version (exposures/advisories.py)
 cve5_cna_range       80  the CVE record's CNA affected data lists the version
 cve5_adp_range       75  the CVE record's CISA ADP affected data lists the version
@@ -50,7 +55,8 @@ Statements matched through the product name rather than a CPE lose 10.
 
 A match made without a version range (``REVIEW_METHODS``: JVN's or a statement's version text
 was not understood, or only the description names the model) is a candidate for staff review: its
-explanation starts with 【要確認】, and follow-up sends the customer a notice only after staff
+explanation starts with ``REVIEW_MARK`` (【要確認】, added by ``review_explanation`` for every
+producer), and follow-up sends the customer a notice only after staff
 confirmed it.
 
 Minus 10 for every criteria attribute the device's CPE leaves as ANY; plus 5 when a hardware
@@ -120,6 +126,15 @@ BASE_CONFIDENCE = {
 }
 # Matches that are candidates for staff review (要確認), never notified to customers automatically.
 REVIEW_METHODS = frozenset({Method.JVN_VENDOR_PRODUCT, Method.STATEMENT_VERSION_UNKNOWN, Method.TEXT_CANDIDATE})
+# The one spelling of the mark that opens the explanation of every review candidate.
+REVIEW_MARK = "【要確認】"
+
+
+def review_explanation(text: str) -> str:
+    """The explanation of a candidate for staff review: the text after ``REVIEW_MARK``."""
+    return f"{REVIEW_MARK}{text}"
+
+
 # The strongest method wins when several entries of one vulnerability match.
 METHOD_STRENGTH = [
     Method.NVD_EXACT,
@@ -426,6 +441,10 @@ class JvnRange:
     end_inclusive: bool = False
     exact: str | None = None
     cve_ids: tuple[str, ...] = ()
+    # What else the range requires that a device record does not hold: the text as JVN wrote it
+    # and its kind (QUALIFIER_REASONS).
+    qualifier: str = ""
+    qualifier_kind: str = ""
 
     @classmethod
     def from_dict(cls, data: dict) -> JvnRange:
@@ -436,6 +455,8 @@ class JvnRange:
             bool(data.get("end_inclusive", False)),
             data.get("exact"),
             tuple(data.get("cve_ids") or ()),
+            data.get("qualifier") or "",
+            data.get("qualifier_kind") or "",
         )
 
     def contains(self, version: Version) -> bool:
@@ -461,6 +482,9 @@ class JvnRange:
             return not self.contains(low)
         return low >= high
 
+    def is_all_versions(self) -> bool:
+        return not (self.exact or self.start or self.end)
+
     def describe(self) -> str:
         if self.exact:
             return f"{self.exact} と一致"
@@ -470,6 +494,35 @@ class JvnRange:
         if self.end:
             parts.append(f"{self.end} {'以下' if self.end_inclusive else '未満'}")
         return " ".join(parts) or "全バージョン"
+
+
+# Why a qualified range cannot be decided automatically, by kind of qualifier.
+QUALIFIER_REASONS = {
+    "edition": "機器の版・エディション（プラットフォーム）は登録されていない",
+    "patch": "機器に適用済みの修正プログラムは登録されていない",
+}
+
+
+def _qualified_candidate(vuln_id: str, item: JvnAffected, rng: JvnRange, device: DeviceIdentity) -> Match:
+    kind = rng.qualifier_kind if rng.qualifier_kind in QUALIFIER_REASONS else "edition"
+    # A patch condition is quoted as JVN wrote it (「修正プログラム…」未適用); an edition is quoted here.
+    qualifier = rng.qualifier if kind == "patch" else f"「{rng.qualifier}」"
+    if rng.is_all_versions():
+        versions = "全バージョン"
+    elif device.version is None:
+        versions = f"範囲 {rng.describe()}、ファームウェアのバージョンは未登録"
+    else:
+        versions = f"範囲 {rng.describe()}に該当"
+    return Match(
+        vuln_id,
+        Method.JVN_VENDOR_PRODUCT,
+        BASE_CONFIDENCE[Method.JVN_VENDOR_PRODUCT],
+        review_explanation(
+            f"{_version_label(device)} は {vuln_id} の対象製品として JVN に掲載（記載「{item.version_text}」: "
+            f"対象は{qualifier}に限られます（{versions}）。{QUALIFIER_REASONS[kind]}ため自動では判定できません。"
+            "担当者が確認してください）"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -505,14 +558,22 @@ def match_jvn(
                     vuln_id,
                     Method.JVN_VENDOR_PRODUCT,
                     BASE_CONFIDENCE[Method.JVN_VENDOR_PRODUCT],
-                    f"【要確認】{device.label} は {vuln_id} の対象製品として JVN に掲載（バージョン範囲不明: "
-                    f"記載「{item.version_text or '記載なし'}」を解釈できないため製品名のみで照合。"
-                    "担当者が確認してください）",
+                    review_explanation(
+                        f"{device.label} は {vuln_id} の対象製品として JVN に掲載（バージョン範囲不明: "
+                        f"記載「{item.version_text or '記載なし'}」を解釈できないため製品名のみで照合。"
+                        "担当者が確認してください）"
+                    ),
                 )
             continue
         version = device.version
         for rng in item.ranges:
             if for_cve and rng.cve_ids and for_cve not in rng.cve_ids:
+                continue
+            if rng.qualifier:
+                # Inside the versions (or every version, or the device's version unknown), the
+                # edition or fix decides, and the device record does not say: staff review.
+                if fallback is None and (version is None or rng.contains(version)):
+                    fallback = _qualified_candidate(vuln_id, item, rng, device)
                 continue
             if version is None:
                 if fallback is None:

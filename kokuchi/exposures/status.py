@@ -59,7 +59,7 @@ def _review_reason(prefix: str, reason: str) -> str:
 
 
 def confirm_candidate(*, exposure: Exposure, reason: str, changed_by: User | None) -> Exposure:
-    """Confirm a candidate staff had to check (要確認: text candidate or unreadable versions): who
+    """Confirm a 要確認 candidate staff had to check (text candidate, unreadable versions, edition): who
     and when go into the history, and the exposure is then acted on like any other (work item or
     sales lead, notices)."""
     if exposure.method not in REVIEW_METHODS or exposure.status != ExposureStatus.OPEN:

@@ -132,8 +132,10 @@ class AffectedProduct(models.Model):
     converted (2.3), the version text exactly as published, and ranges parsed from it.
 
     `ranges` is a list of {"start": str|None, "start_inclusive": bool, "end": str|None,
-    "end_inclusive": bool, "exact": str|None, "cve_ids": [..]} — empty when the text could not
-    be parsed (then matching falls back to vendor/product alone, with low confidence).
+    "end_inclusive": bool, "exact": str|None, "cve_ids": [..]}, plus "qualifier" and
+    "qualifier_kind" (edition or patch) when the range applies only to an edition or without a fix
+    (then a match is a staff review candidate) — empty when the text could not be parsed (then
+    matching falls back to vendor/product alone, with low confidence).
     """
 
     vulnerability = models.ForeignKey(

@@ -98,7 +98,7 @@ def test_s_vuln_text_candidate_when_no_source_describes_the_products():
     exposure = Exposure.objects.get(device=at_bound)
     assert exposure.confidence == 20
     assert exposure.explanation == (
-        "要確認: CVE-2025-0356 には製品データがなく、説明文が機種 WX3600HP とバージョン 1.5.3 以下を挙げています"
+        "【要確認】CVE-2025-0356 には製品データがなく、説明文が機種 WX3600HP とバージョン 1.5.3 以下を挙げています"
         "（「term WX1500HP Ver.1.4.2 and earlier and WX3600HP Ver.1.5.3 and earlier allows a attacker」）。"
         "WX3600HP 1.5.3 が該当するか確認してください"
     )

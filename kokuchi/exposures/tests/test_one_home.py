@@ -1,12 +1,14 @@
 """Knowledge with one home: where two copies used to disagree, the callers now agree."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from kokuchi.catalog.tests.factories import make_product
 from kokuchi.devices.tests.factories import make_device
+from kokuchi.exposures.matching import REVIEW_MARK, review_explanation
 from kokuchi.exposures.models import Exposure, Priority
 from kokuchi.exposures.reports import build_customer_report_context
 from kokuchi.exposures.runs import match_all
@@ -51,3 +53,17 @@ def test_s_risk_product_cpe_in_capitals_names_the_same_vulnerabilities_for_discl
     assert list(Exposure.objects.filter(device=device).values_list("vulnerability__vuln_id", flat=True)) == [
         "CVE-2024-21762"
     ]
+
+
+def test_s_vuln_review_mark_is_spelled_once_and_opens_every_review_explanation():
+    """Every producer of a review candidate's explanation (JVN, statements, text candidates) gets
+    its 要確認 mark from matching.review_explanation: no other module spells the mark."""
+    root = Path(__file__).resolve().parents[2]
+    spelling = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts
+        and ("【要確認】" in path.read_text("utf-8") or "要確認:" in path.read_text("utf-8"))
+    }
+    assert spelling == {"exposures/matching.py"}
+    assert review_explanation("確認してください") == f"{REVIEW_MARK}確認してください" == "【要確認】確認してください"

@@ -224,6 +224,19 @@ FORM_CASES = [
     # a product word and a label before the version
     ("Android アプリ バージョン 5.78.0 より前のバージョン", "5.77.9", True),
     ("Android アプリ バージョン 5.78.0 より前のバージョン", "5.78.0", False),
+    # every version, definite: no bound, the first and any later build inside
+    ("すべてのバージョン", "0.0.1", True),
+    ("すべてのバージョン", "Rev.15.02.29", True),
+    ("全てのバージョン", "0.0.1", True),
+    ("全てのバージョン", "99.9", True),
+    ("全バージョン", "0.0.1", True),
+    ("全バージョン", "99.9", True),
+    ("すべてのリリース(CVE-2024-23604, CVE-2024-28039, CVE-2024-28125)", "20220319", True),
+    # 「Version.」 with a dot, a start bound, and a fix condition (the range; the qualifier is
+    # decided by staff, see test_qualified_ranges.py)
+    ("Version.5.0およびそれ以降、かつ「修正プログラム20240527」未適用のもの", "4.9.9", False),
+    ("Version.5.0およびそれ以降、かつ「修正プログラム20240527」未適用のもの", "5.0", True),
+    ("Version.5.0およびそれ以降、かつ「修正プログラム20240527」未適用のもの", "5.0.1", True),
 ]
 
 
@@ -240,3 +253,15 @@ def test_s_vuln_empty_range_is_version_range_unknown():
     assert not rng.contains(parse_version("2.14.0"))
     (floor,) = [JvnRange.from_dict(r) for r in parse_version_text("10.5.x から 10.5.8 まで")]
     assert not floor.is_empty()
+
+
+def test_s_vuln_versions_named_without_saying_which_are_version_range_unknown():
+    """「複数のバージョン」 says some versions are affected, not which: no range (要確認)."""
+    assert parse_version_text("複数のバージョン") == []
+
+
+@pytest.mark.parametrize("text", ["すべてのバージョン", "全てのバージョン", "全バージョン", "すべてのリリース"])
+def test_s_vuln_every_version_forms_are_an_open_range_without_qualifier(text):
+    assert parse_version_text(text) == [
+        {"start": None, "start_inclusive": False, "end": None, "end_inclusive": False, "exact": None, "cve_ids": []}
+    ]

@@ -19,11 +19,28 @@ with its sources):
   (「(Ver.2.10.x系)」: the range starts at that series); another name of the same build
   (「ver.3.5.1.201（ver.3.5.1.200op1）」); a platform or edition qualifier (「(32 ビット版)」,
   「(client)」, 「(x86-64)」) and the words LTS, which do not change the versions;
-* all versions: 「すべてのバージョン」, 「すべてのリリース」.
+* all versions, definite: 「すべてのバージョン」, 「全てのバージョン」, 「全バージョン」,
+  「すべてのリリース」 (an open range);
+* an edition, platform or architecture and no version, as JVN writes Microsoft's affected items
+  (「for x64-based Systems」, 「R2 (Server Core installation)」, 「, 23H2 Edition」, 「for 32-bit
+  Systems SP2」, 「(32 ビット版)」): every version of that edition, an open range with the
+  qualifier ``qualifier`` (the text) of kind ``edition``;
+* a version range on condition that a fix is not applied (「Version.5.0およびそれ以降、かつ
+  「修正プログラム20240527」未適用のもの」): the range with the qualifier 「修正プログラム20240527」未適用
+  of kind ``patch``.
+
+Kokuchi records neither a device's edition nor the fixes applied to it, so a match through a
+qualified range is a candidate for staff review (要確認, exposures/matching.py), never an automatic
+notice. A qualifier next to a version (「Version 1607 for 32-bit Systems」, 「2016 (32-bit
+edition)」) is not kept: in the corpus, JVN lists the other editions of that version as items of
+their own, so a device on that version matches whichever edition it runs.
 
 Text that does not fit one of the forms gives [] (and ``ranges_parsed`` false), so that matching
 treats the affected product as "version range unknown": a candidate for staff review with the
-text, never trusted as a range and never notified automatically.
+text, never trusted as a range and never notified automatically. That is the reading of words that
+name versions without saying which (「複数のバージョン」), of build or publication dates
+(「Build time が 2021 年 6 月より前のバージョン」) and of product scopes (「を実装しているプリンター
+およびスキャナー」).
 """
 
 from __future__ import annotations
@@ -39,14 +56,14 @@ _CVE_PARENS_RE = re.compile(r"\(([^()]*CVE-\d{4}-\d{4,}[^()]*)\)")
 # Words around a version that carry no version information.
 _TRAILING_NOISE_RE = re.compile(r"\s*(?:の)?(?:全ての|すべての)?(?:バージョン|版|ファームウェア|リリース)\s*$")
 _LEADING_NOISE_RE = re.compile(
-    r"^(?:(?:ファームウェア|ソフトウェア|firmware|software)\s*)?(?:バージョン|version|ver\.?|ver|rev\.?)\s*",
+    r"^(?:(?:ファームウェア|ソフトウェア|firmware|software)\s*)?(?:バージョン|version\.?|ver\.?|ver|rev\.?)\s*",
     re.IGNORECASE,
 )
 _ALL_VERSIONS_RE = re.compile(
     r"^(?:全て|すべて|全)の?(?:バージョン|版|リリース|ファームウェア)$|^all (?:versions?|releases?)$", re.IGNORECASE
 )
 # A label before the version: it tells that what follows is the version, whatever precedes it.
-_LABEL = r"(?:バージョン|ファームウェア|version|ver\.?|rev\.?|v(?=\d))"
+_LABEL = r"(?:バージョン|ファームウェア|version\.?|ver\.?|rev\.?|v(?=\d))"
 # A version: a digit, then digits, letters and . - _ + and Cisco-style parentheses glued to it
 # (11.0(20.3), 12.0(3.4)T1, 1.00.008_SE, 10.5.x), then optional release words (v6 R4, 5.8 (Build
 # 1575), 1.1.2 Build 20231115, SP1, Update 3).
@@ -70,6 +87,21 @@ _TRAILING_PARENS_RE = re.compile(r"\(([^()]*)\)\s*$")
 _SERIES_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<series>\d+(?:\.\d+)*)\.x\s*系?$", re.IGNORECASE)
 _ALIAS_RE = re.compile(rf"^(?:{_LABEL}\s*)?(?P<version>{_VERSION})$", re.IGNORECASE)
 
+# Words that name an edition, platform or architecture and no version (Microsoft's affected items).
+_EDITION_WORD = (
+    r"for\s+(?:(?:32|64)-bit|(?:x64|x86|ARM64|ARM|Itanium)-based)\s+(?:Systems|editions?)"
+    r"|for\s+[A-Za-z][A-Za-z\-]*"
+    r"|\(?(?:32|64)[- ]?bit\s+editions?\)?"
+    r"|\(?(?:32|64)\s*ビット版\)?"
+    r"|\(?(?:x86|x64|x86-64|ARM64)\s*版?\)?"
+    r"|\(?Server\s+Core\s+installation\)?"
+    r"|R\d+|SP\d+|LTSC?"
+    r"|(?:\d{2}H\d|[A-Za-z]+)\s+Edition"
+)
+_EDITION_ONLY_RE = re.compile(rf"^(?:(?:{_EDITION_WORD})(?:\s+|$))+$", re.IGNORECASE)
+# 「…、かつ「修正プログラム20240527」未適用のもの」: the versions before it, unless that fix is applied.
+_UNAPPLIED_FIX_RE = re.compile(r"\s*[、,]?\s*かつ\s*(?P<fix>[^、,]+?)\s*が?未適用(?:のもの|の製品|の場合)?\s*$")
+
 _END_EXCLUSIVE = r"未満|より前"
 _END_INCLUSIVE = r"およびそれ以前|及びそれ以前|とそれ以前|以前|以下|まで"
 _START_INCLUSIVE = r"およびそれ以降|及びそれ以降|以降|以上"
@@ -80,11 +112,12 @@ _END_RE = re.compile(rf"^(?P<b>.+?)\s*(?P<op>{_END_EXCLUSIVE}|{_END_INCLUSIVE})$
 _START_RE = re.compile(rf"^(?P<a>.+?)\s*(?:{_START_INCLUSIVE})$")
 
 
-def _normalise(text: str) -> str:
+def _normalise(text: str, *, keep_quotes: bool = False) -> str:
     """Fold full-width digits, letters, spaces, parentheses and tildes to ASCII (NFKC), the wave
-    dash to ``~``, drop 「」 quotes, squeeze blanks."""
+    dash to ``~``, drop 「」 quotes (unless `keep_quotes`), squeeze blanks."""
     text = unicodedata.normalize("NFKC", text).replace("\\n", "\n").replace("\u301c", "~")
-    text = re.sub(r"[「」『』]", "", text)
+    if not keep_quotes:
+        text = re.sub(r"[「」『』]", "", text)
     return re.sub(r"[ \t\u3000]+", " ", text)
 
 
@@ -93,12 +126,19 @@ def _clean_version(value: str) -> str:
     return _LEADING_NOISE_RE.sub("", value).strip()
 
 
-# (start, start_inclusive, end, end_inclusive, exact) of one range, before its CVEs are attached.
-_Bounds = tuple[str | None, bool, str | None, bool, str | None]
+# (start, start_inclusive, end, end_inclusive, exact, qualifier, qualifier kind) of one range,
+# before its CVEs are attached.
+_Bounds = tuple[str | None, bool, str | None, bool, str | None, str, str]
+
+# Kinds of qualifier: what a device would have to be known to have for the range to apply.
+QUALIFIER_EDITION = "edition"
+QUALIFIER_PATCH = "patch"
 
 
-def _bounds(*, start=None, start_inclusive=False, end=None, end_inclusive=False, exact=None) -> _Bounds:
-    return start, start_inclusive, end, end_inclusive, exact
+def _bounds(
+    *, start=None, start_inclusive=False, end=None, end_inclusive=False, exact=None, qualifier="", kind=""
+) -> _Bounds:
+    return start, start_inclusive, end, end_inclusive, exact, qualifier, kind
 
 
 def _side(text: str, *, alone: bool = False) -> str | None:
@@ -171,6 +211,8 @@ def _parse_segment(segment: str) -> list[_Bounds] | None:
     segment = segment.strip()
     if _ALL_VERSIONS_RE.match(segment):
         return [_bounds()]
+    if _EDITION_ONLY_RE.match(segment):
+        return [_bounds(qualifier=segment, kind=QUALIFIER_EDITION)]
     segment, series, aliases = _trailing_parentheses(segment)
     segment = _drop_qualifier_parentheses(segment)
     text = _TRAILING_NOISE_RE.sub("", segment.strip()).strip()
@@ -182,11 +224,14 @@ def _parse_segment(segment: str) -> list[_Bounds] | None:
     found = _parse_form(text)
     if found is None:
         return None
-    start, start_inclusive, end, end_inclusive, exact = found
+    start, start_inclusive, end, end_inclusive, exact, _, _ = found
     if series and start is None and exact is None:
         start, start_inclusive = series, True
     extra = [_bounds(exact=alias) for alias in aliases] if exact else []
-    return [(start, start_inclusive, end, end_inclusive, exact), *extra]
+    return [
+        _bounds(start=start, start_inclusive=start_inclusive, end=end, end_inclusive=end_inclusive, exact=exact),
+        *extra,
+    ]
 
 
 def _parse_form(text: str) -> _Bounds | None:
@@ -220,10 +265,16 @@ def _text_ranges(text: str) -> tuple[tuple[_Bounds, tuple[str, ...] | None], ...
     entry's CVEs); None when any part is not understood. Independent of the entry, so cached: the
     same texts (「すべてのバージョン」, a product's 「x.y およびそれ以前」) recur across entries."""
     ranges: list[tuple[_Bounds, tuple[str, ...] | None]] = []
-    for line in _normalise(text).splitlines():
+    for line in _normalise(text, keep_quotes=True).splitlines():
         line = line.strip()
         if not line:
             continue
+        unapplied = _UNAPPLIED_FIX_RE.search(line)
+        condition = ""
+        if unapplied:
+            condition = f"「{unapplied['fix'].strip('「」『』 ')}」未適用"
+            line = line[: unapplied.start()].strip()
+        line = _normalise(line)
         line_cves = None
         named = [CVE_RE.findall(group) for group in _CVE_PARENS_RE.findall(line)]
         if named:
@@ -235,6 +286,8 @@ def _text_ranges(text: str) -> tuple[tuple[_Bounds, tuple[str, ...] | None], ...
             parsed = _parse_segment(segment)
             if parsed is None:
                 return None
+            if condition:
+                parsed = [(*bounds[:5], condition, QUALIFIER_PATCH) for bounds in parsed]
             ranges.extend((bounds, line_cves) for bounds in parsed)
     return tuple(ranges)
 
@@ -249,14 +302,17 @@ def parse_version_text(text: str, cve_ids: Iterable[str] = ()) -> list[dict]:
 
     `cve_ids` are the entry's CVEs; a line with its own 「(CVE-…)」 parentheses applies only to the
     CVEs named there. Several lines (several `VersionNumber` elements) and 「、」 lists give several
-    ranges. Empty text gives [] too: JVN then says nothing about versions.
+    ranges. Empty text gives [] too: JVN then says nothing about versions. A range that applies
+    only to an edition or without a fix also carries ``qualifier`` (the text) and
+    ``qualifier_kind`` (``edition`` or ``patch``).
     """
     ranges = _text_ranges(text or "")
     if not ranges:
         return []
     default_cves = sorted(set(cve_ids))
-    return [
-        {
+    out = []
+    for (start, start_inclusive, end, end_inclusive, exact, qualifier, kind), line_cves in ranges:
+        found = {
             "start": start,
             "start_inclusive": start_inclusive,
             "end": end,
@@ -264,5 +320,7 @@ def parse_version_text(text: str, cve_ids: Iterable[str] = ()) -> list[dict]:
             "exact": exact,
             "cve_ids": default_cves.copy() if line_cves is None else sorted(set(line_cves)),
         }
-        for (start, start_inclusive, end, end_inclusive, exact), line_cves in ranges
-    ]
+        if qualifier:
+            found.update(qualifier=qualifier, qualifier_kind=kind)
+        out.append(found)
+    return out
