@@ -90,7 +90,7 @@ def _issue_reminder_link(*, link: CustomerLink, now: datetime.datetime) -> tuple
     """The fresh link replacing `link`, or None when another run replaced it or it was answered meanwhile."""
     try:
         with transaction.atomic():
-            link = CustomerLink.objects.select_for_update().select_related("version").get(pk=link.pk)
+            link = CustomerLink.objects.select_for_update(of=("self",)).select_related("version").get(pk=link.pk)
             if link.revoked_at is not None or link.version.superseded_by_id is not None:
                 return None
             if hasattr(link.version, "acknowledgement"):
