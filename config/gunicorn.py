@@ -5,9 +5,10 @@ the PDF work of a request runs in KOKUCHI_PDF_WORKERS helper processes.
 """
 
 import os
-import re
 
 from gunicorn.glogging import Logger
+
+from kokuchi.core.logs import mask_tokens
 
 bind = [address for address in os.environ.get("KOKUCHI_BIND", "127.0.0.1:8000").split(",") if address]
 workers = int(os.environ.get("KOKUCHI_WEB_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
@@ -28,12 +29,11 @@ loglevel = os.environ.get("KOKUCHI_LOG_LEVEL", "INFO").lower()
 control_socket_disable = True
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
-# Customer and notice links carry their secret token in the path (and in the Referer of the next page).
-TOKEN_IN_PATH = re.compile(r"(/(?:ack/c|exposures/notices)/)[^/?\s]+")
-
 
 def redact_tokens(text):
-    return TOKEN_IN_PATH.sub(r"\1[token]", text) if isinstance(text, str) else text
+    """Customer and notice links carry their secret token in the path (and in the Referer of the next
+    page): masked by the rule every Kokuchi log uses."""
+    return mask_tokens(text) if isinstance(text, str) else text
 
 
 class TokenRedactingLogger(Logger):

@@ -261,6 +261,14 @@ READY_FEED_MAX_AGE = int(env("KOKUCHI_READY_FEED_MAX_AGE", str(2 * 24 * 3600)) o
 # Directory of pg_dump/pg_restore; default: the newest /usr/lib/postgresql/*/bin, then the PATH.
 PG_BIN_DIR = env("KOKUCHI_PG_BIN", "") or ""
 
+# ---- Acknowledgement reminders (kokuchi.acknowledgements.reminders, daily job "ack_reminders"):
+# an e-mailed customer link still open and unanswered this many days after it was sent is replaced by
+# a fresh link e-mailed to the same contact; again every interval, at most the maximum number of times
+# per link sent by staff. 0 reminders switches them off.
+ACK_REMINDER_AFTER_DAYS = int(env("KOKUCHI_ACK_REMINDER_AFTER_DAYS", "7") or "7")
+ACK_REMINDER_INTERVAL_DAYS = int(env("KOKUCHI_ACK_REMINDER_INTERVAL_DAYS", "7") or "7")
+ACK_REMINDER_MAX = int(env("KOKUCHI_ACK_REMINDER_MAX", "3") or "0")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

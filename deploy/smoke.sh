@@ -57,6 +57,7 @@ echo "== start web ($KOKUCHI_WEB_WORKERS workers on $KOKUCHI_BIND), worker, sche
 "$KOKUCHI" db_worker --interval 0.5 >"$work/worker.log" 2>&1 & pids+=($!)
 # Every job but the online feed sync (no network here).
 "$KOKUCHI" scheduler --interval 2 --job heartbeat --job send_notices --job match --job evidence_checkpoint \
+  --job ack_reminders \
   >"$work/scheduler.log" 2>&1 & pids+=($!)
 
 base="http://127.0.0.1:$port"

@@ -25,7 +25,15 @@ class AcknowledgementAdmin(KeptRecordAdmin):
 
 @admin.register(CustomerLink)
 class CustomerLinkAdmin(KeptRecordAdmin):
-    list_display = ["version", "recipient_email", "created_at", "expires_at", "revoked_at"]
+    list_display = [
+        "version",
+        "recipient_email",
+        "created_at",
+        "emailed_at",
+        "reminder_number",
+        "expires_at",
+        "revoked_at",
+    ]
     exclude = ["token_sha256"]
 
 

@@ -98,9 +98,31 @@ class CustomerLink(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+    # A reminder is a fresh link to the same contact that replaces the unanswered one (the token of
+    # the old link exists only in the first e-mail, so it cannot be sent again).
+    reminder_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("reminder of"),
+    )
+    reminder_number = models.PositiveSmallIntegerField(_("reminder number"), default=0)
+    # When the mail server accepted the link's e-mail; empty when it was handed over another way.
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # However many schedulers run, an unanswered link gets one live replacement.
+            models.UniqueConstraint(
+                fields=["reminder_of"],
+                condition=models.Q(reminder_of__isnull=False, revoked_at__isnull=True),
+                name="ack_link_one_open_reminder",
+                violation_error_message=_("A link has one open reminder."),
+            )
+        ]
         verbose_name = _("customer link")
         verbose_name_plural = _("customer links")
 

@@ -7,7 +7,8 @@ import datetime
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.conf import settings
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -79,6 +80,19 @@ class DealAckStatus:
     def awaiting_acknowledgement(self) -> bool:
         return self.current is not None and self.acknowledgement is None
 
+    @property
+    def reminders_sent(self) -> list[CustomerLink]:
+        """The reminder links of the current version whose e-mail went out, the latest first."""
+        sent = [
+            link
+            for link in self.links
+            if self.current is not None
+            and link.version_id == self.current.pk
+            and link.reminder_number
+            and link.emailed_at is not None
+        ]
+        return sorted(sent, key=lambda link: link.emailed_at or link.created_at, reverse=True)
+
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
     try:
@@ -118,6 +132,45 @@ def deal_ack_status(deal: Deal) -> DealAckStatus:
     if current is not None:
         status.compliance = compliance_rows(current, acknowledgement)
     return status
+
+
+def reminder_wait_days(link: CustomerLink) -> int:
+    """Days after its sending that an unanswered link is reminded: the first wait, then the interval."""
+    days = settings.ACK_REMINDER_AFTER_DAYS if link.reminder_number == 0 else settings.ACK_REMINDER_INTERVAL_DAYS
+    # At least a day, so that a reminder sent today is never due again the same day.
+    return max(1, days)
+
+
+def links_due_for_reminder(*, at: datetime.datetime) -> list[CustomerLink]:
+    """Open, e-mailable links of current, unacknowledged versions whose wait has passed at `at`.
+
+    A link counts from the (local) day it was sent; a link replaced by a reminder is revoked, so only
+    the latest link of each chain is found; at most ACK_REMINDER_MAX reminders follow a staff link.
+    """
+    if settings.ACK_REMINDER_MAX <= 0:
+        return []
+    today = timezone.localdate(at)
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    open_reminder = CustomerLink.objects.filter(reminder_of=OuterRef("pk"), revoked_at__isnull=True)
+    candidates = (
+        CustomerLink.objects.filter(
+            revoked_at__isnull=True,
+            expires_at__gt=at,
+            created_at__lt=start_of_today,
+            reminder_number__lt=settings.ACK_REMINDER_MAX,
+            version__superseded_by__isnull=True,
+            version__acknowledgement__isnull=True,
+        )
+        .exclude(recipient_email="")
+        .exclude(Exists(open_reminder))
+        .select_related("version__disclosure__deal__customer", "contact", "created_by")
+        .order_by("created_at", "pk")
+    )
+    return [
+        link
+        for link in candidates
+        if timezone.localdate(link.created_at) + datetime.timedelta(days=reminder_wait_days(link)) <= today
+    ]
 
 
 def compliance_rows(version: DisclosureVersion, acknowledgement: Acknowledgement | None) -> list[ComplianceRow]:

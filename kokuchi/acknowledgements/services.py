@@ -80,7 +80,8 @@ class AlreadyAcknowledged(Exception):
 
 
 class LinkRefused(Exception):
-    """A customer link that exists but cannot be used; `reason` is one of expired, revoked, superseded."""
+    """A customer link that exists but cannot be used; `reason` is one of expired, revoked, replaced (by a
+    reminder's fresh link), superseded."""
 
     def __init__(self, link: CustomerLink, reason: str):
         super().__init__(f"Customer link {link.pk} refused: {reason}.")
@@ -128,27 +129,17 @@ def create_customer_link(
         raise ValidationError(_("This disclosure version is already acknowledged."))
     if not 1 <= days <= 90:
         raise ValidationError({"days": _("A link is valid for 1 to 90 days.")})
-    token = secrets.token_urlsafe(TOKEN_BYTES)
     now = timezone.now()
     with transaction.atomic():
-        link = CustomerLink(
+        link, token = insert_customer_link(
             version=version,
-            token_sha256=token_sha256(token),
             contact=contact,
             recipient_email=contact.email if contact else "",
             created_by=created_by,
-            created_at=now,
-            expires_at=now + datetime.timedelta(days=days),
-        )
-        link.full_clean()
-        link.save()
-        record_link_created_event(
             actor=Actor.from_user(created_by),
             origin=origin,
-            subject=_subject(version),
-            link_id=link.pk,
-            expires_at=link.expires_at,
-            recipient=link.recipient_email,
+            created_at=now,
+            expires_at=now + datetime.timedelta(days=days),
         )
     url = customer_link_url(token)
     emailed = False
@@ -157,12 +148,57 @@ def create_customer_link(
         try:
             _send_link_email(link=link, url=url)
             emailed = True
+            link.emailed_at = timezone.now()
+            link.save(update_fields=["emailed_at"])
         except Exception as error:
             # Whatever fails (connection, a misconfigured mailer, a template), the link exists and its
             # URL can never be shown again: staff must still see it, with the reason, to send it another way.
             email_error = f"{type(error).__name__}: {error}"[:500]
             logger.exception("Could not e-mail customer link %s to %s", link.pk, link.recipient_email)
     return NewLink(link=link, token=token, url=url, emailed=emailed, email_error=email_error)
+
+
+def insert_customer_link(
+    *,
+    version: DisclosureVersion,
+    contact: Contact | None,
+    recipient_email: str,
+    created_by,
+    actor: Actor,
+    origin: Origin,
+    created_at: datetime.datetime,
+    expires_at: datetime.datetime,
+    reminder_of: CustomerLink | None = None,
+) -> tuple[CustomerLink, str]:
+    """Save a new link with a fresh token and record `link_created`; call inside a transaction.
+
+    Returns the link and its token, which exists nowhere else. No checks, no e-mail: the callers
+    (staff sending a link, a reminder replacing one) do those.
+    """
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    link = CustomerLink(
+        version=version,
+        token_sha256=token_sha256(token),
+        contact=contact,
+        recipient_email=recipient_email,
+        created_by=created_by,
+        created_at=created_at,
+        expires_at=expires_at,
+        reminder_of=reminder_of,
+        reminder_number=reminder_of.reminder_number + 1 if reminder_of else 0,
+    )
+    link.full_clean(validate_constraints=False)
+    link.save()
+    record_link_created_event(
+        actor=actor,
+        origin=origin,
+        subject=_subject(version),
+        link_id=link.pk,
+        expires_at=link.expires_at,
+        recipient=link.recipient_email,
+        reminder_of_link_id=reminder_of.pk if reminder_of else None,
+    )
+    return link, token
 
 
 def _send_link_email(*, link: CustomerLink, url: str) -> None:
@@ -193,7 +229,8 @@ def resolve_customer_link(token: str) -> CustomerLink | None:
     if link is None:
         return None
     if link.is_revoked:
-        raise LinkRefused(link, "revoked")
+        replaced = link.reminders.filter(emailed_at__isnull=False).exists()
+        raise LinkRefused(link, "replaced" if replaced else "revoked")
     if link.is_expired():
         raise LinkRefused(link, "expired")
     if link.version.superseded_by_id is not None:
@@ -222,7 +259,10 @@ def record_link_opened(*, link: CustomerLink, origin: Origin) -> bool:
     return True
 
 
-def revoke_customer_link(*, link: CustomerLink, revoked_by, origin: Origin, reason: str = "") -> CustomerLink:
+def revoke_customer_link(
+    *, link: CustomerLink, revoked_by, origin: Origin, reason: str = "", actor: Actor | None = None
+) -> CustomerLink:
+    """Revoke a link; `revoked_by` is the staff user, or None with an `actor` for Kokuchi's own jobs."""
     with transaction.atomic():
         link = CustomerLink.objects.select_for_update().get(pk=link.pk)
         if link.revoked_at is not None:
@@ -231,7 +271,7 @@ def revoke_customer_link(*, link: CustomerLink, revoked_by, origin: Origin, reas
         link.revoked_by = revoked_by
         link.save(update_fields=["revoked_at", "revoked_by"])
         record_revoked_event(
-            actor=Actor.from_user(revoked_by),
+            actor=actor or Actor.from_user(revoked_by),
             origin=origin,
             subject=_subject(link.version),
             what="customer_link",

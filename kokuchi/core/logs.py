@@ -10,14 +10,29 @@ from __future__ import annotations
 import logging
 import re
 
-# /ack/c/<token>/… (customer link) and /exposures/notices/<token>/ (notice read link), also under
-# the legacy /vulnerabilities/ prefix.
-TOKEN_PATH = re.compile(r"(/(?:ack/c|notices)/)[^/\s?#\"']+")
+# The URL segments followed by a secret token: /ack/c/<token>/… (customer link) and
+# …/notices/<token>/ (a notice's read link, under /exposures/ or the legacy /vulnerabilities/).
+TOKEN_PREFIXES = ("/ack/c/", "/notices/")
 MASK = "[token]"
 ACCESS_LOGGERS = ("django.server", "django.request", "gunicorn.access", "gunicorn.error", "granian.access")
 
 
+def _literal_or_escaped(text: str) -> str:
+    """A pattern for `text` with each character also accepted percent-encoded: the server decodes
+    `/ack%2Fc/<token>/` into the customer link's path, while the raw request line keeps the escapes."""
+    return "".join(f"(?:{re.escape(char)}|%{ord(char):02x})" for char in text)
+
+
+# A token runs to the next slash (literal or %2F), whitespace, query, fragment or quote.
+TOKEN_PATH = re.compile(
+    "(" + "|".join(_literal_or_escaped(prefix) for prefix in TOKEN_PREFIXES) + r")(?:(?!%2f)[^/\s?#\"'])+",
+    re.IGNORECASE,
+)
+
+
 def mask_tokens(text: str) -> str:
+    """`text` with every customer-link and notice token replaced by [token]; the one masking rule of
+    every log (the logging filter below, Gunicorn's access log in config/gunicorn.py)."""
     return TOKEN_PATH.sub(lambda match: match.group(1) + MASK, text)
 
 

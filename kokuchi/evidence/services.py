@@ -266,15 +266,22 @@ def record_issued_event(
 
 
 def record_link_created_event(
-    *, actor: Actor, origin: Origin, subject: Subject, link_id: int, expires_at, recipient: str
+    *,
+    actor: Actor,
+    origin: Origin,
+    subject: Subject,
+    link_id: int,
+    expires_at,
+    recipient: str,
+    reminder_of_link_id: int | None = None,
 ) -> EvidenceEvent:
-    """Staff created a customer link (the token itself is never recorded, only the link's id)."""
+    """A customer link was created, by staff or as a reminder replacing `reminder_of_link_id` (the token
+    itself is never recorded, only the link's id)."""
+    parameters = {"link_id": link_id, "expires_at": expires_at.astimezone(UTC).isoformat(), "recipient": recipient}
+    if reminder_of_link_id is not None:
+        parameters["reminder_of_link_id"] = reminder_of_link_id
     return append_event(
-        event_type=EventType.LINK_CREATED,
-        actor=actor,
-        origin=origin,
-        subject=subject,
-        parameters={"link_id": link_id, "expires_at": expires_at.astimezone(UTC).isoformat(), "recipient": recipient},
+        event_type=EventType.LINK_CREATED, actor=actor, origin=origin, subject=subject, parameters=parameters
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management import call_command, get_commands, load_command_class
 
+from kokuchi.acknowledgements.reminders import send_due_reminders
 from kokuchi.exposures.notices import send_pending_notices
 from kokuchi.exposures.runs import match_changed_since_last_run
 from kokuchi.vulnerabilities.feeds.sync import sync_feeds
@@ -53,6 +54,11 @@ def send_notices() -> JobResult:
     return {"sent": result.sent, "retry_later": result.retried, "failed": result.failed}
 
 
+def send_acknowledgement_reminders() -> JobResult:
+    """`kokuchi acknowledgements remind`: a fresh link for each acknowledgement request still unanswered."""
+    return send_due_reminders().summary()
+
+
 def command_action_exists(command: str, action: str) -> bool:
     """Whether `kokuchi <command> <action>` exists (a sub-command another part of Kokuchi may add)."""
     app = get_commands().get(command)
@@ -83,6 +89,8 @@ JOBS: tuple[Job, ...] = (
     Job("evidence_checkpoint", write_evidence_checkpoint, daily_at=datetime.time(3, 0)),
     Job("feeds_sync", sync_vulnerability_feeds, daily_at=datetime.time(4, 30)),
     Job("match", match_installed_base, daily_at=datetime.time(5, 30)),
+    # Reminders reach customers at the start of the business day, not at night.
+    Job("ack_reminders", send_acknowledgement_reminders, daily_at=datetime.time(9, 0)),
     Job("send_notices", send_notices, every_minutes=10),
     Job("heartbeat", heartbeat, every_minutes=5),
 )

@@ -201,6 +201,15 @@ def test_mask_tokens_leaves_other_paths():
     assert mask_tokens("GET /ack/c/abc?x=1") == "GET /ack/c/[token]?x=1"
 
 
+def test_mask_tokens_masks_percent_encoded_link_paths_the_server_decodes():
+    assert mask_tokens("GET /ack%2Fc/Secret-Token/ HTTP/1.1") == "GET /ack%2Fc/[token]/ HTTP/1.1"
+    assert mask_tokens("GET /%61ck/c/Secret-Token/document.pdf") == "GET /%61ck/c/[token]/document.pdf"
+    assert mask_tokens("GET /ack/c/Sec%72et%2fdocument.pdf") == "GET /ack/c/[token]%2fdocument.pdf"
+    assert mask_tokens("GET /exposures/notices%2FNoticeToken9/") == "GET /exposures/notices%2F[token]/"
+    assert mask_tokens("/vulnerabilities/notices/NoticeToken9/") == "/vulnerabilities/notices/[token]/"
+    assert mask_tokens("GET /ack/c/[token]/") == "GET /ack/c/[token]/"
+
+
 def test_runserver_access_log_does_not_contain_the_token(tmp_path):
     """The real development server writes its access log through django.server: the token is masked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOKUCHI_")}

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.processes
 
 PROBE_TASKS = 40
 DELIVERIES = 30
-SCHEDULED = ["heartbeat", "send_notices", "evidence_checkpoint", "match"]
+SCHEDULED = ["heartbeat", "send_notices", "evidence_checkpoint", "match", "ack_reminders"]
 
 
 @pytest.fixture

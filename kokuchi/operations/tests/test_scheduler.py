@@ -32,11 +32,12 @@ def test_frequent_job_slot_is_the_start_of_its_window():
     assert current_slot(job, now=datetime.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)) == "2026-12-07T10:00"
 
 
-def test_the_daily_jobs_are_the_feeds_matching_and_evidence_and_notices_go_out_every_ten_minutes():
+def test_the_daily_jobs_are_the_feeds_matching_evidence_and_reminders_and_notices_go_out_every_ten_minutes():
     assert [(j.name, j.daily_at, j.every_minutes) for j in JOBS] == [
         ("evidence_checkpoint", datetime.time(3, 0), None),
         ("feeds_sync", datetime.time(4, 30), None),
         ("match", datetime.time(5, 30), None),
+        ("ack_reminders", datetime.time(9, 0), None),
         ("send_notices", None, 10),
         ("heartbeat", None, 5),
     ]
@@ -85,3 +86,37 @@ def test_evidence_checkpoint_runs_the_evidence_command_when_it_has_the_action_el
     if command_action_exists("evidence", "checkpoint"):
         pytest.skip("kokuchi evidence checkpoint exists: the job runs it")
     assert write_evidence_checkpoint() == {"skipped": "kokuchi evidence checkpoint is not available"}
+
+
+@pytest.mark.django_db
+def test_g1_scheduler_enqueues_the_acknowledgement_reminders_once_a_day_and_they_send_once():
+    from django.core import mail
+    from django.utils import timezone
+
+    from kokuchi.acknowledgements.models import CustomerLink
+    from kokuchi.acknowledgements.services import create_customer_link
+    from kokuchi.acknowledgements.tests.factories import make_issued_version
+    from kokuchi.core.roles import Role
+    from kokuchi.core.tests.factories import make_user
+    from kokuchi.evidence.services import Origin
+
+    version = make_issued_version()
+    create_customer_link(
+        version=version,
+        created_by=make_user(Role.SALES),
+        contact=version.disclosure.deal.customer.primary_contact,
+        origin=Origin(channel="staff_ui"),
+    )
+    # The job runs now: the link was sent eight days ago.
+    CustomerLink.objects.update(created_at=timezone.now() - datetime.timedelta(days=8))
+    mail.outbox.clear()
+    jobs = [job_named("ack_reminders")]
+
+    first = enqueue_due_jobs(now=datetime.datetime(2026, 12, 7, 9, 1, tzinfo=TOKYO), jobs=jobs)
+    again = enqueue_due_jobs(now=datetime.datetime(2026, 12, 7, 17, 0, tzinfo=TOKYO), jobs=jobs)
+
+    assert [(run.job, run.slot) for run in first] == [("ack_reminders", "2026-12-07")]
+    assert again == []
+    # The test settings run tasks at once: the job ran when it was enqueued.
+    assert len(mail.outbox) == 1
+    assert CustomerLink.objects.filter(reminder_number=1, revoked_at__isnull=True).count() == 1

@@ -48,3 +48,26 @@ def test_access_log_writes_token_placeholders_instead_of_link_tokens(monkeypatch
     assert atoms["f"] == "https://kokuchi.example.jp/exposures/notices/[token]/"
     assert atoms["{referer}i"] == "https://kokuchi.example.jp/exposures/notices/[token]/"
     assert token not in repr(atoms)
+
+
+def test_access_log_masks_with_the_one_rule_of_kokuchi_core_also_percent_encoded_paths(monkeypatch):
+    from kokuchi.core import logs
+
+    settings = load_gunicorn_settings(monkeypatch)
+    logger = settings.TokenRedactingLogger(Config())
+    token = "JY-BjO-qjzWVFtW6tSrqLsXOG0F2_qIAo-L9AMPreiA"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/ack%2Fc/{token}/",
+        "PATH_INFO": f"/ack/c/{token}/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "192.0.2.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, datetime.timedelta(milliseconds=5))
+
+    assert settings.mask_tokens is logs.mask_tokens
+    assert atoms["r"] == "GET /ack%2Fc/[token]/ HTTP/1.1"
+    assert atoms["U"] == "/ack/c/[token]/"
+    assert token not in repr(atoms)
