@@ -39,7 +39,11 @@ def build_customer_report_context(
     exploited = known_exploited({n for ns in names.values() for n in ns})
     kev = {e.vulnerability.vuln_id for e in exposures if names.get(e.vulnerability_id, set()) & exploited}
     since = today - datetime.timedelta(days=90)
-    open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN and not e.needs_review]
+    open_rows = [
+        e
+        for e in exposures
+        if e.status == ExposureStatus.OPEN and (not e.needs_review or e.review_confirmed_at is not None)
+    ]
     closed_rows = [
         e
         for e in exposures

@@ -66,10 +66,12 @@ def confirm_candidate(*, exposure: Exposure, reason: str, changed_by: User | Non
         raise ValidationError({"status": "確認待ちの候補ではありません。"})
     text = _review_reason("要確認の候補を確認", reason)
     with transaction.atomic():
+        now = timezone.now()
         exposure.status_reason = text
         exposure.status_changed_by = changed_by
-        exposure.status_changed_at = timezone.now()
-        exposure.save(update_fields=["status_reason", "status_changed_by", "status_changed_at"])
+        exposure.status_changed_at = now
+        exposure.review_confirmed_at = now
+        exposure.save(update_fields=["status_reason", "status_changed_by", "status_changed_at", "review_confirmed_at"])
         ExposureStatusChange.objects.create(
             exposure=exposure,
             from_status=ExposureStatus.OPEN,
