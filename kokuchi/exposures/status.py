@@ -89,6 +89,12 @@ def dismiss_candidate(*, exposure: Exposure, reason: str, changed_by: User | Non
     if exposure.method not in REVIEW_METHODS:
         raise ValidationError({"status": "確認待ちの候補ではありません。"})
     text = _review_reason("要確認の候補を却下", reason)
-    return change_exposure_status(
-        exposure=exposure, status=ExposureStatus.FALSE_POSITIVE, reason=text, changed_by=changed_by
-    )
+    with transaction.atomic():
+        exposure = change_exposure_status(
+            exposure=exposure, status=ExposureStatus.FALSE_POSITIVE, reason=text, changed_by=changed_by
+        )
+        # A dismissed candidate is no longer one staff vouch for, should it be reopened later.
+        if exposure.review_confirmed_at is not None:
+            exposure.review_confirmed_at = None
+            exposure.save(update_fields=["review_confirmed_at"])
+    return exposure

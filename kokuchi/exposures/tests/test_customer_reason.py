@@ -28,11 +28,11 @@ from kokuchi.exposures.matching import (
     Method,
     match_jvn,
 )
-from kokuchi.exposures.models import Exposure, Notice, NoticeKind
+from kokuchi.exposures.models import Exposure, ExposureStatus, Notice, NoticeKind
 from kokuchi.exposures.notices import create_notice
 from kokuchi.exposures.reports import build_customer_report_context, render_customer_report
 from kokuchi.exposures.runs import match_all
-from kokuchi.exposures.status import confirm_candidate
+from kokuchi.exposures.status import confirm_candidate, dismiss_candidate
 from kokuchi.exposures.tests.factories import make_exposure
 from kokuchi.exposures.tests.test_matching import FORTIOS, PAN_OS, WG2600HS, device, nvd
 from kokuchi.vulnerabilities.tests.factories import make_vulnerability
@@ -297,6 +297,17 @@ def test_s_vuln_confirming_a_text_candidate_sends_the_customer_who_checked_it_an
     assert f"    該当する理由: {reason}" in notice.body.splitlines()
     assert REVIEW_MARK not in notice.body
     assert exposure.explanation.startswith(REVIEW_MARK)
+
+
+@pytest.mark.django_db
+def test_s_vuln_dismissing_a_confirmed_candidate_withdraws_the_confirmation():
+    case = next(c for c in CASES if c.method == Method.STATEMENT_VERSION_UNKNOWN)
+    exposure = _exposure(case)
+
+    dismiss_candidate(exposure=exposure, reason="別機種の記載", changed_by=make_user())
+
+    exposure.refresh_from_db()
+    assert (exposure.status, exposure.review_confirmed_at) == (ExposureStatus.FALSE_POSITIVE, None)
 
 
 @pytest.mark.django_db
