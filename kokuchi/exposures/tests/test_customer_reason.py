@@ -268,6 +268,20 @@ def test_s_vuln_customer_report_leaves_out_review_candidates_staff_have_not_conf
 
 
 @pytest.mark.django_db
+def test_s_vuln_customer_report_leaves_out_candidates_staff_dismissed():
+    case = next(c for c in CASES if c.method == Method.TEXT_CANDIDATE)
+    exposure = _exposure(case, review_confirmed_at=None)
+    dismiss_candidate(exposure=exposure, reason="別機種の記載", changed_by=make_user())
+
+    context = build_customer_report_context(
+        customer=exposure.customer, today=timezone.localdate(), generated_at=timezone.now()
+    )
+
+    assert (context["open_rows"], context["closed_rows"]) == ([], [])
+    assert "要確認" not in render_to_string("exposures/customer_report.html", context)
+
+
+@pytest.mark.django_db
 def test_s_vuln_confirming_a_text_candidate_sends_the_customer_who_checked_it_and_when(django_user_model):
     """CVE-2025-0356 has no product data; its description names "WX3600HP Ver.1.5.3 and earlier"."""
     make_nvd_vulnerability("CVE-2025-0356")
