@@ -14,8 +14,10 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kokuchi.exposures.customer_reason import customer_reason
 from kokuchi.exposures.matching import REVIEW_METHODS
 from kokuchi.vulnerabilities.models import Vulnerability
 
@@ -83,6 +85,8 @@ class Exposure(models.Model):
         verbose_name=_("changed by"),
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # When staff confirmed a review candidate (要確認): customers are told who checked it and when.
+    review_confirmed_at = models.DateTimeField(_("review confirmed at"), null=True, blank=True)
     first_matched_at = models.DateTimeField(_("first matched at"))
     last_matched_at = models.DateTimeField(_("last matched at"))
 
@@ -113,6 +117,17 @@ class Exposure(models.Model):
     def needs_review(self) -> bool:
         """A candidate without a version range (要確認): staff confirm it, no automatic notice."""
         return self.method in REVIEW_METHODS
+
+    @property
+    def customer_reason(self) -> str:
+        """Why the device is affected, as customers read it (the staff text is ``explanation``)."""
+        confirmed = self.review_confirmed_at
+        return customer_reason(
+            method=self.method,
+            firmware=self.matched_firmware,
+            vulnerability_source=self.vulnerability.source,
+            review_confirmed_on=timezone.localdate(confirmed) if confirmed else None,
+        )
 
 
 class FirmwareFinding(models.Model):

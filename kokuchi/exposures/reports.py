@@ -39,11 +39,19 @@ def build_customer_report_context(
     exploited = known_exploited({n for ns in names.values() for n in ns})
     kev = {e.vulnerability.vuln_id for e in exposures if names.get(e.vulnerability_id, set()) & exploited}
     since = today - datetime.timedelta(days=90)
-    open_rows = [e for e in exposures if e.status == ExposureStatus.OPEN and not e.needs_review]
+    open_rows = [
+        e
+        for e in exposures
+        if e.status == ExposureStatus.OPEN and (not e.needs_review or e.review_confirmed_at is not None)
+    ]
+    # A candidate staff dismissed was their triage, never news to the customer (its reason is staff text).
     closed_rows = [
         e
         for e in exposures
-        if e.status != ExposureStatus.OPEN and e.status_changed_at and e.status_changed_at.date() >= since
+        if e.status != ExposureStatus.OPEN
+        and e.status_changed_at
+        and e.status_changed_at.date() >= since
+        and not (e.needs_review and e.status == ExposureStatus.FALSE_POSITIVE)
     ]
     covered = set(Device.objects.under_contract(today).filter(customer=customer).values_list("pk", flat=True))
     return {

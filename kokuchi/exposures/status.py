@@ -66,10 +66,12 @@ def confirm_candidate(*, exposure: Exposure, reason: str, changed_by: User | Non
         raise ValidationError({"status": "確認待ちの候補ではありません。"})
     text = _review_reason("要確認の候補を確認", reason)
     with transaction.atomic():
+        now = timezone.now()
         exposure.status_reason = text
         exposure.status_changed_by = changed_by
-        exposure.status_changed_at = timezone.now()
-        exposure.save(update_fields=["status_reason", "status_changed_by", "status_changed_at"])
+        exposure.status_changed_at = now
+        exposure.review_confirmed_at = now
+        exposure.save(update_fields=["status_reason", "status_changed_by", "status_changed_at", "review_confirmed_at"])
         ExposureStatusChange.objects.create(
             exposure=exposure,
             from_status=ExposureStatus.OPEN,
@@ -87,6 +89,12 @@ def dismiss_candidate(*, exposure: Exposure, reason: str, changed_by: User | Non
     if exposure.method not in REVIEW_METHODS:
         raise ValidationError({"status": "確認待ちの候補ではありません。"})
     text = _review_reason("要確認の候補を却下", reason)
-    return change_exposure_status(
-        exposure=exposure, status=ExposureStatus.FALSE_POSITIVE, reason=text, changed_by=changed_by
-    )
+    with transaction.atomic():
+        exposure = change_exposure_status(
+            exposure=exposure, status=ExposureStatus.FALSE_POSITIVE, reason=text, changed_by=changed_by
+        )
+        # A dismissed candidate is no longer one staff vouch for, should it be reopened later.
+        if exposure.review_confirmed_at is not None:
+            exposure.review_confirmed_at = None
+            exposure.save(update_fields=["review_confirmed_at"])
+    return exposure
