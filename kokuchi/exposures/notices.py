@@ -27,6 +27,7 @@ from kokuchi.exposures.models import (
     NoticeDelivery,
     NoticeKind,
 )
+from kokuchi.exposures.selectors import fixes_for_devices
 from kokuchi.exposures.signals import notice_read
 from kokuchi.vulnerabilities.models import (
     Vulnerability,
@@ -78,6 +79,15 @@ def _jvn_links(vulnerability: Vulnerability, aliases: list[str]) -> list[str]:
     return links
 
 
+@dataclass(frozen=True)
+class NoticeDevice:
+    """One device of a notice with the fix the sources name for its firmware (S-VULN)."""
+
+    exposure: Exposure
+    fixed_version: str
+    remediation_url: str
+
+
 def build_notice_context(
     *,
     customer: Customer,
@@ -93,12 +103,17 @@ def build_notice_context(
     for e in exposures:
         m = e.device.product.manufacturer
         manufacturers[m.pk] = m
+    ordered = sorted(exposures, key=lambda e: (e.device.product.model_number, e.device.serial_number))
+    fixes = fixes_for_devices(
+        vulnerability_pk=vulnerability.pk, pairs={(e.device.product_id, e.matched_firmware) for e in ordered}
+    )
     return {
         "customer": customer,
         "reseller": shared.reseller,
         "vulnerability": vulnerability,
         **shared.for_vulnerability(vulnerability),
-        "exposures": sorted(exposures, key=lambda e: (e.device.product.model_number, e.device.serial_number)),
+        "exposures": ordered,
+        "devices": [NoticeDevice(e, *fixes.get((e.device.product_id, e.matched_firmware), ("", ""))) for e in ordered],
         "manufacturers": list(manufacturers.values()),
         "contracted": kind == NoticeKind.CONTRACTED,
         "due_on": due_on,

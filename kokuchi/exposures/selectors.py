@@ -28,6 +28,8 @@ from kokuchi.exposures.matching import (
 )
 from kokuchi.exposures.models import Exposure, ExposureStatus, Notice
 from kokuchi.exposures.rules import (
+    ProductInfo,
+    Rule,
     candidate_vulnerability_pks,
     evaluate,
     load_products,
@@ -353,6 +355,35 @@ def _jvn_fixed_version(items: list[JvnAffected], version_text: str) -> str:
     return ""
 
 
+def _fix_of(rule: Rule, product: ProductInfo, firmware: str) -> tuple[str, str]:
+    """The first fixed version above `firmware` (NVD or JVN range bound, else the vendor
+    advisory's fix) and the vendor's remediation URL, each "" when no source names one."""
+    fixed = (
+        _nvd_fixed_version(rule.configurations, firmware, product.keys)
+        if rule.configurations
+        else _jvn_fixed_version(rule.jvn, firmware)
+    )
+    identity = product.identity(firmware)
+    vendor = [s for s in (*rule.statements, *rule.vendor_fixes) if s.names(identity)]
+    if not fixed:
+        # The vendor's own advisory names the fix where NVD and JVN do not.
+        fixed = next((s.fixed_version for s in vendor if s.fixed_version), "")
+    url = next((s.remediation_url for s in vendor if s.remediation_url), "")
+    return fixed, url
+
+
+def fixes_for_devices(*, vulnerability_pk: int, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[str, str]]:
+    """Per (product pk, firmware) pair, the fixed version and remediation URL of one vulnerability
+    for a customer notice (S-VULN): ("", "") where no source names them."""
+    if not pairs:
+        return {}
+    rule = load_rules({vulnerability_pk}).get(vulnerability_pk)
+    if rule is None:
+        return {}
+    products = load_products({ppk for ppk, _fw in pairs})
+    return {(ppk, fw): _fix_of(rule, products[ppk], fw) for ppk, fw in pairs if ppk in products}
+
+
 def firmware_vulnerabilities(
     pairs: set[tuple[int, str]],
 ) -> dict[tuple[int, str], list[FirmwareVulnerability]]:
@@ -372,29 +403,12 @@ def firmware_vulnerabilities(
     found = evaluate(rules=rules, products=products, firmwares=firmwares)
     result: dict[tuple[int, str], list[FirmwareVulnerability]] = {}
     for (ppk, fw), matches in found.items():
-        product_keys = products[ppk].keys
         rows = []
         for vpk, match in matches:
             # A candidate staff have yet to confirm (要確認) is not a fact a document can state.
             if match.method in REVIEW_METHODS:
                 continue
-            rule = rules[vpk]
-            fixed = (
-                _nvd_fixed_version(rule.configurations, fw, product_keys)
-                if rule.configurations
-                else _jvn_fixed_version(rule.jvn, fw)
-            )
-            if not fixed:
-                # The vendor's own advisory names the fix where NVD and JVN do not.
-                identity = products[ppk].identity(fw)
-                fixed = next(
-                    (
-                        s.fixed_version
-                        for s in (*rule.statements, *rule.vendor_fixes)
-                        if s.fixed_version and s.names(identity)
-                    ),
-                    "",
-                )
+            fixed, _url = _fix_of(rules[vpk], products[ppk], fw)
             rows.append(FirmwareVulnerability(vpk, match.vuln_id, match.explanation, fixed))
         result[(ppk, fw)] = sorted(rows, key=lambda row: row.vuln_id)
     return result

@@ -9,7 +9,8 @@ from kokuchi.catalog.tests.factories import make_manufacturer, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.devices.tests.factories import make_device
-from kokuchi.exposures.models import Exposure, ExposureStatus, Notice, SalesLead
+from kokuchi.exposures.models import Exposure, ExposureStatus, Notice, NoticeKind, SalesLead
+from kokuchi.exposures.notices import create_notice
 from kokuchi.exposures.runs import match_all
 from kokuchi.exposures.selectors import exposure_rows
 from kokuchi.exposures.status import confirm_candidate, dismiss_candidate
@@ -304,6 +305,49 @@ def test_s_vuln_vendor_fix_joins_a_range_match_from_another_source():
 
     match_all(notify=False)
 
-    assert Exposure.objects.get(device=device).explanation.endswith(
+    exposure = Exposure.objects.get(device=device)
+    assert exposure.explanation.endswith(
         "。修正版: 1.0.0-rc2。対策: https://github.com/csaf-tools/CVRF-CSAF-Converter/releases/tag/1.0.0-rc2"
     )
+    notice = create_notice(
+        customer=device.customer,
+        vulnerability=converter,
+        exposures=[exposure],
+        kind=NoticeKind.INFORMATIONAL,
+        due_on=None,
+    )
+    lines = notice.body.splitlines()
+    assert "    修正済みのバージョン: 1.0.0-rc2 以降" in lines
+    assert "    メーカーの対策情報: https://github.com/csaf-tools/CVRF-CSAF-Converter/releases/tag/1.0.0-rc2" in lines
+
+
+def test_s_vuln_notice_names_the_first_fixed_version_of_the_device_branch_from_nvd():
+    """CVE-2024-21762 (real NVD record): FortiOS 7.0.12 is in the range ending before 7.0.14, 7.2.5
+    in the one ending before 7.2.7; each device's notice line names its own branch's fix and no
+    vendor URL (NVD ranges carry none)."""
+    vulnerability = make_nvd_vulnerability("CVE-2024-21762")
+    fortinet = make_manufacturer(slug="fortinet", name_en="Fortinet", cpe_vendors=["fortinet"])
+    product = make_product(
+        manufacturer=fortinet, model_number="FG-40F", firmware_cpe="cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"
+    )
+    old_branch = make_device(product=product, firmware_at_sale="7.0.12", serial_number="FGT40F-A")
+    newer_branch = make_device(
+        product=product, firmware_at_sale="7.2.5", serial_number="FGT40F-B", customer=old_branch.customer
+    )
+
+    match_all(notify=False)
+    exposures = list(Exposure.objects.filter(vulnerability=vulnerability).order_by("device__serial_number"))
+    notice = create_notice(
+        customer=old_branch.customer,
+        vulnerability=vulnerability,
+        exposures=exposures,
+        kind=NoticeKind.INFORMATIONAL,
+        due_on=None,
+    )
+
+    assert [e.device_id for e in exposures] == [old_branch.pk, newer_branch.pk]
+    body = notice.body
+    first, second = body.index("FGT40F-A"), body.index("FGT40F-B")
+    assert "修正済みのバージョン: 7.0.14 以降" in body[first:second]
+    assert "修正済みのバージョン: 7.2.7 以降" in body[second:]
+    assert "メーカーの対策情報" not in body
