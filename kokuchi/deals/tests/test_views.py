@@ -12,7 +12,13 @@ from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_assessment, make_customer
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
-from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
+from kokuchi.deals.services import (
+    change_deal_status,
+    delete_deal_line,
+    propose_plan,
+    record_plan_answer,
+    save_deal_line,
+)
 from kokuchi.deals.tests.factories import make_deal, make_deal_line
 from kokuchi.deals.tests.staff_pages import make_objects, post_data
 
@@ -77,6 +83,27 @@ def test_lines_locked_after_delivery(client, objs):
 
 
 # --- services -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "editable"),
+    [(DealStatus.DRAFT, True), (DealStatus.ORDERED, True), (DealStatus.DELIVERED, False), (DealStatus.CLOSED, False)],
+)
+def test_save_and_delete_deal_line_only_while_lines_are_editable(status, editable):
+    deal = make_deal(status=status)
+    line = make_deal_line(deal=deal, quantity=2)
+    line.quantity = 3
+    if editable:
+        save_deal_line(line=line)
+        delete_deal_line(line=line)
+        assert DealLine.objects.filter(deal=deal).count() == 0
+    else:
+        with pytest.raises(ValidationError) as raised:
+            save_deal_line(line=line)
+        assert raised.value.messages == ["納品済みまたは完了した案件の明細は変更できません。"]
+        with pytest.raises(ValidationError):
+            delete_deal_line(line=line)
+        assert list(DealLine.objects.filter(deal=deal).values_list("quantity", flat=True)) == [2]
 
 
 @pytest.mark.parametrize(
