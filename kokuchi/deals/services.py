@@ -98,6 +98,8 @@ def delete_deal_line(*, line: DealLine) -> None:
 @transaction.atomic
 def propose_plan(*, deal: Deal, plan: ServicePlan) -> ProposedPlan:
     """Record that `plan` was proposed in `deal` (G5.1-4, G5.3, G5.4); the answer is pending."""
+    if not plan.active:
+        raise ValidationError({"plan": _("This service plan is no longer offered.")})
     proposal = ProposedPlan(deal=deal, plan=plan)
     proposal.full_clean()
     proposal.save()

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from kokuchi.api.tests.factories import bearer, make_token
-from kokuchi.catalog.tests.factories import make_product
+from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.deals.models import DealLine, DealStatus
 from kokuchi.deals.tests.factories import make_deal, make_deal_line
 from kokuchi.devices.tests.factories import make_device
@@ -92,3 +92,15 @@ def test_a_garbled_or_foreign_cursor_is_a_404_problem(client, cursor):
     make_device(delivered_on=datetime.date(2026, 5, 1))
     response = client.get(f"/api/v1/devices/?ordering=delivered_on&cursor={cursor}", **bearer(make_token()))
     assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
+
+
+def test_g5_3_an_inactive_plan_is_not_proposed_through_the_api(client):
+    deal = make_deal()
+    response = post(
+        client, f"/api/v1/deals/{deal.pk}/proposed-plans/", {"plan": make_plan(active=False).pk}, make_token()
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"pointer": "#/plan", "detail": "このサービスプランは現在提供されていません。", "code": "invalid"}
+    ]
+    assert deal.proposed_plans.count() == 0

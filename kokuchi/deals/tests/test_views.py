@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from kokuchi.catalog.models import ProductCategory
-from kokuchi.catalog.tests.factories import make_product
+from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_assessment, make_customer
@@ -170,6 +170,14 @@ def test_propose_same_plan_twice_refused(objs):
     with pytest.raises(ValidationError):
         propose_plan(deal=objs["deal"], plan=objs["proposal"].plan)
     assert ProposedPlan.objects.filter(deal=objs["deal"]).count() == 1
+
+
+def test_g5_3_an_inactive_plan_is_not_proposed(objs):
+    plan = make_plan(active=False)
+    with pytest.raises(ValidationError) as raised:
+        propose_plan(deal=objs["deal"], plan=plan)
+    assert raised.value.message_dict == {"plan": ["このサービスプランは現在提供されていません。"]}
+    assert ProposedPlan.objects.filter(deal=objs["deal"], plan=plan).count() == 0
 
 
 def test_g5_3_record_plan_answer(objs):
