@@ -8,6 +8,7 @@ import datetime
 import json
 
 import pytest
+import yaml
 
 from kokuchi.api.models import ApiWrite
 from kokuchi.api.tests.factories import bearer, make_token
@@ -184,3 +185,16 @@ def test_every_contract_write_is_recorded_with_its_token(client, customer):
         (token.token.pk, "POST", URL, 201, "c-log"),
         (token.token.pk, "PATCH", f"{URL}{contract.pk}/", 400, ""),
     ]
+
+
+def test_the_schema_describes_contract_writes(client):
+    paths = yaml.safe_load(client.get("/api/v1/schema/").content)["paths"]
+    assert sorted(paths["/api/v1/contracts/"]) == ["get", "post"]
+    assert sorted(paths["/api/v1/contracts/{id}/"]) == ["get", "patch"]
+    create = paths["/api/v1/contracts/"]["post"]
+    assert [parameter["name"] for parameter in create["parameters"]] == ["Idempotency-Key"]
+    assert sorted(create["responses"]) == ["201", "400", "401", "403", "404", "409", "415"]
+    assert list(create["responses"]["400"]["content"]) == ["application/problem+json"]
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ContractRequest"
+    }
