@@ -236,7 +236,8 @@ class MaintenanceContract(TimeStampedModel):
         """End of the term running on `day`. An auto-renewing contract rolls over by
         `renewal_term_months` at each end date; giving notice stops that (G: end_date is final)."""
         end = self.end_date
-        if self.auto_renewal and self.notice_given_on is None:
+        # A zero-month term would never reach `day`: such a contract does not renew.
+        if self.auto_renewal and self.notice_given_on is None and self.renewal_term_months > 0:
             step = 1
             while end < day:
                 end = add_months(self.end_date, self.renewal_term_months * step)

@@ -85,6 +85,10 @@ def save_contract(*, contract: MaintenanceContract, device_ids: Collection[int] 
         errors.setdefault("devices", []).append(
             _("Not devices of this customer: %(devices)s") % {"devices": ", ".join(foreign)}
         )
+    if contract.auto_renewal and contract.renewal_term_months is not None and contract.renewal_term_months < 1:
+        errors["renewal_term_months"] = [
+            _("An automatically renewed contract needs a renewal term of at least one month.")
+        ]
     try:
         contract.full_clean()
     except ValidationError as error:

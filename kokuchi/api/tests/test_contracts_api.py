@@ -109,6 +109,19 @@ def test_contract_rules_of_the_service_are_problems_by_pointer_and_nothing_is_sa
     assert MaintenanceContract.objects.count() == 0
 
 
+def test_an_auto_renewing_contract_without_a_renewal_term_is_refused(client, customer):
+    response = post(client, new_contract(customer, auto_renewal=True, renewal_term_months=0), make_token())
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "pointer": "#/renewal_term_months",
+            "detail": "自動更新の契約には1か月以上の更新期間が必要です。",
+            "code": "invalid",
+        }
+    ]
+    assert MaintenanceContract.objects.count() == 0
+
+
 def test_contract_shape_errors_name_each_field(client, customer):
     data = new_contract(customer, plan=None, start_date="2026-13-01", devices=["x"])
     response = post(client, data, make_token())

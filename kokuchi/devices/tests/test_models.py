@@ -74,6 +74,17 @@ def test_auto_renewal_stops_once_notice_is_given():
     assert contract.status_on(datetime.date(2027, 4, 1)) == ContractStatus.EXPIRED
 
 
+def test_a_zero_month_renewal_term_does_not_renew():
+    contract = make_contract(
+        start_date=datetime.date(2026, 4, 1),
+        end_date=datetime.date(2027, 3, 31),
+        auto_renewal=True,
+        renewal_term_months=0,
+    )
+    assert contract.term_end_on(datetime.date(2027, 4, 1)) == datetime.date(2027, 3, 31)
+    assert contract.status_on(datetime.date(2027, 4, 1)) == ContractStatus.EXPIRED
+
+
 def test_under_contract_selects_only_covered_devices():
     covered, uncovered = make_device(), make_device()
     make_contract(devices=[covered], start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31))
