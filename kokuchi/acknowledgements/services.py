@@ -129,6 +129,8 @@ def create_customer_link(
         raise ValidationError(_("This disclosure version is already acknowledged."))
     if not 1 <= days <= 90:
         raise ValidationError({"days": _("A link is valid for 1 to 90 days.")})
+    if contact is not None and contact.customer_id != version.disclosure.deal.customer_id:
+        raise ValidationError({"contact": _("The contact is not one of the deal's customer's contacts.")})
     now = timezone.now()
     with transaction.atomic():
         link, token = insert_customer_link(

@@ -1,4 +1,5 @@
-"""Deal workflows: status transitions and the answers to proposed service plans (G5.3)."""
+"""Deal workflows: status transitions, the lines while they may change and the answers to
+proposed service plans (G5.3)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kokuchi.catalog.models import ServicePlan
-from kokuchi.deals.models import DEAL_TRANSITIONS, Deal, DealStatus, ProposalResponse, ProposedPlan
+from kokuchi.deals.models import DEAL_TRANSITIONS, Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ STATUS_DATE_FIELDS: dict[str, str] = {
     DealStatus.CLOSED: "closed_on",
 }
 STATUS_ORDER = [DealStatus.DRAFT, DealStatus.QUOTED, DealStatus.ORDERED, DealStatus.DELIVERED, DealStatus.CLOSED]
+# Lines fix what is delivered; once delivered they are the record of the sale.
+LINE_EDITABLE_STATUSES = frozenset({DealStatus.DRAFT, DealStatus.QUOTED, DealStatus.ORDERED})
 
 
 @transaction.atomic
@@ -66,9 +69,37 @@ def allowed_transitions(deal: Deal) -> list[DealStatus]:
     return [status for status in STATUS_ORDER if status in DEAL_TRANSITIONS[deal.status]]
 
 
+def lines_editable(deal: Deal) -> bool:
+    """Whether the deal's lines may still be added, changed or deleted."""
+    return deal.status in LINE_EDITABLE_STATUSES
+
+
+def check_lines_editable(deal: Deal) -> None:
+    if not lines_editable(deal):
+        raise ValidationError(_("Lines cannot change once the deal is delivered or closed."))
+
+
+@transaction.atomic
+def save_deal_line(*, line: DealLine) -> DealLine:
+    """Add or change a line of a deal that is not delivered or closed yet."""
+    check_lines_editable(Deal.objects.select_for_update().get(pk=line.deal_id))
+    line.full_clean()
+    line.save()
+    return line
+
+
+@transaction.atomic
+def delete_deal_line(*, line: DealLine) -> None:
+    """Delete a line of a deal that is not delivered or closed yet."""
+    check_lines_editable(Deal.objects.select_for_update().get(pk=line.deal_id))
+    line.delete()
+
+
 @transaction.atomic
 def propose_plan(*, deal: Deal, plan: ServicePlan) -> ProposedPlan:
     """Record that `plan` was proposed in `deal` (G5.1-4, G5.3, G5.4); the answer is pending."""
+    if not plan.active:
+        raise ValidationError({"plan": _("This service plan is no longer offered.")})
     proposal = ProposedPlan(deal=deal, plan=plan)
     proposal.full_clean()
     proposal.save()

@@ -17,12 +17,13 @@ from kokuchi.deals.services import (
     STATUS_ORDER,
     allowed_transitions,
     change_deal_status,
+    check_lines_editable,
+    delete_deal_line,
+    lines_editable,
     propose_plan,
     record_plan_answer,
+    save_deal_line,
 )
-
-# Lines fix what is delivered; once delivered they are the record of the sale.
-LINE_EDITABLE_STATUSES = frozenset({DealStatus.DRAFT, DealStatus.QUOTED, DealStatus.ORDERED})
 
 
 def deal_crumbs(deal: Deal | None = None) -> list[tuple[str, str]]:
@@ -75,7 +76,7 @@ class DealDetailView(StaffRequiredMixin, DetailView):
             devices=deal.devices.select_related("product"),
             transitions=allowed_transitions(deal),
             status_steps=STATUS_ORDER,
-            lines_editable=deal.status in LINE_EDITABLE_STATUSES,
+            lines_editable=lines_editable(deal),
             has_network_device=any(line.product.is_network_device for line in lines),
             can_propose=deal.status != DealStatus.CLOSED,
             # G5.3: the weaker the customer's self-maintenance, the stronger the proposal.
@@ -149,10 +150,12 @@ class LineEditableMixin:
     """Refuse line changes once the deal is delivered or closed."""
 
     def line_change_refused(self):
-        if self.deal.status in LINE_EDITABLE_STATUSES:
-            return None
-        messages.error(self.request, _("Lines cannot change once the deal is delivered or closed."))
-        return redirect(self.deal)
+        try:
+            check_lines_editable(self.deal)
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+            return redirect(self.deal)
+        return None
 
     def get(self, request, *args, **kwargs):
         return self.line_change_refused() or super().get(request, *args, **kwargs)
@@ -175,7 +178,7 @@ class DealLineCreateView(EditorRequiredMixin, DealChildMixin, LineEditableMixin,
 
     def form_valid(self, form):
         form.instance.deal = self.deal
-        return super().form_valid(form)
+        return self.save_with(form, save_deal_line, line=form.instance)
 
 
 class DealLineMixin:
@@ -198,6 +201,9 @@ class DealLineUpdateView(EditorRequiredMixin, DealLineMixin, LineEditableMixin, 
     def get_page_title(self):
         return _("Edit line of %(number)s") % {"number": self.deal.number}
 
+    def form_valid(self, form):
+        return self.save_with(form, save_deal_line, line=form.instance)
+
     def get_breadcrumbs(self):
         return deal_crumbs(self.deal)
 
@@ -210,10 +216,11 @@ class DealLineUpdateView(EditorRequiredMixin, DealLineMixin, LineEditableMixin, 
 def deal_line_delete(request, pk):
     line = get_object_or_404(DealLine.objects.select_related("deal"), pk=pk)
     deal = line.deal
-    if deal.status not in LINE_EDITABLE_STATUSES:
-        messages.error(request, _("Lines cannot change once the deal is delivered or closed."))
+    try:
+        delete_deal_line(line=line)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        line.delete()
         messages.success(request, _("The line was deleted."))
     return redirect(deal)
 

@@ -96,7 +96,8 @@ class FirmwareUpdateForm(forms.Form):
 
 
 class ContractForm(StaffModelForm):
-    """A maintenance contract; covered devices must belong to the contract's customer."""
+    """A maintenance contract; save_contract checks that the deal and the covered devices belong
+    to the contract's customer."""
 
     class Meta:
         model = MaintenanceContract
@@ -135,19 +136,6 @@ class ContractForm(StaffModelForm):
             value = self.initial.get("customer") or self.instance.customer_id
         value = getattr(value, "pk", value)
         return value if str(value).isdigit() else None
-
-    def clean(self):
-        cleaned = super().clean()
-        customer, deal = cleaned.get("customer"), cleaned.get("deal")
-        if customer and deal and deal.customer_id != customer.pk:
-            self.add_error("deal", _("This deal belongs to another customer."))
-        if customer:
-            foreign = [str(device) for device in cleaned.get("devices", []) if device.customer_id != customer.pk]
-            if foreign:
-                self.add_error(
-                    "devices", _("Not devices of this customer: %(devices)s") % {"devices": ", ".join(foreign)}
-                )
-        return cleaned
 
 
 class DeviceBulkForm(forms.Form):

@@ -236,11 +236,17 @@ class MaintenanceContract(TimeStampedModel):
         """End of the term running on `day`. An auto-renewing contract rolls over by
         `renewal_term_months` at each end date; giving notice stops that (G: end_date is final)."""
         end = self.end_date
-        if self.auto_renewal and self.notice_given_on is None:
-            step = 1
+        # A zero-month term would never reach `day`: such a contract does not renew.
+        term = self.renewal_term_months
+        if self.auto_renewal and self.notice_given_on is None and term > 0 and end < day:
+            # Jump to the first renewal that can reach `day` (an old contract may have renewed
+            # hundreds of times), then step to the one that does.
+            months_behind = (day.year - end.year) * 12 + day.month - end.month
+            step = max(1, months_behind // term)
+            end = add_months(self.end_date, term * step)
             while end < day:
-                end = add_months(self.end_date, self.renewal_term_months * step)
                 step += 1
+                end = add_months(self.end_date, term * step)
         return end
 
     def notice_deadline_on(self, day: datetime.date) -> datetime.date:

@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from kokuchi.catalog.models import Product
 from kokuchi.customers.models import Customer
 from kokuchi.deals.models import Deal, DealLine
-from kokuchi.devices.models import Device, FirmwareChange
+from kokuchi.devices.models import Device, FirmwareChange, MaintenanceContract
 from kokuchi.devices.signals import firmware_changed
 
 
@@ -57,6 +58,48 @@ def record_firmware_update(
     device.save(update_fields=["current_firmware", "updated_at"])
     transaction.on_commit(lambda: firmware_changed.send(sender=Device, device=device, change=change))
     return change
+
+
+@transaction.atomic
+def save_contract(*, contract: MaintenanceContract, device_ids: Collection[int] | None = None) -> MaintenanceContract:
+    """Save a maintenance contract and, when `device_ids` is given, the devices it covers (None
+    keeps the covered devices as they are). The deal and every covered device must belong to the
+    contract's customer; otherwise nothing is saved (ValidationError naming the field)."""
+    errors: dict[str, list[str]] = {}
+    if (
+        contract.deal_id is not None
+        and contract.customer_id is not None
+        and not Deal.objects.filter(pk=contract.deal_id, customer_id=contract.customer_id).exists()
+    ):
+        errors["deal"] = [_("This deal belongs to another customer.")]
+    if device_ids is None:
+        ids = set(contract.devices.values_list("pk", flat=True)) if contract.pk else set()
+    else:
+        ids = set(device_ids)
+    devices = list(Device.objects.filter(pk__in=ids).select_related("product")) if ids else []
+    unknown = sorted(ids - {device.pk for device in devices})
+    if unknown:
+        errors["devices"] = [_("Unknown devices: %(ids)s") % {"ids": ", ".join(map(str, unknown))}]
+    foreign = [str(device) for device in devices if device.customer_id != contract.customer_id]
+    if foreign and contract.customer_id is not None:
+        errors.setdefault("devices", []).append(
+            _("Not devices of this customer: %(devices)s") % {"devices": ", ".join(foreign)}
+        )
+    if contract.auto_renewal and contract.renewal_term_months is not None and contract.renewal_term_months < 1:
+        errors["renewal_term_months"] = [
+            _("An automatically renewed contract needs a renewal term of at least one month.")
+        ]
+    try:
+        contract.full_clean()
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    contract.save()
+    if device_ids is not None:
+        contract.devices.set(devices)
+    return contract
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from kokuchi.devices.filters import ContractFilter, DeviceFilter
 from kokuchi.devices.forms import ContractForm, DeviceBulkForm, DeviceForm, FirmwareUpdateForm
 from kokuchi.devices.models import Device, MaintenanceContract
 from kokuchi.devices.selectors import with_open_exposure_counts
-from kokuchi.devices.services import create_devices_from_deal, record_firmware_update
+from kokuchi.devices.services import create_devices_from_deal, record_firmware_update, save_contract
 
 # --- Devices --------------------------------------------------------------------------------
 
@@ -212,6 +212,11 @@ class ContractDetailView(StaffRequiredMixin, DetailView):
         return context
 
 
+def save_contract_form(view: FormPageMixin, form: ContractForm):
+    devices = form.cleaned_data.get("devices") or []
+    return view.save_with(form, save_contract, contract=form.instance, device_ids=[device.pk for device in devices])
+
+
 class ContractCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
     model = MaintenanceContract
     form_class = ContractForm
@@ -229,6 +234,9 @@ class ContractCreateView(EditorRequiredMixin, FormPageMixin, CreateView):
     def get_breadcrumbs(self):
         return [(_("Maintenance contracts"), reverse("devices:contract_list"))]
 
+    def form_valid(self, form):
+        return save_contract_form(self, form)
+
 
 class ContractUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
     model = MaintenanceContract
@@ -237,6 +245,9 @@ class ContractUpdateView(EditorRequiredMixin, FormPageMixin, UpdateView):
 
     def get_page_title(self):
         return _("Edit maintenance contract of %(name)s") % {"name": self.object.customer.name}
+
+    def form_valid(self, form):
+        return save_contract_form(self, form)
 
     def get_breadcrumbs(self):
         return [

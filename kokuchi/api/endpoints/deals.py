@@ -13,7 +13,7 @@ from kokuchi.api.endpoints.common import CleanModelSerializer
 from kokuchi.catalog.models import ServicePlan
 from kokuchi.deals.filters import DealFilter
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
-from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
+from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer, save_deal_line
 
 
 class DealLineSerializer(CleanModelSerializer):
@@ -107,11 +107,11 @@ class DealViewSet(
     @write_schema(request=DealLineSerializer, responses={201: DealLineSerializer})
     @action(detail=True, methods=["post"], serializer_class=DealLineSerializer)
     def lines(self, request, pk=None):
-        """Add a line (product, quantity, unit price) to the deal."""
+        """Add a line (product, quantity, unit price) to a deal not yet delivered or closed."""
         deal = self.get_object()
         serializer = DealLineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        line = serializer.save(deal=deal)
+        line = save_deal_line(line=DealLine(deal=deal, **serializer.validated_data))
         return Response(DealLineSerializer(line).data, status=status.HTTP_201_CREATED)
 
     @write_schema(request=ProposeSerializer, responses={201: ProposedPlanSerializer})

@@ -5,15 +5,22 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kokuchi.api.endpoints.base import PROBLEM_JSON, READ_ERRORS, ApiViewMixin, ProblemSerializer, write_schema
+from kokuchi.api.endpoints.base import (
+    PROBLEM_JSON,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiViewMixin,
+    ProblemSerializer,
+    write_schema,
+)
 from kokuchi.api.errors import problem
 from kokuchi.devices.filters import ContractFilter, DeviceFilter
-from kokuchi.devices.models import Device, MaintenanceContract
-from kokuchi.devices.services import BulkUpsertRejected, DeviceRow, upsert_devices
+from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
+from kokuchi.devices.services import BulkUpsertRejected, DeviceRow, save_contract, upsert_devices
 
 MAX_BULK_ITEMS = 10_000
 # The largest id a 64-bit primary key can hold.
@@ -122,7 +129,19 @@ class DeviceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
 
 
 class ContractSerializer(serializers.ModelSerializer):
+    """A maintenance contract; written through save_contract, as in the staff UI."""
+
     device_count = serializers.IntegerField(read_only=True, help_text="How many devices it covers.")
+    status = serializers.ChoiceField(
+        choices=ContractStatus.choices, read_only=True, help_text="Computed for today (renewals included)."
+    )
+    devices = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=MAX_BULK_ITEMS,
+        write_only=True,
+        required=False,
+        help_text="Ids of the covered devices (the customer's own); replaces the list. Left out: unchanged.",
+    )
 
     class Meta:
         model = MaintenanceContract
@@ -132,7 +151,9 @@ class ContractSerializer(serializers.ModelSerializer):
             "plan",
             "deal",
             "contract_number",
+            "devices",
             "device_count",
+            "status",
             "start_date",
             "end_date",
             "auto_renewal",
@@ -140,15 +161,34 @@ class ContractSerializer(serializers.ModelSerializer):
             "notice_period_days",
             "notice_given_on",
         ]
-        read_only_fields = fields
+
+    def create(self, validated_data):
+        device_ids = validated_data.pop("devices", None)
+        return save_contract(contract=MaintenanceContract(**validated_data), device_ids=device_ids)
+
+    def update(self, instance, validated_data):
+        device_ids = validated_data.pop("devices", None)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return save_contract(contract=instance, device_ids=device_ids)
 
 
 @extend_schema_view(
     list=extend_schema(responses={200: ContractSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: ContractSerializer, **READ_ERRORS}),
+    create=write_schema(responses={201: ContractSerializer}),
+    partial_update=extend_schema(responses={200: ContractSerializer, **WRITE_ERRORS}),
 )
-class ContractViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Maintenance contracts (保守契約) and the devices they cover."""
+class ContractViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Maintenance contracts (保守契約) and the devices they cover. Notice is given by setting
+    notice_given_on, as in the staff UI; contracts are not deleted."""
 
     api_resource = "contracts"
     # A contract can cover thousands of devices: count them rather than list their ids.
@@ -167,3 +207,20 @@ class ContractViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     serializer_class = ContractSerializer
     filterset_class = ContractFilter
     ordering_fields = ["id", "start_date", "end_date"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contract = serializer.save()
+        return Response(self._shown(contract), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        contract = serializer.save()
+        return Response(self._shown(contract))
+
+    def _shown(self, contract: MaintenanceContract) -> dict:
+        """The saved contract as a read shows it (with its device count)."""
+        return self.get_serializer(self.get_queryset().get(pk=contract.pk)).data

@@ -199,12 +199,6 @@ class NewLinkSerializer(serializers.Serializer):
     contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True)
     days = serializers.IntegerField(min_value=1, max_value=90, default=14)
 
-    def validate(self, attrs):
-        contact = attrs.get("contact")
-        if contact is not None and contact.customer_id != attrs["version"].disclosure.deal.customer_id:
-            raise serializers.ValidationError({"contact": "The contact is not one of the deal's customer."})
-        return attrs
-
 
 class CreatedLinkSerializer(LinkSerializer):
     url = serializers.CharField(read_only=True, help_text="The customer's link; shown only in this answer.")

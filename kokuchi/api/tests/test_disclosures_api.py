@@ -9,13 +9,17 @@ import json
 import pytest
 
 from kokuchi.acknowledgements.models import CustomerLink
+from kokuchi.acknowledgements.selectors import required_items
+from kokuchi.acknowledgements.services import Signer, record_acknowledgement
 from kokuchi.acknowledgements.tests.factories import make_issued_version, make_sale
 from kokuchi.api.tests.factories import bearer, make_token
 from kokuchi.core.hashing import sha256_hex
 from kokuchi.core.roles import Role
+from kokuchi.customers.tests.factories import make_contact
 from kokuchi.devices.tests.factories import make_device
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.evidence.models import Channel, EvidenceEvent
+from kokuchi.evidence.services import Origin
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +109,35 @@ def test_a_link_for_too_many_days_is_refused_by_pointer(client):
     assert response.status_code == 400
     assert [e["pointer"] for e in response.json()["errors"]] == ["#/days"]
     assert CustomerLink.objects.count() == 0
+
+
+def test_a_link_to_another_customers_contact_is_refused_by_pointer(client):
+    version = make_issued_version()
+    response = post(
+        client, "/api/v1/customer-links/", {"version": version.pk, "contact": make_contact().pk}, make_token()
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"pointer": "#/contact", "detail": "この連絡先は案件の顧客の連絡先ではありません。", "code": "invalid"}
+    ]
+    assert CustomerLink.objects.count() == 0
+
+
+def test_g1_status_after_the_customer_acknowledges_through_the_link(client):
+    version = make_issued_version()
+    token = make_token()
+    link_id = post(client, "/api/v1/customer-links/", {"version": version.pk}, token).json()["id"]
+    acknowledgement = record_acknowledgement(
+        version=version,
+        method="customer_link",
+        items=required_items(version),
+        signer=Signer(name="山田 太郎", title="総務部長", company="株式会社顧客"),
+        origin=Origin(channel="customer_link"),
+        link=CustomerLink.objects.get(pk=link_id),
+    )
+    assert client.get(f"/api/v1/customer-links/{link_id}/", **bearer(token)).json()["status"] == "acknowledged"
+    assert client.get(f"/api/v1/disclosures/{version.pk}/", **bearer(token)).json()["status"] == "acknowledged"
+    listed = client.get(f"/api/v1/acknowledgements/?version={version.pk}", **bearer(token)).json()["results"]
+    assert [(row["id"], row["method"], row["signer_name"]) for row in listed] == [
+        (acknowledgement.pk, "customer_link", "山田 太郎")
+    ]

@@ -7,12 +7,18 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from kokuchi.catalog.models import ProductCategory
-from kokuchi.catalog.tests.factories import make_product
+from kokuchi.catalog.tests.factories import make_plan, make_product
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_assessment, make_customer
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
-from kokuchi.deals.services import change_deal_status, propose_plan, record_plan_answer
+from kokuchi.deals.services import (
+    change_deal_status,
+    delete_deal_line,
+    propose_plan,
+    record_plan_answer,
+    save_deal_line,
+)
 from kokuchi.deals.tests.factories import make_deal, make_deal_line
 from kokuchi.deals.tests.staff_pages import make_objects, post_data
 
@@ -80,6 +86,27 @@ def test_lines_locked_after_delivery(client, objs):
 
 
 @pytest.mark.parametrize(
+    ("status", "editable"),
+    [(DealStatus.DRAFT, True), (DealStatus.ORDERED, True), (DealStatus.DELIVERED, False), (DealStatus.CLOSED, False)],
+)
+def test_save_and_delete_deal_line_only_while_lines_are_editable(status, editable):
+    deal = make_deal(status=status)
+    line = make_deal_line(deal=deal, quantity=2)
+    line.quantity = 3
+    if editable:
+        save_deal_line(line=line)
+        delete_deal_line(line=line)
+        assert DealLine.objects.filter(deal=deal).count() == 0
+    else:
+        with pytest.raises(ValidationError) as raised:
+            save_deal_line(line=line)
+        assert raised.value.messages == ["納品済みまたは完了した案件の明細は変更できません。"]
+        with pytest.raises(ValidationError):
+            delete_deal_line(line=line)
+        assert list(DealLine.objects.filter(deal=deal).values_list("quantity", flat=True)) == [2]
+
+
+@pytest.mark.parametrize(
     ("path", "allowed"),
     [
         ([DealStatus.QUOTED], True),
@@ -143,6 +170,14 @@ def test_propose_same_plan_twice_refused(objs):
     with pytest.raises(ValidationError):
         propose_plan(deal=objs["deal"], plan=objs["proposal"].plan)
     assert ProposedPlan.objects.filter(deal=objs["deal"]).count() == 1
+
+
+def test_g5_3_an_inactive_plan_is_not_proposed(objs):
+    plan = make_plan(active=False)
+    with pytest.raises(ValidationError) as raised:
+        propose_plan(deal=objs["deal"], plan=plan)
+    assert raised.value.message_dict == {"plan": ["このサービスプランは現在提供されていません。"]}
+    assert ProposedPlan.objects.filter(deal=objs["deal"], plan=plan).count() == 0
 
 
 def test_g5_3_record_plan_answer(objs):

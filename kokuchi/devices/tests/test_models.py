@@ -74,6 +74,35 @@ def test_auto_renewal_stops_once_notice_is_given():
     assert contract.status_on(datetime.date(2027, 4, 1)) == ContractStatus.EXPIRED
 
 
+def test_a_zero_month_renewal_term_does_not_renew():
+    contract = make_contract(
+        start_date=datetime.date(2026, 4, 1),
+        end_date=datetime.date(2027, 3, 31),
+        auto_renewal=True,
+        renewal_term_months=0,
+    )
+    assert contract.term_end_on(datetime.date(2027, 4, 1)) == datetime.date(2027, 3, 31)
+    assert contract.status_on(datetime.date(2027, 4, 1)) == ContractStatus.EXPIRED
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (datetime.date(2026, 11, 30), datetime.date(2026, 11, 30)),  # clamped like every renewal from 31 March
+        (datetime.date(2026, 12, 1), datetime.date(2026, 12, 31)),
+        (datetime.date(2027, 2, 1), datetime.date(2027, 2, 28)),
+    ],
+)
+def test_an_old_monthly_renewing_contract_rolls_over_to_the_term_of_the_day(day, expected):
+    contract = make_contract(
+        start_date=datetime.date(2001, 3, 1),
+        end_date=datetime.date(2001, 3, 31),
+        auto_renewal=True,
+        renewal_term_months=1,
+    )
+    assert contract.term_end_on(day) == expected
+
+
 def test_under_contract_selects_only_covered_devices():
     covered, uncovered = make_device(), make_device()
     make_contract(devices=[covered], start_date=datetime.date(2026, 4, 1), end_date=datetime.date(2027, 3, 31))

@@ -13,7 +13,7 @@ from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_customer
 from kokuchi.deals.tests.factories import make_deal, make_deal_line
 from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
-from kokuchi.devices.services import record_firmware_update
+from kokuchi.devices.services import record_firmware_update, save_contract
 from kokuchi.devices.tests.factories import make_contract, make_device
 from kokuchi.devices.tests.staff_pages import make_objects, post_data
 
@@ -113,6 +113,15 @@ def test_contract_with_another_customers_device_refused(client, objs):
     response = client.post(reverse("devices:contract_create"), data)
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["devices"]
+    assert MaintenanceContract.objects.count() == 1
+
+
+def test_contract_with_another_customers_deal_refused_on_the_form(client, objs):
+    client.force_login(make_user(Role.SALES))
+    data = post_data("contract_create", objs) | {"deal": make_deal().pk}
+    response = client.post(reverse("devices:contract_create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["deal"] == ["この案件は別の顧客のものです。"]
     assert MaintenanceContract.objects.count() == 1
 
 
@@ -236,3 +245,42 @@ def test_contract_form_lists_only_the_customers_devices(client, objs):
     assert list(response.context["form"].fields["devices"].queryset) == [objs["device"]]
     response = client.get(reverse("devices:contract_edit", args=[objs["contract"].pk]))
     assert list(response.context["form"].fields["devices"].queryset) == [objs["device"]]
+
+
+def test_save_contract_refuses_foreign_deal_devices_and_unknown_ids_saving_nothing(objs):
+    foreign = make_device()
+    contract = MaintenanceContract(
+        customer=objs["customer"],
+        plan=objs["plan"],
+        deal=make_deal(),
+        start_date=datetime.date(2026, 6, 1),
+        end_date=datetime.date(2026, 5, 31),
+    )
+    with pytest.raises(ValidationError) as raised:
+        save_contract(contract=contract, device_ids=[objs["device"].pk, foreign.pk, 999_999])
+    assert raised.value.message_dict == {
+        "deal": ["この案件は別の顧客のものです。"],
+        "devices": ["存在しない機器です: 999999", f"この顧客の機器ではありません: {foreign}"],
+        "end_date": ["終了日を開始日より前にはできません。"],
+    }
+    assert MaintenanceContract.objects.count() == 1
+
+
+def test_save_contract_sets_devices_or_keeps_them_when_none_are_given(objs):
+    contract = objs["contract"]
+    second = make_device(customer=objs["customer"])
+    save_contract(contract=contract, device_ids=[objs["device"].pk, second.pk])
+    assert sorted(contract.devices.values_list("pk", flat=True)) == sorted([objs["device"].pk, second.pk])
+    contract.notice_given_on = datetime.date(2026, 12, 1)
+    save_contract(contract=contract)
+    contract.refresh_from_db()
+    assert contract.notice_given_on == datetime.date(2026, 12, 1)
+    assert contract.devices.count() == 2
+
+
+def test_save_contract_checks_kept_devices_against_a_new_customer(objs):
+    contract = objs["contract"]
+    contract.customer = make_customer()
+    with pytest.raises(ValidationError) as raised:
+        save_contract(contract=contract)
+    assert raised.value.message_dict == {"devices": [f"この顧客の機器ではありません: {objs['device']}"]}
