@@ -132,6 +132,10 @@ class CustomerLink(models.Model):
     def delete(self, *args, **kwargs):
         raise RecordKeptError("Customer links are kept as evidence; revoke instead.")
 
+    def replaced_by_reminder(self) -> bool:
+        """Revoked because a reminder e-mailed a fresh link in its place."""
+        return self.is_revoked and self.reminders.filter(emailed_at__isnull=False).exists()
+
     def is_expired(self, now: datetime.datetime | None = None) -> bool:
         return self.expires_at <= (now or timezone.now())
 

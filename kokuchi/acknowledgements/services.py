@@ -231,8 +231,7 @@ def resolve_customer_link(token: str) -> CustomerLink | None:
     if link is None:
         return None
     if link.is_revoked:
-        replaced = link.reminders.filter(emailed_at__isnull=False).exists()
-        raise LinkRefused(link, "replaced" if replaced else "revoked")
+        raise LinkRefused(link, "replaced" if link.replaced_by_reminder() else "revoked")
     if link.is_expired():
         raise LinkRefused(link, "expired")
     if link.version.superseded_by_id is not None:

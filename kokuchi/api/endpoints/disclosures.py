@@ -181,12 +181,25 @@ class LinkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerLink
-        fields = ["id", "version", "contact", "recipient_email", "created_at", "expires_at", "revoked_at", "status"]
+        fields = [
+            "id",
+            "version",
+            "contact",
+            "recipient_email",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "reminder_of",
+            "reminder_number",
+            "status",
+        ]
         read_only_fields = fields
 
     def get_status(self, link: CustomerLink) -> str:
         if Acknowledgement.objects.filter(link=link).exists():
             return "acknowledged"
+        if link.replaced_by_reminder():
+            return "replaced"
         if link.is_revoked:
             return "revoked"
         if link.is_expired():

@@ -141,3 +141,19 @@ def test_g1_status_after_the_customer_acknowledges_through_the_link(client):
     assert [(row["id"], row["method"], row["signer_name"]) for row in listed] == [
         (acknowledgement.pk, "customer_link", "山田 太郎")
     ]
+
+
+def test_g1_a_link_replaced_by_a_reminder_reads_as_replaced_and_names_its_reminder(client):
+    from kokuchi.acknowledgements.reminders import send_due_reminders
+    from kokuchi.acknowledgements.tests.test_reminders import sent_link
+
+    link = sent_link()
+    send_due_reminders(at=link.created_at + datetime.timedelta(days=7))
+    reminder = CustomerLink.objects.get(reminder_of=link)
+    token = make_token()
+
+    old = client.get(f"/api/v1/customer-links/{link.pk}/", **bearer(token)).json()
+    new = client.get(f"/api/v1/customer-links/{reminder.pk}/", **bearer(token)).json()
+
+    assert (old["status"], old["reminder_of"], old["reminder_number"]) == ("replaced", None, 0)
+    assert (new["status"], new["reminder_of"], new["reminder_number"]) == ("open", link.pk, 1)
