@@ -390,3 +390,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 WEBHOOK_MAX_ATTEMPTS = int(env("KOKUCHI_WEBHOOK_MAX_ATTEMPTS", "8") or "8")
 WEBHOOK_RETRY_BASE_SECONDS = int(env("KOKUCHI_WEBHOOK_RETRY_BASE_SECONDS", "30") or "30")
 WEBHOOK_TIMEOUT_SECONDS = float(env("KOKUCHI_WEBHOOK_TIMEOUT_SECONDS", "10") or "10")
+# Webhooks go to public internet addresses only, unless the address is in one of these networks
+# (comma-separated CIDR, e.g. an on-premises ERP at 10.1.2.0/24): a subscription must not make
+# Kokuchi reach its own machine, the cloud metadata service or the office network. Development
+# (DEBUG) allows this machine.
+WEBHOOK_ALLOWED_NETWORKS = [
+    network.strip()
+    for network in (env("KOKUCHI_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else "") or "").split(",")
+    if network.strip()
+]

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import base64
 import datetime
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -34,6 +37,43 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
+class AddressRefused(ValueError):
+    """A webhook URL whose host is (or resolves to) an address outside the allowed ones."""
+
+
+def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if any(address in ipaddress.ip_network(network, strict=False) for network in settings.WEBHOOK_ALLOWED_NETWORKS):
+        return True
+    return address.is_global
+
+
+def check_webhook_address(url: str, *, resolve: bool) -> None:
+    """Refuse a URL naming a loopback, private, link-local or otherwise non-public address not in
+    WEBHOOK_ALLOWED_NETWORKS. With `resolve`, a host name is resolved and every address checked
+    (at delivery); without, only literal addresses and localhost are (at subscription, when the
+    name may not resolve yet)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        candidates = ["127.0.0.1"]
+    else:
+        try:
+            candidates = [str(ipaddress.ip_address(host))]
+        except ValueError:
+            if not resolve:
+                return
+            try:
+                port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
+                candidates = sorted({info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+            except (OSError, UnicodeError) as error:
+                raise AddressRefused(f"{host} does not resolve: {error}") from error
+    for candidate in candidates:
+        address = ipaddress.ip_address(candidate.split("%", 1)[0])
+        if not _address_allowed(address):
+            raise AddressRefused(
+                f"{host} is {address}, not a public address (allow its network in KOKUCHI_WEBHOOK_ALLOWED_NETWORKS)"
+            )
+
+
 @transaction.atomic
 def create_subscription(*, integration: Integration, url: str, events: list[str]) -> WebhookSubscription:
     """Subscribe `integration` to `events` at `url`; the signing secret is created here."""
@@ -43,6 +83,17 @@ def create_subscription(*, integration: Integration, url: str, events: list[str]
     if not events:
         raise ValidationError({"events": _("Choose at least one event.")})
     URLValidator(schemes=["http", "https"])(url)
+    try:
+        check_webhook_address(url, resolve=False)
+    except AddressRefused:
+        raise ValidationError(
+            {
+                "url": _(
+                    "Webhooks go to public addresses only; an administrator can allow a network "
+                    "(KOKUCHI_WEBHOOK_ALLOWED_NETWORKS)."
+                )
+            }
+        ) from None
     subscription = WebhookSubscription(
         integration=integration, url=url, events=sorted(set(events)), secret=new_secret()
     )
@@ -153,6 +204,11 @@ def deliver(
 
 
 def _post(*, url: str, body: str, headers: dict[str, str], client: httpx.Client | None) -> AttemptResult:
+    try:
+        # Again at delivery: the name may resolve elsewhere now than when it was subscribed.
+        check_webhook_address(url, resolve=True)
+    except AddressRefused as error:
+        return AttemptResult(False, None, f"refused: {error}")
     own = client is None
     client = client or httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False)
     try:

@@ -17,10 +17,18 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from kokuchi.acknowledgements.selectors import required_items
 from kokuchi.acknowledgements.services import Signer, record_acknowledgement
 from kokuchi.acknowledgements.tests.factories import make_issued_version
-from kokuchi.api.models import DeliveryStatus, WebhookDelivery, WebhookEvent
+from kokuchi.api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 from kokuchi.api.tests.factories import bearer, make_integration, make_subscription, make_token
 from kokuchi.api.tests.receiver import start_receiver
-from kokuchi.api.webhooks import backoff, deliver, deliver_due, emit_event, signed_headers
+from kokuchi.api.webhooks import (
+    AddressRefused,
+    backoff,
+    check_webhook_address,
+    deliver,
+    deliver_due,
+    emit_event,
+    signed_headers,
+)
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_user
 from kokuchi.evidence.services import Origin
@@ -213,3 +221,52 @@ def test_an_unknown_event_is_refused_by_pointer(client):
     )
     assert response.status_code == 400
     assert [e["pointer"] for e in response.json()["errors"]] == ["#/events/0"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://0.0.0.0/hook",
+    ],
+)
+@override_settings(WEBHOOK_ALLOWED_NETWORKS=[])
+def test_a_subscription_to_a_non_public_address_is_refused_by_pointer(client, url):
+    token = make_token()
+    response = client.post(
+        "/api/v1/webhooks/",
+        json.dumps({"url": url, "events": ["exposure.opened"]}),
+        content_type="application/json",
+        **bearer(token),
+    )
+    assert response.status_code == 400
+    assert [e["pointer"] for e in response.json()["errors"]] == ["#/url"]
+    assert WebhookSubscription.objects.count() == 0
+
+
+@override_settings(WEBHOOK_ALLOWED_NETWORKS=["10.1.2.0/24"])
+def test_an_allowed_network_admits_an_on_premises_receiver():
+    subscription = make_subscription(
+        integration=make_integration(), url="https://10.1.2.3/hook", events=[WebhookEvent.NOTICE_READ]
+    )
+    assert subscription.url == "https://10.1.2.3/hook"
+    with pytest.raises(AddressRefused):
+        check_webhook_address("https://10.1.3.1/hook", resolve=False)
+
+
+def test_a_delivery_to_a_name_now_resolving_to_this_machine_is_refused_and_not_sent(receiver, commit):
+    """Subscribed while allowed (as a name resolving elsewhere would be), delivered after the rule
+    changed: the address is checked again at delivery and nothing is sent."""
+    subscribe(receiver, WebhookEvent.NOTICE_READ)
+    WebhookSubscription.objects.update(url=receiver.url.replace("127.0.0.1", "localhost"))
+    with override_settings(WEBHOOK_ALLOWED_NETWORKS=[]):
+        commit(emit_event, event_type=WebhookEvent.NOTICE_READ, data={})
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.PENDING, None)
+    assert delivery.last_error.startswith("refused: localhost is 127.0.0.1, not a public address")
+    assert receiver.received == []
