@@ -63,7 +63,9 @@ def check_webhook_address(url: str, *, resolve: bool) -> None:
                 return
             try:
                 port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
-                candidates = sorted({info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+                candidates = sorted(
+                    {str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
+                )
             except (OSError, UnicodeError) as error:
                 raise AddressRefused(f"{host} does not resolve: {error}") from error
     for candidate in candidates:
