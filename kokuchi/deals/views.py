@@ -38,6 +38,7 @@ class DealListView(FilteredListView):
     template_name = "deals/deal_list.html"
     sort_fields = {
         "number": "number",
+        "title": "title",
         "customer": "customer__name_kana",
         "status": "status",
         "opened": "opened_on",
