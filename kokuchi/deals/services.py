@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kokuchi.catalog.models import ServicePlan
-from kokuchi.deals.models import DEAL_TRANSITIONS, Deal, DealStatus, ProposalResponse, ProposedPlan
+from kokuchi.core.deletion import delete_unless_referenced
+from kokuchi.deals.models import DEAL_TRANSITIONS, Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +91,15 @@ def record_plan_answer(
     proposal.full_clean()
     proposal.save(update_fields=["response", "decline_reason", "answered_on", "updated_at"])
     return proposal
+
+
+# Lines change only while the sale is open; afterwards they are what was delivered.
+LINE_EDITABLE_STATUSES = frozenset({DealStatus.DRAFT, DealStatus.QUOTED, DealStatus.ORDERED})
+
+
+def delete_deal_line(*, line: DealLine) -> None:
+    """Delete a line of an open deal; raises ValidationError once the deal is delivered or closed and
+    DeletionRefused while an issued 告知書 names the deal's lines (S-EVID)."""
+    if line.deal.status not in LINE_EDITABLE_STATUSES:
+        raise ValidationError(_("Lines cannot change once the deal is delivered or closed."))
+    delete_unless_referenced(record=line)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
+from kokuchi.core.deletion import DeletionRefused
 from kokuchi.core.roles import EditorRequiredMixin, StaffRequiredMixin, editor_required
 from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin
 from kokuchi.customers.models import Customer
@@ -14,15 +15,14 @@ from kokuchi.deals.filters import DealFilter
 from kokuchi.deals.forms import DealForm, DealLineForm, PlanAnswerForm, ProposePlanForm
 from kokuchi.deals.models import Deal, DealLine, DealStatus, ProposedPlan
 from kokuchi.deals.services import (
+    LINE_EDITABLE_STATUSES,
     STATUS_ORDER,
     allowed_transitions,
     change_deal_status,
+    delete_deal_line,
     propose_plan,
     record_plan_answer,
 )
-
-# Lines fix what is delivered; once delivered they are the record of the sale.
-LINE_EDITABLE_STATUSES = frozenset({DealStatus.DRAFT, DealStatus.QUOTED, DealStatus.ORDERED})
 
 
 def deal_crumbs(deal: Deal | None = None) -> list[tuple[str, str]]:
@@ -211,10 +211,13 @@ class DealLineUpdateView(EditorRequiredMixin, DealLineMixin, LineEditableMixin, 
 def deal_line_delete(request, pk):
     line = get_object_or_404(DealLine.objects.select_related("deal"), pk=pk)
     deal = line.deal
-    if deal.status not in LINE_EDITABLE_STATUSES:
-        messages.error(request, _("Lines cannot change once the deal is delivered or closed."))
+    try:
+        delete_deal_line(line=line)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    except DeletionRefused as refusal:
+        messages.error(request, refusal.message)
     else:
-        line.delete()
         messages.success(request, _("The line was deleted."))
     return redirect(deal)
 
