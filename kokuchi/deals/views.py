@@ -43,6 +43,8 @@ class DealListView(FilteredListView):
         "status": "status",
         "opened": "opened_on",
         "subtotal": "subtotal_amount",
+        # Annotated by the devices app (core.ui.register_list_annotation).
+        "exposures": "known_exploited_count",
     }
     export_filename = "deals"
     export_columns = (
