@@ -15,6 +15,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kokuchi.exposures.matching import REVIEW_METHODS
 from kokuchi.vulnerabilities.models import Vulnerability
@@ -238,7 +239,7 @@ class WorkItem(models.Model):
 class LeadStatus(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Contract signed")
-    LOST = "lost", _("Declined")
+    LOST = "lost", pgettext_lazy("sales lead", "Declined")
 
 
 class SalesLead(models.Model):
