@@ -1,5 +1,7 @@
 """Every staff list sorts by its columns and exports the filtered rows as a formula-safe CSV."""
 
+import datetime
+
 import pytest
 from django.urls import resolve, reverse
 
@@ -9,6 +11,7 @@ from kokuchi.core.tests.factories import make_user
 from kokuchi.customers.tests.factories import make_customer
 from kokuchi.deals.tests.factories import make_deal
 from kokuchi.devices.tests.factories import make_contract, make_device
+from kokuchi.vulnerabilities.tests.factories import make_vulnerability
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +108,21 @@ def test_the_plan_list_sorts_by_price(client):
     url = reverse("catalog:plan_list")
     rows = client.get(url, {"sort": "-price"}).context["object_list"]
     assert [plan.name for plan in rows if plan.name in ("年間保守", "オンサイト保守")] == ["年間保守", "オンサイト保守"]
+
+
+def test_the_vulnerability_list_sorts_by_id_and_published_and_ignores_unknown_keys(client):
+    older = make_vulnerability(vuln_id="CVE-2024-0002", published=datetime.datetime(2024, 1, 5, tzinfo=datetime.UTC))
+    newer = make_vulnerability(vuln_id="CVE-2024-0001", published=datetime.datetime(2024, 6, 5, tzinfo=datetime.UTC))
+    client.force_login(make_user(Role.VIEWER))
+    url = reverse("vulnerabilities:list")
+
+    def ids(params):
+        return [v.vuln_id for v in client.get(url, params).context["page"] if v.pk in (older.pk, newer.pk)]
+
+    assert ids({}) == ["CVE-2024-0001", "CVE-2024-0002"]
+    assert ids({"sort": "id"}) == ["CVE-2024-0001", "CVE-2024-0002"]
+    assert ids({"sort": "-id"}) == ["CVE-2024-0002", "CVE-2024-0001"]
+    assert ids({"sort": "published"}) == ["CVE-2024-0002", "CVE-2024-0001"]
+    assert ids({"sort": "title"}) == ids({})
+    page = client.get(url, {"sort": "published"}).content.decode()
+    assert 'aria-sort="ascending"><a class="sort" href="?sort=-published">' in page
