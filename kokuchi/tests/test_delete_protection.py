@@ -279,3 +279,16 @@ def test_api_answers_a_database_protected_delete_with_a_problem_409_not_500():
 
     assert response.status_code == 409
     assert response.data["references"] == [{"kind": "納入機器", "count": 1}]
+
+
+def test_admin_offers_no_inline_contact_delete_once_a_customer_link_names_one(client):
+    version = make_issued_version()
+    customer = version.disclosure.deal.customer
+    create_customer_link(
+        version=version, created_by=make_user(Role.SALES), contact=customer.primary_contact, origin=Origin("staff_ui")
+    )
+    page = admin_client(client).get(reverse("admin:customers_customer_change", args=[customer.pk])).content.decode()
+    assert "contacts-0-DELETE" not in page
+    other = make_contact().customer
+    page = client.get(reverse("admin:customers_customer_change", args=[other.pk])).content.decode()
+    assert "contacts-0-DELETE" in page
