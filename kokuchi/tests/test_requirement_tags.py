@@ -75,3 +75,19 @@ def test_customer_page_shows_no_requirement_tag():
 
     assert 'class="tag req"' not in body
     assert "data-requirement=" not in body
+
+
+def test_staff_headings_show_the_id_as_a_tag_not_in_the_label():
+    from kokuchi.devices.tests.factories import make_device
+
+    device = make_device()
+    client = staff_client()
+
+    product_page = client.get(device.product.get_absolute_url()).content.decode()
+    device_page = client.get(device.get_absolute_url()).content.decode()
+    customer_page = client.get(device.customer.get_absolute_url()).content.decode()
+
+    assert "（G4）" not in product_page
+    assert {"G4", "G5.1-5"} <= set(TAG.findall(product_page))
+    assert 'ファームウェア <span class="tag req" data-requirement="G5.1-3"' in device_page
+    assert '自己保守能力の評価 <span class="tag req" data-requirement="S-SKILL"' in customer_page
