@@ -81,7 +81,7 @@ class CustomerLink(models.Model):
     )
     token_sha256 = models.CharField(_("token sha256"), max_length=64, unique=True, editable=False)
     contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")
+        Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("contact")
     )
     recipient_email = models.EmailField(_("sent to"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -17,7 +17,7 @@ from kokuchi.catalog.models import MAINTENANCE_KINDS
 from kokuchi.core.hashing import sha256_hex
 from kokuchi.core.models import Reseller
 from kokuchi.deals.models import Deal, DealLine, ProposalResponse
-from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS
+from kokuchi.disclosures.content import DISCLOSURE_REQUIRED_IDS, REQUIREMENT_LABELS
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.disclosures.services import DATA_REQ_RE
 from kokuchi.evidence.models import EventType, EvidenceEvent
@@ -52,6 +52,11 @@ class ComplianceRow:
     disclosed: bool
     acknowledged: bool
     needs_acknowledgement: bool
+
+    @property
+    def label(self) -> str:
+        """What the requirement covers, in plain words (the ID is shown beside it as a tag)."""
+        return str(REQUIREMENT_LABELS.get(self.requirement_id, self.requirement_id))
 
 
 @dataclass

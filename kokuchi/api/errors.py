@@ -8,12 +8,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+
+from kokuchi.core.deletion import DeletionRefused, protected_references
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -52,8 +55,26 @@ def problem(*, status_code: int, title: str, detail: str = "", kind: str = "", *
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
+def referenced_by_evidence_problem(exc: DeletionRefused | ProtectedError | RestrictedError) -> Response:
+    """409: deleting the record would remove or orphan evidence; the detail names what refers to it."""
+    if isinstance(exc, DeletionRefused):
+        references, detail = exc.references, exc.message
+    else:
+        references = protected_references(exc)
+        detail = _("Referred to by: %(references)s") % {"references": _(", ").join(str(r) for r in references)}
+    return problem(
+        status_code=status.HTTP_409_CONFLICT,
+        title=_("The record is referred to by evidence and cannot be deleted."),
+        detail=detail,
+        kind="referenced_by_evidence",
+        references=[{"kind": reference.label, "count": reference.count} for reference in references],
+    )
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's exception handler, answering every error as problem+json."""
+    if isinstance(exc, (DeletionRefused, ProtectedError, RestrictedError)):
+        return referenced_by_evidence_problem(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

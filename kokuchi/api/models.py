@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The resources a token's scopes name; each is granted "read" or "write" (write includes read).
 RESOURCES = (
@@ -122,7 +123,7 @@ class ApiWrite(models.Model):
     changed what, from which integration."""
 
     token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="writes", verbose_name=_("token"))
-    method = models.CharField(_("method"), max_length=10)
+    method = models.CharField(pgettext_lazy("http", "method"), max_length=10)
     path = models.CharField(_("path"), max_length=500)
     status_code = models.PositiveSmallIntegerField(_("status"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, blank=True)
@@ -184,7 +185,7 @@ class WebhookSubscription(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery", "Delivered")
     FAILED = "failed", _("Failed")
 
 

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from kokuchi.catalog.models import Manufacturer, Product, ServicePlan
+from kokuchi.core.admin import EvidenceReferencedAdmin
 
 
 @admin.register(Manufacturer)
-class ManufacturerAdmin(admin.ModelAdmin):
+class ManufacturerAdmin(EvidenceReferencedAdmin):
     list_display = ["name_ja", "name_en", "vulnerability_info_url", "confirmation"]
     list_filter = ["verified"]
     search_fields = ["name_ja", "name_en", "slug"]
@@ -24,7 +25,7 @@ class ManufacturerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(EvidenceReferencedAdmin):
     list_display = [
         "model_number",
         "manufacturer",
@@ -40,7 +41,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServicePlan)
-class ServicePlanAdmin(admin.ModelAdmin):
+class ServicePlanAdmin(EvidenceReferencedAdmin):
     list_display = ["name", "kind", "price", "is_third_party", "ipa_registration_number", "active"]
     list_filter = ["kind", "is_third_party", "active"]
     search_fields = ["name", "provider_name"]

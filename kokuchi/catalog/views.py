@@ -19,7 +19,13 @@ class ProductListView(FilteredListView):
     filterset_class = ProductFilter
     page_title = _("Products")
     template_name = "catalog/product_list.html"
-    sort_fields = {"model": "model_number", "maker": "manufacturer__name_ja", "devices": "device_count"}
+    sort_fields = {
+        "model": "model_number",
+        "maker": "manufacturer__name_ja",
+        "category": "category",
+        "firmware": "latest_firmware",
+        "devices": "device_count",
+    }
     export_filename = "products"
     export_columns = (
         ExportColumn(_("Manufacturer"), "manufacturer.name_ja"),
@@ -80,7 +86,7 @@ class ManufacturerListView(FilteredListView):
     filterset_class = ManufacturerFilter
     page_title = _("Manufacturers")
     template_name = "catalog/manufacturer_list.html"
-    sort_fields = {"name": "name_ja", "products": "product_count"}
+    sort_fields = {"name": "name_ja", "status": "verified", "products": "product_count"}
     export_filename = "manufacturers"
     export_columns = (
         ExportColumn(_("Name"), "name_ja"),
@@ -177,7 +183,7 @@ class ServicePlanListView(FilteredListView):
     filterset_class = ServicePlanFilter
     page_title = _("Service plans")
     template_name = "catalog/plan_list.html"
-    sort_fields = {"name": "name", "kind": "kind", "price": "price"}
+    sort_fields = {"name": "name", "kind": "kind", "price": "price", "provider": "provider_name", "active": "active"}
     export_filename = "service-plans"
     export_columns = (
         ExportColumn(_("Name"), "name"),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from kokuchi.core.deletion import DeletionRefused, references_to, unseen_references
 from kokuchi.core.models import Reseller, ThrottleCounter
 
 
@@ -38,3 +39,34 @@ class ThrottleCounterAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+class EvidenceReferencedAdmin(admin.ModelAdmin):
+    """The admin's delete page and "delete selected" action refuse rows that evidence refers to.
+    Protecting foreign keys are listed by Django itself; references no foreign key expresses (an
+    issued 告知書 naming a deal's devices) are added to the same list of reasons."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for record in objs:
+            references = unseen_references(record)
+            if references:
+                protected.append(DeletionRefused(record=record, references=references).message)
+        return deleted, model_count, perms_needed, protected
+
+
+class EvidenceReferencedInline:
+    """An inline whose rows may be referred to by evidence: deleting rows from the parent's page is
+    offered only when none of them is referred to."""
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None:
+            fk = self.fk_name or next(  # type: ignore[attr-defined]
+                field.name
+                for field in self.model._meta.get_fields()  # type: ignore[attr-defined]
+                if field.is_relation and field.many_to_one and field.related_model is type(obj)
+            )
+            children = self.model.objects.filter(**{fk: obj})  # type: ignore[attr-defined]
+            if any(references_to(child) for child in children):
+                return False
+        return super().has_delete_permission(request, obj)  # type: ignore[misc]

@@ -146,6 +146,24 @@ class ExportColumn:
         return "" if value is None else value
 
 
+ListAnnotation = Callable[[models.QuerySet], models.QuerySet]
+_list_annotations: dict[type[models.Model], list[ListAnnotation]] = {}
+
+
+def register_list_annotation(model: type[models.Model], annotate: ListAnnotation) -> None:
+    """Let an app higher in the layering annotate every staff list of `model` (the open exposures
+    of each deal and customer): one annotated query, whatever the page size, and no upward import."""
+    annotations = _list_annotations.setdefault(model, [])
+    if annotate not in annotations:
+        annotations.append(annotate)
+
+
+def with_list_annotations(queryset: models.QuerySet) -> models.QuerySet:
+    for annotate in _list_annotations.get(queryset.model, []):
+        queryset = annotate(queryset)
+    return queryset
+
+
 def sort_order(value: str, sort_fields: dict[str, str]) -> tuple[str, str] | None:
     """The (key, direction) a `?sort=` value asks for, or None when it names no sortable column
     (an unknown value is ignored, never an error)."""
@@ -172,7 +190,7 @@ class FilteredListView(StaffRequiredMixin, ListView):
     export_filename = "export"
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = with_list_annotations(super().get_queryset())
         self.sort = sort_order(self.request.GET.get("sort", ""), self.sort_fields)
         if self.sort is not None:
             key, direction = self.sort

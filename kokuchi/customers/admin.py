@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from kokuchi.core.admin import EvidenceReferencedAdmin, EvidenceReferencedInline
 from kokuchi.customers.models import Contact, Customer, SkillAssessment
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(EvidenceReferencedInline, admin.TabularInline):
     model = Contact
     extra = 0
 
@@ -15,7 +16,7 @@ class SkillAssessmentInline(admin.StackedInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(EvidenceReferencedAdmin):
     list_display = ["customer_code", "name", "phone", "notify_without_contract"]
     search_fields = ["customer_code", "name", "name_kana"]
     inlines = [ContactInline, SkillAssessmentInline]

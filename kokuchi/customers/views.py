@@ -17,7 +17,14 @@ class CustomerListView(FilteredListView):
     filterset_class = CustomerFilter
     page_title = _("Customers")
     template_name = "customers/customer_list.html"
-    sort_fields = {"code": "customer_code", "name": "name_kana", "deals": "deal_count", "devices": "device_count"}
+    sort_fields = {
+        "code": "customer_code",
+        "name": "name_kana",
+        "deals": "deal_count",
+        "devices": "device_count",
+        # Annotated by the devices app (core.ui.register_list_annotation).
+        "exposures": "known_exploited_count",
+    }
     export_filename = "customers"
     export_columns = (
         ExportColumn(_("Customer code"), "customer_code"),

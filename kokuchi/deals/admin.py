@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from kokuchi.core.admin import EvidenceReferencedAdmin, EvidenceReferencedInline
 from kokuchi.deals.models import Deal, DealLine, ProposedPlan
 
 
-class DealLineInline(admin.TabularInline):
+class DealLineInline(EvidenceReferencedInline, admin.TabularInline):
     model = DealLine
     extra = 0
     autocomplete_fields = ["product"]
@@ -15,7 +16,7 @@ class ProposedPlanInline(admin.TabularInline):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(EvidenceReferencedAdmin):
     list_display = ["number", "title", "customer", "status", "opened_on", "sales_rep"]
     list_filter = ["status"]
     search_fields = ["number", "title", "customer__name", "customer__customer_code"]

@@ -6,3 +6,8 @@ class DealsConfig(AppConfig):
     name = "kokuchi.deals"
     label = "deals"
     verbose_name = _("Deals")
+
+    def ready(self):
+        from kokuchi.deals.references import register_deal_reference_checks
+
+        register_deal_reference_checks()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kokuchi.catalog.models import ServicePlan
+from kokuchi.core.deletion import delete_unless_referenced
 from kokuchi.deals.models import DEAL_TRANSITIONS, Deal, DealLine, DealStatus, ProposalResponse, ProposedPlan
 
 logger = logging.getLogger(__name__)
@@ -90,9 +91,11 @@ def save_deal_line(*, line: DealLine) -> DealLine:
 
 @transaction.atomic
 def delete_deal_line(*, line: DealLine) -> None:
-    """Delete a line of a deal that is not delivered or closed yet."""
+    """Delete a line of a deal that is not delivered or closed yet; raises ValidationError once the
+    deal is delivered or closed and DeletionRefused while an issued 告知書 names the deal's lines
+    (S-EVID)."""
     check_lines_editable(Deal.objects.select_for_update().get(pk=line.deal_id))
-    line.delete()
+    delete_unless_referenced(record=line)
 
 
 @transaction.atomic
@@ -121,3 +124,4 @@ def record_plan_answer(
     proposal.full_clean()
     proposal.save(update_fields=["response", "decline_reason", "answered_on", "updated_at"])
     return proposal
+

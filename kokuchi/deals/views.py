@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
+from kokuchi.core.deletion import DeletionRefused
 from kokuchi.core.roles import EditorRequiredMixin, StaffRequiredMixin, editor_required
 from kokuchi.core.ui import ExportColumn, FilteredListView, FormPageMixin
 from kokuchi.customers.models import Customer
@@ -39,10 +40,13 @@ class DealListView(FilteredListView):
     template_name = "deals/deal_list.html"
     sort_fields = {
         "number": "number",
+        "title": "title",
         "customer": "customer__name_kana",
         "status": "status",
         "opened": "opened_on",
         "subtotal": "subtotal_amount",
+        # Annotated by the devices app (core.ui.register_list_annotation).
+        "exposures": "known_exploited_count",
     }
     export_filename = "deals"
     export_columns = (
@@ -220,6 +224,8 @@ def deal_line_delete(request, pk):
         delete_deal_line(line=line)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except DeletionRefused as refusal:
+        messages.error(request, refusal.message)
     else:
         messages.success(request, _("The line was deleted."))
     return redirect(deal)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from kokuchi.core.admin import EvidenceReferencedAdmin
 from kokuchi.devices.models import Device, FirmwareChange, MaintenanceContract
 
 
@@ -16,7 +17,7 @@ class FirmwareChangeInline(admin.TabularInline):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(EvidenceReferencedAdmin):
     list_display = ["serial_number", "product", "customer", "delivered_on", "firmware_at_sale", "current_firmware"]
     list_filter = ["product__category", "product__manufacturer"]
     search_fields = ["serial_number", "product__model_number", "customer__name", "customer__customer_code"]
@@ -31,7 +32,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(MaintenanceContract)
-class MaintenanceContractAdmin(admin.ModelAdmin):
+class MaintenanceContractAdmin(EvidenceReferencedAdmin):
     list_display = ["customer", "plan", "start_date", "end_date", "auto_renewal", "status"]
     list_filter = ["plan", "auto_renewal"]
     search_fields = ["customer__name", "contract_number"]

@@ -6,3 +6,8 @@ class DevicesConfig(AppConfig):
     name = "kokuchi.devices"
     label = "devices"
     verbose_name = _("Devices")
+
+    def ready(self):
+        from kokuchi.devices.selectors import register_exposure_list_annotations
+
+        register_exposure_list_annotations()

@@ -130,7 +130,7 @@ class FirmwareChange(models.Model):
     """One firmware change on a delivered device: the history that keeps the version at sale."""
 
     device = models.ForeignKey(
-        Device, on_delete=models.CASCADE, related_name="firmware_changes", verbose_name=_("device")
+        Device, on_delete=models.PROTECT, related_name="firmware_changes", verbose_name=_("device")
     )
     from_version = models.CharField(_("from version"), max_length=80, blank=True)
     to_version = models.CharField(_("to version"), max_length=80)

@@ -14,6 +14,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kokuchi.catalog.models import Product
+from kokuchi.core.ui import register_list_annotation
+from kokuchi.customers.models import Customer
+from kokuchi.deals.models import Deal
 from kokuchi.devices.models import ContractStatus, Device, MaintenanceContract
 
 
@@ -160,3 +163,18 @@ def contracts_ending_soon_ids(*, on: datetime.date, within_days: int = CONTRACT_
         for contract in MaintenanceContract.objects.covering(on)
         if is_ending_soon(contract, on=on, within_days=within_days)
     ]
+
+
+def register_exposure_list_annotations() -> None:
+    """The deal and customer lists (apps below this one) show each row's open exposures as
+    badges; their rows are annotated here, in the list's one query."""
+    register_list_annotation(Deal, _annotate_deals)
+    register_list_annotation(Customer, _annotate_customers)
+
+
+def _annotate_deals(queryset):
+    return with_open_exposure_counts(queryset, device_field="deal")
+
+
+def _annotate_customers(queryset):
+    return with_open_exposure_counts(queryset, device_field="customer")

@@ -167,8 +167,9 @@ class ContractListView(FilteredListView):
     sort_fields = {
         "number": "contract_number",
         "customer": "customer__name_kana",
+        "plan": "plan__name",
         "start": "start_date",
-        "end": "end_date",
+        "devices": "device_count",
     }
     export_filename = "contracts"
     export_columns = (

@@ -7,12 +7,17 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+from django.utils.translation import gettext_lazy as _
 
 from kokuchi.catalog.models import ProductCategory, ServicePlanKind
 from kokuchi.customers.models import SelfMaintenanceLevel
 from kokuchi.deals.models import ProposalResponse
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 RISK_FACTS_FILE = DATA_DIR / "risk-facts.yaml"
@@ -51,6 +56,34 @@ DISCLOSURE_REQUIRED_IDS: tuple[str, ...] = (
     "S-SKILL",
 )
 QUOTE_REQUIRED_IDS: tuple[str, ...] = ("G6",)
+
+# What each requirement ID covers, in the words staff read next to the ID (the ID itself is a tag).
+REQUIREMENT_LABELS: dict[str, StrPromise] = {
+    "G2": _("Where to get vulnerability information and whom to ask"),
+    "G4": _("Products covered"),
+    "G5.1-0": _("The customer's responsibility without a maintenance contract"),
+    "G5.1-1": _("Our standard for providing vulnerability information"),
+    "G5.1-2": _("Recommendation to keep the firmware current"),
+    "G5.1-3": _("Firmware version at sale"),
+    "G5.1-4": _("Proposed service plans"),
+    "G5.1-5": _("JC-STAR label"),
+    "G5.1-6": _("Registered information-security services"),
+    "G5.2-0": _("Risk of leaving vulnerabilities unpatched"),
+    "G5.2-1a": _("Paid: firmware update work"),
+    "G5.2-1b": _("Paid: configuration beyond the standard settings"),
+    "G5.2-1c": _("Paid: changes to the standard settings"),
+    "G5.2-1d": _("Paid: faults caused by equipment we did not deliver"),
+    "G5.2-1e": _("Paid: response to security incidents"),
+    "G5.2-2a": _("Disclaimer: the device does not guarantee security"),
+    "G5.2-2b": _("Disclaimer: no guarantee of the customer's security environment"),
+    "G5.2-2c": _("Disclaimer: no compensation for security incidents"),
+    "G5.2-3": _("The manufacturer's vulnerability information"),
+    "G5.3": _("Maintenance proposal and the customer's answer"),
+    "G5.4": _("Operations support and SOC services"),
+    "G6": _("Quote and contract clause"),
+    "S-RISK": _("Vulnerability history of each product"),
+    "S-SKILL": _("The customer's self-maintenance level"),
+}
 
 
 @dataclass(frozen=True)

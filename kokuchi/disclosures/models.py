@@ -204,7 +204,7 @@ class FirmwareUnknown(models.Model):
     reason (G5.1-3): the pre-issue check then lets the disclosure say so instead of blocking."""
 
     device = models.OneToOneField(
-        "devices.Device", on_delete=models.CASCADE, related_name="firmware_unknown", verbose_name=_("device")
+        "devices.Device", on_delete=models.PROTECT, related_name="firmware_unknown", verbose_name=_("device")
     )
     reason = models.TextField(_("reason"))
     marked_by = models.ForeignKey(

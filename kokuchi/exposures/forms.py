@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kokuchi.exposures.models import ExposureStatus
 from kokuchi.exposures.product_cpe import CpeKind
@@ -28,5 +29,8 @@ class CpeConfirmationForm(forms.Form):
 class CandidateReviewForm(forms.Form):
     """Staff's decision on a candidate to confirm (要確認)."""
 
-    decision = forms.ChoiceField(label=_("Decision"), choices=[("confirm", _("Confirm")), ("dismiss", _("Dismiss"))])
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("confirm", pgettext_lazy("exposure decision", "Confirm")), ("dismiss", _("Dismiss"))],
+    )
     reason = forms.CharField(label=_("Reason"), max_length=2000)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kokuchi.exposures.customer_reason import customer_reason
 from kokuchi.exposures.matching import REVIEW_METHODS
@@ -58,7 +59,7 @@ class Exposure(models.Model):
     accepted, false positive), every change being kept in ExposureStatusChange."""
 
     device = models.ForeignKey(
-        "devices.Device", on_delete=models.CASCADE, related_name="exposures", verbose_name=_("device")
+        "devices.Device", on_delete=models.PROTECT, related_name="exposures", verbose_name=_("device")
     )
     vulnerability = models.ForeignKey(
         Vulnerability, on_delete=models.CASCADE, related_name="exposures", verbose_name=_("vulnerability")
@@ -66,7 +67,7 @@ class Exposure(models.Model):
     # The device's customer, copied so that per-customer lists read one index (kept in step by
     # every full match).
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="exposures", verbose_name=_("customer")
+        "customers.Customer", on_delete=models.PROTECT, related_name="exposures", verbose_name=_("customer")
     )
     status = models.CharField(_("status"), max_length=20, choices=ExposureStatus.choices, default=ExposureStatus.OPEN)
     method = models.CharField(_("matching method"), max_length=30)
@@ -228,7 +229,7 @@ class WorkItem(models.Model):
     maintains under contract for one customer, due by priority (known exploited first)."""
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="work_items", verbose_name=_("customer")
+        "customers.Customer", on_delete=models.PROTECT, related_name="work_items", verbose_name=_("customer")
     )
     vulnerability = models.ForeignKey(
         Vulnerability, on_delete=models.CASCADE, related_name="work_items", verbose_name=_("vulnerability")
@@ -253,7 +254,7 @@ class WorkItem(models.Model):
 class LeadStatus(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Contract signed")
-    LOST = "lost", _("Declined")
+    LOST = "lost", pgettext_lazy("sales lead", "Declined")
 
 
 class SalesLead(models.Model):
@@ -261,7 +262,7 @@ class SalesLead(models.Model):
     contract covering them; propose the maintenance plan (G5.3)."""
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="sales_leads", verbose_name=_("customer")
+        "customers.Customer", on_delete=models.PROTECT, related_name="sales_leads", verbose_name=_("customer")
     )
     vulnerability = models.ForeignKey(
         Vulnerability, on_delete=models.CASCADE, related_name="sales_leads", verbose_name=_("vulnerability")
@@ -299,7 +300,7 @@ class Notice(models.Model):
     the affected devices. Its text is frozen when created; deliveries carry it by e-mail."""
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="notices", verbose_name=_("customer")
+        "customers.Customer", on_delete=models.PROTECT, related_name="notices", verbose_name=_("customer")
     )
     vulnerability = models.ForeignKey(
         Vulnerability, on_delete=models.CASCADE, related_name="notices", verbose_name=_("vulnerability")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kokuchi.core.roles import editor_required, staff_required
+from kokuchi.core.ui import sort_order
 from kokuchi.vulnerabilities.models import FeedName, Vulnerability
 from kokuchi.vulnerabilities.selectors import epss_entries, feed_coverage, feed_overview, known_exploited_entries
 from kokuchi.vulnerabilities.tasks import sync_feeds_task
@@ -52,6 +53,10 @@ def feed_sync(request):
     return redirect("vulnerabilities:feed_status")
 
 
+# ?sort= keys of the vulnerability list (the default order is Meta.ordering: newest first).
+VULNERABILITY_SORT_FIELDS = {"id": "vuln_id", "published": "published"}
+
+
 @staff_required
 def vulnerability_list(request):
     query = request.GET.get("q", "").strip()
@@ -82,11 +87,22 @@ def vulnerability_list(request):
         "withdrawn",
         "source_status",
     )
+    current_sort = sort_order(request.GET.get("sort", ""), VULNERABILITY_SORT_FIELDS)
+    if current_sort is not None:
+        key, direction = current_sort
+        field = VULNERABILITY_SORT_FIELDS[key]
+        vulns = vulns.order_by(f"-{field}" if direction == "desc" else field, "vuln_id")
     page = Paginator(vulns, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "vulnerabilities/vulnerability_list.html",
-        {"page": page, "query": query, "source": source, "show_withdrawn": show_withdrawn},
+        {
+            "page": page,
+            "query": query,
+            "source": source,
+            "show_withdrawn": show_withdrawn,
+            "current_sort": current_sort,
+        },
     )
 
 

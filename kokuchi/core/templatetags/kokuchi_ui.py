@@ -80,3 +80,17 @@ def flow_steps(current: str) -> dict:
             for index, (key, label) in enumerate(FLOW_STEPS)
         ]
     }
+
+
+@register.simple_tag
+def requirement_tag(requirement_id: str) -> str:
+    """The guideline clause a staff heading or row implements, as a small secondary tag after its
+    plain Japanese label (REQUIREMENTS.md IDs). Staff pages only: customers never see clause IDs."""
+    if not requirement_id:
+        return ""
+    return format_html(
+        '<span class="tag req" data-requirement="{}" title="{}">{}</span>',
+        requirement_id,
+        _("Guideline requirement %(id)s") % {"id": requirement_id},
+        requirement_id,
+    )

@@ -11,7 +11,9 @@ KOKUCHI = Path(settings.BASE_DIR) / "kokuchi"
 CATALOGUES = [KOKUCHI / "locale"] + [
     KOKUCHI / app / "locale" for app in ("core", "catalog", "customers", "deals", "devices", "dashboard")
 ]
-ENTRY = re.compile(r'^msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n)+)', re.M)
+ENTRY = re.compile(
+    r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n)+)', re.M
+)
 
 
 def po_entries(path: Path) -> dict[str, str]:
@@ -20,7 +22,12 @@ def po_entries(path: Path) -> dict[str, str]:
 
     text = path.read_text(encoding="utf-8")
     # Obsolete entries (#~) are not part of the catalogue.
-    return {join(msgid): join(msgstr) for msgid, msgstr in ENTRY.findall(text) if join(msgid)}
+    # A message with a context is keyed "context\x04message", as in the compiled catalogue.
+    return {
+        f"{context}\x04{join(msgid)}" if context else join(msgid): join(msgstr)
+        for context, msgid, msgstr in ENTRY.findall(text)
+        if join(msgid)
+    }
 
 
 @pytest.mark.parametrize("locale_dir", CATALOGUES, ids=lambda p: p.parent.name)
