@@ -124,4 +124,3 @@ def record_plan_answer(
     proposal.full_clean()
     proposal.save(update_fields=["response", "decline_reason", "answered_on", "updated_at"])
     return proposal
-
