@@ -382,3 +382,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 WEBHOOK_MAX_ATTEMPTS = int(env("KOKUCHI_WEBHOOK_MAX_ATTEMPTS", "8") or "8")
 WEBHOOK_RETRY_BASE_SECONDS = int(env("KOKUCHI_WEBHOOK_RETRY_BASE_SECONDS", "30") or "30")
 WEBHOOK_TIMEOUT_SECONDS = float(env("KOKUCHI_WEBHOOK_TIMEOUT_SECONDS", "10") or "10")
+
+# ---- Reseller logo: shown at the top of the customer's page and in the disclosures' header.
+# PNG, JPEG or WebP only (no SVG: it can carry scripts); larger files are refused at upload.
+RESELLER_LOGO_MAX_BYTES = int(env("KOKUCHI_RESELLER_LOGO_MAX_BYTES", str(512 * 1024)) or str(512 * 1024))
