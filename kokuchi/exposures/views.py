@@ -26,6 +26,7 @@ from kokuchi.exposures.product_cpe import confirm_product_cpe
 from kokuchi.exposures.reports import render_customer_report
 from kokuchi.exposures.selectors import exposure_counts, product_cpe_suggestions, vendor_statements_for_device
 from kokuchi.exposures.status import change_exposure_status, confirm_candidate, dismiss_candidate
+from kokuchi.vulnerabilities.selectors import attach_jvn_titles
 
 # Exposures run to millions: these lists page without counting (CountlessPaginator).
 PAGE_SIZE = 50
@@ -99,6 +100,7 @@ def device_exposures_view(request, pk: int):
     )
     for exposure in exposures:
         exposure.source = method_source(exposure.method)  # type: ignore[attr-defined]
+    attach_jvn_titles(exposure.vulnerability for exposure in exposures)
     return render(
         request,
         "exposures/device_exposures.html",
