@@ -12,7 +12,7 @@ class ResellerForm(StaffModelForm):
     logo_file = forms.FileField(
         label=_("Logo"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
 

@@ -61,6 +61,9 @@ def check_logo(data: bytes) -> CheckedLogo:
                     code="too_many_pixels",
                 )
             image.verify()
+        # verify() checks PNG chunks only: decoding every pixel also catches a truncated JPEG or WebP.
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:

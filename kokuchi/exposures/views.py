@@ -69,6 +69,11 @@ class ExposureListView(FilteredListView):
         data.setdefault("status", ExposureStatus.OPEN)
         return data
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attach_jvn_titles(exposure.vulnerability for exposure in context["object_list"])
+        return context
+
 
 class CustomerExposureListView(ExposureListView):
     """One customer's exposures with the number in each status."""

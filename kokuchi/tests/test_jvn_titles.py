@@ -8,7 +8,9 @@ import datetime
 
 import lxml.html
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 
 from kokuchi.core.roles import Role
 from kokuchi.core.tests.factories import make_reseller, make_user
@@ -197,3 +199,34 @@ def test_s_risk_disclosure_names_the_jvn_title_of_a_matching_nvd_entry(monkeypat
     assert {" ".join(cell.text_content().split()) for cell in cells} == {
         f"{ATERM_CVE}{ATERM_TITLE}（名称の出典: JVN iPedia {ATERM_JVN}）"
     }
+
+
+def test_s_vuln_exposure_lists_show_the_jvn_title(samples, client):
+    aterm = Vulnerability.objects.get(vuln_id=ATERM_CVE)
+    fortios = Vulnerability.objects.get(vuln_id=FORTIOS_CVE)
+    exposure = make_exposure(vulnerability=aterm)
+    make_exposure(vulnerability=fortios, customer=exposure.customer)
+    client.force_login(make_user(Role.VIEWER))
+
+    for url in ("/exposures/", f"/exposures/customers/{exposure.customer_id}/"):
+        html = client.get(url).content.decode()
+
+        titles = lxml.html.fromstring(html).xpath("//span[@class='vuln-title']")
+        assert sorted(title.text_content() for title in titles) == sorted([ATERM_TITLE, FORTIOS_TITLE_EN]), url
+
+
+def test_s_vuln_exposure_list_queries_do_not_grow_with_its_rows(samples, client):
+    client.force_login(make_user(Role.VIEWER))
+    vulns = list(Vulnerability.objects.filter(vuln_id__in=[ATERM_CVE, FORTIOS_CVE, "CVE-2025-0356"]))
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/exposures/").status_code == 200
+        return len(captured)
+
+    make_exposure(vulnerability=vulns[0])
+    with_one_row = queries_for_list()
+    for vuln in vulns:
+        make_exposure(vulnerability=vuln)
+
+    assert queries_for_list() == with_one_row

@@ -75,10 +75,15 @@ def test_admin_uploads_a_logo_that_is_served_without_login(client, image_format,
         (SCRIPTED_SVG, "logo.svg", "ロゴは PNG、JPEG または WebP の画像にしてください。"),
         (make_logo_image(image_format="GIF"), "logo.gif", "ロゴは PNG、JPEG または WebP の画像にしてください。"),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "logo.png", "ロゴは PNG、JPEG または WebP の画像にしてください。"),
+        (
+            make_logo_image(image_format="JPEG")[:-200],
+            "logo.jpg",
+            "ロゴは PNG、JPEG または WebP の画像にしてください。",
+        ),
         (b"x" * (512 * 1024 + 1), "logo.png", "ロゴは 513 KB です。受け付けるのは 512 KB までです。"),
         (make_logo_image(size=(5000, 10)), "logo.png", "ロゴは 5000×10 ピクセルです。一辺 4096 ピクセルまでです。"),
     ],
-    ids=["svg-with-script", "gif", "broken-png", "too-large", "too-many-pixels"],
+    ids=["svg-with-script", "gif", "broken-png", "truncated-jpeg", "too-large", "too-many-pixels"],
 )
 def test_logo_upload_refuses_what_is_not_a_small_png_jpeg_or_webp(client, data, name, message):
     make_reseller()
