@@ -60,8 +60,9 @@ def check_logo(data: bytes) -> CheckedLogo:
                     % {"width": width, "height": height, "side": LOGO_MAX_SIDE},
                     code="too_many_pixels",
                 )
+            if not _is_complete(data, image_format):
+                raise ValidationError(_("The logo file is cut off; save it again and upload it."), code="truncated")
             image.verify()
-        # verify() checks PNG chunks only: decoding every pixel also catches a truncated JPEG or WebP.
         with Image.open(io.BytesIO(data)) as image:
             image.load()
     except ValidationError:
@@ -69,6 +70,17 @@ def check_logo(data: bytes) -> CheckedLogo:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise ValidationError(_("The logo must be a PNG, JPEG or WebP image."), code="format") from error
     return CheckedLogo(data=data, content_type=LOGO_CONTENT_TYPES[image_format], width=width, height=height)
+
+
+def _is_complete(data: bytes, image_format: str) -> bool:
+    """Whether the file ends as its format requires. Decoding alone cannot tell: WeasyPrint, imported
+    in the same process for the PDFs, makes Pillow accept truncated images (LOAD_TRUNCATED_IMAGES)."""
+    if image_format == "PNG":
+        return data.endswith(b"IEND\xaeB`\x82")
+    if image_format == "JPEG":
+        return data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+    # WebP: a RIFF container whose header states its length.
+    return len(data) >= 8 + int.from_bytes(data[4:8], "little")
 
 
 def set_reseller_logo(*, reseller: Reseller, logo: CheckedLogo | None) -> None:

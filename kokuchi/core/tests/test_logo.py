@@ -8,6 +8,7 @@ import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import ImageFile
 
 from kokuchi.acknowledgements.services import create_customer_link
 from kokuchi.acknowledgements.tests.factories import make_issued_version, make_sale
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.django_db
 EDIT = "/reseller/edit/"
 LOGO = "/reseller/logo/"
 PROFILE = {"company_name": "株式会社テスト販売", "document_number_prefix": "TS", "retention_years": "10"}
+NOT_AN_IMAGE = "ロゴは PNG、JPEG または WebP の画像にしてください。"
+CUT_OFF = "ロゴのファイルが途中で切れています。保存し直してからアップロードしてください。"
 SCRIPTED_SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     b'<script>alert(document.cookie)</script><rect width="10" height="10"/></svg>'
@@ -75,17 +78,30 @@ def test_admin_uploads_a_logo_that_is_served_without_login(client, image_format,
         (SCRIPTED_SVG, "logo.svg", "ロゴは PNG、JPEG または WebP の画像にしてください。"),
         (make_logo_image(image_format="GIF"), "logo.gif", "ロゴは PNG、JPEG または WebP の画像にしてください。"),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "logo.png", "ロゴは PNG、JPEG または WebP の画像にしてください。"),
-        (
-            make_logo_image(image_format="JPEG")[:-200],
-            "logo.jpg",
-            "ロゴは PNG、JPEG または WebP の画像にしてください。",
-        ),
+        (make_logo_image(image_format="JPEG")[:-200], "logo.jpg", CUT_OFF),
+        (make_logo_image(image_format="PNG")[:-30], "logo.png", CUT_OFF),
+        # Pillow cannot even open a cut-off WebP: it is refused as unreadable.
+        (make_logo_image(image_format="WEBP")[:-30], "logo.webp", NOT_AN_IMAGE),
         (b"x" * (512 * 1024 + 1), "logo.png", "ロゴは 513 KB です。受け付けるのは 512 KB までです。"),
         (make_logo_image(size=(5000, 10)), "logo.png", "ロゴは 5000×10 ピクセルです。一辺 4096 ピクセルまでです。"),
     ],
-    ids=["svg-with-script", "gif", "broken-png", "truncated-jpeg", "too-large", "too-many-pixels"],
+    ids=[
+        "svg-with-script",
+        "gif",
+        "broken-png",
+        "truncated-jpeg",
+        "truncated-png",
+        "truncated-webp",
+        "too-large",
+        "too-many-pixels",
+    ],
 )
-def test_logo_upload_refuses_what_is_not_a_small_png_jpeg_or_webp(client, data, name, message):
+@pytest.mark.parametrize("truncated_allowed", [False, True], ids=["pillow-default", "as-after-weasyprint-import"])
+def test_logo_upload_refuses_what_is_not_a_small_png_jpeg_or_webp(
+    client, monkeypatch, data, name, message, truncated_allowed
+):
+    # Importing WeasyPrint sets this for the whole process; the check must not depend on it.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", truncated_allowed)
     make_reseller()
     client.force_login(make_user(Role.ADMIN))
 
