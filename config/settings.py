@@ -399,3 +399,7 @@ WEBHOOK_ALLOWED_NETWORKS = [
     for network in (env("KOKUCHI_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else "") or "").split(",")
     if network.strip()
 ]
+
+# ---- Reseller logo: shown at the top of the customer's page and in the disclosures' header.
+# PNG, JPEG or WebP only (no SVG: it can carry scripts); larger files are refused at upload.
+RESELLER_LOGO_MAX_BYTES = int(env("KOKUCHI_RESELLER_LOGO_MAX_BYTES", str(512 * 1024)) or str(512 * 1024))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -92,6 +93,13 @@ class Reseller(TimeStampedModel):
         default=10,
         help_text=_("How long issued disclosures and their evidence are kept."),
     )
+    # The logo (kokuchi/core/logos.py checks it): kept in the database with the profile, so that
+    # backups carry it and every process serves the same bytes. Its hash versions the public URL.
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_content_type = models.CharField(_("logo type"), max_length=20, blank=True, editable=False)
+    logo_sha256 = models.CharField(_("logo SHA-256"), max_length=64, blank=True, editable=False)
+    logo_width = models.PositiveIntegerField(_("logo width (px)"), null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(_("logo height (px)"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("reseller profile")
@@ -102,11 +110,19 @@ class Reseller(TimeStampedModel):
 
     @classmethod
     def get(cls) -> Reseller:
-        """Return the installation's reseller profile, creating an empty one if missing."""
-        reseller = cls.objects.order_by("pk").first()
+        """Return the installation's reseller profile, creating an empty one if missing. The logo's
+        bytes are left unloaded: pages link to it (logo_url) and only the logo view reads them."""
+        reseller = cls.objects.defer("logo").order_by("pk").first()
         if reseller is None:
             reseller = cls.objects.create(company_name=str(_("(reseller name not set)")))
         return reseller
+
+    @property
+    def logo_url(self) -> str:
+        """The public URL of the logo (versioned by its hash, so that it may be cached), or empty."""
+        if not self.logo_sha256:
+            return ""
+        return f"{reverse('core:reseller_logo')}?v={self.logo_sha256[:16]}"
 
     @property
     def has_support_desk(self) -> bool:

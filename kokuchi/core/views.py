@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import UpdateView
 
 from kokuchi.core import two_factor
@@ -19,6 +21,20 @@ def reseller_detail(request):
     """The reseller profile as printed in disclosures: identity, support desk, policy (G5.1-1)
     and paid services (G5.2-1a–e)."""
     return render(request, "core/reseller_detail.html", {"reseller": Reseller.get()})
+
+
+@require_safe
+def reseller_logo(request):
+    """The reseller's logo, without login: the customer's page shows it before anything else, and
+    it is the reseller's public mark, not evidence. The URL carries the logo's hash, so it may be cached."""
+    row = Reseller.objects.order_by("pk").values("logo", "logo_content_type", "logo_sha256").first()
+    if not row or not row["logo_sha256"]:
+        raise Http404
+    response = HttpResponse(bytes(row["logo"]), content_type=row["logo_content_type"])
+    response["Cache-Control"] = "public, max-age=86400"
+    response["ETag"] = f'"{row["logo_sha256"]}"'
+    response["Content-Disposition"] = 'inline; filename="logo"'
+    return response
 
 
 class ResellerUpdateView(AdminRequiredMixin, FormPageMixin, UpdateView):

@@ -18,6 +18,7 @@ from kokuchi.devices.selectors import CONTRACT_ENDING_SOON_DAYS, LifecycleItem, 
 from kokuchi.disclosures.models import DisclosureVersion
 from kokuchi.exposures.models import Exposure, LeadStatus, Priority, SalesLead, WorkItem, WorkStatus
 from kokuchi.vulnerabilities.models import Vulnerability
+from kokuchi.vulnerabilities.selectors import attach_jvn_titles, with_jvn_titles
 
 DASHBOARD_LIST_LIMIT = 10
 
@@ -195,7 +196,7 @@ def search_everything(*, query: str, limit: int = SEARCH_LIMIT) -> SearchResults
         customers=list(customers.order_by("customer_code", "pk")[:limit]),
         deals=list(deals.order_by("-opened_on", "-pk")[:limit]),
         devices=list(devices.order_by("serial_number", "pk")[:limit]),
-        vulnerabilities=list(vulnerabilities.order_by("-published", "vuln_id")[:limit]),
+        vulnerabilities=list(with_jvn_titles(vulnerabilities).order_by("-published", "vuln_id")[:limit]),
         manufacturers=list(manufacturers.order_by("name_ja", "pk")[:limit]),
         products=list(products.order_by("model_number", "pk")[:limit]),
     )
@@ -258,7 +259,9 @@ def urgent_work(*, on: datetime.date, limit: int = DASHBOARD_LIST_LIMIT) -> Urge
     high = urgent_exposures(on=on, priorities=(Priority.HIGH,))
 
     def rows(queryset: models.QuerySet[Any]) -> list[UrgentExposure]:
-        return [UrgentExposure(exposure=row, under_contract=row.under_contract) for row in queryset[:limit]]
+        exposures = list(queryset[:limit])
+        attach_jvn_titles(row.vulnerability for row in exposures)
+        return [UrgentExposure(exposure=row, under_contract=row.under_contract) for row in exposures]
 
     return UrgentWork(
         known_exploited=exploited.count(),

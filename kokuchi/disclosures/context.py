@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from kokuchi.catalog.models import Product, ProductCategory, ServicePlanKind
+from kokuchi.core.logos import logo_data_uri
 from kokuchi.core.models import Reseller
 from kokuchi.customers.models import SelfMaintenanceLevel
 from kokuchi.deals.models import CONSUMPTION_TAX_RATE, Deal, ProposalResponse
@@ -216,6 +217,7 @@ def build_disclosure_context(
         "customer": customer,
         "contact": customer.primary_contact,
         "reseller": reseller,
+        "reseller_logo": logo_data_uri(reseller),
         "paid_services": _paid_services(sheet, reseller),
         "document_number": document_number,
         "version_number": version_number,
@@ -277,6 +279,7 @@ def build_quote_context(*, deal: Deal, issued_on: datetime.date) -> dict:
         "customer": deal.customer,
         "contact": deal.customer.primary_contact,
         "reseller": reseller,
+        "reseller_logo": logo_data_uri(reseller),
         "document_number": quote_number(deal=deal, reseller=reseller),
         "issue_date": issued_on,
         "valid_until": deal.quote_valid_until or issued_on + datetime.timedelta(days=DEFAULT_QUOTE_VALIDITY_DAYS),

@@ -30,7 +30,13 @@ from kokuchi.disclosures.models import FirmwareUnknown
 from kokuchi.exposures.selectors import firmware_vulnerabilities
 from kokuchi.exposures.versions import compare_versions
 from kokuchi.vulnerabilities.models import Severity, Vulnerability
-from kokuchi.vulnerabilities.selectors import FeedCoverage, feed_coverage, known_exploited, vulnerability_names
+from kokuchi.vulnerabilities.selectors import (
+    FeedCoverage,
+    feed_coverage,
+    known_exploited,
+    vulnerability_names,
+    with_jvn_titles,
+)
 
 MAX_SERIALS_PER_ROW = 12
 _LEGAL_FORMS = re.compile(r"株式会社|有限会社|合同会社|\(株\)|（株）")
@@ -93,6 +99,9 @@ class KnownVulnerability:
     fixed_version: str
     source_label: str
     url: str
+    # The Japanese title and the JVN iPedia entry it comes from (empty when JVN has none for this CVE).
+    japanese_title: str = ""
+    japanese_title_source: str = ""
 
     @property
     def critical(self) -> bool:
@@ -312,7 +321,7 @@ def _known_vulnerabilities(pairs: set[tuple[int, str]]) -> dict[tuple[int, str],
         return {}
     names = vulnerability_names(vuln_pks)
     kev = known_exploited({name for group in names.values() for name in group})
-    vulns = {v.pk: v for v in Vulnerability.objects.filter(pk__in=vuln_pks)}
+    vulns = {v.pk: v for v in with_jvn_titles(Vulnerability.objects.filter(pk__in=vuln_pks))}
     rank = {severity: index for index, severity in enumerate(content.SEVERITY_ORDER)}
     result = {}
     for pair, rows in found.items():
@@ -332,6 +341,8 @@ def _known_vulnerabilities(pairs: set[tuple[int, str]]) -> dict[tuple[int, str],
                     fixed_version=row.fixed_version,
                     source_label="JVN iPedia" if vuln.source == "jvn" else "NVD",
                     url=vuln.url,
+                    japanese_title=vuln.japanese_title,
+                    japanese_title_source=vuln.japanese_title_source,
                 )
             )
         items.sort(key=lambda v: (not v.known_exploited, rank.get(v.severity, len(rank)), v.vuln_id))

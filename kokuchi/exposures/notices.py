@@ -32,7 +32,7 @@ from kokuchi.exposures.signals import notice_read
 from kokuchi.vulnerabilities.models import (
     Vulnerability,
 )
-from kokuchi.vulnerabilities.selectors import known_exploited_entries
+from kokuchi.vulnerabilities.selectors import jvn_titles, known_exploited_entries
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,12 @@ class NoticeShared:
                 "aliases": aliases,
                 "kev": kev,
                 "jvn_links": _jvn_links(vulnerability, aliases),
+                "jvn_title": jvn_titles([vulnerability.vuln_id]).get(vulnerability.vuln_id, (None, None)),
             }
-        return self.vulnerabilities[vulnerability.pk]
+        shared = self.vulnerabilities[vulnerability.pk]
+        # Customers read the Japanese title JVN iPedia gives the CVE (the notice names the source).
+        vulnerability.jvn_title_ja, vulnerability.jvn_title_id = shared["jvn_title"]  # type: ignore[attr-defined]
+        return {key: value for key, value in shared.items() if key != "jvn_title"}
 
 
 def _jvn_links(vulnerability: Vulnerability, aliases: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ from kokuchi.exposures.product_cpe import confirm_product_cpe
 from kokuchi.exposures.reports import render_customer_report
 from kokuchi.exposures.selectors import exposure_counts, product_cpe_suggestions, vendor_statements_for_device
 from kokuchi.exposures.status import change_exposure_status, confirm_candidate, dismiss_candidate
+from kokuchi.vulnerabilities.selectors import attach_jvn_titles
 
 # Exposures run to millions: these lists page without counting (CountlessPaginator).
 PAGE_SIZE = 50
@@ -68,6 +69,11 @@ class ExposureListView(FilteredListView):
         data.setdefault("status", ExposureStatus.OPEN)
         return data
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attach_jvn_titles(exposure.vulnerability for exposure in context["object_list"])
+        return context
+
 
 class CustomerExposureListView(ExposureListView):
     """One customer's exposures with the number in each status."""
@@ -99,6 +105,7 @@ def device_exposures_view(request, pk: int):
     )
     for exposure in exposures:
         exposure.source = method_source(exposure.method)  # type: ignore[attr-defined]
+    attach_jvn_titles(exposure.vulnerability for exposure in exposures)
     return render(
         request,
         "exposures/device_exposures.html",

@@ -16,7 +16,7 @@ from kokuchi.acknowledgements.models import Acknowledgement
 from kokuchi.catalog.models import ProductCategory
 from kokuchi.catalog.tests.factories import make_manufacturer, make_product
 from kokuchi.core.roles import Role
-from kokuchi.core.tests.factories import make_reseller, make_user
+from kokuchi.core.tests.factories import give_reseller_logo, make_reseller, make_user
 from kokuchi.devices.models import Device
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -72,7 +72,7 @@ def test_s_evid_whole_flow_from_deal_to_acknowledgement_in_a_real_browser(live_s
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    make_reseller(address="東京都千代田区千代田1-1")
+    give_reseller_logo(make_reseller(address="東京都千代田区千代田1-1"))
     fortinet = make_manufacturer(slug="fortinet", name_ja="フォーティネット", name_en="Fortinet")
     make_product(
         manufacturer=fortinet, model_number="FG-60F", category=ProductCategory.FIREWALL, latest_firmware="7.2.10"
@@ -159,6 +159,7 @@ def test_s_evid_whole_flow_from_deal_to_acknowledgement_in_a_real_browser(live_s
             customer = browser.new_page(**PHONE)
             record.step(customer, "customer-page", lambda: customer.goto(customer_link))
             header = customer.inner_text("#sender")
+            logo = customer.eval_on_selector("#sender img", "img => [img.alt, img.complete && img.naturalWidth]")
             violations = accessibility_violations(customer)
             for checkbox in customer.locator("input[type=checkbox]").all():
                 checkbox.check()
@@ -186,6 +187,7 @@ def test_s_evid_whole_flow_from_deal_to_acknowledgement_in_a_real_browser(live_s
 
     assert "株式会社テスト販売" in header
     assert "03-0000-0000" in header
+    assert logo == ["株式会社テスト販売のロゴ", 160]
     assert violations == []
     assert violations_after == []
     assert "山田 太郎" in acknowledged_text

@@ -81,7 +81,26 @@ class Vulnerability(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_ja or self.title_en
+        """The title to show: Japanese when the entry or a JVN iPedia entry citing it has one."""
+        return self.japanese_title or self.title_en
+
+    @property
+    def japanese_title(self) -> str:
+        """The entry's own Japanese title (JVN iPedia), else that of the JVN iPedia entry citing this CVE
+        when the row was loaded through selectors.with_jvn_titles; empty otherwise."""
+        return self.title_ja or getattr(self, "jvn_title_ja", None) or ""
+
+    @property
+    def japanese_title_source(self) -> str:
+        """The ID of the JVN iPedia entry the Japanese title comes from (empty when there is none)."""
+        if self.title_ja:
+            return self.vuln_id if self.vuln_id.startswith("JVNDB-") else ""
+        return getattr(self, "jvn_title_id", None) or ""
+
+    @property
+    def english_title(self) -> str:
+        """What NVD says in English: its title (CISA's name of a known-exploited flaw) or its description."""
+        return self.title_en or self.description_en
 
     @property
     def severity(self) -> str:

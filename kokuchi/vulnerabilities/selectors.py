@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kokuchi.catalog.models import Product
@@ -86,6 +86,58 @@ def vulnerability_names(vuln_pks: Iterable[int]) -> dict[int, set[str]]:
         ):
             names.setdefault(pk, set()).add(alias)
     return names
+
+
+# ---- Japanese titles: NVD publishes English only; JVN iPedia translates most entries that concern
+# Japanese products and names the CVE IDs it covers (VulnerabilityAlias rows of the JVNDB entry).
+
+
+def _jvn_entries_citing(**alias_filter) -> QuerySet[VulnerabilityAlias]:
+    """Aliases naming the CVE IDs of `alias_filter` whose JVN iPedia entry is live and has a Japanese
+    title, the oldest JVNDB ID first (when several cite a CVE, the original advisory names it)."""
+    return (
+        VulnerabilityAlias.objects.filter(
+            vulnerability__vuln_id__startswith="JVNDB-", vulnerability__withdrawn=False, **alias_filter
+        )
+        .exclude(vulnerability__title_ja="")
+        .order_by("alias_id", "vulnerability__vuln_id")
+    )
+
+
+def with_jvn_titles(queryset: QuerySet, *, vuln_id_field: str = "vuln_id") -> QuerySet:
+    """Add to each vulnerability row, in the same query, the Japanese title of the JVN iPedia entry that
+    cites its CVE (``jvn_title_ja``) and that entry's ID (``jvn_title_id``); None when none cites it.
+
+    Vulnerability.title, japanese_title and japanese_title_source read them, so a list loaded through
+    here shows JVN's Japanese title for an NVD entry without one query per row.
+    """
+    citing = _jvn_entries_citing(alias_id=OuterRef(vuln_id_field))
+    return queryset.annotate(
+        jvn_title_ja=Subquery(citing.values("vulnerability__title_ja")[:1]),
+        jvn_title_id=Subquery(citing.values("vulnerability__vuln_id")[:1]),
+    )
+
+
+def jvn_titles(vuln_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """For the CVE IDs among `vuln_ids` that a JVN iPedia entry cites: (Japanese title, JVNDB ID), by CVE
+    ID; one query per 5,000 IDs."""
+    found: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(vuln_id for vuln_id in vuln_ids if vuln_id.startswith("CVE-")):
+        rows = _jvn_entries_citing(alias_id__in=chunk).values_list(
+            "alias_id", "vulnerability__title_ja", "vulnerability__vuln_id"
+        )
+        for cve_id, title, jvn_id in rows:
+            found.setdefault(cve_id, (title, jvn_id))
+    return found
+
+
+def attach_jvn_titles(vulnerabilities: Iterable[Vulnerability]) -> None:
+    """Give already loaded vulnerabilities (those of a page's exposures or work items) what
+    with_jvn_titles would have annotated, in one query for the whole list."""
+    vulnerabilities = list(vulnerabilities)
+    titles = jvn_titles(vuln.vuln_id for vuln in vulnerabilities)
+    for vuln in vulnerabilities:
+        vuln.jvn_title_ja, vuln.jvn_title_id = titles.get(vuln.vuln_id, (None, None))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_POST
 from kokuchi.core.roles import editor_required, staff_required
 from kokuchi.core.ui import sort_order
 from kokuchi.vulnerabilities.models import FeedName, Vulnerability
-from kokuchi.vulnerabilities.selectors import epss_entries, feed_coverage, feed_overview, known_exploited_entries
+from kokuchi.vulnerabilities.selectors import (
+    epss_entries,
+    feed_coverage,
+    feed_overview,
+    known_exploited_entries,
+    with_jvn_titles,
+)
 from kokuchi.vulnerabilities.tasks import sync_feeds_task
 
 PAGE_SIZE = 50
@@ -92,7 +98,7 @@ def vulnerability_list(request):
         key, direction = current_sort
         field = VULNERABILITY_SORT_FIELDS[key]
         vulns = vulns.order_by(f"-{field}" if direction == "desc" else field, "vuln_id")
-    page = Paginator(vulns, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(with_jvn_titles(vulns), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "vulnerabilities/vulnerability_list.html",
@@ -109,7 +115,8 @@ def vulnerability_list(request):
 @staff_required
 def vulnerability_detail(request, vuln_id: str):
     vuln = get_object_or_404(
-        Vulnerability.objects.prefetch_related("aliases", "affected_products", "cpe_index"), vuln_id=vuln_id
+        with_jvn_titles(Vulnerability.objects.prefetch_related("aliases", "affected_products", "cpe_index")),
+        vuln_id=vuln_id,
     )
     cve_ids = [vuln.vuln_id] + [a.alias_id for a in vuln.aliases.all()]
     return render(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 
 from django.contrib.auth.models import Group, User
+from PIL import Image
 
+from kokuchi.core.logos import check_logo, set_reseller_logo
 from kokuchi.core.models import Reseller
 from kokuchi.core.roles import Role
 
@@ -35,3 +38,19 @@ def make_reseller(**overrides) -> Reseller:
     } | overrides
     Reseller.objects.all().delete()
     return Reseller.objects.create(**fields)
+
+
+def make_logo_image(*, image_format: str = "PNG", size: tuple[int, int] = (160, 48)) -> bytes:
+    """A plain two-colour picture in `image_format` (a stand-in for a reseller's logo file)."""
+    image = Image.new("RGB", size, (11, 92, 173))
+    image.paste((255, 255, 255), (size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4))
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def give_reseller_logo(reseller: Reseller, data: bytes | None = None) -> Reseller:
+    """Store a logo on the reseller (checked as an upload would be) and save it."""
+    set_reseller_logo(reseller=reseller, logo=check_logo(data or make_logo_image()))
+    reseller.save()
+    return reseller

@@ -14,7 +14,9 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
+from kokuchi.core.models import Reseller
 from kokuchi.core.pdf import render_pdf
+from kokuchi.core.tests.factories import give_reseller_logo, make_logo_image
 from kokuchi.disclosures.services import DOCUMENT_PAGE_NUMBERS, render_disclosure_html
 from kokuchi.disclosures.tests.conftest import normalise
 from kokuchi.disclosures.tests.factories import ISSUED_AT, make_large_deal
@@ -130,6 +132,21 @@ def _check_fonts(pdf: bytes) -> None:
 def test_g1_layout_no_overlap_no_stranded_heading_headers_repeat_codes_whole(devices):
     html, pdf = _render(devices)
 
+    _check_layout(html, pdf)
+    _check_fonts(pdf)
+
+
+def test_g1_layout_with_the_reseller_logo_in_the_header_has_no_overlap():
+    deal = make_large_deal(devices=1)
+    give_reseller_logo(Reseller.get(), make_logo_image(size=(600, 180)))
+    html, _label = render_disclosure_html(
+        deal=deal, issued_at=ISSUED_AT, document_number=DOCUMENT_NUMBER, version_number=1
+    )
+    pdf = render_pdf(html, page_numbers=DOCUMENT_PAGE_NUMBERS)
+
+    assert 'class="reseller-logo"' in html
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        assert len(document.pages[0].images) == 1
     _check_layout(html, pdf)
     _check_fonts(pdf)
 
