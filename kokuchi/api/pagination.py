@@ -23,11 +23,13 @@ MIN_INT, MAX_INT = -(2**63), 2**63 - 1
 
 @dataclass(frozen=True)
 class SortKey:
-    """The list's order: one field, then the id (ascending) to break ties; or the id alone.
-    Missing values come last in both directions, on every database."""
+    """The list's order: one field, then the id in the same direction to break ties (so that one
+    index on (field, id) serves both directions); or the id alone. Missing values of a nullable
+    field come last in both directions, on every database."""
 
     field: str
     descending: bool
+    nullable: bool = False
 
     @property
     def by_id(self) -> bool:
@@ -35,32 +37,45 @@ class SortKey:
 
     def order_by(self, *, backwards: bool) -> list[OrderBy]:
         """The list's order, or its exact reverse to read the rows before a position."""
+        down = self.descending != backwards
+        pk = F("pk").desc() if down else F("pk").asc()
         if self.by_id:
-            return [F("pk").desc() if self.descending != backwards else F("pk").asc()]
+            return [pk]
         value = F(self.field)
+        if not self.nullable:
+            return [value.desc() if down else value.asc(), pk]
         if backwards:
-            return [value.asc(nulls_first=True) if self.descending else value.desc(nulls_first=True), F("pk").desc()]
-        return [value.desc(nulls_last=True) if self.descending else value.asc(nulls_last=True), F("pk").asc()]
+            return [value.desc(nulls_first=True) if down else value.asc(nulls_first=True), pk]
+        return [value.desc(nulls_last=True) if down else value.asc(nulls_last=True), pk]
+
+    def _beyond(self, value: Any, pk: int, *, down: bool) -> Q:
+        """Rows past (value, pk) walking the field and the id downwards (`down`) or upwards; the
+        leading range on the field lets the database seek in the (field, id) index."""
+        further, bound, pk_further = ("lt", "lte", "pk__lt") if down else ("gt", "gte", "pk__gt")
+        return Q(**{f"{self.field}__{bound}": value}) & (
+            Q(**{f"{self.field}__{further}": value}) | Q(**{pk_further: pk})
+        )
 
     def after(self, value: Any, pk: int) -> Q:
         """Rows after (value, pk) in the list's order."""
+        pk_later = "pk__lt" if self.descending else "pk__gt"
         if self.by_id:
-            return Q(pk__lt=pk) if self.descending else Q(pk__gt=pk)
+            return Q(**{pk_later: pk})
         missing = f"{self.field}__isnull"
         if value is None:
-            return Q(**{missing: True}, pk__gt=pk)
-        later = f"{self.field}__{'lt' if self.descending else 'gt'}"
-        return Q(**{later: value}) | Q(**{self.field: value}, pk__gt=pk) | Q(**{missing: True})
+            return Q(**{missing: True}, **{pk_later: pk})
+        later = self._beyond(value, pk, down=self.descending)
+        return later | Q(**{missing: True}) if self.nullable else later
 
     def before(self, value: Any, pk: int) -> Q:
         """Rows before (value, pk) in the list's order."""
+        pk_earlier = "pk__gt" if self.descending else "pk__lt"
         if self.by_id:
-            return Q(pk__gt=pk) if self.descending else Q(pk__lt=pk)
+            return Q(**{pk_earlier: pk})
         missing = f"{self.field}__isnull"
         if value is None:
-            return Q(**{missing: False}) | Q(**{missing: True}, pk__lt=pk)
-        earlier = f"{self.field}__{'gt' if self.descending else 'lt'}"
-        return Q(**{earlier: value}) | Q(**{self.field: value}, pk__lt=pk)
+            return Q(**{missing: False}) | Q(**{missing: True}, **{pk_earlier: pk})
+        return self._beyond(value, pk, down=not self.descending)
 
 
 @dataclass(frozen=True)
@@ -113,7 +128,11 @@ class IdCursorPagination(CursorPagination):
     def _sort_key(self, request, queryset: QuerySet, view) -> SortKey:
         ordering = self.get_ordering(request, queryset, view)[0]
         field = ordering.lstrip("-")
-        return SortKey(field="pk" if field in ("pk", "id") else field, descending=ordering.startswith("-"))
+        descending = ordering.startswith("-")
+        if field in ("pk", "id"):
+            return SortKey(field="pk", descending=descending)
+        nullable = queryset.model._meta.get_field(field).null
+        return SortKey(field=field, descending=descending, nullable=nullable)
 
     def _link(self, row: Any, *, backwards: bool) -> str:
         value = None if self.key.by_id else getattr(row, self.key.field)

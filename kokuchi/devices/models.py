@@ -90,6 +90,11 @@ class Device(TimeStampedModel):
                 violation_error_message=_("A device of this product with this serial number exists."),
             ),
         ]
+        # The API sorts by these, ties by id in the same direction (keyset cursor pages).
+        indexes = [
+            models.Index(fields=["serial_number", "id"], name="device_serial_id"),
+            models.Index(fields=["delivered_on", "id"], name="device_delivered_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product.model_number} {self.serial_number}"

@@ -107,6 +107,10 @@ class Exposure(models.Model):
             # …and of one customer in id order: without it SQLite walks exposure_status_id past
             # every other customer's exposures.
             models.Index(fields=["customer", "status", "id"], name="exposure_customer_status_id"),
+            # The API's ?ordering=priority / first_matched_at, with or without a status (keyset pages).
+            models.Index(fields=["status", "priority", "id"], name="exposure_status_priority_id"),
+            models.Index(fields=["priority", "id"], name="exposure_priority_id"),
+            models.Index(fields=["first_matched_at", "id"], name="exposure_first_matched_id"),
             models.Index(fields=["vulnerability", "status"], name="exposure_vuln_status"),
             models.Index(fields=["customer", "status", "priority", "-id"], name="exposure_customer_list"),
         ]

@@ -61,7 +61,8 @@ def walk(client, url, token, *, key="id"):
     ("ordering", "expected"),
     [
         ("delivered_on", ["B", "D", "A", "C", "E"]),
-        ("-delivered_on", ["A", "C", "B", "D", "E"]),
+        ("-delivered_on", ["C", "A", "D", "B", "E"]),
+        ("-serial_number", ["E", "D", "C", "B", "A"]),
         ("serial_number", ["A", "B", "C", "D", "E"]),
         ("-id", ["E", "D", "C", "B", "A"]),
         ("", ["A", "B", "C", "D", "E"]),
