@@ -46,6 +46,7 @@ class NoticeShared:
 
     reseller: object = None
     vulnerabilities: dict = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> NoticeShared:
@@ -109,7 +110,9 @@ def build_notice_context(
         manufacturers[m.pk] = m
     ordered = sorted(exposures, key=lambda e: (e.device.product.model_number, e.device.serial_number))
     fixes = fixes_for_devices(
-        vulnerability_pk=vulnerability.pk, pairs={(e.device.product_id, e.matched_firmware) for e in ordered}
+        vulnerability_pk=vulnerability.pk,
+        pairs={(e.device.product_id, e.matched_firmware) for e in ordered},
+        rules=shared.rules,
     )
     return {
         "customer": customer,

@@ -372,12 +372,18 @@ def _fix_of(rule: Rule, product: ProductInfo, firmware: str) -> tuple[str, str]:
     return fixed, url
 
 
-def fixes_for_devices(*, vulnerability_pk: int, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[str, str]]:
+def fixes_for_devices(
+    *, vulnerability_pk: int, pairs: set[tuple[int, str]], rules: dict[int, Rule | None] | None = None
+) -> dict[tuple[int, str], tuple[str, str]]:
     """Per (product pk, firmware) pair, the fixed version and remediation URL of one vulnerability
-    for a customer notice (S-VULN): ("", "") where no source names them."""
+    for a customer notice (S-VULN): ("", "") where no source names them. `rules` caches the
+    loaded rule per vulnerability across the notices of one run."""
     if not pairs:
         return {}
-    rule = load_rules({vulnerability_pk}).get(vulnerability_pk)
+    rules = {} if rules is None else rules
+    if vulnerability_pk not in rules:
+        rules[vulnerability_pk] = load_rules({vulnerability_pk}).get(vulnerability_pk)
+    rule = rules[vulnerability_pk]
     if rule is None:
         return {}
     products = load_products({ppk for ppk, _fw in pairs})
