@@ -12,7 +12,7 @@ class ProductFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     manufacturer = django_filters.ModelChoiceFilter(label=_("Manufacturer"), queryset=Manufacturer.objects.all())
     category = django_filters.ChoiceFilter(label=_("Category"), choices=ProductCategory.choices)
-    in_scope = django_filters.ChoiceFilter(label=_("In scope (G4)"), choices=YES_NO, method="filter_in_scope")
+    in_scope = django_filters.ChoiceFilter(label=_("In scope"), choices=YES_NO, method="filter_in_scope")
 
     class Meta:
         model = Product

@@ -156,8 +156,7 @@ class ManufacturerConfirmView(AdminRequiredMixin, FormPageMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["intro"] = _(
             "Open the manufacturer's site, check that the page publishes its security advisories, "
-            "then save. Disclosures print this URL as the source of vulnerability "
-            "information (G5.2-3)."
+            "then save. Disclosures print this URL as the source of vulnerability information."
         )
         return context
 

@@ -49,7 +49,8 @@ class Reseller(TimeStampedModel):
         _("support desk name"),
         max_length=200,
         blank=True,
-        help_text=_("Leave empty when the reseller has no support desk (G6 variant ①)."),
+        # Without a desk the chapter-6 clause is variant ① (G6).
+        help_text=_("Leave empty when the reseller has no support desk: disclosures then use clause ① (notice only)."),
     )
     support_desk_phone = models.CharField(_("support desk phone"), max_length=40, blank=True)
     support_desk_email = models.EmailField(_("support desk e-mail"), blank=True)
@@ -57,10 +58,11 @@ class Reseller(TimeStampedModel):
     offers_maintenance_menu = models.BooleanField(
         _("offers a maintenance menu"),
         default=False,
-        help_text=_("When on and a plan is proposed in the deal, G6 variant ③ is used."),
+        # With the menu and a proposed plan the chapter-6 clause is variant ③ (G6).
+        help_text=_("When on and a plan is proposed in the deal, disclosures use clause ③ (maintenance menu)."),
     )
     vulnerability_policy = models.TextField(
-        _("vulnerability-information policy (G5.1-1)"),
+        _("vulnerability-information policy"),
         blank=True,
         help_text=_("The reseller's standard for providing vulnerability information; printed in every disclosure."),
     )

@@ -159,7 +159,7 @@ class AssessmentCreateView(EditorRequiredMixin, CustomerChildMixin, FormPageMixi
         context["intro"] = _(
             "Answer the questions with the customer. The level (can maintain itself / needs "
             "support / difficult) is computed from the answers and decides how strongly "
-            "maintenance is proposed (G5.3)."
+            "maintenance is proposed."
         )
         return context
 

@@ -45,6 +45,6 @@ class PlanAnswerForm(StaffModelForm):
         widgets = {"answered_on": DateInput(), "decline_reason": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "decline_reason": _(
-                "Required when the customer declines: the disclosure's no-liability statement rests on it (G5.3)."
+                "Required when the customer declines: the disclosure's no-liability statement rests on it."
             )
         }

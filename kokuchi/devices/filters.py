@@ -21,7 +21,7 @@ class DeviceFilter(django_filters.FilterSet):
     contract = django_filters.ChoiceFilter(
         label=_("Maintenance contract"), choices=CONTRACT_CHOICES, method="filter_contract"
     )
-    in_scope = django_filters.ChoiceFilter(label=_("In scope (G4)"), choices=YES_NO, method="filter_in_scope")
+    in_scope = django_filters.ChoiceFilter(label=_("In scope"), choices=YES_NO, method="filter_in_scope")
     delivered = django_filters.ChoiceFilter(label=_("Delivered"), choices=YES_NO, method="filter_delivered")
 
     class Meta:

@@ -28,7 +28,7 @@ class DeviceForm(StaffModelForm):
         ]
         help_texts = {
             "firmware_at_sale": _(
-                "The latest firmware at the time of sale (G5.1-3). Left empty, the "
+                "The latest firmware at the time of sale. Left empty, the "
                 "product's latest firmware is used. Read-only once delivered."
             )
         }
@@ -57,9 +57,7 @@ class DeviceForm(StaffModelForm):
         if self.was_delivered:
             field = self.fields["firmware_at_sale"]
             field.disabled = True
-            field.help_text = _(
-                "Frozen since delivery (G5.1-3). Record a firmware update to change the current version."
-            )
+            field.help_text = _("Frozen since delivery. Record a firmware update to change the current version.")
             self.fields["delivered_on"].required = True
 
     def _chosen(self, name: str) -> int | None:

@@ -72,7 +72,7 @@ class Device(TimeStampedModel):
         _("firmware version at sale"),
         max_length=80,
         blank=True,
-        help_text=_("The latest firmware at the time of sale (G5.1-3). Frozen once delivered."),
+        help_text=_("The latest firmware at the time of sale. Frozen once delivered."),
     )
     current_firmware = models.CharField(_("current firmware version"), max_length=80, blank=True)
     notes = models.TextField(_("notes"), blank=True)

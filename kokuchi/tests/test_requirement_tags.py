@@ -91,3 +91,57 @@ def test_staff_headings_show_the_id_as_a_tag_not_in_the_label():
     assert {"G4", "G5.1-5"} <= set(TAG.findall(product_page))
     assert 'ファームウェア <span class="tag req" data-requirement="G5.1-3"' in device_page
     assert '自己保守能力の評価 <span class="tag req" data-requirement="S-SKILL"' in customer_page
+
+
+def test_g5_1_0_g5_3_empty_states_read_plain_japanese_with_the_id_as_a_tag():
+    from kokuchi.devices.tests.factories import make_device
+
+    device = make_device()
+    client = staff_client()
+
+    device_page = client.get(device.get_absolute_url()).content.decode()
+    customer_page = client.get(device.customer.get_absolute_url()).content.decode()
+
+    assert (
+        "保守契約の対象になったことはありません。脆弱性対応は顧客自身が行います。"
+        ' <span class="tag req" data-requirement="G5.1-0"'
+    ) in device_page
+    assert (
+        "まだ評価していません。評価の結果により保守提案の強さが決まります。"
+        ' <span class="tag req" data-requirement="G5.3"'
+    ) in customer_page
+    assert (
+        '保守契約はありません。脆弱性への対応は顧客自身が行います。 <span class="tag req" data-requirement="G5.1-0"'
+    ) in customer_page
+
+
+def test_g6_network_device_note_on_the_product_page_carries_its_tag():
+    from kokuchi.catalog.tests.factories import make_product
+
+    product = make_product()  # a router: a network device
+
+    page = staff_client().get(product.get_absolute_url()).content.decode()
+
+    assert (
+        '（告知書の契約条項はネットワーク機器向けの文言になります）</small> <span class="tag req" data-requirement="G6"'
+    ) in page
+
+
+def test_s_vuln_s_life_dashboard_headings_carry_their_tags():
+    page = staff_client().get("/").content.decode()
+
+    assert '保守契約機器の脆弱性対応 <span class="tag req" data-requirement="S-VULN"' in page
+    assert 'ライフサイクル <span class="tag req" data-requirement="S-LIFE"' in page
+
+
+def test_g6_reseller_without_support_desk_names_clause_one_with_the_tag():
+    from kokuchi.core.tests.factories import make_reseller
+
+    make_reseller(support_desk_name="")
+
+    page = staff_client().get(reverse("core:reseller_detail")).content.decode()
+
+    assert (
+        "相談窓口はありません。告知書の契約条項は①（注意喚起のみ）になります。"
+        ' <span class="tag req" data-requirement="G6"'
+    ) in page
