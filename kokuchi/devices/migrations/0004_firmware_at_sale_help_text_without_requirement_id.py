@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('devices', '0002_protect_devices_with_firmware_history'),
+        ('devices', '0003_api_ordering_indexes'),
     ]
 
     operations = [
