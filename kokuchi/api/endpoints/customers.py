@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +12,7 @@ from kokuchi.api.endpoints.base import READ_ERRORS, WRITE_ERRORS, ApiViewMixin, 
 from kokuchi.api.endpoints.common import CleanModelSerializer
 from kokuchi.customers.filters import CustomerFilter, with_latest_level
 from kokuchi.customers.models import Contact, Customer, SkillAssessment
-from kokuchi.customers.services import record_assessment, save_contact
+from kokuchi.customers.services import next_customer_code, record_assessment, save_contact
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -59,6 +60,21 @@ class CustomerSerializer(CleanModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            "customer_code": {
+                "required": False,
+                "allow_blank": True,
+                "help_text": "Left out or blank on create: the next code of the configured pattern (as the UI).",
+            }
+        }
+
+    def validate(self, attrs):
+        code = attrs.get("customer_code")
+        if code is not None and not code.strip() and self.instance is not None:
+            raise serializers.ValidationError({"customer_code": _("A customer keeps its customer code.")})
+        if self.instance is None and not (code or "").strip():
+            attrs["customer_code"] = next_customer_code()
+        return super().validate(attrs)
 
 
 @extend_schema_view(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -45,6 +46,10 @@ class StatusSerializer(serializers.Serializer):
 
 
 class DealSerializer(CleanModelSerializer):
+    # Active staff only, as the staff UI's deal form offers them.
+    sales_rep = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
+    )
     lines = DealLineSerializer(many=True, read_only=True)
     proposed_plans = ProposedPlanSerializer(many=True, read_only=True)
 

@@ -129,7 +129,7 @@ def test_products_read_and_filter(client):
 
 def test_validation_errors_name_each_field_by_pointer(client):
     token = make_token()
-    response = post(client, "/api/v1/customers/", {"customer_code": "", "name": "x" * 300}, token)
+    response = post(client, "/api/v1/customers/", {"customer_code": "C" * 300, "name": "x" * 300}, token)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     pointers = sorted(item["pointer"] for item in response.json()["errors"])
@@ -361,3 +361,52 @@ def test_proposed_plan_answer_of_another_deal_is_404(client):
         client, f"/api/v1/deals/{deal.pk}/proposed-plans/{other.pk}/answer/", {"response": "accepted"}, token
     )
     assert response.status_code == 404
+
+
+def test_a_customer_created_without_a_code_gets_the_next_code_of_the_pattern(client, settings):
+    settings.CUSTOMER_CODE_PATTERN = "K-{number:04d}"
+    make_customer(customer_code="K-0041")
+    token = make_token(role=Role.SALES)
+
+    omitted = post(client, "/api/v1/customers/", {"name": "株式会社省略"}, token)
+    blank = post(client, "/api/v1/customers/", {"customer_code": "  ", "name": "株式会社空欄"}, token)
+    given = post(client, "/api/v1/customers/", {"customer_code": "X-1", "name": "株式会社指定"}, token)
+
+    assert [r.status_code for r in (omitted, blank, given)] == [201, 201, 201]
+    assert [r.json()["customer_code"] for r in (omitted, blank, given)] == ["K-0042", "K-0043", "X-1"]
+
+
+def test_a_customer_code_cannot_be_blanked_by_an_update(client):
+    customer = make_customer(customer_code="C00009")
+    response = client.patch(
+        f"/api/v1/customers/{customer.pk}/",
+        json.dumps({"customer_code": ""}),
+        content_type="application/json",
+        **bearer(make_token(role=Role.SALES)),
+    )
+    assert response.status_code == 400
+    assert [e["pointer"] for e in response.json()["errors"]] == ["#/customer_code"]
+    customer.refresh_from_db()
+    assert customer.customer_code == "C00009"
+
+
+def test_a_deal_names_only_an_active_user_as_sales_rep(client):
+    from kokuchi.core.tests.factories import make_user
+
+    customer = make_customer()
+    active, inactive = make_user(Role.SALES), make_user(Role.SALES)
+    inactive.is_active = False
+    inactive.save(update_fields=["is_active"])
+    token = make_token(role=Role.SALES)
+
+    refused = post(
+        client, "/api/v1/deals/", {"title": "退職者", "customer": customer.pk, "sales_rep": inactive.pk}, token
+    )
+    accepted = post(
+        client, "/api/v1/deals/", {"title": "在籍者", "customer": customer.pk, "sales_rep": active.pk}, token
+    )
+
+    assert refused.status_code == 400
+    assert [e["pointer"] for e in refused.json()["errors"]] == ["#/sales_rep"]
+    assert accepted.status_code == 201
+    assert accepted.json()["sales_rep"] == active.pk
